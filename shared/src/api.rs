@@ -1,0 +1,120 @@
+//! The JSON bodies of the REST API. See `docs/API.md` for the endpoints that carry them.
+
+use serde::{Deserialize, Serialize};
+
+/// What a token lets its holder do in a room (CONTRACT.md, permissions table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs the workshop: writes both documents, takes snapshots.
+    Facilitator,
+    /// Writes cards on the wall; reads the control document.
+    Participant,
+    /// Reads everything, writes nothing; their presence is not shown to others.
+    Review,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Facilitator => "facilitator",
+            Role::Participant => "participant",
+            Role::Review => "review",
+        }
+    }
+}
+
+/// `POST /api/rooms` body. Fields are optional here so that a missing one gets a precise error
+/// rather than a generic deserialisation failure.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreateRoom {
+    pub title: Option<String>,
+    pub template: Option<String>,
+}
+
+/// `201` answer to `POST /api/rooms`. The tokens are shown once: the server keeps only their digests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoomCreated {
+    pub id: String,
+    pub facilitator_token: String,
+    pub participant_token: String,
+    pub review_token: String,
+    /// The participants' link: `PUBLIC_URL/join/{id}#{participant_token}`.
+    pub join_url: String,
+    /// The facilitator's way back in: `PUBLIC_URL/room/{id}#{facilitator_token}`.
+    pub facilitator_url: String,
+    /// Read-only link for plenary review: `PUBLIC_URL/review/{id}#{review_token}`.
+    pub review_url: String,
+}
+
+/// `GET /api/rooms/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub id: String,
+    pub title: String,
+    pub template: String,
+    pub role: Role,
+    /// RFC 3339 time the room was created.
+    pub created_at: String,
+}
+
+/// One entry of `GET /api/rooms/{id}/snapshots`, and the `201` answer when one is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    pub seq: u64,
+    /// RFC 3339.
+    pub taken_at: String,
+}
+
+/// A row or a column of the wall: `{"id", "label"}` plus whatever else the template gave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    pub id: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A card as plain data: the contract's fields, with `Y.Text` read out as a string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: String,
+    pub row: String,
+    pub column: String,
+    pub text: String,
+    /// Any further fields of the card (`sagsomraade`, `kle`, `author`, `group`, `created_at`, …).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `GET /api/rooms/{id}/snapshots/{seq}`: the wall as it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WallView {
+    pub rows: Vec<Axis>,
+    pub columns: Vec<Axis>,
+    pub cards: Vec<Card>,
+    /// The control document's `meta` map (title, template, phase, …).
+    #[serde(default)]
+    pub meta: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Every error body of the API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"` or `"degraded"`.
+    pub status: String,
+    /// `"ok"` or `"unreachable"`.
+    pub store: String,
+    /// Which store is configured: `"embedded"` or `"redis"`.
+    pub store_kind: String,
+    /// Rooms currently loaded in this process.
+    pub rooms_loaded: usize,
+    /// Open WebSocket connections.
+    pub connections: usize,
+}

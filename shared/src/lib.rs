@@ -1,0 +1,21 @@
+//! Types, templates and document schema shared by the Kortvæg server and its tests.
+//!
+//! - [`api`]: the JSON bodies of the REST API (`/api/...`), as the server sends and the tests read them.
+//! - [`template`]: workshop templates (a question guide as rows × fagområder as columns), loaded from
+//!   the JSON files in `shared/templates/`.
+//! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
+//!   control document is laid out.
+//! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
+//!   snapshots and the documentation sheet.
+//! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
+//!
+//! Everything here is plain functions over plain data: no server, no socket, no store.
+
+pub mod api;
+pub mod projection;
+pub mod schema;
+pub mod sheet;
+pub mod template;
+
+pub use api::Role;
+pub use template::{Template, TemplateError, Templates};

@@ -1,0 +1,224 @@
+//! Workshop templates: a question guide (rows) × fagområder (columns), loaded from the JSON files
+//! in `shared/templates/` (see its README for the format). The files are compiled into the binary
+//! so that it runs from anywhere; `Templates::load_dir` adds or replaces templates from a folder
+//! at start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+use serde::{Deserialize, Serialize};
+
+static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The answer kinds a question can have; a client renders an input for each.
+pub const ANSWER_KINDS: &[&str] = &[
+    "text",
+    "number",
+    "ja_nej",
+    "lav_middel_hoej",
+    "brugsmoenster",
+    "loesningsscenarie",
+    "date",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub rows: Vec<Question>,
+    pub columns: Vec<Column>,
+}
+
+/// A row of the wall: in the KMD Sag templates, a question of the question guide (R3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    /// The question's number in the guide ("1", "2", …), written on every card.
+    pub number: String,
+    pub label: String,
+    /// One of [`ANSWER_KINDS`].
+    pub kind: String,
+    /// `"as-is"` or `"to-be"` in the KMD Sag templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
+    /// `"group"` (answered per group and sagsområde) or `"plenum"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Parts of a multi-part question (e.g. As-is 4 a–e).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub id: String,
+    pub label: String,
+    pub kind: String,
+}
+
+/// A column of the wall: in the KMD Sag templates, a fagområde.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {file}: {source}")]
+    Parse { file: String, source: serde_json::Error },
+    #[error("template {file}: {problem}")]
+    Invalid { file: String, problem: String },
+    #[error("reading templates from {dir}: {source}")]
+    Io { dir: String, source: std::io::Error },
+}
+
+/// All templates the server offers, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    by_id: BTreeMap<String, Template>,
+}
+
+impl Templates {
+    /// The templates compiled in from `shared/templates/*.json`.
+    pub fn built_in() -> Result<Self, TemplateError> {
+        let mut templates = Templates::default();
+        for file in BUILT_IN.files() {
+            let name = file.path().display().to_string();
+            if !name.ends_with(".json") {
+                continue;
+            }
+            templates.add_json(&name, file.contents())?;
+        }
+        Ok(templates)
+    }
+
+    /// Adds (or replaces) every `*.json` template in `dir`.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<(), TemplateError> {
+        let io = |source| TemplateError::Io { dir: dir.display().to_string(), source };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let bytes = std::fs::read(&path).map_err(io)?;
+            self.add_json(&path.display().to_string(), &bytes)?;
+        }
+        Ok(())
+    }
+
+    fn add_json(&mut self, file: &str, bytes: &[u8]) -> Result<(), TemplateError> {
+        let template: Template = serde_json::from_slice(bytes)
+            .map_err(|source| TemplateError::Parse { file: file.to_string(), source })?;
+        template
+            .validate()
+            .map_err(|problem| TemplateError::Invalid { file: file.to_string(), problem })?;
+        self.by_id.insert(template.id.clone(), template);
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Template> {
+        self.by_id.get(id)
+    }
+
+    /// All templates, ordered by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Template> {
+        self.by_id.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+impl Template {
+    /// Checks what serde cannot: unique ids, known answer kinds, non-empty labels.
+    pub fn validate(&self) -> Result<(), String> {
+        if !is_slug(&self.id) {
+            return Err(format!("id {:?} must be lowercase ascii, digits and '-'", self.id));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for row in &self.rows {
+            if !is_slug(&row.id) || !seen.insert(&row.id) {
+                return Err(format!("row id {:?} is not a unique slug", row.id));
+            }
+            if row.label.trim().is_empty() {
+                return Err(format!("row {:?} has an empty label", row.id));
+            }
+            for kind in std::iter::once(&row.kind).chain(row.fields.iter().map(|f| &f.kind)) {
+                if !ANSWER_KINDS.contains(&kind.as_str()) {
+                    return Err(format!("row {:?}: unknown answer kind {:?}", row.id, kind));
+                }
+            }
+        }
+        seen.clear();
+        for col in &self.columns {
+            if !is_slug(&col.id) || !seen.insert(&col.id) {
+                return Err(format!("column id {:?} is not a unique slug", col.id));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_templates_load_and_include_the_contracts_three() {
+        let t = Templates::built_in().unwrap();
+        for id in ["kmd-sag-exit-as-is", "kmd-sag-exit-to-be", "kmd-sag-exit", "implementeringsmodel", "sbsys-medlemskab"] {
+            assert!(t.get(id).is_some(), "missing template {id}");
+        }
+    }
+
+    #[test]
+    fn implementeringsmodel_is_16_by_5() {
+        let t = Templates::built_in().unwrap();
+        let m = t.get("implementeringsmodel").unwrap();
+        assert_eq!(m.rows.len(), 16);
+        assert_eq!(m.columns.len(), 5);
+    }
+
+    #[test]
+    fn combined_kmd_template_is_as_is_then_to_be() {
+        let t = Templates::built_in().unwrap();
+        let ids = |id: &str| t.get(id).unwrap().rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        let mut both = ids("kmd-sag-exit-as-is");
+        both.extend(ids("kmd-sag-exit-to-be"));
+        assert_eq!(ids("kmd-sag-exit"), both);
+    }
+
+    #[test]
+    fn unknown_kind_is_rejected() {
+        let json = br#"{"id":"x","title":"X","rows":[{"id":"a","number":"1","label":"A","kind":"colour"}],"columns":[]}"#;
+        let err = Templates::default().add_json("x.json", json).unwrap_err();
+        assert!(err.to_string().contains("unknown answer kind"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let json = br#"{"id":"x","title":"X","rows":[],"columns":[],"colour":"red"}"#;
+        assert!(Templates::default().add_json("x.json", json).is_err());
+    }
+}
