@@ -1,1 +1,43 @@
-fn main(){}
+//! `kortvaeg`: the Kortvæg workshop server.
+//!
+//! The data path, one module each:
+//! - [`http`]: routes, token checks, JSON (`http/ws.rs` upgrades WebSockets);
+//! - [`connection`]: one socket — y-websocket frames in, permissions, frames out;
+//! - [`rooms`] → [`room`]: the registry (load once, unload when idle) and one live room with its
+//!   wall and control documents, awareness and broadcast;
+//! - [`writer`]: the store writer (group commit; broadcast only after the store has it);
+//! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations.
+//!
+//! Besides: [`config`] (flags), [`tokens`] (ids, tokens, constant-time checks),
+//! [`permissions`] (who may write what), [`app`] (start-up and graceful shutdown).
+
+mod app;
+mod config;
+mod connection;
+mod http;
+mod permissions;
+mod room;
+mod rooms;
+mod store;
+mod tokens;
+mod writer;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kortvaeg=info,warn".into()),
+        )
+        .with_target(false)
+        .init();
+    let config = config::Config::parse();
+    match app::run(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "kortvaeg stopped");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

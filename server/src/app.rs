@@ -1,0 +1,105 @@
+//! Start-up and shutdown: open the store, start the writer, serve HTTP until SIGTERM/SIGINT,
+//! then close every connection (1001), flush every room and stop the writer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::http::{self, Shared};
+use crate::rooms::Rooms;
+use crate::store::{embedded::EmbeddedStore, redis::RedisStore, Store};
+use crate::writer::Writer;
+use kortvaeg_shared::Templates;
+
+/// Jobs the store writer may have queued before clients are told the server is busy.
+const WRITER_QUEUE: usize = 65_536;
+
+/// How long shutdown waits for open connections to close before flushing anyway.
+const CONNECTION_DRAIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Templates(#[from] kortvaeg_shared::TemplateError),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let mut templates = Templates::built_in()?;
+    if let Some(dir) = &config.templates_dir {
+        templates.load_dir(dir)?;
+    }
+
+    let store: Arc<dyn Store> = match &config.redis_url {
+        Some(url) => Arc::new(RedisStore::connect(url).await?),
+        None => Arc::new(EmbeddedStore::open(&config.data_dir)?),
+    };
+    let (writer, writer_task) =
+        Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE);
+    let rooms = Rooms::new(store.clone(), writer, config.unload_after(), config.client_queue);
+
+    let addr = SocketAddr::new(config.bind, config.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let connections = TaskTracker::new();
+    let state = Arc::new(Shared {
+        public_base: config.public_base(local.port()),
+        config,
+        templates,
+        store: store.clone(),
+        rooms: rooms.clone(),
+        shutdown,
+        connections: connections.clone(),
+    });
+    let app = http::router(state.clone());
+
+    tracing::info!(
+        store = store.kind(),
+        templates = state.templates.len(),
+        "kortvaeg listening on http://{local}"
+    );
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: closing connections and flushing rooms");
+        let _ = shutdown_tx.send(true);
+    };
+    axum::serve(listener, app).with_graceful_shutdown(signal).await.map_err(StartError::Serve)?;
+
+    connections.close();
+    if tokio::time::timeout(CONNECTION_DRAIN, connections.wait()).await.is_err() {
+        tracing::warn!(open = connections.len(), "connections still open after the drain period");
+    }
+    let (flushed, total) = rooms.flush_all().await;
+    tracing::info!(flushed, total, "rooms flushed");
+    drop(state);
+    drop(rooms);
+    let _ = tokio::time::timeout(CONNECTION_DRAIN, writer_task).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

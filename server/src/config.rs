@@ -1,0 +1,86 @@
+//! Command-line flags, each also read from the environment (CONTRACT.md, "Running it").
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The Kortvæg workshop server: live Yjs rooms, snapshots and the documentation sheet.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "kortvaeg", version, about)]
+pub struct Config {
+    /// TCP port to listen on; 0 lets the OS pick one (the log line says which).
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// Address to bind.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Folder of the embedded store, used when no Redis URL is given.
+    #[arg(long, env = "DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// When set, Redis is the store (e.g. redis://127.0.0.1:6379/0).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Base of the links handed out (join, facilitator, review); default http://localhost:PORT.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Extra folder of template files (`*.json`) loaded after the built-in ones.
+    #[arg(long, env = "TEMPLATES_DIR")]
+    pub templates_dir: Option<PathBuf>,
+
+    /// Folder of the built web client; `/` serves a plain page when it does not exist.
+    #[arg(long, env = "WEB_DIR", default_value = "client-web/dist")]
+    pub web_dir: PathBuf,
+
+    /// Largest WebSocket message a client may send, in bytes; a larger one closes the socket (1009).
+    #[arg(long, env = "MAX_MESSAGE_BYTES", default_value_t = 1 << 20)]
+    pub max_message_bytes: usize,
+
+    /// How long a room without clients stays loaded before it is flushed and unloaded.
+    #[arg(long, env = "UNLOAD_AFTER_MS", default_value_t = 2000)]
+    pub unload_after_ms: u64,
+
+    /// How often the server pings each WebSocket; a peer silent for two intervals is closed.
+    #[arg(long, env = "PING_INTERVAL_MS", default_value_t = 15000)]
+    pub ping_interval_ms: u64,
+
+    /// Group commit: how long the store writer waits for more updates before one flush.
+    #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 2)]
+    pub commit_window_ms: u64,
+
+    /// Updates appended to a document's log before it is compacted into one state.
+    #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
+    pub compact_after: usize,
+
+    /// Messages queued for one client before it counts as too slow and is closed (4408).
+    #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]
+    pub client_queue: usize,
+}
+
+impl Config {
+    pub fn unload_after(&self) -> Duration {
+        Duration::from_millis(self.unload_after_ms)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_millis(self.ping_interval_ms.max(10))
+    }
+
+    pub fn commit_window(&self) -> Duration {
+        Duration::from_millis(self.commit_window_ms)
+    }
+
+    /// The base of handed-out links, without a trailing slash.
+    pub fn public_base(&self, bound_port: u16) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://localhost:{bound_port}"),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! `/healthz` and the web client at `/`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::services::{ServeDir, ServeFile};
+
+use super::AppState;
+use kortvaeg_shared::api::Health;
+
+/// How long the store may take to answer a health check before it counts as unreachable.
+const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));
+    Json(Health {
+        status: if store_ok { "ok" } else { "degraded" }.into(),
+        store: if store_ok { "ok" } else { "unreachable" }.into(),
+        store_kind: state.store.kind().into(),
+        rooms_loaded: state.rooms.loaded(),
+        connections: state.connections.len(),
+    })
+}
+
+/// Serves the built web client from `web_dir` (its `index.html` for every page path, so links
+/// like `/join/{room}` work); until it is built, a plain page that says so.
+pub fn web_client(web_dir: &Path) -> Router<AppState> {
+    let index = web_dir.join("index.html");
+    if index.is_file() {
+        let app = ServeDir::new(web_dir).fallback(ServeFile::new(index));
+        Router::new().fallback_service(app)
+    } else {
+        Router::new().fallback(get(placeholder))
+    }
+}
+
+async fn placeholder() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>Kortvæg</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em\">",
+        "<h1>Kortvæg</h1><p>Serveren kører. Webklienten er ikke bygget endnu: kør <code>scripts/run</code>, ",
+        "som bygger den.</p><p lang=\"en\">The server is running. The web client has not been built yet.</p>",
+        "<p><a href=\"/healthz\">/healthz</a> · <a href=\"/api/templates\">/api/templates</a></p></body></html>"
+    ))
+}

@@ -1,0 +1,116 @@
+//! The HTTP edge: routes, shared state, and the token check every room route goes through.
+//! Handlers are thin: they check the token, call the room registry or the store, and turn the
+//! result into JSON (errors through [`ApiError`]).
+
+mod error;
+mod export;
+mod health;
+mod rooms;
+mod snapshots;
+mod ws;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::config::Config;
+use crate::rooms::{OpenError, RoomHandle, Rooms};
+use crate::store::{RoomRecord, Store};
+use crate::tokens;
+use kortvaeg_shared::{Role, Templates};
+
+/// Everything a handler may need; one `Arc` shared by all.
+pub struct Shared {
+    pub config: Config,
+    /// Base of the links handed out, without trailing slash.
+    pub public_base: String,
+    pub templates: Templates,
+    pub store: Arc<dyn Store>,
+    pub rooms: Rooms,
+    /// Flips to `true` when the server shuts down; open connections close with 1001.
+    pub shutdown: watch::Receiver<bool>,
+    /// Tracks connection tasks so shutdown can wait for them.
+    pub connections: TaskTracker,
+}
+
+pub type AppState = Arc<Shared>;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/templates", get(rooms::list_templates))
+        .route("/templates/{id}", get(rooms::get_template))
+        .route("/rooms", post(rooms::create_room))
+        .route("/rooms/{id}", get(rooms::get_room))
+        .route("/rooms/{id}/snapshots", get(snapshots::list).post(snapshots::create))
+        .route("/rooms/{id}/snapshots/{seq}", get(snapshots::get))
+        .route("/rooms/{id}/export.csv", get(export::csv))
+        .route("/rooms/{id}/export.xlsx", get(export::xlsx))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(health::healthz))
+        .route("/ws/{id}", get(ws::wall))
+        .route("/ws/{id}/control", get(ws::control))
+        .merge(health::web_client(&state.config.web_dir))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound("no such API endpoint".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
+}
+
+/// The token of a request: `Authorization: Bearer <token>`, or `?token=` (for download links,
+/// which cannot carry a header).
+pub fn token_of<'a>(headers: &'a HeaderMap, query_token: Option<&'a str>) -> Option<&'a str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .or(query_token)
+        .filter(|t| !t.is_empty())
+}
+
+/// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of
+/// its tokens (401 when missing, 403 when wrong). Returns the room's record and the token's role.
+pub async fn authorize(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<(Arc<RoomRecord>, Role)> {
+    if !tokens::is_room_id(id) {
+        return Err(ApiError::NotFound(format!("no room with id {id}")));
+    }
+    let record = state
+        .rooms
+        .record(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no room with id {id}")))?;
+    let token = token.ok_or_else(|| {
+        ApiError::Unauthorized("a token is required: Authorization: Bearer <token> or ?token=".into())
+    })?;
+    let role = tokens::role_of(&record, token)
+        .ok_or_else(|| ApiError::Forbidden("the token does not give access to this room".into()))?;
+    Ok((record, role))
+}
+
+/// Opens a room for a request; the handle keeps it loaded until dropped.
+pub async fn open_room(state: &Shared, id: &str) -> ApiResult<RoomHandle> {
+    state.rooms.open(id).await.map_err(|e| match e {
+        OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
+        OpenError::Store(e) => ApiError::Store(e),
+        OpenError::Corrupt(..) => ApiError::Internal(e.to_string()),
+    })
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: serde::Serialize>(body: T) -> (StatusCode, axum::Json<T>) {
+    (StatusCode::CREATED, axum::Json(body))
+}

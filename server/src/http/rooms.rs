@@ -1,0 +1,111 @@
+//! `/api/templates` and `/api/rooms`: the templates on offer, making a room, reading it.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use yrs::{Doc, ReadTxn, StateVector, Transact};
+
+use super::{authorize, created, token_of, ApiError, ApiResult, AppState};
+use crate::store::{RoomRecord, StoreError};
+use crate::tokens;
+use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
+use kortvaeg_shared::{schema, Template};
+
+/// Longest room title accepted.
+const MAX_TITLE_CHARS: usize = 200;
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    pub token: Option<String>,
+}
+
+pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>> {
+    Json(state.templates.iter().cloned().collect())
+}
+
+pub async fn get_template(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Template>> {
+    state
+        .templates
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no template with id {id}")))
+}
+
+pub async fn create_room(State(state): State<AppState>, body: Bytes) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
+    let request: CreateRoom =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
+    let title = request.title.as_deref().map(str::trim).unwrap_or_default();
+    if title.is_empty() {
+        return Err(ApiError::BadRequest("title is missing or empty".into()));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(ApiError::BadRequest(format!("title is longer than {MAX_TITLE_CHARS} characters")));
+    }
+    let template_id = request.template.as_deref().unwrap_or_default();
+    if template_id.is_empty() {
+        return Err(ApiError::BadRequest("template is missing".into()));
+    }
+    let template = state.templates.get(template_id).ok_or_else(|| {
+        let known: Vec<&str> = state.templates.iter().map(|t| t.id.as_str()).collect();
+        ApiError::BadRequest(format!("unknown template {template_id:?}; known: {}", known.join(", ")))
+    })?;
+
+    let control = Doc::new();
+    schema::init_control(&control, title, template);
+    let control_state = control.transact().encode_state_as_update_v1(&StateVector::default());
+    let wall_state = Doc::new().transact().encode_state_as_update_v1(&StateVector::default());
+
+    let (facilitator, participant, review) = (tokens::new_token(), tokens::new_token(), tokens::new_token());
+    let mut record = RoomRecord {
+        id: tokens::new_room_id(),
+        title: title.to_string(),
+        template: template.id.clone(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        facilitator_digest: tokens::digest(&facilitator),
+        participant_digest: tokens::digest(&participant),
+        review_digest: tokens::digest(&review),
+    };
+    // 72-bit ids do not collide in practice; if one ever does, draw again.
+    let mut attempts = 0;
+    loop {
+        match state.store.create_room(&record, &wall_state, &control_state).await {
+            Ok(()) => break,
+            Err(StoreError::RoomExists(_)) if attempts < 3 => {
+                attempts += 1;
+                record.id = tokens::new_room_id();
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::info!(room = record.id, template = record.template, "room created");
+    let base = &state.public_base;
+    let id = &record.id;
+    Ok(created(RoomCreated {
+        id: id.clone(),
+        join_url: format!("{base}/join/{id}#{participant}"),
+        facilitator_url: format!("{base}/room/{id}#{facilitator}"),
+        review_url: format!("{base}/review/{id}#{review}"),
+        facilitator_token: facilitator,
+        participant_token: participant,
+        review_token: review,
+    }))
+}
+
+pub async fn get_room(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<RoomInfo>> {
+    let (record, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    Ok(Json(RoomInfo {
+        id: record.id.clone(),
+        title: record.title.clone(),
+        template: record.template.clone(),
+        role,
+        created_at: record.created_at.clone(),
+    }))
+}

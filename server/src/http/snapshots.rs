@@ -1,0 +1,70 @@
+//! `/api/rooms/{id}/snapshots`: the state of both documents at the end of a round, for plenary
+//! review. Stored in the store; the GET answers the contract's JSON projection of the wall.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+
+use super::rooms::TokenQuery;
+use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState};
+use crate::permissions;
+use kortvaeg_shared::api::{SnapshotInfo, WallView};
+use kortvaeg_shared::projection;
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> ApiResult<(StatusCode, Json<SnapshotInfo>)> {
+    let (_, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    if !permissions::may_take_snapshot(role) {
+        return Err(ApiError::Forbidden("only the facilitator can take a snapshot".into()));
+    }
+    let room = open_room(&state, &id).await?;
+    let close_to_api = |c: crate::connection::Close| ApiError::Internal(c.reason);
+    let wall = room.wall.encode_state().map_err(close_to_api)?;
+    let control = room.control.encode_state().map_err(close_to_api)?;
+    let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let seq = state.store.add_snapshot(&id, &taken_at, &wall, &control).await?;
+    tracing::info!(room = id, seq, "snapshot taken");
+    Ok(created(SnapshotInfo { seq, taken_at }))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<SnapshotInfo>>> {
+    authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    Ok(Json(state.store.snapshots(&id).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((id, seq)): Path<(String, String)>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<WallView>> {
+    authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    let seq = parse_seq(&seq)?;
+    Ok(Json(snapshot_view(&state, &id, seq).await?))
+}
+
+pub fn parse_seq(seq: &str) -> ApiResult<u64> {
+    seq.parse().map_err(|_| ApiError::NotFound(format!("no snapshot {seq:?}: snapshot numbers are 1, 2, 3, …")))
+}
+
+/// The wall of snapshot `seq` as plain data.
+pub async fn snapshot_view(state: &super::Shared, id: &str, seq: u64) -> ApiResult<WallView> {
+    let record = state
+        .store
+        .snapshot(id, seq)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("room {id} has no snapshot {seq}")))?;
+    let corrupt = |e: yrs::encoding::read::Error| ApiError::Internal(format!("snapshot {seq} does not decode: {e}"));
+    let wall = projection::doc_from_update(&record.wall).map_err(corrupt)?;
+    let control = projection::doc_from_update(&record.control).map_err(corrupt)?;
+    Ok(projection::wall_view(&wall, &control))
+}

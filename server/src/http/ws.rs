@@ -1,0 +1,63 @@
+//! The WebSocket endpoints: `/ws/{room}` (wall) and `/ws/{room}/control`. The token is checked
+//! and the room opened before the upgrade, so a refused client gets an HTTP status (401, 403,
+//! 404, 503) and costs no socket task.
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::rooms::TokenQuery;
+use super::{authorize, open_room, token_of, ApiResult, AppState};
+use crate::connection::{self, Session};
+use crate::store::DocKind;
+
+pub async fn wall(
+    state: State<AppState>,
+    path: Path<String>,
+    query: Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    serve(state, path, query, headers, upgrade, DocKind::Wall).await
+}
+
+pub async fn control(
+    state: State<AppState>,
+    path: Path<String>,
+    query: Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    serve(state, path, query, headers, upgrade, DocKind::Control).await
+}
+
+async fn serve(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+    doc: DocKind,
+) -> ApiResult<Response> {
+    let (_, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    let room = open_room(&state, &id).await?;
+    let config = &state.config;
+    let session = Session {
+        room,
+        doc,
+        role,
+        max_message_bytes: config.max_message_bytes,
+        ping_interval: config.ping_interval(),
+        queue: config.client_queue,
+        shutdown: state.shutdown.clone(),
+        writer: state.rooms.writer().clone(),
+    };
+    let tracker = state.connections.clone();
+    Ok(upgrade
+        .max_message_size(config.max_message_bytes)
+        .max_frame_size(config.max_message_bytes)
+        // tungstenite zero-fills its whole read buffer on each read (LESSONS.md): keep it small.
+        .read_buffer_size(4096)
+        .on_upgrade(move |socket| tracker.track_future(connection::serve(socket, session))))
+}

@@ -1,0 +1,342 @@
+//! One live room: its two Yjs documents (wall and control), each with its awareness and its
+//! broadcast channel, and the count of who holds the room open.
+//!
+//! The data path for an update a client sends:
+//! `connection` decodes it → [`LiveDoc::apply_update`] applies it under the document's lock and,
+//! still under the lock, hands it to the [`Writer`] → the writer stores it (group commit) → only
+//! then the writer broadcasts the encoded message, once, to every connection of the document.
+//! Because the hand-over happens under the same lock as the apply, the writer sees updates in
+//! the order the document did; answers to a sync step 1 take the same queue, so no client is ever
+//! shown a state that is not yet in the store.
+//!
+//! Locks: each document sits behind a std `Mutex`, held only for synchronous work (apply, encode)
+//! and never across `.await`. A panic while it is held poisons it; the room then counts as broken,
+//! its clients are closed and it is reloaded from the store on the next connection.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::{broadcast, watch};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::connection::{Close, Outbox};
+use crate::store::{DocKind, RoomRecord, StoredDoc, WriteOp};
+use crate::writer::{Then, Writer};
+use kortvaeg_shared::projection;
+
+/// Identifies one WebSocket connection within the process.
+pub type ConnId = u64;
+
+/// A message for every connection of a document except the one it came from.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    pub from: ConnId,
+    pub frame: Bytes,
+}
+
+pub struct Room {
+    pub record: RoomRecord,
+    pub wall: LiveDoc,
+    pub control: LiveDoc,
+    /// Mirrors the control document's `meta.phase == "closed"`: the wall is then read-only for
+    /// participants. Kept here so the permission check on every wall update reads an atomic
+    /// instead of the control document.
+    wall_closed: AtomicBool,
+    /// Holders of the room (connections and REST requests), and whether it is being unloaded.
+    presence: Mutex<Presence>,
+    /// Set once when the room must be dropped without a flush (a store write failed, a document
+    /// lock was poisoned): every connection closes with this reason and the next one reloads the
+    /// room from the store.
+    evicted: watch::Sender<Option<Close>>,
+}
+
+#[derive(Debug, Default)]
+struct Presence {
+    holders: usize,
+    unloading: bool,
+}
+
+impl Room {
+    /// Builds a live room from what the store holds. Fails if a stored update does not decode.
+    pub fn from_stored(record: RoomRecord, wall: StoredDoc, control: StoredDoc, queue: usize) -> Result<Self, String> {
+        let wall = LiveDoc::new(DocKind::Wall, doc_from_stored(wall)?, queue);
+        let control = doc_from_stored(control)?;
+        let closed = projection::phase(&control) == kortvaeg_shared::schema::phase::CLOSED;
+        let control = LiveDoc::new(DocKind::Control, control, queue);
+        Ok(Room {
+            record,
+            wall,
+            control,
+            wall_closed: AtomicBool::new(closed),
+            presence: Mutex::new(Presence::default()),
+            evicted: watch::channel(None).0,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    pub fn doc(&self, kind: DocKind) -> &LiveDoc {
+        match kind {
+            DocKind::Wall => &self.wall,
+            DocKind::Control => &self.control,
+        }
+    }
+
+    pub fn wall_closed(&self) -> bool {
+        self.wall_closed.load(Ordering::Acquire)
+    }
+
+    fn refresh_phase(&self) -> Result<(), Close> {
+        let inner = self.control.lock()?;
+        let closed = projection::phase(inner.awareness.doc()) == kortvaeg_shared::schema::phase::CLOSED;
+        self.wall_closed.store(closed, Ordering::Release);
+        Ok(())
+    }
+
+    /// Counts one more holder, unless the room is being unloaded or was evicted.
+    pub fn acquire(&self) -> bool {
+        let Ok(mut p) = self.presence.lock() else { return false };
+        if p.unloading || self.evicted.borrow().is_some() {
+            return false;
+        }
+        p.holders += 1;
+        true
+    }
+
+    /// Counts one holder less; returns how many are left.
+    pub fn release(&self) -> usize {
+        match self.presence.lock() {
+            Ok(mut p) => {
+                p.holders = p.holders.saturating_sub(1);
+                p.holders
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Marks the room as unloading if nobody holds it; after this `acquire` fails.
+    pub fn begin_unload(&self) -> bool {
+        let Ok(mut p) = self.presence.lock() else { return true };
+        if p.holders == 0 {
+            p.unloading = true;
+        }
+        p.unloading
+    }
+
+    pub fn holders(&self) -> usize {
+        self.presence.lock().map(|p| p.holders).unwrap_or(0)
+    }
+
+    /// Drops the room without a flush: its connections close with `reason`.
+    pub fn evict(&self, reason: Close) {
+        self.evicted.send_if_modified(|current| {
+            if current.is_none() {
+                *current = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub fn is_evicted(&self) -> bool {
+        self.evicted.borrow().is_some()
+    }
+
+    /// Resolves when the room is evicted, with the reason.
+    pub fn evictions(&self) -> watch::Receiver<Option<Close>> {
+        self.evicted.subscribe()
+    }
+}
+
+/// One Yjs document of a live room, its awareness, and the channel its updates go out on.
+pub struct LiveDoc {
+    pub kind: DocKind,
+    inner: Mutex<DocInner>,
+    /// Encoded once per update by the writer after the store has it; every connection of the
+    /// document holds a receiver. A receiver that falls behind is closed, never skipped.
+    broadcast: broadcast::Sender<Outbound>,
+}
+
+pub struct DocInner {
+    /// The document, owned by its awareness (yrs's `Awareness` wraps the `Doc`).
+    awareness: Awareness,
+    /// Updates appended to the store's log since the last compaction.
+    since_compaction: usize,
+}
+
+impl LiveDoc {
+    fn new(kind: DocKind, doc: Doc, queue: usize) -> Self {
+        LiveDoc {
+            kind,
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0 }),
+            broadcast: broadcast::channel(queue.max(16)).0,
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, DocInner>, Close> {
+        self.inner.lock().map_err(|_| Close::room_broken())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Outbound> {
+        self.broadcast.subscribe()
+    }
+
+    pub fn publish(&self, out: Outbound) {
+        // An error only means nobody is listening.
+        let _ = self.broadcast.send(out);
+    }
+
+    /// The first messages a new connection gets: the server's sync step 1 and, if anyone is
+    /// present, the awareness states.
+    pub fn greeting(&self) -> Result<Vec<Bytes>, Close> {
+        let inner = self.lock()?;
+        let sv = inner.awareness.doc().transact().state_vector();
+        let mut frames = vec![Bytes::from(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1())];
+        if let Ok(update) = inner.awareness.update() {
+            if !update.clients.is_empty() {
+                frames.push(Bytes::from(Message::Awareness(update).encode_v1()));
+            }
+        }
+        Ok(frames)
+    }
+
+    /// Answers a client's sync step 1 with what it lacks. The answer goes through the writer's
+    /// queue so that it leaves only after every update it contains is stored.
+    pub fn answer_sync_step1(&self, room: &Arc<Room>, writer: &Writer, sv: &StateVector, to: &Outbox) -> Result<(), Close> {
+        let permit = writer.reserve()?;
+        let inner = self.lock()?;
+        let diff = inner.awareness.doc().transact().encode_diff_v1(sv);
+        let frame = Bytes::from(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1());
+        permit.send(room.clone(), None, Then::Reply { to: to.clone(), frame });
+        Ok(())
+    }
+
+    /// Applies a client's update, then hands it to the writer to store and broadcast.
+    /// `update` must already be checked against the sender's permissions.
+    pub fn apply_update(&self, room: &Arc<Room>, writer: &Writer, from: ConnId, raw: Vec<u8>, update: Update) -> Result<(), Close> {
+        let permit = writer.reserve()?;
+        let compaction = writer.reserve().ok();
+        let mut inner = self.lock()?;
+        let applied = inner.awareness.doc().transact_mut().apply_update(update);
+        if let Err(e) = applied {
+            // The document may hold part of the update: drop the room, reload it from the store.
+            drop(inner);
+            room.evict(Close::room_broken());
+            return Err(Close::bad_message(format!("the update could not be applied: {e}")));
+        }
+        let frame = Bytes::from(Message::Sync(SyncMessage::Update(raw.clone())).encode_v1());
+        permit.send(
+            room.clone(),
+            Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: Bytes::from(raw) }),
+            Then::Broadcast { doc: self.kind, from, frame },
+        );
+        inner.since_compaction += 1;
+        if inner.since_compaction >= writer.compact_after() {
+            if let Some(permit) = compaction {
+                let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+                permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state }), Then::Nothing);
+                inner.since_compaction = 0;
+            }
+        }
+        drop(inner);
+        if self.kind == DocKind::Control {
+            room.refresh_phase()?;
+        }
+        Ok(())
+    }
+
+    /// Queues a compaction if anything was appended since the last one (used before unloading).
+    pub fn compact_if_needed(&self, room: &Arc<Room>, writer: &Writer) -> Result<(), Close> {
+        let permit = writer.reserve()?;
+        let mut inner = self.lock()?;
+        if inner.since_compaction > 0 {
+            let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+            permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state }), Then::Nothing);
+            inner.since_compaction = 0;
+        }
+        Ok(())
+    }
+
+    /// Applies an awareness update and broadcasts only the states it changed. Returns the client
+    /// ids the update set a state for, so the connection can remove them when it closes.
+    pub fn apply_awareness(&self, from: ConnId, update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
+        let announced: Vec<ClientID> = update
+            .clients
+            .iter()
+            .filter(|(_, entry)| entry.json.as_ref() != "null")
+            .map(|(id, _)| *id)
+            .collect();
+        let mut inner = self.lock()?;
+        let summary = inner
+            .awareness
+            .apply_update_summary(update)
+            .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
+        if let Some(summary) = summary {
+            let changed = summary.all_changes();
+            if let Ok(update) = inner.awareness.update_with_clients(changed) {
+                drop(inner);
+                self.publish(Outbound { from, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
+            }
+        }
+        Ok(announced)
+    }
+
+    /// Removes the awareness states a closed connection had set, for everyone.
+    pub fn remove_awareness(&self, from: ConnId, clients: &[ClientID]) {
+        if clients.is_empty() {
+            return;
+        }
+        let Ok(mut inner) = self.lock() else { return };
+        for id in clients {
+            inner.awareness.remove_state(*id);
+        }
+        if let Ok(update) = inner.awareness.update_with_clients(clients.iter().copied()) {
+            drop(inner);
+            self.publish(Outbound { from, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
+        }
+    }
+
+    /// The whole awareness state as a message, for an awareness query.
+    pub fn awareness_message(&self) -> Result<Option<Bytes>, Close> {
+        let inner = self.lock()?;
+        Ok(inner
+            .awareness
+            .update()
+            .ok()
+            .filter(|u| !u.clients.is_empty())
+            .map(|u| Bytes::from(Message::Awareness(u).encode_v1())))
+    }
+
+    /// The document's full state as one Yjs v1 update (for snapshots).
+    pub fn encode_state(&self) -> Result<Vec<u8>, Close> {
+        let inner = self.lock()?;
+        let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        Ok(state)
+    }
+
+    /// Runs `f` over the document (for projections: export, snapshots).
+    pub fn read<R>(&self, f: impl FnOnce(&Doc) -> R) -> Result<R, Close> {
+        let inner = self.lock()?;
+        Ok(f(inner.awareness.doc()))
+    }
+}
+
+/// Rebuilds a document from its stored state and log.
+pub fn doc_from_stored(stored: StoredDoc) -> Result<Doc, String> {
+    let doc = Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for bytes in stored.state.iter().chain(stored.log.iter()) {
+            let update = Update::decode_v1(bytes).map_err(|e| format!("stored update does not decode: {e}"))?;
+            txn.apply_update(update).map_err(|e| format!("stored update does not apply: {e}"))?;
+        }
+    }
+    Ok(doc)
+}

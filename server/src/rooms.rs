@@ -1,0 +1,181 @@
+//! The registry of live rooms: each room is loaded once per process, however many clients
+//! connect to it at the same moment, and unloaded after its last holder leaves and its state is
+//! flushed.
+//!
+//! The map holds a [`Slot`] per room id with a `OnceCell`: the first opener loads the room while
+//! every other opener awaits the same cell, so there is neither an empty document served during
+//! the load nor a double load. Unloading flushes first and marks the room `unloading` only if it
+//! is still unheld (under the room's presence lock), so an opener either gets a live room or sees
+//! it unloading and loads a fresh one from a store that already has everything.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::sync::OnceCell;
+
+use crate::room::Room;
+use crate::store::{DocKind, RoomRecord, Store, StoreError};
+use crate::writer::Writer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("no room with id {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("room {0} cannot be loaded: {1}")]
+    Corrupt(String, String),
+}
+
+#[derive(Clone)]
+pub struct Rooms(Arc<Inner>);
+
+struct Inner {
+    live: DashMap<String, Arc<Slot>>,
+    /// Room records never change after creation; caching them keeps token checks off the store.
+    records: DashMap<String, Arc<RoomRecord>>,
+    store: Arc<dyn Store>,
+    writer: Writer,
+    unload_after: Duration,
+    /// Capacity of each document's broadcast channel (= how far a client may fall behind).
+    client_queue: usize,
+}
+
+#[derive(Default)]
+struct Slot {
+    room: OnceCell<Arc<Room>>,
+}
+
+impl Rooms {
+    pub fn new(store: Arc<dyn Store>, writer: Writer, unload_after: Duration, client_queue: usize) -> Self {
+        Rooms(Arc::new(Inner {
+            live: DashMap::new(),
+            records: DashMap::new(),
+            store,
+            writer,
+            unload_after,
+            client_queue,
+        }))
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.0.writer
+    }
+
+    /// The room's record, from the cache or the store; `None` if there is no such room.
+    pub async fn record(&self, id: &str) -> Result<Option<Arc<RoomRecord>>, StoreError> {
+        if let Some(record) = self.0.records.get(id) {
+            return Ok(Some(record.clone()));
+        }
+        let Some(record) = self.0.store.room(id).await? else {
+            return Ok(None);
+        };
+        let record = Arc::new(record);
+        self.0.records.insert(id.to_string(), record.clone());
+        Ok(Some(record))
+    }
+
+    /// Opens the room, loading it if this process does not have it, and holds it open until the
+    /// handle is dropped.
+    pub async fn open(&self, id: &str) -> Result<RoomHandle, OpenError> {
+        loop {
+            let slot = self.0.live.entry(id.to_string()).or_default().clone();
+            let loaded = slot.room.get_or_try_init(|| self.load(id)).await;
+            let room = match loaded {
+                Ok(room) => room.clone(),
+                Err(error) => {
+                    self.0.live.remove_if(id, |_, s| Arc::ptr_eq(s, &slot) && s.room.get().is_none());
+                    return Err(error);
+                }
+            };
+            if room.acquire() {
+                return Ok(RoomHandle { room, rooms: self.clone() });
+            }
+            // Unloading or evicted: its state is in the store (or was never written); start anew.
+            self.forget(&room);
+            tokio::task::yield_now().await;
+        }
+    }
+
+    async fn load(&self, id: &str) -> Result<Arc<Room>, OpenError> {
+        let record = self.record(id).await?.ok_or_else(|| OpenError::NotFound(id.to_string()))?;
+        let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
+        let control = self.0.store.load_doc(id, DocKind::Control).await?;
+        let room = Room::from_stored((*record).clone(), wall, control, self.0.client_queue)
+            .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
+        tracing::info!(room = id, "room loaded");
+        Ok(Arc::new(room))
+    }
+
+    /// Rooms loaded in this process.
+    pub fn loaded(&self) -> usize {
+        self.0.live.iter().filter(|slot| slot.room.get().is_some()).count()
+    }
+
+    fn forget(&self, room: &Arc<Room>) {
+        self.0
+            .live
+            .remove_if(room.id(), |_, slot| slot.room.get().is_some_and(|r| Arc::ptr_eq(r, room)));
+    }
+
+    /// Queues a compaction of both documents and waits until the store has everything.
+    async fn flush(&self, room: &Arc<Room>) -> bool {
+        for kind in [DocKind::Wall, DocKind::Control] {
+            if let Err(close) = room.doc(kind).compact_if_needed(room, &self.0.writer) {
+                tracing::warn!(room = room.id(), reason = %close.reason, "compaction not queued");
+            }
+        }
+        self.0.writer.flush(room.clone()).await
+    }
+
+    async fn unload_when_idle(self, room: Arc<Room>) {
+        tokio::time::sleep(self.0.unload_after).await;
+        if room.holders() > 0 {
+            return;
+        }
+        if !room.is_evicted() && !self.flush(&room).await {
+            tracing::warn!(room = room.id(), "flush before unload failed; the room reloads from the store");
+        }
+        if room.begin_unload() {
+            self.forget(&room);
+            tracing::info!(room = room.id(), "room unloaded");
+        }
+    }
+
+    /// Flushes every loaded room (at shutdown). Returns how many flushed completely.
+    pub async fn flush_all(&self) -> (usize, usize) {
+        let rooms: Vec<Arc<Room>> = self.0.live.iter().filter_map(|slot| slot.room.get().cloned()).collect();
+        let mut ok = 0;
+        for room in &rooms {
+            if !room.is_evicted() && self.flush(room).await {
+                ok += 1;
+            }
+        }
+        (ok, rooms.len())
+    }
+}
+
+/// Holds a room open; dropping the last handle schedules the unload.
+pub struct RoomHandle {
+    room: Arc<Room>,
+    rooms: Rooms,
+}
+
+impl Deref for RoomHandle {
+    type Target = Arc<Room>;
+    fn deref(&self) -> &Arc<Room> {
+        &self.room
+    }
+}
+
+impl Drop for RoomHandle {
+    fn drop(&mut self) {
+        if self.room.release() == 0 {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(self.rooms.clone().unload_when_idle(self.room.clone()));
+            }
+        }
+    }
+}

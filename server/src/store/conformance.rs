@@ -1,0 +1,250 @@
+//! Behaviour every [`Store`] must show, run against both backends by their test modules, so the
+//! embedded store and Redis cannot drift apart in what they promise the rest of the server.
+
+use bytes::Bytes;
+
+use super::{
+    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoredDoc, WriteOp,
+};
+
+/// A room record with made-up digests; `id` is the only thing that matters to the store.
+pub(crate) fn record(id: &str) -> RoomRecord {
+    RoomRecord {
+        id: id.to_string(),
+        title: format!("Workshop {id}"),
+        template: "kmd-sag-exit".to_string(),
+        created_at: "2025-01-02T03:04:05Z".to_string(),
+        facilitator_digest: "f".repeat(64),
+        participant_digest: "p".repeat(64),
+        review_digest: "r".repeat(64),
+    }
+}
+
+pub(crate) fn append(room: &str, doc: DocKind, update: &[u8]) -> WriteOp {
+    WriteOp::Append {
+        room: room.to_string(),
+        doc,
+        update: Bytes::copy_from_slice(update),
+    }
+}
+
+pub(crate) fn compact(room: &str, doc: DocKind, state: &[u8]) -> WriteOp {
+    WriteOp::Compact {
+        room: room.to_string(),
+        doc,
+        state: state.to_vec(),
+    }
+}
+
+fn doc(state: &[u8], log: &[&[u8]]) -> StoredDoc {
+    StoredDoc {
+        state: Some(state.to_vec()),
+        log: log.iter().map(|u| u.to_vec()).collect(),
+    }
+}
+
+/// Runs the whole contract of [`Store`] against `store`, which must not yet hold rooms `a`, `b`
+/// or `ab` (`ab` guards against key prefixes leaking between rooms whose ids share a prefix).
+pub(crate) async fn exercise(store: &dyn Store) {
+    store.ping().await.expect("ping");
+
+    // Nothing there yet: absent, not an error.
+    assert_eq!(store.room("a").await.expect("room"), None);
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        StoredDoc::default()
+    );
+    assert!(store.snapshots("a").await.expect("snapshots").is_empty());
+    assert_eq!(store.snapshot("a", 1).await.expect("snapshot"), None);
+
+    // Creation stores the record and both initial states, and refuses a taken id.
+    store
+        .create_room(&record("a"), b"wall-0", b"control-0")
+        .await
+        .expect("create a");
+    store
+        .create_room(&record("ab"), b"ab-wall", b"ab-control")
+        .await
+        .expect("create ab");
+    assert_eq!(store.room("a").await.expect("room"), Some(record("a")));
+    let mut other = record("a");
+    other.title = "Someone else's".to_string();
+    match store.create_room(&other, b"x", b"y").await {
+        Err(StoreError::RoomExists(id)) => assert_eq!(id, "a"),
+        r => panic!("second create_room gave {r:?}"),
+    }
+    assert_eq!(
+        store.room("a").await.expect("room"),
+        Some(record("a")),
+        "record untouched"
+    );
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        doc(b"wall-0", &[])
+    );
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-0", &[])
+    );
+
+    // An empty batch is fine.
+    store.write_batch(&[]).await.expect("empty batch");
+
+    // Appends land in each document's log, in order.
+    store
+        .write_batch(&[
+            append("a", DocKind::Wall, b"w1"),
+            append("a", DocKind::Control, b"c1"),
+            append("a", DocKind::Wall, b"w2"),
+        ])
+        .await
+        .expect("batch 1");
+    store
+        .write_batch(&[append("a", DocKind::Wall, b"w3")])
+        .await
+        .expect("batch 2");
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        doc(b"wall-0", &[b"w1", b"w2", b"w3"])
+    );
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-0", &[b"c1"])
+    );
+
+    // Compaction replaces the state and empties the log; ops after it in the same batch stay.
+    store
+        .write_batch(&[
+            append("a", DocKind::Wall, b"w4"),
+            compact("a", DocKind::Wall, b"wall-1"),
+            append("a", DocKind::Wall, b"w5"),
+            append("a", DocKind::Wall, b"w6"),
+        ])
+        .await
+        .expect("batch 3");
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        doc(b"wall-1", &[b"w5", b"w6"])
+    );
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-0", &[b"c1"])
+    );
+    store
+        .write_batch(&[compact("a", DocKind::Control, b"control-1")])
+        .await
+        .expect("batch 4");
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-1", &[])
+    );
+    store
+        .write_batch(&[append("a", DocKind::Control, b"c2")])
+        .await
+        .expect("batch 5");
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-1", &[b"c2"])
+    );
+
+    // Binary updates survive byte for byte (all 256 values, including NUL).
+    let binary: Vec<u8> = (0..=255u8).rev().collect();
+    store
+        .write_batch(&[append("b", DocKind::Wall, &binary)])
+        .await
+        .expect("binary");
+    assert_eq!(
+        store.load_doc("b", DocKind::Wall).await.expect("load"),
+        StoredDoc {
+            state: None,
+            log: vec![binary.clone()]
+        }
+    );
+
+    // Snapshots: numbered from 1 per room, listed oldest first.
+    assert_eq!(
+        store
+            .add_snapshot("a", "2025-01-02T10:00:00Z", b"sw1", b"sc1")
+            .await
+            .expect("snap"),
+        1
+    );
+    assert_eq!(
+        store
+            .add_snapshot("a", "2025-01-02T11:00:00Z", &binary, b"")
+            .await
+            .expect("snap"),
+        2
+    );
+    assert_eq!(
+        store
+            .add_snapshot("ab", "2025-01-03T09:00:00Z", b"x", b"y")
+            .await
+            .expect("snap"),
+        1
+    );
+    assert_eq!(
+        store.snapshots("a").await.expect("snapshots"),
+        vec![
+            SnapshotInfo {
+                seq: 1,
+                taken_at: "2025-01-02T10:00:00Z".to_string()
+            },
+            SnapshotInfo {
+                seq: 2,
+                taken_at: "2025-01-02T11:00:00Z".to_string()
+            },
+        ]
+    );
+    assert_eq!(
+        store.snapshot("a", 2).await.expect("snapshot"),
+        Some(SnapshotRecord {
+            seq: 2,
+            taken_at: "2025-01-02T11:00:00Z".to_string(),
+            wall: binary.clone(),
+            control: Vec::new(),
+        })
+    );
+    assert_eq!(store.snapshot("a", 3).await.expect("snapshot"), None);
+    assert_eq!(store.snapshots("ab").await.expect("snapshots").len(), 1);
+
+    // Room `ab` saw none of `a`'s writes.
+    assert_eq!(
+        store.load_doc("ab", DocKind::Wall).await.expect("load"),
+        doc(b"ab-wall", &[])
+    );
+    assert_eq!(
+        store.load_doc("ab", DocKind::Control).await.expect("load"),
+        doc(b"ab-control", &[])
+    );
+}
+
+/// What [`exercise`] leaves behind, checked on a store reopened over the same data.
+pub(crate) async fn check_after_exercise(store: &dyn Store) {
+    assert_eq!(store.room("a").await.expect("room"), Some(record("a")));
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        doc(b"wall-1", &[b"w5", b"w6"])
+    );
+    assert_eq!(
+        store.load_doc("a", DocKind::Control).await.expect("load"),
+        doc(b"control-1", &[b"c2"])
+    );
+    assert_eq!(store.snapshots("a").await.expect("snapshots").len(), 2);
+    // Numbering goes on from where it was.
+    assert_eq!(
+        store
+            .add_snapshot("a", "2025-01-02T12:00:00Z", b"w", b"c")
+            .await
+            .expect("snap"),
+        3
+    );
+    store
+        .write_batch(&[append("a", DocKind::Wall, b"w7")])
+        .await
+        .expect("append");
+    assert_eq!(
+        store.load_doc("a", DocKind::Wall).await.expect("load"),
+        doc(b"wall-1", &[b"w5", b"w6", b"w7"])
+    );
+}

@@ -1,0 +1,480 @@
+//! The embedded store: one redb file, `{data_dir}/kortvaeg.redb`.
+//!
+//! Tables (`doc` is [`DocKind::as_str`], `"wall"` or `"control"`):
+//!
+//! | table           | key                                  | value                           |
+//! |-----------------|--------------------------------------|---------------------------------|
+//! | `rooms`         | `id: &str`                           | JSON of [`RoomRecord`]          |
+//! | `doc_state`     | `(room: &str, doc: &str)`            | compacted state (Yjs v1 update) |
+//! | `doc_log`       | `(room: &str, doc: &str, seq: u64)`  | one Yjs v1 update               |
+//! | `snapshots`     | `(room: &str, seq: u64)`             | `taken_at`, RFC 3339, UTF-8     |
+//! | `snapshot_docs` | `(room: &str, seq: u64, doc: &str)`  | full state (Yjs v1 update)      |
+//!
+//! `doc_log` keys sort by `seq` within a document, so a range scan reads the log in order; the next
+//! `seq` is one past the last key (0 for an empty log, so numbering restarts after a compaction,
+//! which empties the log). A snapshot's time and its two documents live in separate tables so that
+//! listing snapshots does not read their (possibly large) states.
+//!
+//! Every method is one redb transaction, run on the blocking pool: a write batch commits once with
+//! redb's default durability (fsync before `commit` returns), so it is applied all or nothing.
+//! More in `docs/STORE.md`.
+
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{
+    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
+    WriteOp,
+};
+
+/// The database file inside the data directory.
+pub const FILE_NAME: &str = "kortvaeg.redb";
+
+const ROOMS: TableDefinition<&str, &[u8]> = TableDefinition::new("rooms");
+const DOC_STATE: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("doc_state");
+const DOC_LOG: TableDefinition<(&str, &str, u64), &[u8]> = TableDefinition::new("doc_log");
+// `taken_at` is stored as bytes, not `&str`: redb's `&str` decoding panics on invalid UTF-8, and a
+// damaged value must become `StoreError::Corrupt`, not a panic.
+const SNAPSHOTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("snapshots");
+const SNAPSHOT_DOCS: TableDefinition<(&str, u64, &str), &[u8]> =
+    TableDefinition::new("snapshot_docs");
+
+/// The redb-backed [`Store`]. Cloning the inner `Arc` is how work reaches the blocking pool.
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl EmbeddedStore {
+    /// Opens `data_dir/kortvaeg.redb`, creating the directory and the file if needed.
+    ///
+    /// This blocks (file I/O, an integrity check of the whole file, one commit); call it at startup,
+    /// before serving. The integrity check is on because redb may otherwise panic on a file damaged
+    /// outside redb; the workshop database is small, so reading it once per start is cheap. All
+    /// tables are created here, in one transaction, so later reads never meet a missing table.
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Embedded(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(FILE_NAME);
+        let db = redb::Builder::new()
+            .set_check_integrity_on_open(true)
+            .create(&path)
+            .map_err(|e| StoreError::Embedded(format!("cannot open {}: {e}", path.display())))?;
+        let txn = db.begin_write().map_err(embedded)?;
+        {
+            txn.open_table(ROOMS).map_err(embedded)?;
+            txn.open_table(DOC_STATE).map_err(embedded)?;
+            txn.open_table(DOC_LOG).map_err(embedded)?;
+            txn.open_table(SNAPSHOTS).map_err(embedded)?;
+            txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+        }
+        txn.commit().map_err(embedded)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs `f` on the blocking pool: every redb call blocks (reads may hit the disk, commits fsync).
+    async fn blocking<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> StoreResult<T> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| StoreError::Embedded(format!("store task failed: {e}")))?
+    }
+}
+
+/// Any redb error, as the store reports it.
+fn embedded(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Embedded(e.to_string())
+}
+
+/// All `doc_log` keys of one document.
+fn log_keys<'a>(room: &'a str, doc: &'a str) -> RangeInclusive<(&'a str, &'a str, u64)> {
+    (room, doc, 0)..=(room, doc, u64::MAX)
+}
+
+/// All `snapshots` keys of one room.
+fn snapshot_keys(room: &str) -> RangeInclusive<(&str, u64)> {
+    (room, 0)..=(room, u64::MAX)
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            txn.open_table(ROOMS).map_err(embedded)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_room(
+        &self,
+        record: &RoomRecord,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<()> {
+        let json = serde_json::to_vec(record)
+            .map_err(|e| StoreError::Embedded(format!("cannot encode room record: {e}")))?;
+        let id = record.id.clone();
+        let (wall, control) = (wall.to_vec(), control.to_vec());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut rooms = txn.open_table(ROOMS).map_err(embedded)?;
+                if rooms.get(id.as_str()).map_err(embedded)?.is_some() {
+                    // Dropping the uncommitted transaction aborts it.
+                    return Err(StoreError::RoomExists(id));
+                }
+                rooms
+                    .insert(id.as_str(), json.as_slice())
+                    .map_err(embedded)?;
+                let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
+                states
+                    .insert((id.as_str(), DocKind::Wall.as_str()), wall.as_slice())
+                    .map_err(embedded)?;
+                states
+                    .insert((id.as_str(), DocKind::Control.as_str()), control.as_slice())
+                    .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+            let Some(json) = rooms.get(id.as_str()).map_err(embedded)? else {
+                return Ok(None);
+            };
+            serde_json::from_slice(json.value())
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("room record {id}: {e}")))
+        })
+        .await
+    }
+
+    async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            // One read transaction: state and log from the same commit, never a compaction's new
+            // state with the log it replaced (or the reverse).
+            let txn = db.begin_read().map_err(embedded)?;
+            let states = txn.open_table(DOC_STATE).map_err(embedded)?;
+            let state = states
+                .get((room.as_str(), doc.as_str()))
+                .map_err(embedded)?
+                .map(|s| s.value().to_vec());
+            let logs = txn.open_table(DOC_LOG).map_err(embedded)?;
+            let log = logs
+                .range(log_keys(&room, doc.as_str()))
+                .map_err(embedded)?
+                .map(|entry| {
+                    entry
+                        .map(|(_, update)| update.value().to_vec())
+                        .map_err(embedded)
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(StoredDoc { state, log })
+        })
+        .await
+    }
+
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let ops = ops.to_vec();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
+                let mut logs = txn.open_table(DOC_LOG).map_err(embedded)?;
+                for op in &ops {
+                    match op {
+                        WriteOp::Append { room, doc, update } => {
+                            let keys = log_keys(room, doc.as_str());
+                            // The match ends the range's borrow of `logs` before the insert.
+                            let seq = match logs.range(keys).map_err(embedded)?.next_back() {
+                                None => 0,
+                                Some(entry) => {
+                                    let (key, _) = entry.map_err(embedded)?;
+                                    key.value().2.checked_add(1).ok_or_else(|| {
+                                        StoreError::Corrupt(format!(
+                                            "log of {room}/{} is full",
+                                            doc.as_str()
+                                        ))
+                                    })?
+                                }
+                            };
+                            logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
+                                .map_err(embedded)?;
+                        }
+                        WriteOp::Compact { room, doc, state } => {
+                            states
+                                .insert((room.as_str(), doc.as_str()), state.as_slice())
+                                .map_err(embedded)?;
+                            logs.retain_in(log_keys(room, doc.as_str()), |_, _| false)
+                                .map_err(embedded)?;
+                        }
+                    }
+                }
+            }
+            // One commit, one fsync, for the whole batch (group commit).
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn add_snapshot(
+        &self,
+        room: &str,
+        taken_at: &str,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<u64> {
+        let room = room.to_string();
+        let taken_at = taken_at.to_string();
+        let (wall, control) = (wall.to_vec(), control.to_vec());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            let seq;
+            {
+                let mut snapshots = txn.open_table(SNAPSHOTS).map_err(embedded)?;
+                seq = match snapshots
+                    .range(snapshot_keys(&room))
+                    .map_err(embedded)?
+                    .next_back()
+                {
+                    None => 1,
+                    Some(entry) => {
+                        let (key, _) = entry.map_err(embedded)?;
+                        key.value().1.checked_add(1).ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "snapshot numbering of {room} is exhausted"
+                            ))
+                        })?
+                    }
+                };
+                snapshots
+                    .insert((room.as_str(), seq), taken_at.as_bytes())
+                    .map_err(embedded)?;
+                let mut docs = txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+                docs.insert(
+                    (room.as_str(), seq, DocKind::Wall.as_str()),
+                    wall.as_slice(),
+                )
+                .map_err(embedded)?;
+                docs.insert(
+                    (room.as_str(), seq, DocKind::Control.as_str()),
+                    control.as_slice(),
+                )
+                .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn snapshots(&self, room: &str) -> StoreResult<Vec<SnapshotInfo>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let snapshots = txn.open_table(SNAPSHOTS).map_err(embedded)?;
+            let range = snapshots.range(snapshot_keys(&room)).map_err(embedded)?;
+            range
+                .map(|entry| {
+                    let (key, taken_at) = entry.map_err(embedded)?;
+                    let seq = key.value().1;
+                    Ok(SnapshotInfo {
+                        seq,
+                        taken_at: taken_at_text(&room, seq, taken_at.value())?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn snapshot(&self, room: &str, seq: u64) -> StoreResult<Option<SnapshotRecord>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let snapshots = txn.open_table(SNAPSHOTS).map_err(embedded)?;
+            let Some(taken_at) = snapshots.get((room.as_str(), seq)).map_err(embedded)? else {
+                return Ok(None);
+            };
+            let taken_at = taken_at_text(&room, seq, taken_at.value())?;
+            let docs = txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+            let read = |doc: DocKind| -> StoreResult<Vec<u8>> {
+                let state = docs
+                    .get((room.as_str(), seq, doc.as_str()))
+                    .map_err(embedded)?;
+                state.map(|s| s.value().to_vec()).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "snapshot {room}/{seq} has no {} document",
+                        doc.as_str()
+                    ))
+                })
+            };
+            Ok(Some(SnapshotRecord {
+                seq,
+                taken_at,
+                wall: read(DocKind::Wall)?,
+                control: read(DocKind::Control)?,
+            }))
+        })
+        .await
+    }
+}
+
+/// A stored `taken_at`, which must be UTF-8.
+fn taken_at_text(room: &str, seq: u64, bytes: &[u8]) -> StoreResult<String> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| StoreError::Corrupt(format!("snapshot {room}/{seq}: taken_at is not UTF-8")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::conformance;
+
+    #[tokio::test]
+    async fn conformance_and_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A directory that does not exist yet: `open` makes it.
+        let data_dir = dir.path().join("data");
+        let store = EmbeddedStore::open(&data_dir).expect("open");
+        assert_eq!(store.kind(), "embedded");
+        conformance::exercise(&store).await;
+        drop(store);
+
+        // Everything committed is there after a reopen, and numbering goes on.
+        let store = EmbeddedStore::open(&data_dir).expect("reopen");
+        conformance::check_after_exercise(&store).await;
+    }
+
+    #[tokio::test]
+    async fn failed_create_leaves_nothing_and_room_exists_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        store
+            .create_room(&conformance::record("r"), b"w", b"c")
+            .await
+            .expect("create");
+        let err = store
+            .create_room(&conformance::record("r"), b"w2", b"c2")
+            .await;
+        assert!(
+            matches!(err, Err(StoreError::RoomExists(ref id)) if id == "r"),
+            "{err:?}"
+        );
+        let wall = store.load_doc("r", DocKind::Wall).await.expect("load");
+        assert_eq!(wall.state.as_deref(), Some(&b"w"[..]));
+    }
+
+    #[tokio::test]
+    async fn corrupt_values_are_errors_not_panics() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let txn = store.db.begin_write().expect("write");
+        {
+            let mut rooms = txn.open_table(ROOMS).expect("rooms");
+            rooms.insert("bad", &b"{not json"[..]).expect("insert");
+            let mut snapshots = txn.open_table(SNAPSHOTS).expect("snapshots");
+            snapshots
+                .insert(("bad", 1), &b"\xff\xfe"[..])
+                .expect("insert");
+            // Snapshot 2 has a time but lost its documents.
+            snapshots
+                .insert(("bad", 2), &b"2025-01-01T00:00:00Z"[..])
+                .expect("insert");
+        }
+        txn.commit().expect("commit");
+
+        assert!(matches!(
+            store.room("bad").await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshots("bad").await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshot("bad", 1).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshot("bad", 2).await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn a_file_that_is_not_redb_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(FILE_NAME), vec![0x5a; 8192]).expect("write");
+        assert!(matches!(
+            EmbeddedStore::open(dir.path()),
+            Err(StoreError::Embedded(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn compaction_removes_only_its_own_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let ops: Vec<WriteOp> = (0..100u8)
+            .flat_map(|i| {
+                [
+                    conformance::append("x", DocKind::Wall, &[i]),
+                    conformance::append("x", DocKind::Control, &[i]),
+                    conformance::append("y", DocKind::Wall, &[i]),
+                ]
+            })
+            .collect();
+        store.write_batch(&ops).await.expect("batch");
+        store
+            .write_batch(&[conformance::compact("x", DocKind::Wall, b"s")])
+            .await
+            .expect("compact");
+        assert_eq!(
+            store
+                .load_doc("x", DocKind::Wall)
+                .await
+                .expect("load")
+                .log
+                .len(),
+            0
+        );
+        let control = store.load_doc("x", DocKind::Control).await.expect("load");
+        assert_eq!(control.log, (0..100u8).map(|i| vec![i]).collect::<Vec<_>>());
+        assert_eq!(
+            store
+                .load_doc("y", DocKind::Wall)
+                .await
+                .expect("load")
+                .log
+                .len(),
+            100
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The durable store of rooms, documents and snapshots, behind one trait with two
+//! implementations:
+//!
+//! - [`embedded::EmbeddedStore`]: a redb file under `--data-dir`; the default.
+//! - [`redis::RedisStore`]: Redis at `--redis-url`; key layout in `docs/STORE.md`.
+//!
+//! A document is stored as a compacted **state** (one Yjs v1 update that merges everything up to
+//! the last compaction) plus a **log** of the Yjs v1 updates appended since. Loading applies the
+//! state, then the log, in order. Writes arrive in batches from the room writer
+//! ([`crate::writer`]), which is the only task that appends or compacts, so a batch is applied in
+//! order and atomically (one redb transaction, one Redis `MULTI`): a failed batch leaves nothing
+//! half-written.
+
+pub mod embedded;
+pub mod redis;
+#[cfg(test)]
+mod conformance;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+pub use kortvaeg_shared::api::SnapshotInfo;
+
+/// Which of a room's two Yjs documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    /// The cards (`/ws/{room}`).
+    Wall,
+    /// Meta, rows and columns (`/ws/{room}/control`).
+    Control,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Wall => "wall",
+            DocKind::Control => "control",
+        }
+    }
+}
+
+/// What the store keeps about a room besides its documents. Written once, when the room is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRecord {
+    pub id: String,
+    pub title: String,
+    pub template: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// SHA-256 of each token, hex. The tokens themselves are never stored, so a copy of the store
+    /// does not let anyone into a room.
+    pub facilitator_digest: String,
+    pub participant_digest: String,
+    pub review_digest: String,
+}
+
+/// A document as stored: the compacted state (if any) and the updates appended since, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub state: Option<Vec<u8>>,
+    pub log: Vec<Vec<u8>>,
+}
+
+/// A snapshot for plenary review: the full Yjs state (v1 update) of both documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRecord {
+    pub seq: u64,
+    /// RFC 3339.
+    pub taken_at: String,
+    pub wall: Vec<u8>,
+    pub control: Vec<u8>,
+}
+
+/// One write of a batch.
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Append one Yjs v1 update to a document's log.
+    Append { room: String, doc: DocKind, update: Bytes },
+    /// Replace a document's state with `state` and empty its log. Every update appended before
+    /// this op (in the same batch or earlier) is contained in `state`.
+    Compact { room: String, doc: DocKind, state: Vec<u8> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("embedded store: {0}")]
+    Embedded(String),
+    #[error("redis: {0}")]
+    Redis(String),
+    #[error("store data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("room {0} already exists")]
+    RoomExists(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The durable store. Implementations are cheap to share (`Arc<dyn Store>`) and never block the
+/// async runtime (blocking I/O goes to `spawn_blocking`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"embedded"` or `"redis"`, for `/healthz` and logs.
+    fn kind(&self) -> &'static str;
+
+    /// Is the store reachable and writable right now?
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Stores a new room with the initial state of both documents, atomically.
+    /// Fails with [`StoreError::RoomExists`] if the id is taken.
+    async fn create_room(&self, record: &RoomRecord, wall: &[u8], control: &[u8]) -> StoreResult<()>;
+
+    /// The room's record, or `None` if no such room exists.
+    async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>>;
+
+    /// A document's state and log. An unknown room or document gives an empty [`StoredDoc`].
+    async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc>;
+
+    /// Applies `ops` in order, all or nothing, with one flush (group commit).
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()>;
+
+    /// Stores a snapshot and returns its sequence number: 1 for a room's first, then +1.
+    async fn add_snapshot(&self, room: &str, taken_at: &str, wall: &[u8], control: &[u8]) -> StoreResult<u64>;
+
+    /// The room's snapshots, oldest first.
+    async fn snapshots(&self, room: &str) -> StoreResult<Vec<SnapshotInfo>>;
+
+    /// One snapshot, or `None`.
+    async fn snapshot(&self, room: &str, seq: u64) -> StoreResult<Option<SnapshotRecord>>;
+}

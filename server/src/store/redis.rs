@@ -1,0 +1,561 @@
+//! The Redis store. Every key starts with [`KEY_PREFIX`]; `{doc}` is [`DocKind::as_str`],
+//! `wall` or `control`:
+//!
+//! | key                                   | type    | content                                    |
+//! |---------------------------------------|---------|--------------------------------------------|
+//! | `kortvaeg:room:{id}`                  | string  | JSON of [`RoomRecord`]                     |
+//! | `kortvaeg:room:{id}:{doc}:state`      | string  | compacted state (Yjs v1 update)            |
+//! | `kortvaeg:room:{id}:{doc}:log`        | list    | Yjs v1 updates since the state, oldest first |
+//! | `kortvaeg:room:{id}:snapshot-seq`     | string  | counter, last snapshot number (`INCR`)     |
+//! | `kortvaeg:room:{id}:snapshot:{seq}`   | hash    | `taken_at` (RFC 3339), `wall`, `control`   |
+//! | `kortvaeg:room:{id}:snapshots`        | list    | snapshot numbers, oldest first             |
+//!
+//! Room ids must not contain `:`, or one room's keys could be another's (room `a:wall:state`'s
+//! record would be room `a`'s wall state); [`RedisStore::create_room`] refuses such ids.
+//!
+//! Atomicity: a write batch is one `MULTI`/`EXEC`; a room is created by one Lua script (check and
+//! three `SET`s); a document is read in one `MULTI`/`EXEC`, so state and log are from the same
+//! moment. Durability is whatever the Redis server is configured for (`appendonly`,
+//! `appendfsync`). More in `docs/STORE.md`.
+
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::{Client, RedisError};
+use async_trait::async_trait;
+
+use super::{
+    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
+    WriteOp,
+};
+
+/// The prefix of every key this store reads or writes, so it can share a Redis with others.
+pub const KEY_PREFIX: &str = "kortvaeg:";
+
+/// How long one attempt to open a TCP connection (and handshake) may take.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a command may wait for its reply. The crate's default is 500 ms, too short for a batch
+/// or a snapshot carrying a large document; long enough here, still short enough that a stalled
+/// Redis shows up as an error rather than a hang.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Reconnect attempts after a lost connection before a command fails (the default, 6 with
+/// exponential back-off, keeps a command waiting for several seconds when Redis is down).
+const RECONNECT_RETRIES: usize = 2;
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
+/// An upper bound on [`RedisStore::connect`] as a whole, whatever the retries above add up to.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Creates a room if its record key is free. KEYS: record, wall state, control state.
+/// ARGV: record JSON, wall state, control state. Returns 1 if created, 0 if the id was taken.
+const CREATE_ROOM_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3])
+return 1
+";
+
+/// The Redis-backed [`Store`]. The connection manager multiplexes every call over one connection
+/// and reconnects after a failure, so the store is cheap to share.
+pub struct RedisStore {
+    conn: ConnectionManager,
+    create_room: ::redis::Script,
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://host:port/db`, `rediss://` for TLS if enabled) and checks the
+    /// connection. Fails, rather than waits, when Redis is unreachable: see the timeouts above.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let client = Client::open(url).map_err(redis_err)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(RECONNECT_RETRIES)
+            .set_max_delay(RECONNECT_MAX_DELAY);
+        let conn = tokio::time::timeout(
+            CONNECT_DEADLINE,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| StoreError::Redis(format!("no connection within {CONNECT_DEADLINE:?}")))?
+        .map_err(redis_err)?;
+        let store = Self {
+            conn,
+            create_room: ::redis::Script::new(CREATE_ROOM_LUA),
+        };
+        store.ping().await?;
+        Ok(store)
+    }
+
+    /// A handle for one call: clones share the manager's connection.
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+fn redis_err(e: RedisError) -> StoreError {
+    StoreError::Redis(e.to_string())
+}
+
+fn room_key(room: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}")
+}
+
+fn state_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:state", doc.as_str())
+}
+
+fn log_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:log", doc.as_str())
+}
+
+fn snapshot_seq_key(room: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}:snapshot-seq")
+}
+
+fn snapshot_key(room: &str, seq: u64) -> String {
+    format!("{KEY_PREFIX}room:{room}:snapshot:{seq}")
+}
+
+fn snapshot_list_key(room: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}:snapshots")
+}
+
+/// A stored `taken_at`, which must be UTF-8. Read as bytes so damage is `Corrupt`, not a type error.
+fn taken_at_text(room: &str, seq: u64, bytes: Vec<u8>) -> StoreResult<String> {
+    String::from_utf8(bytes)
+        .map_err(|_| StoreError::Corrupt(format!("snapshot {room}/{seq}: taken_at is not UTF-8")))
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let pong: String = ::redis::cmd("PING")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::Redis(format!("PING answered {pong:?}")))
+        }
+    }
+
+    async fn create_room(
+        &self,
+        record: &RoomRecord,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<()> {
+        if record.id.contains(':') {
+            return Err(StoreError::Redis(format!(
+                "room id {:?} contains ':'",
+                record.id
+            )));
+        }
+        let json = serde_json::to_vec(record)
+            .map_err(|e| StoreError::Redis(format!("cannot encode room record: {e}")))?;
+        let created: i64 = self
+            .create_room
+            .key(room_key(&record.id))
+            .key(state_key(&record.id, DocKind::Wall))
+            .key(state_key(&record.id, DocKind::Control))
+            .arg(json)
+            .arg(wall)
+            .arg(control)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        match created {
+            1 => Ok(()),
+            _ => Err(StoreError::RoomExists(record.id.clone())),
+        }
+    }
+
+    async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
+        let json: Option<Vec<u8>> = ::redis::cmd("GET")
+            .arg(room_key(id))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        json.map(|json| {
+            serde_json::from_slice(&json)
+                .map_err(|e| StoreError::Corrupt(format!("room record {id}: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc> {
+        let (state, log): (Option<Vec<u8>>, Vec<Vec<u8>>) = ::redis::pipe()
+            .atomic()
+            .cmd("GET")
+            .arg(state_key(room, doc))
+            .cmd("LRANGE")
+            .arg(log_key(room, doc))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(StoredDoc { state, log })
+    }
+
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = ::redis::pipe();
+        pipe.atomic();
+        for op in ops {
+            match op {
+                WriteOp::Append { room, doc, update } => {
+                    pipe.cmd("RPUSH")
+                        .arg(log_key(room, *doc))
+                        .arg(update.as_ref())
+                        .ignore();
+                }
+                WriteOp::Compact { room, doc, state } => {
+                    pipe.cmd("SET")
+                        .arg(state_key(room, *doc))
+                        .arg(state.as_slice())
+                        .ignore();
+                    pipe.cmd("DEL").arg(log_key(room, *doc)).ignore();
+                }
+            }
+        }
+        pipe.exec_async(&mut self.conn()).await.map_err(redis_err)
+    }
+
+    async fn add_snapshot(
+        &self,
+        room: &str,
+        taken_at: &str,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<u64> {
+        // The number is taken first, on its own: if the MULTI below fails, that number is skipped
+        // (listing reads the list of numbers, so a gap is harmless) but never given out twice.
+        let seq: i64 = ::redis::cmd("INCR")
+            .arg(snapshot_seq_key(room))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        let seq = u64::try_from(seq)
+            .map_err(|_| StoreError::Corrupt(format!("snapshot counter of {room} is {seq}")))?;
+        ::redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(snapshot_key(room, seq))
+            .arg("taken_at")
+            .arg(taken_at)
+            .arg(DocKind::Wall.as_str())
+            .arg(wall)
+            .arg(DocKind::Control.as_str())
+            .arg(control)
+            .ignore()
+            .cmd("RPUSH")
+            .arg(snapshot_list_key(room))
+            .arg(seq)
+            .ignore()
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(seq)
+    }
+
+    async fn snapshots(&self, room: &str) -> StoreResult<Vec<SnapshotInfo>> {
+        let mut conn = self.conn();
+        let listed: Vec<Vec<u8>> = ::redis::cmd("LRANGE")
+            .arg(snapshot_list_key(room))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        let seqs = listed
+            .iter()
+            .map(|raw| {
+                std::str::from_utf8(raw)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "snapshot list of {room} holds {:?}",
+                            String::from_utf8_lossy(raw)
+                        ))
+                    })
+            })
+            .collect::<StoreResult<Vec<u64>>>()?;
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = ::redis::pipe();
+        for seq in &seqs {
+            pipe.cmd("HGET")
+                .arg(snapshot_key(room, *seq))
+                .arg("taken_at");
+        }
+        let times: Vec<Option<Vec<u8>>> = pipe.query_async(&mut conn).await.map_err(redis_err)?;
+        seqs.into_iter()
+            .zip(times)
+            .map(|(seq, taken_at)| {
+                let taken_at = taken_at.ok_or_else(|| {
+                    StoreError::Corrupt(format!("snapshot {room}/{seq} is listed but missing"))
+                })?;
+                Ok(SnapshotInfo {
+                    seq,
+                    taken_at: taken_at_text(room, seq, taken_at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn snapshot(&self, room: &str, seq: u64) -> StoreResult<Option<SnapshotRecord>> {
+        let fields: (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) = ::redis::cmd("HMGET")
+            .arg(snapshot_key(room, seq))
+            .arg("taken_at")
+            .arg(DocKind::Wall.as_str())
+            .arg(DocKind::Control.as_str())
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        match fields {
+            (None, None, None) => Ok(None),
+            (Some(taken_at), Some(wall), Some(control)) => Ok(Some(SnapshotRecord {
+                seq,
+                taken_at: taken_at_text(room, seq, taken_at)?,
+                wall,
+                control,
+            })),
+            _ => Err(StoreError::Corrupt(format!(
+                "snapshot {room}/{seq} lacks a field"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::Instant;
+
+    use super::*;
+    use crate::store::conformance;
+
+    /// A `redis-server` of our own on a free port, with persistence off, killed on drop.
+    struct RedisServer {
+        child: Child,
+        port: u16,
+    }
+
+    impl RedisServer {
+        fn start() -> Self {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect(
+                    "redis-server must be on PATH for these tests (apt-get install redis-server)",
+                );
+            let server = Self { child, port };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !server.answers_ping() {
+                assert!(
+                    Instant::now() < deadline,
+                    "redis-server on port {port} did not start"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            server
+        }
+
+        fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/", self.port)
+        }
+
+        fn answers_ping(&self) -> bool {
+            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+                return false;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+            let mut reply = [0u8; 7];
+            stream.write_all(b"PING\r\n").is_ok()
+                && stream.read_exact(&mut reply).is_ok()
+                && &reply == b"+PONG\r\n"
+        }
+
+        fn kill(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            self.kill();
+        }
+    }
+
+    #[tokio::test]
+    async fn conformance_and_reconnect() {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        assert_eq!(store.kind(), "redis");
+        conformance::exercise(&store).await;
+        drop(store);
+
+        // A new connection sees the same data (what a server restart against a kept Redis does).
+        let store = RedisStore::connect(&server.url()).await.expect("reconnect");
+        conformance::check_after_exercise(&store).await;
+    }
+
+    #[tokio::test]
+    async fn keys_follow_the_documented_layout() {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        store
+            .create_room(&conformance::record("r"), b"w", b"c")
+            .await
+            .expect("create");
+        store
+            .write_batch(&[conformance::append("r", DocKind::Wall, b"u")])
+            .await
+            .expect("append");
+        store
+            .add_snapshot("r", "2025-01-01T00:00:00Z", b"sw", b"sc")
+            .await
+            .expect("snapshot");
+        let mut keys: Vec<String> = ::redis::cmd("KEYS")
+            .arg("*")
+            .query_async(&mut store.conn())
+            .await
+            .expect("KEYS");
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "kortvaeg:room:r",
+                "kortvaeg:room:r:control:state",
+                "kortvaeg:room:r:snapshot-seq",
+                "kortvaeg:room:r:snapshot:1",
+                "kortvaeg:room:r:snapshots",
+                "kortvaeg:room:r:wall:log",
+                "kortvaeg:room:r:wall:state",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn ids_with_colons_are_refused() {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let result = store
+            .create_room(&conformance::record("a:wall:state"), b"w", b"c")
+            .await;
+        assert!(matches!(result, Err(StoreError::Redis(_))), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn corrupt_values_are_errors_not_panics() {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let mut conn = store.conn();
+        ::redis::pipe()
+            .cmd("SET")
+            .arg("kortvaeg:room:bad")
+            .arg("{not json")
+            .cmd("RPUSH")
+            .arg("kortvaeg:room:bad:snapshots")
+            .arg("one")
+            .cmd("HSET")
+            .arg("kortvaeg:room:bad:snapshot:1")
+            .arg("taken_at")
+            .arg(&b"\xff"[..])
+            .cmd("HSET")
+            .arg("kortvaeg:room:bad:snapshot:2")
+            .arg("taken_at")
+            .arg("2025-01-01T00:00:00Z")
+            .cmd("SET")
+            .arg("kortvaeg:room:bad2:snapshot-seq")
+            .arg("-7")
+            .exec_async(&mut conn)
+            .await
+            .expect("seed");
+        assert!(matches!(
+            store.room("bad").await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshots("bad").await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshot("bad", 1).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.snapshot("bad", 2).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.add_snapshot("bad2", "t", b"", b"").await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_dead_redis_gives_errors_not_hangs() {
+        let mut server = RedisServer::start();
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        store.ping().await.expect("ping");
+        server.kill();
+
+        let limit = Duration::from_secs(8);
+        let started = Instant::now();
+        let ping = tokio::time::timeout(limit, store.ping())
+            .await
+            .expect("ping hung");
+        assert!(matches!(ping, Err(StoreError::Redis(_))), "{ping:?}");
+        let batch = [conformance::append("r", DocKind::Wall, b"u")];
+        let write = tokio::time::timeout(limit, store.write_batch(&batch))
+            .await
+            .expect("write hung");
+        assert!(matches!(write, Err(StoreError::Redis(_))), "{write:?}");
+        // Again, now that the manager is in its reconnect loop.
+        let ping = tokio::time::timeout(limit, store.ping())
+            .await
+            .expect("ping hung");
+        assert!(matches!(ping, Err(StoreError::Redis(_))), "{ping:?}");
+        assert!(started.elapsed() < limit, "took {:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn connect_to_nothing_fails_quickly() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let started = Instant::now();
+        let result = RedisStore::connect(&format!("redis://127.0.0.1:{port}/")).await;
+        assert!(
+            matches!(result, Err(StoreError::Redis(_))),
+            "{:?}",
+            result.err()
+        );
+        assert!(started.elapsed() < CONNECT_DEADLINE + Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,103 @@
+//! Room ids and tokens: random, URL-safe, and checked in constant time.
+//!
+//! A token is 18 random bytes (144 bits) as 24 base64url characters. The store keeps only its
+//! SHA-256 digest; a presented token is hashed and compared with each role's digest with
+//! `subtle`, so neither the comparison nor the store leaks a token.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::store::RoomRecord;
+use kortvaeg_shared::Role;
+
+/// A fresh token: 144 random bits, base64url.
+pub fn new_token() -> String {
+    random_string::<18>()
+}
+
+/// A fresh room id: 72 random bits, 12 base64url characters (short enough for a link on a slide).
+pub fn new_room_id() -> String {
+    random_string::<9>()
+}
+
+fn random_string<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Hex SHA-256 of a token, as kept in the store.
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The role `token` gives in the room, or `None` if it is not one of the room's tokens.
+/// All three digests are compared every time, in constant time.
+pub fn role_of(record: &RoomRecord, token: &str) -> Option<Role> {
+    let presented = digest(token);
+    let eq = |stored: &str| bool::from(presented.as_bytes().ct_eq(stored.as_bytes()));
+    let facilitator = eq(&record.facilitator_digest);
+    let participant = eq(&record.participant_digest);
+    let review = eq(&record.review_digest);
+    if facilitator {
+        Some(Role::Facilitator)
+    } else if participant {
+        Some(Role::Participant)
+    } else if review {
+        Some(Role::Review)
+    } else {
+        None
+    }
+}
+
+/// Could `id` be a room id? Anything else is answered 404 without asking the store.
+pub fn is_room_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> (RoomRecord, [String; 3]) {
+        let tokens = [new_token(), new_token(), new_token()];
+        let record = RoomRecord {
+            id: new_room_id(),
+            title: "t".into(),
+            template: "x".into(),
+            created_at: String::new(),
+            facilitator_digest: digest(&tokens[0]),
+            participant_digest: digest(&tokens[1]),
+            review_digest: digest(&tokens[2]),
+        };
+        (record, tokens)
+    }
+
+    #[test]
+    fn tokens_are_long_url_safe_and_distinct() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 24);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(is_room_id(&new_room_id()));
+    }
+
+    #[test]
+    fn each_token_maps_to_its_role() {
+        let (record, [f, p, r]) = record();
+        assert_eq!(role_of(&record, &f), Some(Role::Facilitator));
+        assert_eq!(role_of(&record, &p), Some(Role::Participant));
+        assert_eq!(role_of(&record, &r), Some(Role::Review));
+        assert_eq!(role_of(&record, "nope"), None);
+        assert_eq!(role_of(&record, ""), None);
+    }
+
+    #[test]
+    fn odd_ids_are_not_room_ids() {
+        for id in ["", "../x", "a b", "æøå", &"a".repeat(65)] {
+            assert!(!is_room_id(id), "{id:?}");
+        }
+    }
+}
