@@ -208,33 +208,7 @@ impl Store for EmbeddedStore {
                 let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
                 let mut logs = txn.open_table(DOC_LOG).map_err(embedded)?;
                 for op in &ops {
-                    match op {
-                        WriteOp::Append { room, doc, update } => {
-                            let keys = log_keys(room, doc.as_str());
-                            // The match ends the range's borrow of `logs` before the insert.
-                            let seq = match logs.range(keys).map_err(embedded)?.next_back() {
-                                None => 0,
-                                Some(entry) => {
-                                    let (key, _) = entry.map_err(embedded)?;
-                                    key.value().2.checked_add(1).ok_or_else(|| {
-                                        StoreError::Corrupt(format!(
-                                            "log of {room}/{} is full",
-                                            doc.as_str()
-                                        ))
-                                    })?
-                                }
-                            };
-                            logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
-                                .map_err(embedded)?;
-                        }
-                        WriteOp::Compact { room, doc, state } => {
-                            states
-                                .insert((room.as_str(), doc.as_str()), state.as_slice())
-                                .map_err(embedded)?;
-                            logs.retain_in(log_keys(room, doc.as_str()), |_, _| false)
-                                .map_err(embedded)?;
-                        }
-                    }
+                    apply(&mut states, &mut logs, op)?;
                 }
             }
             // One commit, one fsync, for the whole batch (group commit).
@@ -344,6 +318,43 @@ impl Store for EmbeddedStore {
         })
         .await
     }
+}
+
+/// Applies one op of a batch inside the batch's write transaction.
+fn apply(
+    states: &mut redb::Table<(&str, &str), &[u8]>,
+    logs: &mut redb::Table<(&str, &str, u64), &[u8]>,
+    op: &WriteOp,
+) -> StoreResult<()> {
+    match op {
+        WriteOp::Append { room, doc, update } => {
+            // The match ends the range's borrow of `logs` before the insert.
+            let seq = match logs
+                .range(log_keys(room, doc.as_str()))
+                .map_err(embedded)?
+                .next_back()
+            {
+                None => 0,
+                Some(entry) => {
+                    let (key, _) = entry.map_err(embedded)?;
+                    let last = key.value().2;
+                    last.checked_add(1).ok_or_else(|| {
+                        StoreError::Corrupt(format!("log of {room}/{} is full", doc.as_str()))
+                    })?
+                }
+            };
+            logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
+                .map_err(embedded)?;
+        }
+        WriteOp::Compact { room, doc, state } => {
+            states
+                .insert((room.as_str(), doc.as_str()), state.as_slice())
+                .map_err(embedded)?;
+            logs.retain_in(log_keys(room, doc.as_str()), |_, _| false)
+                .map_err(embedded)?;
+        }
+    }
+    Ok(())
 }
 
 /// A stored `taken_at`, which must be UTF-8.

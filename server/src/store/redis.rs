@@ -1,17 +1,17 @@
 //! The Redis store. Every key starts with [`KEY_PREFIX`]; `{doc}` is [`DocKind::as_str`],
 //! `wall` or `control`:
 //!
-//! | key                                   | type    | content                                    |
-//! |---------------------------------------|---------|--------------------------------------------|
-//! | `kortvaeg:room:{id}`                  | string  | JSON of [`RoomRecord`]                     |
-//! | `kortvaeg:room:{id}:{doc}:state`      | string  | compacted state (Yjs v1 update)            |
-//! | `kortvaeg:room:{id}:{doc}:log`        | list    | Yjs v1 updates since the state, oldest first |
-//! | `kortvaeg:room:{id}:snapshot-seq`     | string  | counter, last snapshot number (`INCR`)     |
-//! | `kortvaeg:room:{id}:snapshot:{seq}`   | hash    | `taken_at` (RFC 3339), `wall`, `control`   |
-//! | `kortvaeg:room:{id}:snapshots`        | list    | snapshot numbers, oldest first             |
+//! | key                                 | type   | content                                      |
+//! |-------------------------------------|--------|----------------------------------------------|
+//! | `kortvaeg:room:{id}`                | string | JSON of [`RoomRecord`]                       |
+//! | `kortvaeg:room:{id}:{doc}:state`    | string | compacted state (Yjs v1 update)              |
+//! | `kortvaeg:room:{id}:{doc}:log`      | list   | Yjs v1 updates since, oldest first (`RPUSH`) |
+//! | `kortvaeg:room:{id}:snapshot-seq`   | string | counter: last snapshot number (`INCR`)       |
+//! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `wall`, `control`     |
+//! | `kortvaeg:room:{id}:snapshots`      | list   | snapshot numbers, oldest first               |
 //!
 //! Room ids must not contain `:`, or one room's keys could be another's (room `a:wall:state`'s
-//! record would be room `a`'s wall state); [`RedisStore::create_room`] refuses such ids.
+//! record would be room `a`'s wall state); `create_room` refuses such ids.
 //!
 //! Atomicity: a write batch is one `MULTI`/`EXEC`; a room is created by one Lua script (check and
 //! three `SET`s); a document is read in one `MULTI`/`EXEC`, so state and log are from the same
@@ -65,8 +65,8 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://host:port/db`, `rediss://` for TLS if enabled) and checks the
-    /// connection. Fails, rather than waits, when Redis is unreachable: see the timeouts above.
+    /// Connects to `url` (`redis://[:password@]host:port[/db]`) and checks the connection with a
+    /// `PING`. Fails, rather than waits, when Redis is unreachable: see the timeouts above.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let client = Client::open(url).map_err(redis_err)?;
         let config = ConnectionManagerConfig::new()
