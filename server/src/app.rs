@@ -41,7 +41,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let store: Arc<dyn Store> = match &config.redis_url {
         Some(url) => Arc::new(RedisStore::connect(url).await?),
-        None => Arc::new(EmbeddedStore::open(&config.data_dir)?),
+        None => {
+            // Opening checks the whole file once: keep that off the async runtime.
+            let dir = config.data_dir.clone();
+            let store = tokio::task::spawn_blocking(move || EmbeddedStore::open(&dir))
+                .await
+                .map_err(|e| crate::store::StoreError::Embedded(e.to_string()))??;
+            Arc::new(store)
+        }
     };
     let (writer, writer_task) =
         Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE);
