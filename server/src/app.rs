@@ -86,11 +86,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     if tokio::time::timeout(CONNECTION_DRAIN, connections.wait()).await.is_err() {
         tracing::warn!(open = connections.len(), "connections still open after the drain period");
     }
+    // Every update was stored before it was broadcast; this compacts and waits for the writer's
+    // queue, so the store is complete. Rooms still waiting out --unload-after-ms are not waited for.
     let (flushed, total) = rooms.flush_all().await;
     tracing::info!(flushed, total, "rooms flushed");
-    drop(state);
-    drop(rooms);
-    let _ = tokio::time::timeout(CONNECTION_DRAIN, writer_task).await;
+    writer_task.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -197,7 +197,7 @@ pub async fn serve(socket: WebSocket, session: Session) {
         }
     }
     let clients: Vec<ClientID> = announced.into_iter().collect();
-    doc.remove_awareness(conn, &clients);
+    doc.remove_awareness(&room, &clients);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
 }
 
@@ -234,7 +234,7 @@ fn handle_binary(session: &Session, conn: ConnId, outbox: &Outbox, data: &[u8], 
         }
         Message::Awareness(update) => {
             if session.role != Role::Review {
-                announced.extend(doc.apply_awareness(conn, update)?);
+                announced.extend(doc.apply_awareness(room, update)?);
             }
             Ok(())
         }

@@ -14,7 +14,9 @@
 //! its clients are closed and it is reloaded from the store on the next connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{broadcast, watch};
@@ -30,6 +32,12 @@ use kortvaeg_shared::projection;
 
 /// Identifies one WebSocket connection within the process.
 pub type ConnId = u64;
+
+/// The sender of messages that go to every connection (connection ids start at 1).
+pub const NOBODY: ConnId = 0;
+
+/// How long awareness changes are collected before they are relayed as one message.
+pub const AWARENESS_TICK: Duration = Duration::from_millis(30);
 
 /// A message for every connection of a document except the one it came from.
 #[derive(Debug, Clone)]
@@ -169,13 +177,15 @@ pub struct DocInner {
     awareness: Awareness,
     /// Updates appended to the store's log since the last compaction.
     since_compaction: usize,
+    /// Awareness states changed since the last relay (see [`LiveDoc::apply_awareness`]).
+    awareness_changed: HashSet<ClientID>,
 }
 
 impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0 }),
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new() }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -264,9 +274,12 @@ impl LiveDoc {
         Ok(())
     }
 
-    /// Applies an awareness update and broadcasts only the states it changed. Returns the client
-    /// ids the update set a state for, so the connection can remove them when it closes.
-    pub fn apply_awareness(&self, from: ConnId, update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
+    /// Applies an awareness update. Only the states it changed (a newer clock) are relayed, and
+    /// not at once: changes are collected for [`AWARENESS_TICK`] and sent as one message, so a
+    /// burst of cursor moves in a big room costs one fan-out, not one per move (LESSONS.md,
+    /// awareness storms). Returns the client ids the update set a state for, so the connection
+    /// can remove them when it closes.
+    pub fn apply_awareness(&self, room: &Arc<Room>, update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
         let announced: Vec<ClientID> = update
             .clients
             .iter()
@@ -279,17 +292,13 @@ impl LiveDoc {
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
         if let Some(summary) = summary {
-            let changed = summary.all_changes();
-            if let Ok(update) = inner.awareness.update_with_clients(changed) {
-                drop(inner);
-                self.publish(Outbound { from, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
-            }
+            self.mark_awareness_changed(room, &mut inner, summary.all_changes());
         }
         Ok(announced)
     }
 
     /// Removes the awareness states a closed connection had set, for everyone.
-    pub fn remove_awareness(&self, from: ConnId, clients: &[ClientID]) {
+    pub fn remove_awareness(&self, room: &Arc<Room>, clients: &[ClientID]) {
         if clients.is_empty() {
             return;
         }
@@ -297,9 +306,31 @@ impl LiveDoc {
         for id in clients {
             inner.awareness.remove_state(*id);
         }
-        if let Ok(update) = inner.awareness.update_with_clients(clients.iter().copied()) {
+        self.mark_awareness_changed(room, &mut inner, clients.to_vec());
+    }
+
+    /// Adds `changed` to the states to relay; the first change of a tick schedules the relay.
+    fn mark_awareness_changed(&self, room: &Arc<Room>, inner: &mut DocInner, changed: Vec<ClientID>) {
+        let first = inner.awareness_changed.is_empty();
+        inner.awareness_changed.extend(changed);
+        if first && !inner.awareness_changed.is_empty() {
+            let room = room.clone();
+            let kind = self.kind;
+            tokio::spawn(async move {
+                tokio::time::sleep(AWARENESS_TICK).await;
+                room.doc(kind).relay_awareness();
+            });
+        }
+    }
+
+    /// Sends the awareness states changed since the last relay, in one message, to everyone
+    /// (the sender's own state comes back with the same clock and is ignored by its client).
+    fn relay_awareness(&self) {
+        let Ok(mut inner) = self.lock() else { return };
+        let changed = std::mem::take(&mut inner.awareness_changed);
+        if let Ok(update) = inner.awareness.update_with_clients(changed) {
             drop(inner);
-            self.publish(Outbound { from, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
+            self.publish(Outbound { from: NOBODY, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
         }
     }
 

@@ -1,0 +1,158 @@
+//! The documentation sheet: CSV and XLSX exports, header and one row per card, formula-looking
+//! values neutralised, `?snapshot=` exports the snapshot's wall.
+
+use kortvaeg_tests::*;
+use yrs::Any;
+
+/// Writes cards whose values a spreadsheet would run as formulas, and others; returns the rows the
+/// sheet must have for them, computed from the client's own replicas with the shared sheet code.
+async fn fill(f: &Fixture) -> (YClient, Vec<Vec<String>>) {
+    let wall = f.wall(Role::Participant).await;
+    let control = f.control(Role::Review).await;
+    let texts = [
+        ("formula", "asis-1", "=1+1"),
+        ("plus", "asis-2", "+45 12 34 56 78"),
+        ("minus", "asis-2", "-3"),
+        ("at", "asis-3", "@SUM(A1:A9)"),
+        ("tab", "asis-4", "\tfane"),
+        ("cr", "asis-4", "\rvognretur"),
+        ("plain", "asis-5", "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå"),
+    ];
+    for (id, row, text) in texts {
+        wall.add_card(id, row, "borgerservice", text);
+    }
+    wall.add_card_ytext("ytext", "asis-6", "voksenservice", "=Y.Text formel");
+    wall.add_card_fields(
+        "fields",
+        vec![
+            ("row", Any::from("asis-8")),
+            ("column", Any::from("teknik-og-miljoe")),
+            ("text", Any::from("Felter")),
+            ("sagsomraade", Any::from("-Byggesager")),
+            ("kle", Any::from("02.00.00")),
+            ("author", Any::from("=HYPERLINK(\"http://x\")")),
+            ("group", Any::from("@gruppe")),
+            ("created_at", Any::from(1_795_000_000_000.0)),
+        ],
+    );
+    wall.barrier().await;
+    control.barrier().await;
+    let view = projection::wall_view(&wall.doc, &control.doc);
+    assert_eq!(view.cards.len(), 9);
+    (wall, sheet::card_rows(&view))
+}
+
+fn header() -> Vec<String> {
+    sheet::CARD_HEADER.iter().map(|s| s.to_string()).collect()
+}
+
+fn by_id(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| a.last().cmp(&b.last()));
+    rows
+}
+
+fn row<'a>(rows: &'a [Vec<String>], id: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r.last().map(String::as_str) == Some(id))
+        .unwrap_or_else(|| panic!("no row for card {id}: {rows:?}"))
+}
+
+fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
+    assert!(!got.is_empty(), "{format}: empty sheet");
+    assert_eq!(got[0], header(), "{format}: header row");
+    let body = &got[1..];
+    assert_eq!(body.len(), want.len(), "{format}: one row per card; got {body:?}");
+    assert_eq!(by_id(body), by_id(want), "{format}: rows");
+    // Spot checks, independent of the shared sheet code.
+    let text = |id: &str| row(body, id)[5].clone();
+    assert_eq!(text("formula"), "'=1+1", "{format}");
+    assert_eq!(text("plus"), "'+45 12 34 56 78", "{format}");
+    assert_eq!(text("minus"), "'-3", "{format}");
+    assert_eq!(text("at"), "'@SUM(A1:A9)", "{format}");
+    assert_eq!(text("tab"), "'\tfane", "{format}");
+    assert_eq!(text("cr"), "'\rvognretur", "{format}");
+    assert_eq!(text("plain"), "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå", "{format}");
+    assert_eq!(text("ytext"), "'=Y.Text formel", "{format}: a Y.Text comes out as its string");
+    let fields = row(body, "fields");
+    assert_eq!(fields[0], "8", "{format}: question number");
+    assert_eq!(fields[2], "Teknik og Miljø", "{format}: fagområde label");
+    assert_eq!(fields[3], "'-Byggesager", "{format}: sagsområde");
+    assert_eq!(fields[4], "02.00.00", "{format}: KLE");
+    assert_eq!(fields[6], "'=HYPERLINK(\"http://x\")", "{format}: author");
+    assert_eq!(fields[7], "'@gruppe", "{format}: group");
+    assert_eq!(fields[8], "2026-11-18T11:06:40Z", "{format}: created");
+    // Rows follow the template's question order.
+    let order: Vec<&str> = body.iter().map(|r| r.last().unwrap().as_str()).collect();
+    let pos = |id: &str| order.iter().position(|x| *x == id).unwrap();
+    assert!(
+        pos("formula") < pos("at") && pos("at") < pos("ytext") && pos("ytext") < pos("fields"),
+        "{format}: order {order:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_export() {
+    let f = Fixture::new().await;
+    let (_wall, want) = fill(&f).await;
+    let resp = f.server.get(&Server::export_path(&f.room.id, "csv", None), Some(&f.room.participant_token)).await;
+    resp.assert_status(200);
+    let ct = resp.content_type.clone().unwrap_or_default();
+    assert!(ct.starts_with("text/csv"), "CSV content type {ct:?}");
+    let text = String::from_utf8(resp.body.clone()).expect("CSV is UTF-8");
+    assert!(
+        text.trim_start_matches('\u{feff}').starts_with("Spørgsmål nr.,Spørgsmål,Fagområde,"),
+        "CSV starts {:?}",
+        &text[..text.len().min(80)]
+    );
+    check_sheet("CSV", &parse_csv(&resp.body), &want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xlsx_export() {
+    let f = Fixture::new().await;
+    let (_wall, want) = fill(&f).await;
+    let resp = f.server.get(&Server::export_path(&f.room.id, "xlsx", None), Some(&f.room.review_token)).await;
+    resp.assert_status(200);
+    let ct = resp.content_type.clone().unwrap_or_default();
+    assert!(ct.contains("spreadsheetml"), "XLSX content type {ct:?}");
+    check_sheet("XLSX", &parse_xlsx(&resp.body), &want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_room_exports_only_the_header() {
+    let f = Fixture::new().await;
+    let csv = f.server.export_csv(&f.room.id, &f.room.facilitator_token, None).await;
+    assert_eq!(csv, vec![header()]);
+    let xlsx = f.server.export_xlsx(&f.room.id, &f.room.facilitator_token, None).await;
+    assert_eq!(xlsx, vec![header()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_of_a_snapshot() {
+    let f = Fixture::new().await;
+    let room = &f.room.id;
+    let fac = &f.room.facilitator_token;
+    let (wall, want) = fill(&f).await;
+    let snap = f.server.take_snapshot(room, fac).await;
+    wall.add_card("later", "asis-1", "borgerservice", "efter snapshot");
+    wall.remove_card("plain");
+    wall.barrier().await;
+
+    let ids = |rows: &[Vec<String>]| {
+        let mut ids: Vec<String> = rows[1..].iter().map(|r| r.last().unwrap().clone()).collect();
+        ids.sort();
+        ids
+    };
+    let now_csv = f.server.export_csv(room, fac, None).await;
+    assert!(
+        ids(&now_csv).contains(&"later".to_string()) && !ids(&now_csv).contains(&"plain".to_string()),
+        "current export: {:?}",
+        ids(&now_csv)
+    );
+
+    let snap_csv = f.server.export_csv(room, &f.room.participant_token, Some(snap.seq)).await;
+    check_sheet("CSV of the snapshot", &snap_csv, &want);
+    let snap_xlsx = f.server.export_xlsx(room, &f.room.review_token, Some(snap.seq)).await;
+    check_sheet("XLSX of the snapshot", &snap_xlsx, &want);
+}

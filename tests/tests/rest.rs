@@ -1,0 +1,214 @@
+//! The REST API: creating rooms (and the 400 errors), templates, room info per token, the
+//! 401/403/404 rules, health, and that errors are always JSON.
+
+use kortvaeg_tests::*;
+use serde_json::{json, Value};
+
+fn is_url_safe_token(t: &str) -> bool {
+    t.len() >= 22 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_room_answers_tokens_and_links() {
+    let server = Server::start(ServerOptions::new().public_url("https://vaerksted.example.dk")).await;
+    let resp =
+        server.post_json("/api/rooms", None, &json!({"title": "Exit-workshop Borgerservice", "template": AS_IS})).await;
+    resp.assert_status(201);
+    let body = resp.json();
+    for key in
+        ["id", "facilitator_token", "participant_token", "review_token", "join_url", "facilitator_url", "review_url"]
+    {
+        assert!(body.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty()), "missing {key} in {body}");
+    }
+    let room: RoomCreated = resp.parse();
+    for t in [&room.facilitator_token, &room.participant_token, &room.review_token] {
+        assert!(is_url_safe_token(t), "token {t:?} is not a URL-safe string of at least 22 characters");
+    }
+    assert_ne!(room.facilitator_token, room.participant_token);
+    assert_ne!(room.participant_token, room.review_token);
+    assert_ne!(room.facilitator_token, room.review_token);
+    for url in [&room.join_url, &room.facilitator_url, &room.review_url] {
+        assert!(url.starts_with("https://vaerksted.example.dk/"), "link not under --public-url: {url}");
+        assert!(url.contains(&room.id), "link does not name the room: {url}");
+    }
+    assert!(
+        room.join_url.contains(&room.participant_token),
+        "join_url carries no participant token: {}",
+        room.join_url
+    );
+    assert!(!room.join_url.contains(&room.facilitator_token));
+    assert!(room.review_url.contains(&room.review_token));
+    assert!(room.facilitator_url.contains(&room.facilitator_token));
+
+    // Two rooms never share an id or tokens.
+    let second = server.create_room("Andet", AS_IS).await;
+    assert_ne!(second.id, room.id);
+    assert_ne!(second.facilitator_token, room.facilitator_token);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_room_rejects_bad_requests_with_json_errors() {
+    let server = Server::start_default().await;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("bad JSON", b"{\"title\": \"x\", ".to_vec()),
+        ("not an object", b"[1, 2]".to_vec()),
+        ("missing title", json!({"template": AS_IS}).to_string().into_bytes()),
+        ("empty title", json!({"title": "", "template": AS_IS}).to_string().into_bytes()),
+        ("missing template", json!({"title": "x"}).to_string().into_bytes()),
+        ("unknown template", json!({"title": "x", "template": "no-such-template"}).to_string().into_bytes()),
+        ("title not a string", json!({"title": 5, "template": AS_IS}).to_string().into_bytes()),
+        ("empty body", Vec::new()),
+    ];
+    for (what, body) in cases {
+        let resp = server.post_raw("/api/rooms", None, "application/json", body).await;
+        let msg = resp.assert_error(400);
+        eprintln!("{what}: {msg}");
+    }
+    // None of them created a room: the server still works and a good request succeeds.
+    server.create_room("God titel", "implementeringsmodel").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_are_listed_with_rows_and_columns() {
+    let server = Server::start_default().await;
+    let resp = server.get("/api/templates", None).await;
+    resp.assert_status(200);
+    let list = resp.json();
+    let list = list.as_array().unwrap_or_else(|| panic!("/api/templates is not an array: {list}"));
+    let by_id = |id: &str| -> &Value {
+        list.iter().find(|t| t["id"] == id).unwrap_or_else(|| {
+            panic!("template {id} not listed; ids: {:?}", list.iter().map(|t| &t["id"]).collect::<Vec<_>>())
+        })
+    };
+    for id in ["kmd-sag-exit-as-is", "kmd-sag-exit-to-be", "implementeringsmodel", "kmd-sag-exit", "sbsys-medlemskab"] {
+        let t = by_id(id);
+        let want = template(id);
+        assert_eq!(t["title"], want.title.as_str(), "{id}: title");
+        let rows: Vec<(&str, &str)> = t["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id}: rows not an array"))
+            .iter()
+            .map(|r| (r["id"].as_str().expect("row id"), r["label"].as_str().expect("row label")))
+            .collect();
+        let want_rows: Vec<(&str, &str)> = want.rows.iter().map(|r| (r.id.as_str(), r.label.as_str())).collect();
+        assert_eq!(rows, want_rows, "{id}: rows");
+        let cols: Vec<(&str, &str)> = t["columns"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id}: columns not an array"))
+            .iter()
+            .map(|c| (c["id"].as_str().expect("column id"), c["label"].as_str().expect("column label")))
+            .collect();
+        let want_cols: Vec<(&str, &str)> = want.columns.iter().map(|c| (c.id.as_str(), c.label.as_str())).collect();
+        assert_eq!(cols, want_cols, "{id}: columns");
+    }
+    let im = by_id("implementeringsmodel");
+    assert_eq!(im["rows"].as_array().unwrap().len(), 16);
+    assert_eq!(im["columns"].as_array().unwrap().len(), 5);
+    let as_is: Vec<&str> = by_id(AS_IS)["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(as_is, (1..=8).map(|i| format!("asis-{i}")).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn room_info_tells_each_token_its_role() {
+    let f = Fixture::new().await;
+    for role in [Role::Facilitator, Role::Participant, Role::Review] {
+        let info = f.server.room_info(&f.room.id, f.token(role)).await;
+        assert_eq!(info.id, f.room.id);
+        assert_eq!(info.title, "Testværksted");
+        assert_eq!(info.template, AS_IS);
+        assert_eq!(info.role, role);
+        chrono::DateTime::parse_from_rfc3339(&info.created_at)
+            .unwrap_or_else(|e| panic!("created_at {:?} is not RFC 3339: {e}", info.created_at));
+    }
+    // A title with non-ASCII characters and quotes survives the round trip.
+    let room = f.server.create_room("Æblegrød \"på\" <tværs>", "implementeringsmodel").await;
+    let info = f.server.room_info(&room.id, &room.review_token).await;
+    assert_eq!(info.title, "Æblegrød \"på\" <tværs>");
+    assert_eq!(info.template, "implementeringsmodel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_wrong_and_unknown() {
+    let f = Fixture::new().await;
+    let other = f.server.new_room().await;
+    let room = &f.room.id;
+    let seq = f.server.take_snapshot(room, &f.room.facilitator_token).await.seq;
+    let paths = [
+        format!("/api/rooms/{room}"),
+        format!("/api/rooms/{room}/snapshots"),
+        format!("/api/rooms/{room}/snapshots/{seq}"),
+        format!("/api/rooms/{room}/export.csv"),
+        format!("/api/rooms/{room}/export.xlsx"),
+    ];
+    for path in &paths {
+        f.server.get(path, None).await.assert_error(401);
+        f.server.get(path, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await.assert_error(403);
+        f.server.get(path, Some(&other.facilitator_token)).await.assert_error(403);
+        let unknown = path.replace(room.as_str(), "no-such-room");
+        f.server.get(&unknown, None).await.assert_error(404);
+        f.server.get(&unknown, Some(&f.room.facilitator_token)).await.assert_error(404);
+    }
+    // A malformed Authorization header counts as a missing or wrong token.
+    let resp = f.server.send_with_header(&format!("/api/rooms/{room}"), "Basic dXNlcjpwYXNz").await;
+    assert!(resp.status == 401 || resp.status == 403, "Basic auth: HTTP {}", resp.status);
+    resp.assert_error(resp.status);
+    // POST snapshot: same rules.
+    let snaps = format!("/api/rooms/{room}/snapshots");
+    f.server.post_raw(&snaps, None, "application/json", "{}").await.assert_error(401);
+    f.server.post_raw(&snaps, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "application/json", "{}").await.assert_error(403);
+    f.server
+        .post_raw("/api/rooms/no-such-room/snapshots", Some(&f.room.facilitator_token), "application/json", "{}")
+        .await
+        .assert_error(404);
+    // Unknown snapshot of a known room.
+    f.server.get(&format!("/api/rooms/{room}/snapshots/999"), Some(&f.room.facilitator_token)).await.assert_error(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_accepts_the_token_as_a_query_parameter() {
+    let f = Fixture::new().await;
+    let room = &f.room.id;
+    for role in [Role::Facilitator, Role::Participant, Role::Review] {
+        for ext in ["csv", "xlsx"] {
+            let path = format!("/api/rooms/{room}/export.{ext}?token={}", f.token(role));
+            f.server.get(&path, None).await.assert_status(200);
+        }
+    }
+    f.server
+        .get(&format!("/api/rooms/{room}/export.csv?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), None)
+        .await
+        .assert_error(403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_the_embedded_store() {
+    let server = Server::start_default().await;
+    let h = server.health().await;
+    assert_eq!(h.status, "ok");
+    assert_eq!(h.store, "ok");
+    assert_eq!(h.store_kind, "embedded");
+    assert_eq!(h.rooms_loaded, 0);
+    assert_eq!(h.connections, 0);
+    let room = server.new_room().await;
+    let c = YClient::wall(&server, &room.id, &room.participant_token).await;
+    let h = server.health().await;
+    assert_eq!(h.connections, 1, "{h:?}");
+    assert!(h.rooms_loaded >= 1, "{h:?}");
+    drop(c);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_api_paths_answer_json_errors() {
+    let server = Server::start_default().await;
+    server.get("/api/no-such-endpoint", None).await.assert_error(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_serves_the_web_client() {
+    let server = Server::start_default().await;
+    let resp = server.get("/", None).await;
+    resp.assert_status(200);
+    let ct = resp.content_type.clone().unwrap_or_default();
+    assert!(ct.starts_with("text/html"), "GET / content type {ct:?}");
+    assert!(resp.text().to_lowercase().contains("<html"), "GET / is not an HTML page");
+}
