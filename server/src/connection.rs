@@ -299,14 +299,17 @@ async fn write_loop(mut w: WriteLoop) {
                 if silent > 2 * w.ping_interval.as_millis() as u64 {
                     break Close::unresponsive();
                 }
-                if !send(&mut w.sink, WsMessage::Ping(Bytes::new())).await {
-                    break Close::normal();
+                match send(&mut w.sink, WsMessage::Ping(Bytes::new())).await {
+                    Sent::Ok => continue,
+                    Sent::TimedOut => break Close::too_slow(),
+                    Sent::Failed => break Close::normal(),
                 }
-                continue;
             }
         };
-        if !send(&mut w.sink, WsMessage::Binary(frame)).await {
-            break Close::normal();
+        match send(&mut w.sink, WsMessage::Binary(frame)).await {
+            Sent::Ok => {}
+            Sent::TimedOut => break Close::too_slow(),
+            Sent::Failed => break Close::normal(),
         }
     };
     // Tell the reader, then the peer.
@@ -315,6 +318,18 @@ async fn write_loop(mut w: WriteLoop) {
     let _ = send(&mut w.sink, WsMessage::Close(Some(frame))).await;
 }
 
-async fn send(sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>, message: WsMessage) -> bool {
-    matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
+enum Sent {
+    Ok,
+    /// The peer did not take the message within [`SEND_TIMEOUT`]: it is not reading.
+    TimedOut,
+    /// The socket is gone.
+    Failed,
+}
+
+async fn send(sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>, message: WsMessage) -> Sent {
+    match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Sent::Ok,
+        Ok(Err(_)) => Sent::Failed,
+        Err(_) => Sent::TimedOut,
+    }
 }

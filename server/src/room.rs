@@ -241,11 +241,11 @@ impl LiveDoc {
             room.evict(Close::room_broken());
             return Err(Close::bad_message(format!("the update could not be applied: {e}")));
         }
-        let frame = Bytes::from(Message::Sync(SyncMessage::Update(raw.clone())).encode_v1());
+        let update = Bytes::from(raw);
         permit.send(
             room.clone(),
-            Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: Bytes::from(raw) }),
-            Then::Broadcast { doc: self.kind, from, frame },
+            Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: update.clone() }),
+            Then::Broadcast { doc: self.kind, from, update },
         );
         inner.since_compaction += 1;
         if inner.since_compaction >= writer.compact_after() {

@@ -16,9 +16,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::encoder::Encode;
 
 use crate::connection::{Close, Outbox};
-use crate::room::{ConnId, Outbound, Room};
+use crate::room::{ConnId, Outbound, Room, NOBODY};
 use crate::store::{DocKind, Store, WriteOp};
 
 /// Most jobs written in one batch.
@@ -27,8 +29,8 @@ const MAX_BATCH: usize = 1024;
 /// What to do once a job's op is stored.
 pub enum Then {
     Nothing,
-    /// Send `frame` to every connection of the document but `from`.
-    Broadcast { doc: DocKind, from: ConnId, frame: Bytes },
+    /// Send the Yjs update to every connection of the document but `from`.
+    Broadcast { doc: DocKind, from: ConnId, update: Bytes },
     /// Send `frame` to one connection.
     Reply { to: Outbox, frame: Bytes },
     /// Tell a waiter whether everything queued before it was stored.
@@ -122,6 +124,9 @@ async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
             }
         }
     }
+    // Updates of one document in one batch go out as one merged message: under load a client
+    // gets one message per commit, not one per update, and each is encoded once for everyone.
+    let mut fanout: Vec<(Arc<Room>, DocKind, Vec<(ConnId, Bytes)>)> = Vec::new();
     for job in jobs {
         let stored = !job.room.is_evicted();
         match job.then {
@@ -129,9 +134,37 @@ async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
             Then::Done(done) => {
                 let _ = done.send(stored);
             }
-            Then::Broadcast { doc, from, frame } if stored => job.room.doc(doc).publish(Outbound { from, frame }),
+            Then::Broadcast { doc, from, update } if stored => {
+                match fanout.iter_mut().find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room)) {
+                    Some((_, _, updates)) => updates.push((from, update)),
+                    None => fanout.push((job.room, doc, vec![(from, update)])),
+                }
+            }
             Then::Reply { to, frame } if stored => to.send(frame),
             Then::Broadcast { .. } | Then::Reply { .. } => {}
+        }
+    }
+    for (room, doc, updates) in fanout {
+        publish(room.doc(doc), updates);
+    }
+}
+
+fn publish(doc: &crate::room::LiveDoc, mut updates: Vec<(ConnId, Bytes)>) {
+    let frame = |update: &[u8]| Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1());
+    if updates.len() == 1 {
+        let (from, update) = updates.remove(0);
+        doc.publish(Outbound { from, frame: frame(&update) });
+        return;
+    }
+    match yrs::merge_updates_v1(updates.iter().map(|(_, u)| u.as_ref())) {
+        // Merged updates come from several senders: everyone gets them; a sender's client
+        // ignores what it already has.
+        Ok(merged) => doc.publish(Outbound { from: NOBODY, frame: frame(&merged) }),
+        Err(error) => {
+            tracing::warn!(%error, "merging a batch's updates failed; sending them one by one");
+            for (from, update) in updates {
+                doc.publish(Outbound { from, frame: frame(&update) });
+            }
         }
     }
 }
