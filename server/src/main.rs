@@ -26,13 +26,14 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kortvaeg=info,warn".into()),
-        )
-        .with_target(false)
-        .init();
     let config = config::Config::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kortvaeg=info,warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    match config.log_format {
+        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Json => logs.json().init(),
+    }
     match app::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -126,7 +126,7 @@ async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
     }
     // Updates of one document in one batch go out as one merged message: under load a client
     // gets one message per commit, not one per update, and each is encoded once for everyone.
-    let mut fanout: Vec<(Arc<Room>, DocKind, Vec<(ConnId, Bytes)>)> = Vec::new();
+    let mut fanout: Vec<Fanout> = Vec::new();
     for job in jobs {
         let stored = !job.room.is_evicted();
         match job.then {
@@ -148,6 +148,9 @@ async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
         publish(room.doc(doc), updates);
     }
 }
+
+/// The updates of one document in one batch, with their senders, in order.
+type Fanout = (Arc<Room>, DocKind, Vec<(ConnId, Bytes)>);
 
 fn publish(doc: &crate::room::LiveDoc, mut updates: Vec<(ConnId, Bytes)>) {
     let frame = |update: &[u8]| Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1());
