@@ -212,3 +212,20 @@ async fn root_serves_the_web_client() {
     assert!(ct.starts_with("text/html"), "GET / content type {ct:?}");
     assert!(resp.text().to_lowercase().contains("<html"), "GET / is not an HTML page");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_requests_get_json_errors_in_contract_order() {
+    let f = Fixture::new().await;
+    let id = &f.room.id;
+    let token = &f.room.participant_token;
+    // A repeated query parameter is not a decoding failure: the last one counts.
+    f.server.get(&format!("/api/rooms/{id}?token=wrong&token={token}"), None).await.assert_status(200);
+    f.server.get(&format!("/api/rooms/{id}?token={token}&token=wrong"), None).await.assert_error(403);
+    // A plain GET on a WebSocket endpoint: the room check comes first, then a JSON 400.
+    f.server.get("/ws/no-such-room", None).await.assert_error(404);
+    f.server.get(&format!("/ws/{id}"), None).await.assert_error(401);
+    f.server.get(&format!("/ws/{id}/control?token={token}"), None).await.assert_error(400);
+    // An export of a snapshot that does not exist, and one that is not a number.
+    f.server.get(&format!("/api/rooms/{id}/export.csv?snapshot=7"), Some(token)).await.assert_error(404);
+    f.server.get(&format!("/api/rooms/{id}/export.xlsx?snapshot=x"), Some(token)).await.assert_error(404);
+}

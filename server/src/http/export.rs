@@ -2,29 +2,22 @@
 //! snapshot (`?snapshot=seq`). Rows come from `kortvaeg_shared::sheet`, which also neutralises
 //! values a spreadsheet would run as formulas.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::snapshots::{parse_seq, snapshot_view};
-use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState};
+use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use kortvaeg_shared::api::WallView;
 use kortvaeg_shared::{projection, sheet};
-
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    token: Option<String>,
-    snapshot: Option<String>,
-}
 
 pub async fn csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<ExportQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let view = view(&state, &id, &query, &headers).await?;
+    let view = view(&state, &id, &params, &headers).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |w: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
         w.write_record(sheet::CARD_HEADER)?;
@@ -36,16 +29,16 @@ pub async fn csv(
     };
     write(&mut out).map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
     let body = out.into_inner().map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
-    Ok(download(body, "text/csv; charset=utf-8", &filename(&id, &query, "csv")))
+    Ok(download(body, "text/csv; charset=utf-8", &filename(&id, params.get("snapshot"), "csv")))
 }
 
 pub async fn xlsx(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<ExportQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let view = view(&state, &id, &query, &headers).await?;
+    let view = view(&state, &id, &params, &headers).await?;
     let title = view.meta.get("title").and_then(|v| v.as_str()).unwrap_or("Kortvæg").to_string();
     let body = tokio::task::spawn_blocking(move || workbook(&view, &title))
         .await
@@ -54,13 +47,13 @@ pub async fn xlsx(
     Ok(download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &filename(&id, &query, "xlsx"),
+        &filename(&id, params.get("snapshot"), "xlsx"),
     ))
 }
 
-async fn view(state: &super::Shared, id: &str, query: &ExportQuery, headers: &HeaderMap) -> ApiResult<WallView> {
-    authorize(state, id, token_of(headers, query.token.as_deref())).await?;
-    if let Some(seq) = &query.snapshot {
+async fn view(state: &super::Shared, id: &str, params: &Params, headers: &HeaderMap) -> ApiResult<WallView> {
+    authorize(state, id, token_of(headers, params.get("token"))).await?;
+    if let Some(seq) = params.get("snapshot") {
         return snapshot_view(state, id, parse_seq(seq)?).await;
     }
     let room = open_room(state, id).await?;
@@ -73,8 +66,8 @@ async fn view(state: &super::Shared, id: &str, query: &ExportQuery, headers: &He
     Ok(view)
 }
 
-fn filename(id: &str, query: &ExportQuery, ext: &str) -> String {
-    match &query.snapshot {
+fn filename(id: &str, snapshot: Option<&str>, ext: &str) -> String {
+    match snapshot {
         Some(seq) => format!("kortvaeg-{id}-snapshot-{seq}.{ext}"),
         None => format!("kortvaeg-{id}.{ext}"),
     }

@@ -9,7 +9,11 @@ mod rooms;
 mod snapshots;
 mod ws;
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -68,6 +72,26 @@ async fn api_not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
+}
+
+/// The query string as name → value (the last of a repeated name wins). Unlike axum's typed
+/// `Query`, it rejects nothing but undecodable input, and then with a JSON error.
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::BadRequest(format!("the query string does not decode: {e}")))?;
+        Ok(Params(pairs.into_iter().collect()))
+    }
 }
 
 /// The token of a request: `Authorization: Bearer <token>`, or `?token=` (for download links,

@@ -1,13 +1,12 @@
 //! `/api/templates` and `/api/rooms`: the templates on offer, making a room, reading it.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use serde::Deserialize;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use super::{authorize, created, token_of, ApiError, ApiResult, AppState};
+use super::{authorize, created, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
@@ -15,11 +14,6 @@ use kortvaeg_shared::{schema, Template};
 
 /// Longest room title accepted.
 const MAX_TITLE_CHARS: usize = 200;
-
-#[derive(Debug, Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
 
 pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>> {
     Json(state.templates.iter().cloned().collect())
@@ -97,10 +91,10 @@ pub async fn create_room(State(state): State<AppState>, body: Bytes) -> ApiResul
 pub async fn get_room(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<RoomInfo>> {
-    let (record, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    let (record, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     Ok(Json(RoomInfo {
         id: record.id.clone(),
         title: record.title.clone(),

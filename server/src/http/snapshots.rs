@@ -1,12 +1,11 @@
 //! `/api/rooms/{id}/snapshots`: the state of both documents at the end of a round, for plenary
 //! review. Stored in the store; the GET answers the contract's JSON projection of the wall.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
-use super::rooms::TokenQuery;
-use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState};
+use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::permissions;
 use kortvaeg_shared::api::{SnapshotInfo, WallView};
 use kortvaeg_shared::projection;
@@ -14,10 +13,10 @@ use kortvaeg_shared::projection;
 pub async fn create(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<(StatusCode, Json<SnapshotInfo>)> {
-    let (_, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     if !permissions::may_take_snapshot(role) {
         return Err(ApiError::Forbidden("only the facilitator can take a snapshot".into()));
     }
@@ -34,20 +33,20 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<Vec<SnapshotInfo>>> {
-    authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     Ok(Json(state.store.snapshots(&id).await?))
 }
 
 pub async fn get(
     State(state): State<AppState>,
     Path((id, seq)): Path<(String, String)>,
-    Query(query): Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<WallView>> {
-    authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     let seq = parse_seq(&seq)?;
     Ok(Json(snapshot_view(&state, &id, seq).await?))
 }

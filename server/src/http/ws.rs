@@ -2,45 +2,47 @@
 //! and the room opened before the upgrade, so a refused client gets an HTTP status (401, 403,
 //! 404, 503) and costs no socket task.
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::rooms::TokenQuery;
-use super::{authorize, open_room, token_of, ApiResult, AppState};
+use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::connection::{self, Session};
 use crate::store::DocKind;
 
 pub async fn wall(
     state: State<AppState>,
     path: Path<String>,
-    query: Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    serve(state, path, query, headers, upgrade, DocKind::Wall).await
+    serve(state, path, params, headers, upgrade, DocKind::Wall).await
 }
 
 pub async fn control(
     state: State<AppState>,
     path: Path<String>,
-    query: Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    serve(state, path, query, headers, upgrade, DocKind::Control).await
+    serve(state, path, params, headers, upgrade, DocKind::Control).await
 }
 
 async fn serve(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
+    params: Params,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     doc: DocKind,
 ) -> ApiResult<Response> {
-    let (_, role) = authorize(&state, &id, token_of(&headers, query.token.as_deref())).await?;
+    // The room and the token are checked first, so an unknown room is a 404 whatever the request.
+    let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let upgrade = upgrade.map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
     let room = open_room(&state, &id).await?;
     let config = &state.config;
     let session = Session {
