@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
+use crate::cluster;
 use crate::config::Config;
 use crate::http::{self, Shared};
 use crate::rooms::Rooms;
@@ -39,8 +40,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         templates.load_dir(dir)?;
     }
 
-    let store: Arc<dyn Store> = match &config.redis_url {
-        Some(url) => Arc::new(RedisStore::connect(url).await?),
+    let redis = match &config.redis_url {
+        Some(url) => Some(Arc::new(RedisStore::connect(url).await?)),
+        None => None,
+    };
+    let store: Arc<dyn Store> = match &redis {
+        Some(redis) => redis.clone(),
         None => {
             // Opening checks the whole file once: keep that off the async runtime.
             let dir = config.data_dir.clone();
@@ -52,12 +57,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let (writer, writer_task) =
         Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE);
-    let rooms = Rooms::new(store.clone(), writer, config.unload_after(), config.client_queue);
+    let link = redis.clone().map(cluster::link);
+    let rooms = Rooms::new(store.clone(), writer, config.unload_after(), config.client_queue, link.clone());
 
     let addr = SocketAddr::new(config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
+    if let (Some(redis), Some(link)) = (redis, link) {
+        cluster::start(redis, rooms.clone(), link, shutdown.clone());
+    }
     let connections = TaskTracker::new();
     let state = Arc::new(Shared {
         public_base: config.public_base(local.port()),

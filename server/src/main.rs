@@ -6,12 +6,14 @@
 //! - [`rooms`] → [`room`]: the registry (load once, unload when idle) and one live room with its
 //!   wall and control documents, awareness and broadcast;
 //! - [`writer`]: the store writer (group commit; broadcast only after the store has it);
-//! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations.
+//! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations;
+//! - [`cluster`]: with Redis, several nodes share rooms (stream reader, awareness pub/sub).
 //!
 //! Besides: [`config`] (flags), [`tokens`] (ids, tokens, constant-time checks),
 //! [`permissions`] (who may write what), [`app`] (start-up and graceful shutdown).
 
 mod app;
+mod cluster;
 mod config;
 mod connection;
 mod http;

@@ -26,7 +26,9 @@ use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::connection::{Close, Outbox};
-use crate::store::{DocKind, RoomRecord, StoredDoc, WriteOp};
+use crate::cluster::ClusterLink;
+use crate::store::redis::StreamEntry;
+use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
 use crate::writer::{Then, Writer};
 use kortvaeg_shared::projection;
 
@@ -60,6 +62,8 @@ pub struct Room {
     /// lock was poisoned): every connection closes with this reason and the next one reloads the
     /// room from the store.
     evicted: watch::Sender<Option<Close>>,
+    /// Redis: where local awareness changes go so other nodes relay them. `None`: one node.
+    cluster: Option<ClusterLink>,
 }
 
 #[derive(Debug, Default)]
@@ -70,11 +74,17 @@ struct Presence {
 
 impl Room {
     /// Builds a live room from what the store holds. Fails if a stored update does not decode.
-    pub fn from_stored(record: RoomRecord, wall: StoredDoc, control: StoredDoc, queue: usize) -> Result<Self, String> {
-        let wall = LiveDoc::new(DocKind::Wall, doc_from_stored(wall)?, queue);
-        let control = doc_from_stored(control)?;
-        let closed = projection::phase(&control) == kortvaeg_shared::schema::phase::CLOSED;
-        let control = LiveDoc::new(DocKind::Control, control, queue);
+    pub fn from_stored(
+        record: RoomRecord,
+        wall: StoredDoc,
+        control: StoredDoc,
+        queue: usize,
+        cluster: Option<ClusterLink>,
+    ) -> Result<Self, String> {
+        let wall = LiveDoc::new(DocKind::Wall, doc_from_stored(&wall)?, wall.position, queue);
+        let control_doc = doc_from_stored(&control)?;
+        let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
+        let control = LiveDoc::new(DocKind::Control, control_doc, control.position, queue);
         Ok(Room {
             record,
             wall,
@@ -82,6 +92,7 @@ impl Room {
             wall_closed: AtomicBool::new(closed),
             presence: Mutex::new(Presence::default()),
             evicted: watch::channel(None).0,
+            cluster,
         })
     }
 
@@ -179,13 +190,18 @@ pub struct DocInner {
     since_compaction: usize,
     /// Awareness states changed since the last relay (see [`LiveDoc::apply_awareness`]).
     awareness_changed: HashSet<ClientID>,
+    /// Those of them changed by this node's clients, which other nodes must hear of.
+    awareness_changed_here: HashSet<ClientID>,
+    /// Redis: the id of the last stream entry this document includes; the cluster reader
+    /// continues from here, and a compaction covers the stream up to here. `None`: embedded.
+    position: Option<StreamId>,
 }
 
 impl LiveDoc {
-    fn new(kind: DocKind, doc: Doc, queue: usize) -> Self {
+    fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new() }),
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), position }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -251,7 +267,7 @@ impl LiveDoc {
         if inner.since_compaction >= writer.compact_after() {
             if let Some(permit) = compaction {
                 let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
-                permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state }), Then::Nothing);
+                permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
                 inner.since_compaction = 0;
             }
         }
@@ -268,7 +284,7 @@ impl LiveDoc {
         let mut inner = self.lock()?;
         if inner.since_compaction > 0 {
             let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
-            permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state }), Then::Nothing);
+            permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
             inner.since_compaction = 0;
         }
         Ok(())
@@ -292,7 +308,7 @@ impl LiveDoc {
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
         if let Some(summary) = summary {
-            self.mark_awareness_changed(room, &mut inner, summary.all_changes());
+            self.mark_awareness_changed(room, &mut inner, summary.all_changes(), true);
         }
         Ok(announced)
     }
@@ -306,31 +322,140 @@ impl LiveDoc {
         for id in clients {
             inner.awareness.remove_state(*id);
         }
-        self.mark_awareness_changed(room, &mut inner, clients.to_vec());
+        self.mark_awareness_changed(room, &mut inner, clients.to_vec(), true);
+    }
+
+    /// Applies an awareness update another node relayed; only its changes go to local clients.
+    pub fn apply_remote_awareness(&self, room: &Arc<Room>, update: AwarenessUpdate) {
+        let Ok(mut inner) = self.lock() else { return };
+        if let Ok(Some(summary)) = inner.awareness.apply_update_summary(update) {
+            self.mark_awareness_changed(room, &mut inner, summary.all_changes(), false);
+        }
+    }
+
+    /// Every awareness state this node knows, for another node that asked.
+    pub fn awareness_update(&self) -> Option<AwarenessUpdate> {
+        let inner = self.lock().ok()?;
+        inner.awareness.update().ok().filter(|u| !u.clients.is_empty())
     }
 
     /// Adds `changed` to the states to relay; the first change of a tick schedules the relay.
-    fn mark_awareness_changed(&self, room: &Arc<Room>, inner: &mut DocInner, changed: Vec<ClientID>) {
+    fn mark_awareness_changed(&self, room: &Arc<Room>, inner: &mut DocInner, changed: Vec<ClientID>, here: bool) {
         let first = inner.awareness_changed.is_empty();
+        if here {
+            inner.awareness_changed_here.extend(changed.iter().copied());
+        }
         inner.awareness_changed.extend(changed);
         if first && !inner.awareness_changed.is_empty() {
             let room = room.clone();
             let kind = self.kind;
             tokio::spawn(async move {
                 tokio::time::sleep(AWARENESS_TICK).await;
-                room.doc(kind).relay_awareness();
+                room.doc(kind).relay_awareness(&room);
             });
         }
     }
 
     /// Sends the awareness states changed since the last relay, in one message, to everyone
     /// (the sender's own state comes back with the same clock and is ignored by its client).
-    fn relay_awareness(&self) {
+    fn relay_awareness(&self, room: &Room) {
         let Ok(mut inner) = self.lock() else { return };
         let changed = std::mem::take(&mut inner.awareness_changed);
-        if let Ok(update) = inner.awareness.update_with_clients(changed) {
-            drop(inner);
+        let here = std::mem::take(&mut inner.awareness_changed_here);
+        let to_nodes = match &room.cluster {
+            Some(_) if !here.is_empty() => inner.awareness.update_with_clients(here).ok(),
+            _ => None,
+        };
+        let local = inner.awareness.update_with_clients(changed);
+        drop(inner);
+        if let Ok(update) = local {
             self.publish(Outbound { from: NOBODY, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
+        }
+        if let (Some(cluster), Some(update)) = (&room.cluster, to_nodes) {
+            cluster.awareness(room.id(), self.kind, &update);
+        }
+    }
+
+    /// Where the cluster reader continues in this document's stream.
+    pub fn position(&self) -> Option<StreamId> {
+        self.lock().ok().and_then(|inner| inner.position)
+    }
+
+    /// Applies the stream entries another node appended (this node's own were applied when its
+    /// clients sent them) and sends them to local clients as one merged update.
+    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, entries: Vec<StreamEntry>) {
+        let Ok(mut inner) = self.lock() else { return };
+        let mut fresh = Vec::new();
+        for entry in entries {
+            if inner.position.is_some_and(|p| entry.id <= p) {
+                continue;
+            }
+            inner.position = Some(entry.id);
+            if entry.node == node {
+                continue;
+            }
+            match Update::decode_v1(&entry.update) {
+                Ok(update) => match inner.awareness.doc().transact_mut().apply_update(update) {
+                    Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
+                    Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry does not apply"),
+                },
+                Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry does not decode"),
+            }
+        }
+        drop(inner);
+        if !fresh.is_empty() {
+            self.publish_updates(fresh);
+            if self.kind == DocKind::Control {
+                let _ = room.refresh_phase();
+            }
+        }
+    }
+
+    /// Applies a state another node compacted past this node's position (the entries it trimmed
+    /// were never read here), and sends it to local clients; Yjs ignores what they already have.
+    pub fn apply_remote_state(&self, room: &Arc<Room>, id: StreamId, state: Vec<u8>) {
+        let Ok(mut inner) = self.lock() else { return };
+        if inner.position.is_some_and(|p| id <= p) {
+            return;
+        }
+        inner.position = Some(id);
+        match Update::decode_v1(&state) {
+            Ok(update) => {
+                if let Err(error) = inner.awareness.doc().transact_mut().apply_update(update) {
+                    tracing::warn!(room = room.id(), %error, "stored state does not apply");
+                    return;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(room = room.id(), %error, "stored state does not decode");
+                return;
+            }
+        }
+        drop(inner);
+        self.publish_updates(vec![(NOBODY, Bytes::from(state))]);
+        if self.kind == DocKind::Control {
+            let _ = room.refresh_phase();
+        }
+    }
+
+    /// Sends Yjs updates to the document's connections as one message: a single update skips
+    /// its sender; several are merged (from several senders, so everyone gets them; a client
+    /// ignores what it already has).
+    pub fn publish_updates(&self, mut updates: Vec<(ConnId, Bytes)>) {
+        let frame = |update: &[u8]| Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1());
+        if updates.len() == 1 {
+            let (from, update) = updates.remove(0);
+            self.publish(Outbound { from, frame: frame(&update) });
+            return;
+        }
+        match yrs::merge_updates_v1(updates.iter().map(|(_, u)| u.as_ref())) {
+            Ok(merged) => self.publish(Outbound { from: NOBODY, frame: frame(&merged) }),
+            Err(error) => {
+                tracing::warn!(%error, "merging updates failed; sending them one by one");
+                for (from, update) in updates {
+                    self.publish(Outbound { from, frame: frame(&update) });
+                }
+            }
         }
     }
 
@@ -360,7 +485,7 @@ impl LiveDoc {
 }
 
 /// Rebuilds a document from its stored state and log.
-pub fn doc_from_stored(stored: StoredDoc) -> Result<Doc, String> {
+pub fn doc_from_stored(stored: &StoredDoc) -> Result<Doc, String> {
     let doc = Doc::new();
     {
         let mut txn = doc.transact_mut();

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
-use tokio::sync::OnceCell;
+use tokio::sync::{Notify, OnceCell};
+
+use crate::cluster::ClusterLink;
 
 use crate::room::Room;
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
@@ -41,6 +43,10 @@ struct Inner {
     unload_after: Duration,
     /// Capacity of each document's broadcast channel (= how far a client may fall behind).
     client_queue: usize,
+    /// Redis: the link to the other nodes, given to every room. `None`: one node.
+    cluster: Option<ClusterLink>,
+    /// Woken when a room is loaded (the cluster reader waits on it while it holds no room).
+    loaded: Notify,
 }
 
 #[derive(Default)]
@@ -49,7 +55,13 @@ struct Slot {
 }
 
 impl Rooms {
-    pub fn new(store: Arc<dyn Store>, writer: Writer, unload_after: Duration, client_queue: usize) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        writer: Writer,
+        unload_after: Duration,
+        client_queue: usize,
+        cluster: Option<ClusterLink>,
+    ) -> Self {
         Rooms(Arc::new(Inner {
             live: DashMap::new(),
             records: DashMap::new(),
@@ -57,6 +69,8 @@ impl Rooms {
             writer,
             unload_after,
             client_queue,
+            cluster,
+            loaded: Notify::new(),
         }))
     }
 
@@ -103,10 +117,35 @@ impl Rooms {
         let record = self.record(id).await?.ok_or_else(|| OpenError::NotFound(id.to_string()))?;
         let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
         let control = self.0.store.load_doc(id, DocKind::Control).await?;
-        let room = Room::from_stored((*record).clone(), wall, control, self.0.client_queue)
+        let room = Room::from_stored((*record).clone(), wall, control, self.0.client_queue, self.0.cluster.clone())
             .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
         tracing::info!(room = id, "room loaded");
+        if let Some(cluster) = &self.0.cluster {
+            cluster.query(id, DocKind::Wall);
+            cluster.query(id, DocKind::Control);
+        }
+        self.0.loaded.notify_waiters();
         Ok(Arc::new(room))
+    }
+
+    /// Every loaded room that is not evicted.
+    pub fn live(&self) -> Vec<Arc<Room>> {
+        self.0
+            .live
+            .iter()
+            .filter_map(|slot| slot.room.get().cloned())
+            .filter(|room| !room.is_evicted())
+            .collect()
+    }
+
+    /// The room if it is loaded, without holding it open.
+    pub fn live_room(&self, id: &str) -> Option<Arc<Room>> {
+        self.0.live.get(id).and_then(|slot| slot.room.get().cloned()).filter(|room| !room.is_evicted())
+    }
+
+    /// Resolves at the next room load.
+    pub async fn loaded_notified(&self) {
+        self.0.loaded.notified().await
     }
 
     /// Rooms loaded in this process.

@@ -16,11 +16,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use yrs::sync::{Message, SyncMessage};
-use yrs::updates::encoder::Encode;
 
 use crate::connection::{Close, Outbox};
-use crate::room::{ConnId, Outbound, Room, NOBODY};
+use crate::room::{ConnId, Room};
 use crate::store::{DocKind, Store, WriteOp};
 
 /// Most jobs written in one batch.
@@ -105,6 +103,9 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, window: Duratio
     }
 }
 
+/// The updates of one document in one batch, with their senders, in order.
+type Fanout = (Arc<Room>, DocKind, Vec<(ConnId, Bytes)>);
+
 async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
     // A room evicted since its jobs were queued is reloaded from the store: its remaining jobs
     // belong to a document that no longer exists and must not reach the store.
@@ -145,29 +146,6 @@ async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
         }
     }
     for (room, doc, updates) in fanout {
-        publish(room.doc(doc), updates);
-    }
-}
-
-/// The updates of one document in one batch, with their senders, in order.
-type Fanout = (Arc<Room>, DocKind, Vec<(ConnId, Bytes)>);
-
-fn publish(doc: &crate::room::LiveDoc, mut updates: Vec<(ConnId, Bytes)>) {
-    let frame = |update: &[u8]| Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1());
-    if updates.len() == 1 {
-        let (from, update) = updates.remove(0);
-        doc.publish(Outbound { from, frame: frame(&update) });
-        return;
-    }
-    match yrs::merge_updates_v1(updates.iter().map(|(_, u)| u.as_ref())) {
-        // Merged updates come from several senders: everyone gets them; a sender's client
-        // ignores what it already has.
-        Ok(merged) => doc.publish(Outbound { from: NOBODY, frame: frame(&merged) }),
-        Err(error) => {
-            tracing::warn!(%error, "merging a batch's updates failed; sending them one by one");
-            for (from, update) in updates {
-                doc.publish(Outbound { from, frame: frame(&update) });
-            }
-        }
+        room.doc(doc).publish_updates(updates);
     }
 }

@@ -4,13 +4,14 @@
 
 use kortvaeg_tests::*;
 
+/// Entries in the wall document's stream (the log not yet compacted into its state).
 async fn log_len(redis: &Redis, room: &str) -> i64 {
     let mut con = redis.connection().await;
-    redis::cmd("LLEN")
-        .arg(format!("kortvaeg:room:{room}:wall:log"))
+    redis::cmd("XLEN")
+        .arg(format!("kortvaeg:room:{room}:wall:stream"))
         .query_async(&mut con)
         .await
-        .expect("LLEN")
+        .expect("XLEN")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

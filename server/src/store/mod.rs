@@ -60,6 +60,29 @@ pub struct RoomRecord {
 pub struct StoredDoc {
     pub state: Option<Vec<u8>>,
     pub log: Vec<Vec<u8>>,
+    /// Redis: the stream id of the last update included (in `state` or `log`), where a node
+    /// continues reading the room's stream. `None` for the embedded store, which has no stream.
+    pub position: Option<StreamId>,
+}
+
+/// A Redis stream entry id (`ms-seq`), ordered as Redis orders them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId {
+    pub ms: u64,
+    pub seq: u64,
+}
+
+impl StreamId {
+    pub fn parse(id: &str) -> Option<StreamId> {
+        let (ms, seq) = id.split_once('-')?;
+        Some(StreamId { ms: ms.parse().ok()?, seq: seq.parse().ok()? })
+    }
+}
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
 }
 
 /// A snapshot for plenary review: the full Yjs state (v1 update) of both documents.
@@ -77,9 +100,11 @@ pub struct SnapshotRecord {
 pub enum WriteOp {
     /// Append one Yjs v1 update to a document's log.
     Append { room: String, doc: DocKind, update: Bytes },
-    /// Replace a document's state with `state` and empty its log. Every update appended before
-    /// this op (in the same batch or earlier) is contained in `state`.
-    Compact { room: String, doc: DocKind, state: Vec<u8> },
+    /// Replace a document's state with `state` and drop the log entries it contains.
+    /// `upto: None` — `state` contains every update appended before this op (one writer: the
+    /// embedded store). `upto: Some(id)` (Redis, several nodes) — `state` contains every stream
+    /// entry up to `id`; only those are trimmed, and a state older than the stored one is ignored.
+    Compact { room: String, doc: DocKind, state: Vec<u8>, upto: Option<StreamId> },
 }
 
 #[derive(Debug, thiserror::Error)]

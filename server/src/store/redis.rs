@@ -5,7 +5,8 @@
 //! |-------------------------------------|--------|----------------------------------------------|
 //! | `kortvaeg:room:{id}`                | string | JSON of [`RoomRecord`]                       |
 //! | `kortvaeg:room:{id}:{doc}:state`    | string | compacted state (Yjs v1 update)              |
-//! | `kortvaeg:room:{id}:{doc}:log`      | list   | Yjs v1 updates since, oldest first (`RPUSH`) |
+//! | `kortvaeg:room:{id}:{doc}:state-id` | string | last stream id the state contains            |
+//! | `kortvaeg:room:{id}:{doc}:stream`   | stream | updates since: fields `u` (Yjs v1), `n` (node) |
 //! | `kortvaeg:room:{id}:snapshot-seq`   | string | counter: last snapshot number (`INCR`)       |
 //! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `wall`, `control`     |
 //! | `kortvaeg:room:{id}:snapshots`      | list   | snapshot numbers, oldest first               |
@@ -25,7 +26,7 @@ use ::redis::{Client, RedisError};
 use async_trait::async_trait;
 
 use super::{
-    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
+    StreamId, DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
     WriteOp,
 };
 
@@ -57,11 +58,58 @@ redis.call('SET', KEYS[3], ARGV[3])
 return 1
 ";
 
+/// Compacts a document. KEYS: state, state-id, stream. ARGV: state, upto (a stream id, or '' for
+/// the stream's last entry). The state is stored only if it is not older than the stored one, and
+/// only the entries up to `upto` are trimmed: an update appended meanwhile (by any node) stays.
+/// Redis runs a script atomically, so two nodes' compactions of one room never interleave.
+const COMPACT_LUA: &str = r"
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local upto = ARGV[2]
+if upto == '' then
+  local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+  if #last == 0 then
+    upto = redis.call('GET', KEYS[2]) or '0-0'
+  else
+    upto = last[1][1]
+  end
+end
+local ums, useq = parse(upto)
+local current = redis.call('GET', KEYS[2])
+if current then
+  local cms, cseq = parse(current)
+  if cms > ums or (cms == ums and cseq > useq) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], upto)
+redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d-%d', ums, useq + 1))
+return 1
+";
+
 /// The Redis-backed [`Store`]. The connection manager multiplexes every call over one connection
 /// and reconnects after a failure, so the store is cheap to share.
 pub struct RedisStore {
     conn: ConnectionManager,
+    /// For the cluster's own connections (a blocking `XREAD`, pub/sub), which must not share
+    /// the multiplexed one.
+    client: Client,
     create_room: ::redis::Script,
+    /// This process's id in the stream entries it appends, so its reader can skip its own.
+    node: String,
+}
+
+/// One entry of a document's stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEntry {
+    pub id: StreamId,
+    /// The node that appended it.
+    pub node: String,
+    /// A Yjs v1 update.
+    pub update: Vec<u8>,
 }
 
 impl RedisStore {
@@ -69,6 +117,7 @@ impl RedisStore {
     /// `PING`. Fails, rather than waits, when Redis is unreachable: see the timeouts above.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let client = Client::open(url).map_err(redis_err)?;
+        let manager_client = client.clone();
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
@@ -76,17 +125,100 @@ impl RedisStore {
             .set_max_delay(RECONNECT_MAX_DELAY);
         let conn = tokio::time::timeout(
             CONNECT_DEADLINE,
-            ConnectionManager::new_with_config(client, config),
+            ConnectionManager::new_with_config(manager_client, config),
         )
         .await
         .map_err(|_| StoreError::Redis(format!("no connection within {CONNECT_DEADLINE:?}")))?
         .map_err(redis_err)?;
+        let mut node = [0u8; 8];
+        rand::fill(&mut node);
         let store = Self {
             conn,
+            client,
             create_room: ::redis::Script::new(CREATE_ROOM_LUA),
+            node: hex::encode(node),
         };
         store.ping().await?;
         Ok(store)
+    }
+
+    /// This process's node id (in the `n` field of the stream entries it appends).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// A connection of its own, for a blocking `XREAD` (which would hold up every other call on
+    /// the shared connection while it waits).
+    pub async fn dedicated_connection(&self) -> StoreResult<::redis::aio::MultiplexedConnection> {
+        let config = ::redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        self.client.get_multiplexed_async_connection_with_config(&config).await.map_err(redis_err)
+    }
+
+    /// A pub/sub connection (awareness between nodes).
+    pub async fn pubsub(&self) -> StoreResult<::redis::aio::PubSub> {
+        self.client.get_async_pubsub().await.map_err(redis_err)
+    }
+
+    /// Publishes `payload` on `channel`.
+    pub async fn publish(&self, channel: &str, payload: &[u8]) -> StoreResult<()> {
+        ::redis::cmd("PUBLISH").arg(channel).arg(payload).exec_async(&mut self.conn()).await.map_err(redis_err)
+    }
+
+    /// The entries after each position, waiting up to `block` for the first (one `XREAD` over
+    /// every stream). The answer has one list per position, in the same order.
+    pub async fn read_after(
+        &self,
+        conn: &mut ::redis::aio::MultiplexedConnection,
+        positions: &[(String, DocKind, StreamId)],
+        block: Duration,
+        count: usize,
+    ) -> StoreResult<Vec<Vec<StreamEntry>>> {
+        let keys: Vec<String> = positions.iter().map(|(room, doc, _)| stream_key(room, *doc)).collect();
+        let mut cmd = ::redis::cmd("XREAD");
+        cmd.arg("COUNT").arg(count).arg("BLOCK").arg(block.as_millis() as u64).arg("STREAMS").arg(&keys);
+        for (_, _, id) in positions {
+            cmd.arg(id.to_string());
+        }
+        let reply: Option<::redis::streams::StreamReadReply> = cmd.query_async(conn).await.map_err(redis_err)?;
+        let mut out: Vec<Vec<StreamEntry>> = vec![Vec::new(); positions.len()];
+        for stream in reply.map(|r| r.keys).unwrap_or_default() {
+            if let Some(i) = keys.iter().position(|k| *k == stream.key) {
+                out[i] = entries(&stream.key, stream.ids)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// For each position, the stored state if it was compacted past that position (another node
+    /// trimmed entries this one has not read yet): the state and its id.
+    pub async fn states_past(&self, positions: &[(String, DocKind, StreamId)]) -> StoreResult<Vec<Option<(StreamId, Vec<u8>)>>> {
+        let mut pipe = ::redis::pipe();
+        for (room, doc, _) in positions {
+            pipe.cmd("GET").arg(state_id_key(room, *doc));
+        }
+        let ids: Vec<Option<Vec<u8>>> = pipe.query_async(&mut self.conn()).await.map_err(redis_err)?;
+        let mut out = Vec::with_capacity(positions.len());
+        for ((room, doc, position), id) in positions.iter().zip(ids) {
+            match parse_id(&state_id_key(room, *doc), id)? {
+                Some(id) if id > *position => {
+                    let (state, id): (Option<Vec<u8>>, Option<Vec<u8>>) = ::redis::pipe()
+                        .atomic()
+                        .cmd("GET")
+                        .arg(state_key(room, *doc))
+                        .cmd("GET")
+                        .arg(state_id_key(room, *doc))
+                        .query_async(&mut self.conn())
+                        .await
+                        .map_err(redis_err)?;
+                    let id = parse_id(&state_id_key(room, *doc), id)?.unwrap_or_default();
+                    out.push(state.map(|state| (id, state)));
+                }
+                _ => out.push(None),
+            }
+        }
+        Ok(out)
     }
 
     /// A handle for one call: clones share the manager's connection.
@@ -107,8 +239,39 @@ fn state_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state", doc.as_str())
 }
 
-fn log_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:log", doc.as_str())
+fn state_id_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.as_str())
+}
+
+pub fn stream_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:stream", doc.as_str())
+}
+
+/// Reads the entries of an `XRANGE`/`XREAD` reply; entries that do not parse are corrupt.
+fn entries(key: &str, ids: Vec<::redis::streams::StreamId>) -> StoreResult<Vec<StreamEntry>> {
+    ids.into_iter()
+        .map(|entry| {
+            let corrupt = |what: &str| StoreError::Corrupt(format!("stream {key}, entry {}: {what}", entry.id));
+            let id = StreamId::parse(&entry.id).ok_or_else(|| corrupt("bad id"))?;
+            let field = |name: &str| match entry.map.get(name) {
+                Some(::redis::Value::BulkString(bytes)) => Some(bytes.clone()),
+                _ => None,
+            };
+            let update = field("u").ok_or_else(|| corrupt("no update"))?;
+            let node = String::from_utf8(field("n").unwrap_or_default()).map_err(|_| corrupt("bad node"))?;
+            Ok(StreamEntry { id, node, update })
+        })
+        .collect()
+}
+
+fn parse_id(key: &str, raw: Option<Vec<u8>>) -> StoreResult<Option<StreamId>> {
+    raw.map(|raw| {
+        std::str::from_utf8(&raw)
+            .ok()
+            .and_then(StreamId::parse)
+            .ok_or_else(|| StoreError::Corrupt(format!("{key} holds {:?}", String::from_utf8_lossy(&raw))))
+    })
+    .transpose()
 }
 
 fn snapshot_seq_key(room: &str) -> String {
@@ -192,18 +355,27 @@ impl Store for RedisStore {
     }
 
     async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc> {
-        let (state, log): (Option<Vec<u8>>, Vec<Vec<u8>>) = ::redis::pipe()
-            .atomic()
-            .cmd("GET")
-            .arg(state_key(room, doc))
-            .cmd("LRANGE")
-            .arg(log_key(room, doc))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err)?;
-        Ok(StoredDoc { state, log })
+        let stream = stream_key(room, doc);
+        let (state, state_id, range): (Option<Vec<u8>>, Option<Vec<u8>>, ::redis::streams::StreamRangeReply) =
+            ::redis::pipe()
+                .atomic()
+                .cmd("GET")
+                .arg(state_key(room, doc))
+                .cmd("GET")
+                .arg(state_id_key(room, doc))
+                .cmd("XRANGE")
+                .arg(&stream)
+                .arg("-")
+                .arg("+")
+                .query_async(&mut self.conn())
+                .await
+                .map_err(redis_err)?;
+        let state_id = parse_id(&state_id_key(room, doc), state_id)?.unwrap_or_default();
+        // The state contains the entries up to its id; a compaction trims them, but one that
+        // raced with another node's may leave a few behind.
+        let log: Vec<StreamEntry> = entries(&stream, range.ids)?.into_iter().filter(|e| e.id > state_id).collect();
+        let position = log.last().map(|e| e.id).unwrap_or(state_id);
+        Ok(StoredDoc { state, log: log.into_iter().map(|e| e.update).collect(), position: Some(position) })
     }
 
     async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()> {
@@ -215,17 +387,28 @@ impl Store for RedisStore {
         for op in ops {
             match op {
                 WriteOp::Append { room, doc, update } => {
-                    pipe.cmd("RPUSH")
-                        .arg(log_key(room, *doc))
+                    pipe.cmd("XADD")
+                        .arg(stream_key(room, *doc))
+                        .arg("*")
+                        .arg("n")
+                        .arg(&self.node)
+                        .arg("u")
                         .arg(update.as_ref())
                         .ignore();
                 }
-                WriteOp::Compact { room, doc, state } => {
-                    pipe.cmd("SET")
+                WriteOp::Compact { room, doc, state, upto } => {
+                    let upto = upto.map(|id| id.to_string()).unwrap_or_default();
+                    // EVAL, not EVALSHA: inside MULTI a script missing from Redis's cache (after
+                    // a restart) could not be loaded on the fly.
+                    pipe.cmd("EVAL")
+                        .arg(COMPACT_LUA)
+                        .arg(3)
                         .arg(state_key(room, *doc))
+                        .arg(state_id_key(room, *doc))
+                        .arg(stream_key(room, *doc))
                         .arg(state.as_slice())
+                        .arg(upto)
                         .ignore();
-                    pipe.cmd("DEL").arg(log_key(room, *doc)).ignore();
                 }
             }
         }
@@ -436,6 +619,10 @@ mod tests {
             .await
             .expect("append");
         store
+            .write_batch(&[conformance::compact("r", DocKind::Control, b"c2")])
+            .await
+            .expect("compact");
+        store
             .add_snapshot("r", "2025-01-01T00:00:00Z", b"sw", b"sc")
             .await
             .expect("snapshot");
@@ -450,11 +637,12 @@ mod tests {
             [
                 "kortvaeg:room:r",
                 "kortvaeg:room:r:control:state",
+                "kortvaeg:room:r:control:state-id",
                 "kortvaeg:room:r:snapshot-seq",
                 "kortvaeg:room:r:snapshot:1",
                 "kortvaeg:room:r:snapshots",
-                "kortvaeg:room:r:wall:log",
                 "kortvaeg:room:r:wall:state",
+                "kortvaeg:room:r:wall:stream",
             ]
         );
     }

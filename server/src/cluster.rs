@@ -1,0 +1,234 @@
+//! Several nodes on one Redis (`--redis-url`): every node that holds a room reads the room's
+//! streams, so clients of one room connected to different nodes converge.
+//!
+//! - **Documents.** A node appends its clients' updates to the document's Redis stream (the
+//!   writer's `XADD`, before it broadcasts them locally). The [reader](run_reader) of every node
+//!   follows the streams of the rooms it holds with one blocking `XREAD`, applies what other
+//!   nodes appended, and sends each document's new entries to its clients as one merged update
+//!   per read (coalesced, not one message per entry). A room is loaded from its compacted state
+//!   plus the stream after the state's id; the reader continues from the last id loaded, so no
+//!   entry falls between the load and the reading. If another node compacted (trimmed) past
+//!   that position before it was read, the reader sees the stored state's id ahead of its own
+//!   and applies the state instead of the trimmed entries.
+//! - **Compaction** is an atomic Lua script (see `store/redis.rs`): it stores a state only if it
+//!   is newer than the stored one and trims only the entries the state contains, so two nodes
+//!   compacting the same room can neither lose an update nor go backwards.
+//! - **Awareness** is ephemeral and goes over pub/sub (`kortvaeg:awareness:{room}:{doc}`): a node
+//!   publishes the states its own clients changed, relays to its clients what other nodes
+//!   publish, and asks the others for their states when it loads a room.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, watch};
+use yrs::sync::AwarenessUpdate;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+
+use crate::room::Room;
+use crate::rooms::Rooms;
+use crate::store::redis::{RedisStore, KEY_PREFIX};
+use crate::store::{DocKind, StreamId};
+
+/// How long one `XREAD` waits for new entries before the reader looks at the rooms again (a
+/// room loaded meanwhile is read from then on).
+const READ_BLOCK: Duration = Duration::from_millis(250);
+/// Most entries read per stream per `XREAD`.
+const READ_COUNT: usize = 1000;
+/// Pause after a Redis error before the next try.
+const RETRY: Duration = Duration::from_millis(500);
+/// Awareness messages waiting to be published; beyond that they are dropped (awareness is
+/// re-sent by clients every 15 s, and the next change carries the full state of a client).
+const AWARENESS_QUEUE: usize = 4096;
+
+const AWARENESS_UPDATE: u8 = 0;
+const AWARENESS_QUERY: u8 = 1;
+
+/// What a room holds to tell other nodes about awareness. Cheap to clone.
+#[derive(Clone)]
+pub struct ClusterLink {
+    node: Arc<str>,
+    outgoing: mpsc::Sender<(String, Vec<u8>)>,
+}
+
+impl ClusterLink {
+    /// Publishes the awareness states this node's clients changed.
+    pub fn awareness(&self, room: &str, doc: DocKind, update: &AwarenessUpdate) {
+        self.send(room, doc, AWARENESS_UPDATE, &update.encode_v1());
+    }
+
+    /// Asks the other nodes for the awareness states they hold (when this node loads a room).
+    pub fn query(&self, room: &str, doc: DocKind) {
+        self.send(room, doc, AWARENESS_QUERY, &[]);
+    }
+
+    fn send(&self, room: &str, doc: DocKind, tag: u8, body: &[u8]) {
+        let node = self.node.as_bytes();
+        let mut payload = Vec::with_capacity(2 + node.len() + body.len());
+        payload.push(tag);
+        payload.push(node.len() as u8);
+        payload.extend_from_slice(node);
+        payload.extend_from_slice(body);
+        if self.outgoing.try_send((channel(room, doc), payload)).is_err() {
+            tracing::debug!(room, "awareness queue to other nodes is full; dropping one message");
+        }
+    }
+}
+
+fn channel(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}awareness:{room}:{}", doc.as_str())
+}
+
+/// The link rooms use, and the task that publishes what they send through it.
+pub fn link(store: Arc<RedisStore>) -> ClusterLink {
+    let (outgoing, mut queue) = mpsc::channel::<(String, Vec<u8>)>(AWARENESS_QUEUE);
+    let node: Arc<str> = store.node().into();
+    tokio::spawn(async move {
+        while let Some((channel, payload)) = queue.recv().await {
+            if let Err(error) = store.publish(&channel, &payload).await {
+                tracing::debug!(%error, "publishing awareness failed");
+            }
+        }
+    });
+    ClusterLink { node, outgoing }
+}
+
+/// Starts the stream reader and the awareness subscriber; both end at shutdown.
+pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, shutdown: watch::Receiver<bool>) {
+    tokio::spawn(run_reader(store.clone(), rooms.clone(), shutdown.clone()));
+    tokio::spawn(run_awareness(store, rooms, link, shutdown));
+}
+
+/// Follows the streams of every room this node holds.
+async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, mut shutdown: watch::Receiver<bool>) {
+    let mut connection = None;
+    while !*shutdown.borrow() {
+        let held: Vec<(Arc<Room>, DocKind)> = rooms
+            .live()
+            .into_iter()
+            .flat_map(|room| [(room.clone(), DocKind::Wall), (room, DocKind::Control)])
+            .collect();
+        let positions = |held: &[(Arc<Room>, DocKind)]| -> Vec<(String, DocKind, StreamId)> {
+            held.iter()
+                .filter_map(|(room, kind)| Some((room.id().to_string(), *kind, room.doc(*kind).position()?)))
+                .collect()
+        };
+        if held.is_empty() {
+            tokio::select! {
+                _ = rooms.loaded_notified() => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let conn = match &mut connection {
+            Some(conn) => conn,
+            None => match store.dedicated_connection().await {
+                Ok(conn) => connection.insert(conn),
+                Err(error) => {
+                    tracing::warn!(%error, "cluster reader cannot connect to Redis");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            },
+        };
+        // Compacted past us by another node? Take the state instead of the trimmed entries.
+        match store.states_past(&positions(&held)).await {
+            Ok(states) => {
+                let with_position: Vec<_> = held.iter().filter(|(r, k)| r.doc(*k).position().is_some()).collect();
+                for ((room, kind), state) in with_position.into_iter().zip(states) {
+                    if let Some((id, state)) = state {
+                        room.doc(*kind).apply_remote_state(room, id, state);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cluster reader: reading states failed");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        }
+        let wanted = positions(&held);
+        match store.read_after(conn, &wanted, READ_BLOCK, READ_COUNT).await {
+            Ok(lists) => {
+                for ((room_id, kind, _), entries) in wanted.iter().zip(lists) {
+                    if entries.is_empty() {
+                        continue;
+                    }
+                    if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
+                        room.doc(*kind).apply_remote(room, store.node(), entries);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cluster reader: XREAD failed");
+                connection = None;
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+/// Relays awareness between nodes: applies what others publish, answers their queries.
+async fn run_awareness(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, mut shutdown: watch::Receiver<bool>) {
+    let pattern = format!("{KEY_PREFIX}awareness:*");
+    while !*shutdown.borrow() {
+        let mut pubsub = match store.pubsub().await {
+            Ok(pubsub) => pubsub,
+            Err(error) => {
+                tracing::warn!(%error, "awareness subscriber cannot connect to Redis");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        if let Err(error) = pubsub.psubscribe(&pattern).await {
+            tracing::warn!(%error, "awareness subscriber cannot subscribe");
+            tokio::time::sleep(RETRY).await;
+            continue;
+        }
+        let mut messages = pubsub.on_message();
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                message = messages.next() => match message {
+                    Some(message) => on_awareness(&rooms, &link, message.get_channel_name(), message.get_payload_bytes()),
+                    None => break,
+                },
+            }
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]) {
+    let Some((room_id, doc)) = channel
+        .strip_prefix(KEY_PREFIX)
+        .and_then(|c| c.strip_prefix("awareness:"))
+        .and_then(|c| c.rsplit_once(':'))
+    else {
+        return;
+    };
+    let kind = match doc {
+        "wall" => DocKind::Wall,
+        "control" => DocKind::Control,
+        _ => return,
+    };
+    let [tag, len, rest @ ..] = payload else { return };
+    let Some((node, body)) = rest.split_at_checked(*len as usize) else { return };
+    if node == link.node.as_bytes() {
+        return;
+    }
+    let Some(room) = rooms.live_room(room_id) else { return };
+    match *tag {
+        AWARENESS_UPDATE => match AwarenessUpdate::decode_v1(body) {
+            Ok(update) => room.doc(kind).apply_remote_awareness(&room, update),
+            Err(error) => tracing::debug!(%error, "undecodable awareness from another node"),
+        },
+        AWARENESS_QUERY => {
+            if let Some(update) = room.doc(kind).awareness_update() {
+                link.awareness(room_id, kind, &update);
+            }
+        }
+        _ => {}
+    }
+}
