@@ -65,7 +65,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     if let (Some(redis), Some(link)) = (redis, link) {
-        cluster::start(redis, rooms.clone(), link, shutdown.clone());
+        cluster::start(redis, rooms.clone(), link, config.compact_after, shutdown.clone());
     }
     let connections = TaskTracker::new();
     let state = Arc::new(Shared {

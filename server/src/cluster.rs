@@ -8,11 +8,16 @@
 //!   per read (coalesced, not one message per entry). A room is loaded from its compacted state
 //!   plus the stream after the state's id; the reader continues from the last id loaded, so no
 //!   entry falls between the load and the reading. If another node compacted (trimmed) past
-//!   that position before it was read, the reader sees the stored state's id ahead of its own
-//!   and applies the state instead of the trimmed entries.
-//! - **Compaction** is an atomic Lua script (see `store/redis.rs`): it stores a state only if it
-//!   is newer than the stored one and trims only the entries the state contains, so two nodes
-//!   compacting the same room can neither lose an update nor go backwards.
+//!   where a read started, entries may have been trimmed before the read got them: after every
+//!   read the reader compares the stored state's id with the read's starting positions and
+//!   applies the state where it is ahead.
+//! - **Compaction**: when a node has read `--compact-after` entries of a stream it also writes
+//!   to, it takes the document's compaction lock (`SET NX PX`; a node that does not get it leaves
+//!   the work to the holder), encodes its document at its read position, and stores it with an
+//!   atomic Lua script (see `store/redis.rs`) that checks the lock is still its own, stores the
+//!   state only if it is newer than the stored one, trims only the entries the state contains,
+//!   and releases the lock. So compactions never overlap, a slow one that lost its lock stores
+//!   nothing, and an update appended meanwhile is never trimmed.
 //! - **Awareness** is ephemeral and goes over pub/sub (`kortvaeg:awareness:{room}:{doc}`): a node
 //!   publishes the states its own clients changed, relays to its clients what other nodes
 //!   publish, and asks the others for their states when it loads a room.
@@ -36,6 +41,8 @@ use crate::store::{DocKind, StreamId};
 const READ_BLOCK: Duration = Duration::from_millis(250);
 /// Most entries read per stream per `XREAD`.
 const READ_COUNT: usize = 1000;
+/// How long a node may hold a document's compaction lock.
+const COMPACTION_LOCK: Duration = Duration::from_secs(10);
 /// Pause after a Redis error before the next try.
 const RETRY: Duration = Duration::from_millis(500);
 /// Awareness messages waiting to be published; beyond that they are dropped (awareness is
@@ -95,13 +102,13 @@ pub fn link(store: Arc<RedisStore>) -> ClusterLink {
 }
 
 /// Starts the stream reader and the awareness subscriber; both end at shutdown.
-pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, shutdown: watch::Receiver<bool>) {
-    tokio::spawn(run_reader(store.clone(), rooms.clone(), shutdown.clone()));
+pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, compact_after: usize, shutdown: watch::Receiver<bool>) {
+    tokio::spawn(run_reader(store.clone(), rooms.clone(), compact_after.max(1), shutdown.clone()));
     tokio::spawn(run_awareness(store, rooms, link, shutdown));
 }
 
 /// Follows the streams of every room this node holds.
-async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, mut shutdown: watch::Receiver<bool>) {
+async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, mut shutdown: watch::Receiver<bool>) {
     let mut connection = None;
     while !*shutdown.borrow() {
         let held: Vec<(Arc<Room>, DocKind)> = rooms
@@ -132,22 +139,6 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, mut shutdown: watch::R
                 }
             },
         };
-        // Compacted past us by another node? Take the state instead of the trimmed entries.
-        match store.states_past(&positions(&held)).await {
-            Ok(states) => {
-                let with_position: Vec<_> = held.iter().filter(|(r, k)| r.doc(*k).position().is_some()).collect();
-                for ((room, kind), state) in with_position.into_iter().zip(states) {
-                    if let Some((id, state)) = state {
-                        room.doc(*kind).apply_remote_state(room, id, state);
-                    }
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cluster reader: reading states failed");
-                tokio::time::sleep(RETRY).await;
-                continue;
-            }
-        }
         let wanted = positions(&held);
         match store.read_after(conn, &wanted, READ_BLOCK, READ_COUNT).await {
             Ok(lists) => {
@@ -156,7 +147,9 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, mut shutdown: watch::R
                         continue;
                     }
                     if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
-                        room.doc(*kind).apply_remote(room, store.node(), entries);
+                        if room.doc(*kind).apply_remote(room, store.node(), entries, compact_after) {
+                            tokio::spawn(compact(store.clone(), room.clone(), *kind));
+                        }
                     }
                 }
             }
@@ -164,8 +157,47 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, mut shutdown: watch::R
                 tracing::warn!(%error, "cluster reader: XREAD failed");
                 connection = None;
                 tokio::time::sleep(RETRY).await;
+                continue;
             }
         }
+        // Did another node compact past where this read started? Then it may have trimmed
+        // entries before XREAD got them: take its state (Yjs ignores what is already applied).
+        // Checked after the read, against the positions the read started from: a state id only
+        // grows, so a trim that hid entries from this read shows up here.
+        match store.states_past(&wanted).await {
+            Ok(states) => {
+                for ((room_id, kind, _), state) in wanted.iter().zip(states) {
+                    let Some((id, state)) = state else { continue };
+                    if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
+                        room.doc(*kind).apply_remote_state(room, id, state);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cluster reader: reading states failed");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+/// Compacts a document's stream if no other node is compacting it: takes the lock, encodes the
+/// state at the reader's position, and stores it with a script that checks the lock is still
+/// ours. Encoding takes milliseconds, far below [`COMPACTION_LOCK`]; a compaction that took
+/// longer would find its lock gone and store nothing, so it never runs twice.
+async fn compact(store: Arc<RedisStore>, room: Arc<Room>, kind: DocKind) {
+    match store.lock_compaction(room.id(), kind, COMPACTION_LOCK).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::debug!(%error, room = room.id(), "compaction lock not taken");
+            return;
+        }
+    }
+    let Some((state, upto)) = room.doc(kind).compaction_state() else { return };
+    match store.compact_locked(room.id(), kind, &state, upto).await {
+        Ok(done) => tracing::debug!(room = room.id(), doc = kind.as_str(), %upto, done, "compacted"),
+        Err(error) => tracing::warn!(%error, room = room.id(), "compaction failed"),
     }
 }
 

@@ -195,13 +195,17 @@ pub struct DocInner {
     /// Redis: the id of the last stream entry this document includes; the cluster reader
     /// continues from here, and a compaction covers the stream up to here. `None`: embedded.
     position: Option<StreamId>,
+    /// Redis: stream entries read since the last compaction, and how many of them this node
+    /// appended. A node compacts only a stream it writes to (see `cluster.rs`).
+    read_since_compaction: usize,
+    own_since_compaction: usize,
 }
 
 impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), position }),
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), position, read_since_compaction: 0, own_since_compaction: 0 }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -264,7 +268,8 @@ impl LiveDoc {
             Then::Broadcast { doc: self.kind, from, update },
         );
         inner.since_compaction += 1;
-        if inner.since_compaction >= writer.compact_after() {
+        // With Redis the cluster reader compacts, by stream position (see `cluster.rs`).
+        if inner.position.is_none() && inner.since_compaction >= writer.compact_after() {
             if let Some(permit) = compaction {
                 let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
                 permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
@@ -382,16 +387,20 @@ impl LiveDoc {
     }
 
     /// Applies the stream entries another node appended (this node's own were applied when its
-    /// clients sent them) and sends them to local clients as one merged update.
-    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, entries: Vec<StreamEntry>) {
-        let Ok(mut inner) = self.lock() else { return };
+    /// clients sent them) and sends them to local clients as one merged update. Returns whether
+    /// this node should now compact the stream: `compact_after` entries were read since the last
+    /// compaction and this node wrote some of them (a node that only reads leaves it to writers).
+    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, entries: Vec<StreamEntry>, compact_after: usize) -> bool {
+        let Ok(mut inner) = self.lock() else { return false };
         let mut fresh = Vec::new();
         for entry in entries {
             if inner.position.is_some_and(|p| entry.id <= p) {
                 continue;
             }
             inner.position = Some(entry.id);
+            inner.read_since_compaction += 1;
             if entry.node == node {
+                inner.own_since_compaction += 1;
                 continue;
             }
             match Update::decode_v1(&entry.update) {
@@ -402,6 +411,7 @@ impl LiveDoc {
                 Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry does not decode"),
             }
         }
+        let compact = inner.read_since_compaction >= compact_after && inner.own_since_compaction > 0;
         drop(inner);
         if !fresh.is_empty() {
             self.publish_updates(fresh);
@@ -409,16 +419,26 @@ impl LiveDoc {
                 let _ = room.refresh_phase();
             }
         }
+        compact
     }
 
-    /// Applies a state another node compacted past this node's position (the entries it trimmed
-    /// were never read here), and sends it to local clients; Yjs ignores what they already have.
+    /// The document's full state and the stream position it contains, for a compaction; the
+    /// counts toward the next one start again.
+    pub fn compaction_state(&self) -> Option<(Vec<u8>, StreamId)> {
+        let mut inner = self.lock().ok()?;
+        let position = inner.position?;
+        inner.read_since_compaction = 0;
+        inner.own_since_compaction = 0;
+        let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        Some((state, position))
+    }
+
+    /// Applies a state another node compacted past where this node's last read started (the
+    /// entries it trimmed may never have been read here), and sends it to local clients; Yjs
+    /// ignores what they and this document already have.
     pub fn apply_remote_state(&self, room: &Arc<Room>, id: StreamId, state: Vec<u8>) {
         let Ok(mut inner) = self.lock() else { return };
-        if inner.position.is_some_and(|p| id <= p) {
-            return;
-        }
-        inner.position = Some(id);
+        inner.position = inner.position.max(Some(id));
         match Update::decode_v1(&state) {
             Ok(update) => {
                 if let Err(error) = inner.awareness.doc().transact_mut().apply_update(update) {

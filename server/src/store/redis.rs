@@ -58,11 +58,19 @@ redis.call('SET', KEYS[3], ARGV[3])
 return 1
 ";
 
-/// Compacts a document. KEYS: state, state-id, stream. ARGV: state, upto (a stream id, or '' for
-/// the stream's last entry). The state is stored only if it is not older than the stored one, and
-/// only the entries up to `upto` are trimmed: an update appended meanwhile (by any node) stays.
-/// Redis runs a script atomically, so two nodes' compactions of one room never interleave.
+/// Compacts a document. KEYS: state, state-id, stream, compaction lock. ARGV: state, upto (a
+/// stream id, or '' for the stream's last entry), node ('' when no lock is taken: one writer).
+/// With a node, the lock must still be this node's (a compaction that outlived its lock does
+/// nothing) and is released. The state is stored only if it is not older than the stored one,
+/// and only the entries up to `upto` are trimmed: an update appended meanwhile (by any node)
+/// stays. Redis runs a script atomically, so two compactions of one room never interleave.
 const COMPACT_LUA: &str = r"
+if ARGV[3] ~= '' then
+  if redis.call('GET', KEYS[4]) ~= ARGV[3] then
+    return 0
+  end
+  redis.call('DEL', KEYS[4])
+end
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
   return tonumber(ms), tonumber(seq)
@@ -221,6 +229,40 @@ impl RedisStore {
         Ok(out)
     }
 
+    /// Takes the compaction lock of a document for `ttl` if no node holds it. The one compactor
+    /// at a time: a node that does not get it leaves the compaction to the holder.
+    pub async fn lock_compaction(&self, room: &str, doc: DocKind, ttl: Duration) -> StoreResult<bool> {
+        let set: Option<String> = ::redis::cmd("SET")
+            .arg(lock_key(room, doc))
+            .arg(&self.node)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(set.is_some())
+    }
+
+    /// Compacts under this node's lock (taken with [`RedisStore::lock_compaction`]) and releases
+    /// it. False if the lock was lost meanwhile or a newer state is already stored.
+    pub async fn compact_locked(&self, room: &str, doc: DocKind, state: &[u8], upto: StreamId) -> StoreResult<bool> {
+        let done: i64 = ::redis::cmd("EVAL")
+            .arg(COMPACT_LUA)
+            .arg(4)
+            .arg(state_key(room, doc))
+            .arg(state_id_key(room, doc))
+            .arg(stream_key(room, doc))
+            .arg(lock_key(room, doc))
+            .arg(state)
+            .arg(upto.to_string())
+            .arg(&self.node)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(done == 1)
+    }
+
     /// A handle for one call: clones share the manager's connection.
     fn conn(&self) -> ConnectionManager {
         self.conn.clone()
@@ -241,6 +283,10 @@ fn state_key(room: &str, doc: DocKind) -> String {
 
 fn state_id_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.as_str())
+}
+
+fn lock_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:compactor", doc.as_str())
 }
 
 pub fn stream_key(room: &str, doc: DocKind) -> String {
@@ -402,12 +448,14 @@ impl Store for RedisStore {
                     // a restart) could not be loaded on the fly.
                     pipe.cmd("EVAL")
                         .arg(COMPACT_LUA)
-                        .arg(3)
+                        .arg(4)
                         .arg(state_key(room, *doc))
                         .arg(state_id_key(room, *doc))
                         .arg(stream_key(room, *doc))
+                        .arg(lock_key(room, *doc))
                         .arg(state.as_slice())
                         .arg(upto)
+                        .arg("")
                         .ignore();
                 }
             }
