@@ -19,6 +19,9 @@ use kortvaeg_shared::Templates;
 /// Jobs the store writer may have queued before clients are told the server is busy.
 const WRITER_QUEUE: usize = 65_536;
 
+/// How long shutdown waits for the store to take everything (e.g. Redis back from an outage).
+const FLUSH_DEADLINE: Duration = Duration::from_secs(10);
+
 /// How long shutdown waits for open connections to close before flushing anyway.
 const CONNECTION_DRAIN: Duration = Duration::from_secs(5);
 
@@ -55,8 +58,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             Arc::new(store)
         }
     };
+    // The outage buffer is for Redis; an embedded store that fails a write is a broken disk.
+    let buffer = if redis.is_some() { config.outage_buffer } else { 0 };
     let (writer, writer_task) =
-        Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE);
+        Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE, buffer);
     let link = redis.clone().map(cluster::link);
     let rooms = Rooms::new(store.clone(), writer, config.unload_after(), config.client_queue, link.clone());
 
@@ -97,8 +102,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     }
     // Every update was stored before it was broadcast; this compacts and waits for the writer's
     // queue, so the store is complete. Rooms still waiting out --unload-after-ms are not waited for.
-    let (flushed, total) = rooms.flush_all().await;
-    tracing::info!(flushed, total, "rooms flushed");
+    match tokio::time::timeout(FLUSH_DEADLINE, rooms.flush_all()).await {
+        Ok((flushed, total)) => tracing::info!(flushed, total, "rooms flushed"),
+        Err(_) => tracing::error!(
+            buffered = rooms.writer().buffered(),
+            "the store did not take everything within {FLUSH_DEADLINE:?}; buffered updates are lost"
+        ),
+    }
     writer_task.abort();
     tracing::info!("stopped");
     Ok(())

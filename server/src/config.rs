@@ -58,6 +58,12 @@ pub struct Config {
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
+    /// With Redis: updates this node keeps while Redis is unreachable (collaboration goes on and
+    /// they are written when it is back); beyond that, changes are refused (1013). 0: close the
+    /// writers' connections instead (1011), as with the embedded store.
+    #[arg(long, env = "OUTAGE_BUFFER", default_value_t = 10_000)]
+    pub outage_buffer: usize,
+
     /// Log lines as `text` (for people) or `json` (one object per line, for a log pipeline).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -64,6 +64,9 @@ impl Close {
     pub fn busy() -> Self {
         Close::new(1013, "the server is busy; reconnect shortly")
     }
+    pub fn buffer_full() -> Self {
+        Close::new(1013, "the store is unreachable and this server's buffer is full: change not saved; reconnect later")
+    }
     pub fn too_slow() -> Self {
         Close::new(4408, "the connection fell behind; reconnect to resync")
     }

@@ -6,10 +6,20 @@
 //! follow-ups: broadcast an update, answer a sync step 1, wake a flush. So a client never sees a
 //! change the store does not have, and durability costs one flush per batch, not per update.
 //!
-//! When a batch fails, every room with an op in it is evicted: its clients are closed with 1011
-//! and reconnect, the room reloads from the store (which has none of the batch), and the clients
-//! re-send what they had in their sync step 2. Nothing is half-written and nothing is lost.
+//! When a batch fails, it depends on the store:
+//! - **Embedded** (no outage buffer): every room with an op in the batch is evicted: its clients
+//!   are closed with 1011 and reconnect, the room reloads from the store (which has none of the
+//!   batch), and the clients re-send what they had in their sync step 2. Nothing is half-written
+//!   and nothing is lost.
+//! - **Redis** (`--outage-buffer N`): the ops wait in an in-memory buffer, in order, and the
+//!   writer retries until Redis takes them; meanwhile collaboration goes on (updates are
+//!   broadcast on this node), later ops queue behind the buffer, and flushes wait for it. When N
+//!   updates are buffered, new changes are refused before they are applied (close 1013 with a
+//!   reason), never dropped after. Other nodes get the buffered updates from the stream once
+//!   Redis is back, and this node reads theirs: all converge.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +33,8 @@ use crate::store::{DocKind, Store, WriteOp};
 
 /// Most jobs written in one batch.
 const MAX_BATCH: usize = 1024;
+/// How often a writer with buffered ops tries the store again.
+const RETRY: Duration = Duration::from_millis(500);
 
 /// What to do once a job's op is stored.
 pub enum Then {
@@ -46,6 +58,10 @@ pub struct Job {
 pub struct Writer {
     tx: mpsc::Sender<Job>,
     compact_after: usize,
+    /// Ops waiting in the outage buffer (shared with the task).
+    buffered: Arc<AtomicUsize>,
+    /// `--outage-buffer`: most ops buffered while the store is unreachable; 0 evicts instead.
+    buffer_limit: usize,
 }
 
 /// A reserved place in the writer's queue: taken before a document is changed, so that a change
@@ -60,14 +76,31 @@ impl Permit<'_> {
 
 impl Writer {
     /// Starts the writer task. It ends when every `Writer` handle is dropped and the queue is empty.
-    pub fn start(store: Arc<dyn Store>, window: Duration, compact_after: usize, capacity: usize) -> (Writer, JoinHandle<()>) {
+    pub fn start(
+        store: Arc<dyn Store>,
+        window: Duration,
+        compact_after: usize,
+        capacity: usize,
+        buffer_limit: usize,
+    ) -> (Writer, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity);
-        let task = tokio::spawn(run(store, rx, window));
-        (Writer { tx, compact_after: compact_after.max(1) }, task)
+        let buffered = Arc::new(AtomicUsize::new(0));
+        let task = Task { store, buffered: buffered.clone(), buffer_limit, pending: VecDeque::new() };
+        let task = tokio::spawn(task.run(rx, window));
+        (Writer { tx, compact_after: compact_after.max(1), buffered, buffer_limit }, task)
     }
 
+    /// A place for one job; refused when the queue is full, or when the outage buffer is.
     pub fn reserve(&self) -> Result<Permit<'_>, Close> {
+        if self.buffer_limit > 0 && self.buffered() >= self.buffer_limit {
+            return Err(Close::buffer_full());
+        }
         self.tx.try_reserve().map(Permit).map_err(|_| Close::busy())
+    }
+
+    /// Ops waiting for the store to come back.
+    pub fn buffered(&self) -> usize {
+        self.buffered.load(Ordering::Relaxed)
     }
 
     pub fn compact_after(&self) -> usize {
@@ -85,67 +118,150 @@ impl Writer {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, window: Duration) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        let deadline = tokio::time::Instant::now() + window;
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) if window.is_zero() => break,
-                Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(job)) => jobs.push(job),
-                    _ => break,
-                },
+/// What waits in the outage buffer, in order.
+enum Pending {
+    Op(WriteOp),
+    Done(oneshot::Sender<bool>),
+}
+
+struct Task {
+    store: Arc<dyn Store>,
+    buffered: Arc<AtomicUsize>,
+    buffer_limit: usize,
+    pending: VecDeque<Pending>,
+}
+
+impl Task {
+    async fn run(mut self, mut rx: mpsc::Receiver<Job>, window: Duration) {
+        loop {
+            let first = if self.pending.is_empty() {
+                rx.recv().await
+            } else {
+                tokio::select! {
+                    job = rx.recv() => job,
+                    _ = tokio::time::sleep(RETRY) => {
+                        self.retry().await;
+                        continue;
+                    }
+                }
+            };
+            let Some(first) = first else { break };
+            let mut jobs = vec![first];
+            let deadline = tokio::time::Instant::now() + window;
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) if window.is_zero() => break,
+                    Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(job)) => jobs.push(job),
+                        _ => break,
+                    },
+                }
+            }
+            self.write(jobs).await;
+        }
+    }
+
+    /// Writes the buffered ops, oldest first, as long as the store takes them.
+    async fn retry(&mut self) {
+        while !self.pending.is_empty() {
+            let ops: Vec<WriteOp> = self
+                .pending
+                .iter()
+                .take(MAX_BATCH)
+                .filter_map(|p| match p {
+                    Pending::Op(op) => Some(op.clone()),
+                    Pending::Done(_) => None,
+                })
+                .collect();
+            if !ops.is_empty() {
+                if let Err(error) = self.store.write_batch(&ops).await {
+                    tracing::debug!(%error, buffered = self.buffered.load(Ordering::Relaxed), "store still unreachable");
+                    return;
+                }
+            }
+            for _ in 0..MAX_BATCH.min(self.pending.len()) {
+                match self.pending.pop_front() {
+                    Some(Pending::Op(_)) => {
+                        self.buffered.fetch_sub(1, Ordering::Relaxed);
+                    }
+                    Some(Pending::Done(done)) => {
+                        let _ = done.send(true);
+                    }
+                    None => break,
+                }
             }
         }
-        write(&*store, jobs).await;
+        tracing::info!("store reachable again: the outage buffer is written");
+    }
+
+    fn buffer(&mut self, op: WriteOp) {
+        self.pending.push_back(Pending::Op(op));
+        self.buffered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn write(&mut self, mut jobs: Vec<Job>) {
+        // A room evicted since its jobs were queued is reloaded from the store: its remaining
+        // jobs belong to a document that no longer exists and must not reach the store.
+        let mut ops = Vec::new();
+        let mut has_op = vec![false; jobs.len()];
+        for (job, has_op) in jobs.iter_mut().zip(has_op.iter_mut()) {
+            if let Some(op) = job.op.take().filter(|_| !job.room.is_evicted()) {
+                ops.push(op);
+                *has_op = true;
+            }
+        }
+        if !self.pending.is_empty() {
+            // Behind the buffer: keep the order.
+            ops.into_iter().for_each(|op| self.buffer(op));
+        } else if !ops.is_empty() {
+            if let Err(error) = self.store.write_batch(&ops).await {
+                if self.buffer_limit > 0 {
+                    tracing::warn!(%error, ops = ops.len(), "store write failed; buffering until it is back");
+                    ops.into_iter().for_each(|op| self.buffer(op));
+                } else {
+                    tracing::error!(%error, ops = ops.len(), "store write failed; evicting the rooms of the batch");
+                    for (job, _) in jobs.iter().zip(&has_op).filter(|(_, has_op)| **has_op) {
+                        job.room.evict(Close::store_failed());
+                    }
+                }
+            }
+        }
+        self.follow_up(jobs);
+        if !self.pending.is_empty() {
+            self.retry().await;
+        }
+    }
+
+    /// Runs what follows a batch: broadcasts (one merged message per document), answers, and
+    /// flushes — which, while ops are buffered, wait for the buffer.
+    fn follow_up(&mut self, jobs: Vec<Job>) {
+        // Updates of one document in one batch go out as one merged message: under load a
+        // client gets one message per commit, not one per update, each encoded once for all.
+        let mut fanout: Vec<Fanout> = Vec::new();
+        for job in jobs {
+            let live = !job.room.is_evicted();
+            match job.then {
+                Then::Nothing => {}
+                Then::Done(done) if live && !self.pending.is_empty() => self.pending.push_back(Pending::Done(done)),
+                Then::Done(done) => {
+                    let _ = done.send(live);
+                }
+                Then::Broadcast { doc, from, update } if live => {
+                    match fanout.iter_mut().find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room)) {
+                        Some((_, _, updates)) => updates.push((from, update)),
+                        None => fanout.push((job.room, doc, vec![(from, update)])),
+                    }
+                }
+                Then::Reply { to, frame } if live => to.send(frame),
+                Then::Broadcast { .. } | Then::Reply { .. } => {}
+            }
+        }
+        for (room, doc, updates) in fanout {
+            room.doc(doc).publish_updates(updates);
+        }
     }
 }
 
 /// The updates of one document in one batch, with their senders, in order.
 type Fanout = (Arc<Room>, DocKind, Vec<(ConnId, Bytes)>);
-
-async fn write(store: &dyn Store, mut jobs: Vec<Job>) {
-    // A room evicted since its jobs were queued is reloaded from the store: its remaining jobs
-    // belong to a document that no longer exists and must not reach the store.
-    let mut ops = Vec::new();
-    let mut has_op = vec![false; jobs.len()];
-    for (job, has_op) in jobs.iter_mut().zip(has_op.iter_mut()) {
-        if let Some(op) = job.op.take().filter(|_| !job.room.is_evicted()) {
-            ops.push(op);
-            *has_op = true;
-        }
-    }
-    if !ops.is_empty() {
-        if let Err(error) = store.write_batch(&ops).await {
-            tracing::error!(%error, ops = ops.len(), "store write failed; evicting the rooms of the batch");
-            for (job, _) in jobs.iter().zip(&has_op).filter(|(_, has_op)| **has_op) {
-                job.room.evict(Close::store_failed());
-            }
-        }
-    }
-    // Updates of one document in one batch go out as one merged message: under load a client
-    // gets one message per commit, not one per update, and each is encoded once for everyone.
-    let mut fanout: Vec<Fanout> = Vec::new();
-    for job in jobs {
-        let stored = !job.room.is_evicted();
-        match job.then {
-            Then::Nothing => {}
-            Then::Done(done) => {
-                let _ = done.send(stored);
-            }
-            Then::Broadcast { doc, from, update } if stored => {
-                match fanout.iter_mut().find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room)) {
-                    Some((_, _, updates)) => updates.push((from, update)),
-                    None => fanout.push((job.room, doc, vec![(from, update)])),
-                }
-            }
-            Then::Reply { to, frame } if stored => to.send(frame),
-            Then::Broadcast { .. } | Then::Reply { .. } => {}
-        }
-    }
-    for (room, doc, updates) in fanout {
-        room.doc(doc).publish_updates(updates);
-    }
-}

@@ -117,4 +117,7 @@ pub struct Health {
     pub rooms_loaded: usize,
     /// Open WebSocket connections.
     pub connections: usize,
+    /// Updates waiting for the store (Redis outage buffer); `status` is `degraded` while any wait.
+    #[serde(default)]
+    pub buffered_updates: usize,
 }

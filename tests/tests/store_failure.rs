@@ -1,6 +1,7 @@
-//! The Redis store going away and coming back: a writer whose update cannot be saved is closed with
-//! 1011, `/healthz` reports the store unreachable, and after Redis returns a reconnecting client
-//! resyncs and nothing another client saw is lost.
+//! The Redis store going away and coming back, without the outage buffer (`--outage-buffer 0`,
+//! the behaviour of a store that fails a write): a writer whose update cannot be saved is closed
+//! with 1011, `/healthz` reports the store unreachable, and after Redis returns a reconnecting
+//! client resyncs and nothing another client saw is lost. With the buffer: `outage.rs`.
 
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ async fn health_follows_the_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writer_is_closed_when_its_update_cannot_be_saved_and_recovers() {
     let mut redis = Redis::start().await;
-    let mut f = Fixture::with(ServerOptions::new().redis(redis.url())).await;
+    let mut f = Fixture::with(ServerOptions::new().redis(redis.url()).arg("--outage-buffer", 0)).await;
     let (row, col) = as_is_cell();
     let observer = f.wall(Role::Review).await;
     let writer = f.wall(Role::Participant).await;

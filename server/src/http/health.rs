@@ -17,8 +17,10 @@ const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));
+    let buffered = state.rooms.writer().buffered();
     Json(Health {
-        status: if store_ok { "ok" } else { "degraded" }.into(),
+        status: if store_ok && buffered == 0 { "ok" } else { "degraded" }.into(),
+        buffered_updates: buffered,
         store: if store_ok { "ok" } else { "unreachable" }.into(),
         store_kind: state.store.kind().into(),
         rooms_loaded: state.rooms.loaded(),
