@@ -70,7 +70,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     if let (Some(redis), Some(link)) = (redis, link) {
-        cluster::start(redis, rooms.clone(), link, config.compact_after, shutdown.clone());
+        let settings = cluster::Settings {
+            compact_after: config.compact_after,
+            awareness_timeout: Duration::from_millis(config.awareness_timeout_ms.max(100)),
+        };
+        cluster::start(redis, rooms.clone(), link, settings, shutdown.clone());
     }
     let connections = TaskTracker::new();
     let state = Arc::new(Shared {

@@ -20,7 +20,9 @@
 //!   nothing, and an update appended meanwhile is never trimmed.
 //! - **Awareness** is ephemeral and goes over pub/sub (`kortvaeg:awareness:{room}:{doc}`): a node
 //!   publishes the states its own clients changed, relays to its clients what other nodes
-//!   publish, and asks the others for their states when it loads a room.
+//!   publish, and asks the others for their states when it loads a room. States from other
+//!   nodes that are not renewed within 30 s (`--awareness-timeout-ms`) expire (clients renew every 15 s), so the presence
+//!   of a dead node's clients goes away.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,9 +104,35 @@ pub fn link(store: Arc<RedisStore>) -> ClusterLink {
 }
 
 /// Starts the stream reader and the awareness subscriber; both end at shutdown.
-pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, compact_after: usize, shutdown: watch::Receiver<bool>) {
-    tokio::spawn(run_reader(store.clone(), rooms.clone(), compact_after.max(1), shutdown.clone()));
+/// What the cluster tasks need from the configuration.
+pub struct Settings {
+    /// Stream entries read (of a stream this node writes to) before it compacts.
+    pub compact_after: usize,
+    /// How long an awareness state from another node lives without renewal (`--awareness-
+    /// timeout-ms`; clients renew every 15 s, half of y-protocols' `outdatedTimeout`).
+    pub awareness_timeout: Duration,
+}
+
+pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, settings: Settings, shutdown: watch::Receiver<bool>) {
+    tokio::spawn(run_reader(store.clone(), rooms.clone(), settings.compact_after.max(1), shutdown.clone()));
+    tokio::spawn(expire_awareness(rooms.clone(), settings.awareness_timeout, shutdown.clone()));
     tokio::spawn(run_awareness(store, rooms, link, shutdown));
+}
+
+/// Drops awareness states other nodes stopped renewing (their node died, or lost Redis).
+async fn expire_awareness(rooms: Rooms, timeout: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(timeout / 6);
+    while !*shutdown.borrow() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => continue,
+        }
+        for room in rooms.live() {
+            for kind in [DocKind::Wall, DocKind::Control] {
+                room.doc(kind).expire_remote_awareness(&room, timeout);
+            }
+        }
+    }
 }
 
 /// Follows the streams of every room this node holds.

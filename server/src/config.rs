@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, env = "OUTAGE_BUFFER", default_value_t = 10_000)]
     pub outage_buffer: usize,
 
+    /// With Redis: how long a presence (awareness) state from another node lives unless its
+    /// client renews it (stock clients renew every 15 s); then it is removed, as after a node crash.
+    #[arg(long, env = "AWARENESS_TIMEOUT_MS", default_value_t = 30_000)]
+    pub awareness_timeout_ms: u64,
+
     /// Log lines as `text` (for people) or `json` (one object per line, for a log pipeline).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -192,6 +192,9 @@ pub struct DocInner {
     awareness_changed: HashSet<ClientID>,
     /// Those of them changed by this node's clients, which other nodes must hear of.
     awareness_changed_here: HashSet<ClientID>,
+    /// Awareness client ids set by this node's connections. The others came from other nodes
+    /// and expire if not renewed (a node that died cannot remove them).
+    awareness_here: HashSet<ClientID>,
     /// Redis: the id of the last stream entry this document includes; the cluster reader
     /// continues from here, and a compaction covers the stream up to here. `None`: embedded.
     position: Option<StreamId>,
@@ -205,7 +208,7 @@ impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), position, read_since_compaction: 0, own_since_compaction: 0 }),
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), awareness_here: Default::default(), position, read_since_compaction: 0, own_since_compaction: 0 }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -312,6 +315,7 @@ impl LiveDoc {
             .awareness
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
+        inner.awareness_here.extend(announced.iter().copied());
         if let Some(summary) = summary {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), true);
         }
@@ -326,6 +330,7 @@ impl LiveDoc {
         let Ok(mut inner) = self.lock() else { return };
         for id in clients {
             inner.awareness.remove_state(*id);
+            inner.awareness_here.remove(id);
         }
         self.mark_awareness_changed(room, &mut inner, clients.to_vec(), true);
     }
@@ -336,6 +341,33 @@ impl LiveDoc {
         if let Ok(Some(summary)) = inner.awareness.apply_update_summary(update) {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), false);
         }
+    }
+
+    /// Removes awareness states from other nodes not renewed within `timeout` (clients renew
+    /// theirs every 15 s; a state that stops is from a client whose node died).
+    pub fn expire_remote_awareness(&self, room: &Arc<Room>, timeout: Duration) {
+        let Ok(mut inner) = self.lock() else { return };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let stale: Vec<ClientID> = inner
+            .awareness
+            .iter()
+            .filter(|(id, state)| {
+                state.data.is_some()
+                    && !inner.awareness_here.contains(id)
+                    && now.saturating_sub(state.last_updated) > timeout.as_millis() as u64
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if stale.is_empty() {
+            return;
+        }
+        for id in &stale {
+            inner.awareness.remove_state(*id);
+        }
+        self.mark_awareness_changed(room, &mut inner, stale, false);
     }
 
     /// Every awareness state this node knows, for another node that asked.

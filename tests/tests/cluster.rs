@@ -146,3 +146,21 @@ async fn snapshots_and_exports_work_from_any_node() {
     let rows = n[0].export_csv(&room.id, &room.participant_token, None).await;
     assert!(rows.iter().any(|r| r.iter().any(|v| v == "skrevet på node 1")), "export on node 0: {rows:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_of_a_killed_nodes_clients_expires_on_the_others() {
+    let redis = Redis::start().await;
+    let mut n = nodes(&redis, 2, &[("--awareness-timeout-ms", "1500")]).await;
+    let room = n[0].new_room().await;
+    let watcher = YClient::wall(&n[0], &room.id, &room.review_token).await;
+    let doomed = YClient::wall(&n[1], &room.id, &room.participant_token).await;
+    doomed.set_awareness(json!({"user": {"name": "Dorte"}}));
+    let id = doomed.client_id();
+    watcher.wait_awareness("Dorte's presence from node 1", |s| s.get(&id).is_some_and(|v| !v.is_null())).await;
+
+    // Node 1 dies without telling anyone: node 0 drops the state once it is not renewed.
+    n[1].kill9();
+    watcher
+        .wait_awareness("Dorte's presence expired after her node died", |s| s.get(&id).is_none_or(|v| v.is_null()))
+        .await;
+}
