@@ -254,7 +254,7 @@ impl LiveDoc {
     /// Applies a client's update, then hands it to the writer to store and broadcast.
     /// `update` must already be checked against the sender's permissions.
     pub fn apply_update(&self, room: &Arc<Room>, writer: &Writer, from: ConnId, raw: Vec<u8>, update: Update) -> Result<(), Close> {
-        let permit = writer.reserve()?;
+        let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let mut inner = self.lock()?;
         let applied = inner.awareness.doc().transact_mut().apply_update(update);

@@ -90,12 +90,18 @@ impl Writer {
         (Writer { tx, compact_after: compact_after.max(1), buffered, buffer_limit }, task)
     }
 
-    /// A place for one job; refused when the queue is full, or when the outage buffer is.
+    /// A place for one job; refused when the queue is full.
     pub fn reserve(&self) -> Result<Permit<'_>, Close> {
+        self.tx.try_reserve().map(Permit).map_err(|_| Close::busy())
+    }
+
+    /// A place for a client's change; also refused while the outage buffer is full, so that a
+    /// change is refused before it is applied rather than lost after.
+    pub fn reserve_change(&self) -> Result<Permit<'_>, Close> {
         if self.buffer_limit > 0 && self.buffered() >= self.buffer_limit {
             return Err(Close::buffer_full());
         }
-        self.tx.try_reserve().map(Permit).map_err(|_| Close::busy())
+        self.reserve()
     }
 
     /// Ops waiting for the store to come back.
