@@ -63,6 +63,9 @@ async fn a_full_buffer_refuses_writes_with_a_reason_and_keeps_what_it_took() {
     let (code, reason) = writer.closed_within(OUTAGE_TIMEOUT).await;
     assert_eq!(code, 1013, "a write beyond the buffer is refused (reason {reason:?})");
     assert!(reason.contains("buffer"), "the reason says why: {reason:?}");
+    // Reading goes on with a full buffer: a client joining now gets the buffered cards.
+    let joiner = YClient::wall(&server, &room.id, &room.review_token).await;
+    assert_eq!(joiner.cards().len(), 5, "a joiner during the outage sees the buffered cards");
 
     redis.start_again().await;
     server.wait_health("buffer written", OUTAGE_TIMEOUT, |h| h.status == "ok" && h.buffered_updates == 0).await;
