@@ -1,0 +1,82 @@
+// The server's REST API (docs/API.md). Every failure becomes an ApiError carrying the HTTP status,
+// which the views turn into plain Danish (or English) with `errorText`.
+
+export type Role = 'facilitator' | 'participant' | 'review';
+
+export interface TemplateRow { id: string; label: string; number?: string }
+export interface Template { id: string; title: string; description?: string; rows: TemplateRow[]; columns: { id: string; label: string }[] }
+
+export interface CreatedRoom {
+  id: string;
+  facilitator_token: string;
+  participant_token: string;
+  review_token: string;
+  join_url: string;
+  facilitator_url?: string;
+  review_url?: string;
+}
+
+export interface RoomInfo { id: string; title: string; template: string; role: Role; created_at?: string }
+
+export interface SnapshotInfo { seq: number; taken_at: string }
+
+export interface SnapshotAxis { id: string; label: string; [k: string]: unknown }
+export interface SnapshotCard { id: string; row: string; column: string; text: string; [k: string]: unknown }
+export interface Snapshot { rows: SnapshotAxis[]; columns: SnapshotAxis[]; cards: SnapshotCard[]; meta?: Record<string, unknown> }
+
+export class ApiError extends Error {
+  constructor(public status: number, public serverMessage: string) {
+    super(`HTTP ${status}: ${serverMessage}`);
+  }
+}
+
+/** Milliseconds to add to the local clock to get the server's (from the Date header; ±1 s). */
+export let clockOffset = 0;
+export const serverNow = () => Date.now() + clockOffset;
+
+async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, String(e));
+  }
+  const date = res.headers.get('date');
+  if (date) {
+    const t = Date.parse(date);
+    if (Number.isFinite(t)) clockOffset = t + 500 - Date.now();
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const msg = json && typeof json === 'object' && 'error' in json ? String((json as { error: unknown }).error) : text;
+    throw new ApiError(res.status, msg);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  templates: () => call<Template[]>('GET', '/api/templates'),
+  createRoom: (title: string, template: string) => call<CreatedRoom>('POST', '/api/rooms', undefined, { title, template }),
+  room: (id: string, token: string) => call<RoomInfo>('GET', `/api/rooms/${enc(id)}`, token),
+  snapshots: (id: string, token: string) => call<SnapshotInfo[]>('GET', `/api/rooms/${enc(id)}/snapshots`, token),
+  snapshot: (id: string, token: string, seq: number) => call<Snapshot>('GET', `/api/rooms/${enc(id)}/snapshots/${seq}`, token),
+  takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
+};
+
+/** Download link of the documentation sheet (token in the query: a link cannot carry a header). */
+export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number): string {
+  const q = new URLSearchParams({ token });
+  if (snapshot !== undefined) q.set('snapshot', String(snapshot));
+  return `/api/rooms/${enc(id)}/export.${format}?${q}`;
+}

@@ -1,0 +1,130 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { api, ApiError, type RoomInfo } from './api';
+import { useLang } from './hooks';
+import { t } from './i18n';
+import { onRoute, parseRoute, type Route } from './router';
+import { RoomSession } from './sync/room';
+import * as schema from './sync/schema';
+import { Header } from './components/Header';
+import { ErrorPanel } from './components/ProblemBanner';
+import { Start } from './views/Start';
+import { Console } from './views/Console';
+import { Join } from './views/Join';
+import { WallPage } from './views/WallPage';
+import { Review } from './views/Review';
+import { errorText } from './views/errors';
+
+// One live session per room and token, kept while moving between console and wall.
+const sessions = new Map<string, RoomSession>();
+const infos = new Map<string, RoomInfo>();
+
+function sessionFor(info: RoomInfo, token: string): RoomSession {
+  const key = `${info.id}#${token}`;
+  let s = sessions.get(key);
+  if (!s) {
+    s = new RoomSession(info.id, token, info.role);
+    sessions.set(key, s);
+    // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
+    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema };
+  }
+  return s;
+}
+
+export function App() {
+  useLang();
+  const [route, setRoute] = useState<Route>(parseRoute());
+  useEffect(() => onRoute(() => setRoute(parseRoute())), []);
+  useEffect(() => {
+    const fn = () => setRoute(parseRoute());
+    window.addEventListener('hashchange', fn);
+    return () => window.removeEventListener('hashchange', fn);
+  }, []);
+
+  switch (route.page) {
+    case 'start':
+      return <Start />;
+    case 'console':
+      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <Console session={s} info={info} />}</RoomGate>;
+    case 'wall':
+      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <WallPage session={s} info={info} via={route.via} />}</RoomGate>;
+    case 'join':
+      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
+    case 'review':
+      return <RoomGate route={route} room={route.room} token={route.token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
+    default:
+      return (
+        <>
+          <Header />
+          <ErrorPanel message={t('err.gone')} />
+        </>
+      );
+  }
+}
+
+interface GateProps {
+  route: Route;
+  room: string;
+  token: string;
+  live?: boolean;
+  children: (s: RoomSession, info: RoomInfo) => ComponentChildren;
+}
+
+/** Checks the room and token over REST (clear 401/403/404), then opens the live session. */
+function RoomGate({ route, room, token, live = true, children }: GateProps) {
+  const key = `${room}#${token}`;
+  const [info, setInfo] = useState<RoomInfo | null>(infos.get(key) ?? null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!token) {
+      setError(new ApiError(401, 'no token in the link'));
+      return;
+    }
+    if (infos.has(key)) return;
+    let live = true;
+    api.room(room, token).then(
+      (i) => {
+        infos.set(key, i);
+        if (live) setInfo(i);
+      },
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+
+  // A link opened on the wrong page goes to the page its role may use.
+  useEffect(() => {
+    if (!info) return;
+    const enc = encodeURIComponent(room);
+    if (route.page === 'console' && info.role === 'participant') history.replaceState(null, '', `/join/${enc}${location.hash}`);
+    else if ((route.page === 'console' || route.page === 'join' || route.page === 'wall') && info.role === 'review') history.replaceState(null, '', `/review/${enc}${location.hash}`);
+    else return;
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, [info]);
+
+  if (error) {
+    return (
+      <>
+        <Header />
+        <ErrorPanel message={errorText(error)} />
+      </>
+    );
+  }
+  if (!info) {
+    return (
+      <>
+        <Header />
+        <main class="page narrow">
+          <p class="muted loading" data-testid="loading">{t('common.loading')}</p>
+        </main>
+      </>
+    );
+  }
+  if (route.page === 'console' && info.role !== 'facilitator') return null;
+  if (info.role === 'review' && route.page !== 'review') return null;
+  const session = live ? sessionFor(info, token) : (null as unknown as RoomSession);
+  return <>{children(session, info)}</>;
+}

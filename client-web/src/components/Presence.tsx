@@ -1,0 +1,47 @@
+import { t } from '../i18n';
+import type { Presence } from '../sync/presence';
+import type { Column } from '../sync/schema';
+
+export function Avatar({ p, showName = true }: { p: Presence; showName?: boolean }) {
+  const initials = p.user.name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]?.toUpperCase()).join('') || '?';
+  return (
+    <span class="avatar" title={p.user.name} data-testid="presence">
+      <span class="avatar-dot" style={{ background: p.user.color }} aria-hidden="true">{initials}</span>
+      {showName && <span class="avatar-name">{p.user.name}{p.self ? ` (${t('common.you')})` : ''}</span>}
+    </span>
+  );
+}
+
+/** Who is online, grouped by fagområde. */
+export function PresenceByGroup({ people, columns }: { people: Presence[]; columns: Column[] }) {
+  const participants = people.filter((p) => p.user.role !== 'facilitator');
+  const facilitators = people.filter((p) => p.user.role === 'facilitator');
+  if (people.length === 0) return <p class="muted">{t('console.nobodyOnline')}</p>;
+  const groups = new Map<string, Presence[]>();
+  for (const p of participants) {
+    const k = columns.some((c) => c.id === p.user.group) ? p.user.group : '';
+    groups.set(k, [...(groups.get(k) ?? []), p]);
+  }
+  return (
+    <ul class="presence-groups" data-testid="presence-list">
+      {facilitators.length > 0 && (
+        <li>
+          <span class="presence-group-name">{t('role.facilitator')}</span>
+          <span class="avatars">{facilitators.map((p) => <Avatar key={p.clientId} p={p} />)}</span>
+        </li>
+      )}
+      {columns.filter((c) => groups.has(c.id)).map((c) => (
+        <li key={c.id}>
+          <span class="presence-group-name">{c.label}</span>
+          <span class="avatars">{groups.get(c.id)!.map((p) => <Avatar key={p.clientId} p={p} />)}</span>
+        </li>
+      ))}
+      {groups.has('') && (
+        <li>
+          <span class="presence-group-name muted">{t('console.presenceNoGroup')}</span>
+          <span class="avatars">{groups.get('')!.map((p) => <Avatar key={p.clientId} p={p} />)}</span>
+        </li>
+      )}
+    </ul>
+  );
+}

@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { RoomSession } from './sync/room';
+import { onLang } from './i18n';
+import { serverNow } from './api';
+
+/** Re-renders the component whenever the room's documents, presence or connection change. */
+export function useSession(session: RoomSession | null): number {
+  const [v, setV] = useState(0);
+  useEffect(() => (session ? session.subscribe(() => setV((x) => x + 1)) : undefined), [session]);
+  return v;
+}
+
+/** Re-renders when the UI language changes. */
+export function useLang(): void {
+  const [, setV] = useState(0);
+  useEffect(() => onLang(() => setV((x) => x + 1)), []);
+}
+
+/** The server-corrected time, refreshed every `ms` milliseconds. */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(serverNow());
+  useEffect(() => {
+    const id = setInterval(() => setNow(serverNow()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/** Matches a CSS media query. */
+export function useMedia(query: string): boolean {
+  const [m, setM] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const mq = window.matchMedia(query);
+    const fn = () => setM(mq.matches);
+    mq.addEventListener('change', fn);
+    return () => mq.removeEventListener('change', fn);
+  }, [query]);
+  return m;
+}

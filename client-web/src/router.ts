@@ -1,0 +1,59 @@
+// Path routing (the server serves index.html for every non-API path). The room's token travels in
+// the URL fragment (#token), never in a request; navigation inside the app keeps it.
+
+export type Route =
+  | { page: 'start' }
+  | { page: 'console'; room: string; token: string }
+  | { page: 'wall'; room: string; token: string; via: 'room' | 'join' }
+  | { page: 'join'; room: string; token: string }
+  | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
+  | { page: 'notfound' };
+
+export function tokenFromHash(hash = location.hash): string {
+  const raw = hash.replace(/^#/, '');
+  try {
+    return decodeURIComponent(raw).trim();
+  } catch {
+    return raw.trim();
+  }
+}
+
+export function parseRoute(pathname = location.pathname, hash = location.hash): Route {
+  const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const token = tokenFromHash(hash);
+  if (parts.length === 0) return { page: 'start' };
+  const [kind, room, sub, extra] = parts;
+  if (!room) return { page: 'notfound' };
+  const seq = (s?: string) => (s && /^\d+$/.test(s) ? Number(s) : null);
+  if (kind === 'room') {
+    if (!sub) return { page: 'console', room, token };
+    if (sub === 'wall') return { page: 'wall', room, token, via: 'room' };
+    if (sub === 'review') return { page: 'review', room, token, via: 'room', seq: seq(extra) };
+  }
+  if (kind === 'join') {
+    if (!sub) return { page: 'join', room, token };
+    if (sub === 'wall') return { page: 'wall', room, token, via: 'join' };
+  }
+  if (kind === 'review') return { page: 'review', room, token, via: 'review', seq: seq(sub) };
+  return { page: 'notfound' };
+}
+
+const listeners = new Set<() => void>();
+window.addEventListener('popstate', () => listeners.forEach((fn) => fn()));
+
+export function onRoute(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Goes to `path` inside the app, keeping the token fragment unless `hash` is given. */
+export function navigate(path: string, hash: string = location.hash) {
+  history.pushState(null, '', path + hash);
+  window.scrollTo(0, 0);
+  listeners.forEach((fn) => fn());
+}
+
+/** Absolute URL of a page of this app with a token. */
+export function appUrl(path: string, token: string): string {
+  return `${location.origin}${path}#${token}`;
+}

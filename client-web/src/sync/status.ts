@@ -1,0 +1,70 @@
+// Connection status and server close codes (docs/API.md, "Close codes"), as data the views show.
+
+export type DocKind = 'wall' | 'control';
+
+/** Keys into the i18n dictionary (`err.*`). */
+export type ProblemKey =
+  | 'err.denied'
+  | 'err.noToken'
+  | 'err.gone'
+  | 'err.forbiddenControl'
+  | 'err.wallClosed'
+  | 'err.readOnly'
+  | 'err.storeFailed'
+  | 'err.busy'
+  | 'err.tooBig'
+  | 'err.badMessage'
+  | 'err.behind'
+  | 'err.unavailable'
+  | 'err.closed';
+
+export interface Problem {
+  key: ProblemKey;
+  doc?: DocKind;
+  code?: number;
+  reason?: string;
+  /** The connection stays down until the page is reloaded (or, for a closed wall, reopened). */
+  fatal: boolean;
+  at: number;
+}
+
+/** The overall state the status pill shows. */
+export type Overall = 'connecting' | 'online' | 'offline' | 'error';
+
+/** What a close code from the server means for `doc`, given the connection's role. */
+export function problemForClose(code: number, reason: string, doc: DocKind, role: string): Problem | null {
+  const at = Date.now();
+  switch (code) {
+    case 4401:
+      return { key: 'err.noToken', doc, code, reason, fatal: true, at };
+    case 4404:
+      return { key: 'err.gone', doc, code, reason, fatal: true, at };
+    case 4403:
+      if (role === 'review') return { key: 'err.readOnly', doc, code, reason, fatal: true, at };
+      if (doc === 'control') return { key: 'err.forbiddenControl', doc, code, reason, fatal: true, at };
+      return { key: 'err.wallClosed', doc, code, reason, fatal: true, at };
+    case 4400:
+      return { key: 'err.badMessage', doc, code, reason, fatal: true, at };
+    case 1011:
+      return { key: 'err.storeFailed', doc, code, reason, fatal: false, at };
+    case 1013:
+      return { key: 'err.busy', doc, code, reason, fatal: false, at };
+    case 1009:
+      return { key: 'err.tooBig', doc, code, reason, fatal: false, at };
+    case 4408:
+      return { key: 'err.behind', doc, code, reason, fatal: false, at };
+    default:
+      if (code >= 4400 && code < 4500) return { key: 'err.closed', doc, code, reason, fatal: true, at };
+      return null;
+  }
+}
+
+/** What an HTTP status from `GET /api/rooms/{id}` means (the browser hides the upgrade's status). */
+export function problemForHttp(status: number): Problem | null {
+  const at = Date.now();
+  if (status === 404) return { key: 'err.gone', code: status, fatal: true, at };
+  if (status === 401) return { key: 'err.noToken', code: status, fatal: true, at };
+  if (status === 403) return { key: 'err.denied', code: status, fatal: true, at };
+  if (status === 503) return { key: 'err.unavailable', code: status, fatal: false, at };
+  return null;
+}

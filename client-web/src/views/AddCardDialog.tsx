@@ -1,0 +1,85 @@
+import { useState } from 'preact/hooks';
+import { Modal } from '../components/Modal';
+import { t } from '../i18n';
+import { serverNow } from '../api';
+import type { RoomSession } from '../sync/room';
+import { addCard, groupRows, readColumns, readRows } from '../sync/schema';
+
+/** A new card in any cell: the facilitator on behalf of a group, or a remote attendee on the wall. */
+export function AddCardDialog({ session, title, column: fixedColumn, row: fixedRow, author, authorId, group, onClose }: {
+  session: RoomSession;
+  title: string;
+  column?: string;
+  row?: string;
+  author: string;
+  authorId: string;
+  /** The group the card is written for; by default the label of the chosen fagområde. */
+  group?: string;
+  onClose: () => void;
+}) {
+  const rows = readRows(session.control.doc);
+  const columns = readColumns(session.control.doc);
+  const [row, setRow] = useState(fixedRow ?? groupRows(rows)[0]?.id ?? rows[0]?.id ?? '');
+  const [column, setColumn] = useState(fixedColumn ?? columns[0]?.id ?? '');
+  const col = columns.find((c) => c.id === column);
+  const [sags, setSags] = useState(col?.sagsomraader[0]?.id ?? '');
+  const [text, setText] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const v = text.trim();
+    if (!v || !row || !col) return;
+    addCard(session.wall.doc, {
+      row,
+      column,
+      text: v,
+      sagsomraade: col.sagsomraader.find((s) => s.id === sags) ?? null,
+      author,
+      author_id: authorId,
+      group: group ?? col.label,
+      created_at: serverNow(),
+    });
+    onClose();
+  };
+  return (
+    <Modal title={title} onClose={onClose} testid="add-card-dialog">
+      <form class="form" onSubmit={submit}>
+        <label class="field-label">
+          {t('wall.question')}
+          <select class="input" value={row} onChange={(e) => setRow((e.currentTarget as HTMLSelectElement).value)} data-testid="add-card-row">
+            {rows.map((r) => <option key={r.id} value={r.id}>{r.number}. {r.label.slice(0, 90)}</option>)}
+          </select>
+        </label>
+        {!fixedColumn && (
+          <label class="field-label">
+            {t('common.fagomraade')}
+            <select class="input" value={column} data-testid="add-card-column" onChange={(e) => {
+              const v = (e.currentTarget as HTMLSelectElement).value;
+              setColumn(v);
+              setSags(columns.find((c) => c.id === v)?.sagsomraader[0]?.id ?? '');
+            }}>
+              {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
+            </select>
+          </label>
+        )}
+        {col && col.sagsomraader.length > 0 && (
+          <label class="field-label">
+            {t('group.sags')}
+            <select class="input" value={sags} onChange={(e) => setSags((e.currentTarget as HTMLSelectElement).value)} data-testid="add-card-sags">
+              {col.sagsomraader.map((s) => <option key={s.id} value={s.id}>{s.kle ? `${s.kle} ` : ''}{s.label}</option>)}
+              <option value="">{t('wall.noSags')}</option>
+            </select>
+          </label>
+        )}
+        <label class="field-label">
+          {t('card.text')}
+          <textarea class="input textarea" rows={4} value={text} required data-testid="add-card-text"
+            onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} autoFocus />
+        </label>
+        <div class="row-actions end">
+          <button type="button" class="btn btn-ghost" onClick={onClose}>{t('common.cancel')}</button>
+          <button type="submit" class="btn btn-primary" data-testid="add-card-submit">{t('group.addCard')}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

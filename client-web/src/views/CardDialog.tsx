@@ -1,0 +1,105 @@
+import { useState } from 'preact/hooks';
+import { serverNow } from '../api';
+import { Modal } from '../components/Modal';
+import { t } from '../i18n';
+import type { RoomSession } from '../sync/room';
+import { addComment, deleteCard, mergeCards, moveCard, readCards, readColumns, readRows, setCardText, setHighlight } from '../sync/schema';
+import { InlineText } from './InlineText';
+
+/** Facilitator's actions on one card: Flyt (no drag needed), fremhæv, kommentér, flet, redigér, slet. */
+export function CardDialog({ session, cardId, onClose }: { session: RoomSession; cardId: string; onClose: () => void }) {
+  const wall = session.wall.doc;
+  const rows = readRows(session.control.doc);
+  const columns = readColumns(session.control.doc);
+  const card = readCards(wall).find((c) => c.id === cardId);
+  const [row, setRow] = useState(card?.row ?? '');
+  const [column, setColumn] = useState(card?.column ?? '');
+  const [comment, setComment] = useState('');
+  if (!card) return null;
+  const siblings = readCards(wall).filter((c) => c.id !== card.id && c.row === card.row && c.column === card.column);
+  return (
+    <Modal title={t('card.actions')} onClose={onClose} testid="card-dialog">
+      <div class="form">
+        <label class="field-label">
+          {t('card.text')}
+          <InlineText value={card.text} label={t('card.text')} multiline onCommit={(v) => setCardText(wall, card.id, v)} />
+        </label>
+        <p class="muted small">
+          {[card.sagsomraade && `${card.kle ? card.kle + ' ' : ''}${card.sagsomraade}`, card.author && t('card.by', { author: card.author })].filter(Boolean).join(' · ')}
+        </p>
+
+        <fieldset class="fieldset boxed">
+          <legend>{t('card.moveTitle')}</legend>
+          <div class="move-grid">
+            <label class="field-label">
+              {t('wall.question')}
+              <select class="input" value={row} onChange={(e) => setRow((e.currentTarget as HTMLSelectElement).value)} data-testid="move-row">
+                {rows.map((r) => <option key={r.id} value={r.id}>{r.number}. {r.label.slice(0, 70)}</option>)}
+              </select>
+            </label>
+            <label class="field-label">
+              {t('common.fagomraade')}
+              <select class="input" value={column} onChange={(e) => setColumn((e.currentTarget as HTMLSelectElement).value)} data-testid="move-column">
+                {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
+              </select>
+            </label>
+          </div>
+          <button type="button" class="btn btn-primary" disabled={row === card.row && column === card.column}
+            onClick={() => { moveCard(wall, card.id, row, column); onClose(); }} data-testid="move-submit">
+            {t('card.moveTo')}
+          </button>
+        </fieldset>
+
+        <div class="row-actions">
+          <button type="button" class={`btn ${card.highlight ? 'btn-warn' : ''}`} aria-pressed={card.highlight}
+            onClick={() => setHighlight(wall, card.id, !card.highlight)} data-testid="highlight-toggle">
+            ★ {card.highlight ? t('card.unhighlight') : t('card.highlight')}
+          </button>
+        </div>
+
+        <fieldset class="fieldset boxed">
+          <legend>{t('card.comments')}</legend>
+          {card.comments.length > 0 && (
+            <ul class="comment-list">
+              {card.comments.map((c) => <li key={c.id}>{c.text} <span class="muted small">– {c.author}</span></li>)}
+            </ul>
+          )}
+          <form class="inline-form" onSubmit={(e) => {
+            e.preventDefault();
+            if (!comment.trim()) return;
+            addComment(wall, card.id, comment.trim(), t('role.facilitator'), serverNow());
+            setComment('');
+          }}>
+            <input class="input" value={comment} placeholder={t('card.commentPlaceholder')} aria-label={t('card.comment')} data-testid="comment-input"
+              onInput={(e) => setComment((e.currentTarget as HTMLInputElement).value)} />
+            <button type="submit" class="btn" data-testid="comment-submit">{t('card.comment')}</button>
+          </form>
+        </fieldset>
+
+        <fieldset class="fieldset boxed">
+          <legend>{t('card.mergeTitle')}</legend>
+          {siblings.length === 0 ? <p class="muted small">{t('card.mergeNone')}</p> : (
+            <>
+              <p class="muted small">{t('card.mergeHint')}</p>
+              <ul class="merge-list">
+                {siblings.map((s) => (
+                  <li key={s.id}>
+                    <span class="merge-text">{s.text}</span>
+                    <button type="button" class="btn btn-small" onClick={() => mergeCards(wall, card.id, s.id)} data-testid="merge-one">{t('card.merge').replace('…', '')}</button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </fieldset>
+
+        <div class="row-actions end">
+          <button type="button" class="btn btn-ghost btn-danger-text" onClick={() => { if (confirm(t('card.deleteConfirm'))) { deleteCard(wall, card.id); onClose(); } }}>
+            {t('card.delete')}
+          </button>
+          <button type="button" class="btn" onClick={onClose}>{t('common.close')}</button>
+        </div>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,114 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, exportUrl, type RoomInfo } from '../api';
+import { useSession } from '../hooks';
+import { fmtTime, t } from '../i18n';
+import { deviceId } from '../local';
+import { navigate } from '../router';
+import type { RoomSession } from '../sync/room';
+import { readPresence, setUser } from '../sync/presence';
+import { progress, readCards, readColumns, readGroups, readMeta, readRows } from '../sync/schema';
+import { PresenceByGroup } from '../components/Presence';
+import { AddCardDialog } from './AddCardDialog';
+import { PhaseControl, TimerControl } from './Controls';
+import { ProgressPanel } from './ProgressPanel';
+import { RoomChrome } from './RoomChrome';
+import { SetupPanel } from './SetupPanel';
+import { SharePanel } from './SharePanel';
+import { errorText } from './errors';
+
+export function announceFacilitator(session: RoomSession) {
+  if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
+    setUser(session, { name: t('role.facilitator'), color: '#12325b', role: 'facilitator', group: '' });
+  }
+}
+
+/** `/room/{id}#facilitatorToken`: set up, share, run and document the workshop. */
+export function Console({ session, info }: { session: RoomSession; info: RoomInfo }) {
+  useSession(session);
+  useEffect(() => announceFacilitator(session), [session]);
+  const [addFor, setAddFor] = useState<string | null>(null);
+  const [snap, setSnap] = useState<{ ok: boolean; text: string } | null>(null);
+  const [snapBusy, setSnapBusy] = useState(false);
+
+  const control = session.control.doc;
+  const wall = session.wall.doc;
+  const meta = readMeta(control);
+  const rows = readRows(control);
+  const columns = readColumns(control);
+  const cards = readCards(wall);
+  const people = readPresence(session);
+  const prog = progress(rows, columns, cards, readGroups(wall));
+  const roomPath = `/room/${encodeURIComponent(info.id)}`;
+
+  const takeSnapshot = async () => {
+    setSnapBusy(true);
+    try {
+      const s = await api.takeSnapshot(info.id, session.token);
+      setSnap({ ok: true, text: t('console.snapshotTaken', { seq: s.seq, time: fmtTime(Date.parse(s.taken_at)) }) });
+    } catch (e) {
+      setSnap({ ok: false, text: errorText(e) });
+    } finally {
+      setSnapBusy(false);
+    }
+  };
+
+  return (
+    <RoomChrome session={session} subtitle={t('console.title')} wide phaseBanner={false}>
+      <main class="page wide console" data-testid="console" data-ready={session.ready ? 'yes' : 'no'}>
+        <section class="toolbar panel" aria-label={t('phase.label')}>
+          <PhaseControl session={session} phase={meta.phase} />
+          <TimerControl session={session} endsAt={meta.timer_ends_at} />
+          <div class="toolbar-actions">
+            <button type="button" class="btn btn-primary" data-testid="open-wall" onClick={() => navigate(`${roomPath}/wall`)}>
+              {t('console.openWall')}
+            </button>
+          </div>
+        </section>
+
+        <div class="console-grid">
+          <div class="console-main">
+            <ProgressPanel prog={prog} rows={rows} people={people} onAdd={(c) => setAddFor(c)} />
+            <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
+          </div>
+          <aside class="console-side">
+            <SharePanel session={session} info={info} />
+            <section class="panel" aria-labelledby="online-h">
+              <h2 id="online-h">{t('console.online')} <span class="count">{people.filter((p) => !p.self).length}</span></h2>
+              <PresenceByGroup people={people} columns={columns} />
+            </section>
+            <section class="panel" aria-labelledby="doc-h">
+              <h2 id="doc-h">{t('console.export')}</h2>
+              <div class="stack">
+                <button type="button" class="btn btn-block" onClick={takeSnapshot} disabled={snapBusy} data-testid="take-snapshot">
+                  {t('console.snapshot')}
+                </button>
+                {snap && (
+                  <p class={snap.ok ? 'notice-ok' : 'form-error'} role="status" data-testid="snapshot-result">
+                    {snap.text}
+                  </p>
+                )}
+                <button type="button" class="btn btn-block btn-ghost-border" data-testid="open-review" onClick={() => navigate(`${roomPath}/review`)}>
+                  {t('console.openReview')}
+                </button>
+                <div class="row-actions">
+                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv')} download data-testid="export-csv">{t('console.exportCsv')}</a>
+                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'xlsx')} download data-testid="export-xlsx">{t('console.exportXlsx')}</a>
+                </div>
+              </div>
+            </section>
+          </aside>
+        </div>
+      </main>
+      {addFor && (
+        <AddCardDialog
+          session={session}
+          title={t('console.addForGroupTitle', { group: columns.find((c) => c.id === addFor)?.label ?? '' })}
+          column={addFor}
+          author={t('role.facilitator')}
+          authorId={deviceId()}
+          onClose={() => setAddFor(null)}
+        />
+      )}
+    </RoomChrome>
+  );
+}

@@ -1,0 +1,68 @@
+import { useState } from 'preact/hooks';
+import { serverNow } from '../api';
+import { t } from '../i18n';
+import type { RoomSession } from '../sync/room';
+import { extendTimer, PHASES, setPhase, startTimer, stopTimer, type Phase } from '../sync/schema';
+import { Countdown } from '../components/Timer';
+
+/** Facilitator only: gruppearbejde / plenum / lukket. */
+export function PhaseControl({ session, phase }: { session: RoomSession; phase: Phase }) {
+  return (
+    <div class="control-block">
+      <span class="control-label" id="phase-label">{t('phase.label')}</span>
+      <div class="segmented" role="group" aria-labelledby="phase-label" data-testid="phase-control">
+        {PHASES.map((p) => (
+          <button
+            key={p}
+            type="button"
+            class={`seg ${phase === p ? 'seg-on' : ''} seg-${p}`}
+            aria-pressed={phase === p}
+            data-testid={`phase-${p}`}
+            onClick={() => setPhase(session.control.doc, p)}
+          >
+            {t(`phase.${p}`)}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/** Facilitator only: the group-work countdown everyone sees. */
+export function TimerControl({ session, endsAt }: { session: RoomSession; endsAt: number | null }) {
+  const [custom, setCustom] = useState('');
+  const doc = session.control.doc;
+  const running = endsAt !== null;
+  return (
+    <div class="control-block">
+      <span class="control-label">{t('timer.title')}</span>
+      <div class="timer-control">
+        {running ? (
+          <>
+            <Countdown endsAt={endsAt} />
+            <button type="button" class="btn btn-small" onClick={() => extendTimer(doc, 1, serverNow())} data-testid="timer-add">{t('timer.add')}</button>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => stopTimer(doc)} data-testid="timer-stop">{t('timer.stop')}</button>
+          </>
+        ) : (
+          <>
+            {[5, 10, 15, 20].map((m) => (
+              <button key={m} type="button" class="btn btn-small" onClick={() => startTimer(doc, m, serverNow())} data-testid={`timer-${m}`}>
+                {m} {t('common.minutes')}
+              </button>
+            ))}
+            <form class="inline-form" onSubmit={(e) => {
+              e.preventDefault();
+              const m = Number(custom.replace(',', '.'));
+              if (m > 0 && m <= 600) startTimer(doc, m, serverNow());
+              setCustom('');
+            }}>
+              <input class="input input-small" inputMode="numeric" aria-label={t('timer.custom')} placeholder={t('timer.custom')} value={custom}
+                onInput={(e) => setCustom((e.currentTarget as HTMLInputElement).value)} />
+              <button type="submit" class="btn btn-small btn-ghost-border">{t('timer.startCustom')}</button>
+            </form>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

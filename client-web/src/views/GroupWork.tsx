@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'preact/hooks';
+import { serverNow, type RoomInfo } from '../api';
+import { t } from '../i18n';
+import { clearGroup, type Me } from '../local';
+import { navigate } from '../router';
+import type { RoomSession } from '../sync/room';
+import { cellKey, readPresence, setTyping, type Presence } from '../sync/presence';
+import {
+  addCard, cardMatchesSags, deleteCard, groupRows, readCards, readColumns, readGroups, readMeta, readRows,
+  setCardText, setGroupDone, type Card, type Column, type Row, type Sagsomraade,
+} from '../sync/schema';
+import { CardView } from '../components/CardView';
+import { Avatar } from '../components/Presence';
+import { Countdown } from '../components/Timer';
+import { RoomChrome } from './RoomChrome';
+
+const QUICK: Record<string, string[]> = {
+  ja_nej: ['Ja', 'Nej'],
+  lav_middel_hoej: ['Lav', 'Middel', 'Høj'],
+  brugsmoenster: ['0', 'A', 'B', 'C', 'D', 'E'],
+  loesningsscenarie: ['1', '2', '3', '4'],
+};
+
+/** The participant's column: per sagsområde, the questions in order, with the group's cards. */
+export function GroupWork({ session, info, me, onLeave }: { session: RoomSession; info: RoomInfo; me: Me; onLeave: () => void }) {
+  const control = session.control.doc;
+  const wall = session.wall.doc;
+  const meta = readMeta(control);
+  const rows = groupRows(readRows(control));
+  const column = readColumns(control).find((c) => c.id === me.group)!;
+  const cards = readCards(wall).filter((c) => c.column === column.id);
+  const groupState = readGroups(wall)[column.id];
+  const people = readPresence(session).filter((p) => p.user.group === column.id && p.user.role !== 'facilitator');
+  const closed = meta.phase === 'closed';
+  const sagsList: (Sagsomraade | null)[] = column.sagsomraader.length ? column.sagsomraader : [null];
+  const [sel, setSel] = useState(0);
+  const sags = sagsList[Math.min(sel, sagsList.length - 1)];
+  const inSags = (c: Card) => (sags ? cardMatchesSags(c, sags) : true);
+  const answered = (s: Sagsomraade | null) => rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true))).length;
+
+  return (
+    <RoomChrome session={session} subtitle={t('group.title', { group: column.label })}>
+      <main class="page group-page" data-testid="group-work" data-group={column.id}>
+        <section class="group-head">
+          <div class="group-head-main">
+            <p class="eyebrow">{t('group.myGroup')}</p>
+            <h1 data-testid="group-name">{column.label}</h1>
+            <div class="avatars" aria-label={t('group.members')}>
+              {people.map((p) => <Avatar key={p.clientId} p={p} />)}
+            </div>
+          </div>
+          <div class="group-head-side">
+            <Countdown endsAt={meta.timer_ends_at} big />
+            <div class="row-actions">
+              <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(`/join/${encodeURIComponent(info.id)}/wall`)} data-testid="see-wall">
+                {t('group.seeWall')}
+              </button>
+              <button type="button" class="btn btn-ghost btn-small" onClick={() => { clearGroup(info.id); onLeave(); }}>
+                {t('group.change')}
+              </button>
+            </div>
+          </div>
+        </section>
+
+        {sagsList.length > 1 || sags ? (
+          <nav class="sags-tabs" aria-label={t('group.sags')} role="tablist">
+            {sagsList.map((s, i) => {
+              const a = answered(s);
+              return (
+                <button key={s?.id ?? 'all'} type="button" role="tab" aria-selected={i === sel} class={`sags-tab ${i === sel ? 'on' : ''} ${a === rows.length && rows.length ? 'complete' : ''}`}
+                  onClick={() => setSel(i)} data-testid={`sags-tab-${s?.id ?? 'all'}`}>
+                  <span class="sags-tab-label">{s ? <>{s.kle && <span class="kle">{s.kle}</span>} {s.label}</> : t('group.wholeFag')}</span>
+                  <span class="sags-tab-count">{a}/{rows.length}</span>
+                </button>
+              );
+            })}
+          </nav>
+        ) : null}
+
+        <ol class="questions">
+          {rows.map((r) => (
+            <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed}
+              cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
+          ))}
+        </ol>
+
+        <section class={`done-bar ${groupState?.done ? 'is-done' : ''}`} data-testid="done-bar">
+          {groupState?.done ? (
+            <>
+              <p><strong>✓ {t('group.done')}</strong> — {t('group.doneSent', { by: groupState.by })}</p>
+              {!closed && <button type="button" class="btn btn-ghost-border" onClick={() => setGroupDone(wall, column.id, false, me.name, serverNow())} data-testid="group-undone">{t('group.undo')}</button>}
+            </>
+          ) : (
+            <>
+              <p class="muted">{t('group.doneHint')}</p>
+              <button type="button" class="btn btn-primary btn-lg" disabled={closed} onClick={() => setGroupDone(wall, column.id, true, me.name, serverNow())} data-testid="group-done">
+                ✓ {t('group.done')}
+              </button>
+            </>
+          )}
+        </section>
+      </main>
+    </RoomChrome>
+  );
+}
+
+function Question({ session, row, column, sags, me, closed, cards, people }: {
+  session: RoomSession; row: Row; column: Column; sags: Sagsomraade | null; me: Me; closed: boolean; cards: Card[]; people: Presence[];
+}) {
+  const [text, setText] = useState('');
+  const key = cellKey(row.id, column.id, sags?.id ?? '');
+  const typing = people.filter((p) => !p.self && p.typing === key);
+  useEffect(() => () => setTyping(session, null), []);
+  const add = (e?: Event) => {
+    e?.preventDefault();
+    const v = text.trim();
+    if (!v || closed) return;
+    addCard(session.wall.doc, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() });
+    setText('');
+    setTyping(session, null);
+  };
+  const quick = QUICK[row.kind];
+  return (
+    <li class="question" data-testid={`question-${row.id}`} data-row-id={row.id}>
+      <div class="question-head">
+        <span class="qnum" aria-hidden="true">{row.number}</span>
+        <div>
+          <h2 class="question-label"><span class="sr-only">{t('group.question', { n: row.number })}: </span>{row.label}</h2>
+          {row.help && (
+            <details class="help">
+              <summary>{t('group.help')}</summary>
+              <p>{row.help}</p>
+            </details>
+          )}
+        </div>
+      </div>
+      <div class="question-cards">
+        {cards.length === 0 && <p class="muted small empty">{t('group.emptyCell')}</p>}
+        {cards.map((c) => (
+          <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id}
+            onSave={(v) => setCardText(session.wall.doc, c.id, v)} onDelete={() => deleteCard(session.wall.doc, c.id)} />
+        ))}
+      </div>
+      {typing.length > 0 && (
+        <p class="typing" data-testid="typing">{typing.map((p) => t('group.typing', { name: p.user.name })).join(' ')}</p>
+      )}
+      {!closed && (
+        <form class="add-card" onSubmit={add}>
+          {quick && (
+            <div class="quick" role="group" aria-label={t('group.quick')}>
+              {quick.map((q) => (
+                <button key={q} type="button" class={`chip ${text === q ? 'on' : ''}`} onClick={() => setText(q)}>{q}</button>
+              ))}
+            </div>
+          )}
+          <textarea class="input textarea" rows={2} value={text} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: row.number })}`}
+            data-testid="card-input"
+            onInput={(e) => { setText((e.currentTarget as HTMLTextAreaElement).value); setTyping(session, key); }}
+            onBlur={() => setTyping(session, null)}
+            onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) add(e); }} />
+          <button type="submit" class="btn btn-primary" disabled={!text.trim()} data-testid="card-add">{t('group.addCard')}</button>
+        </form>
+      )}
+    </li>
+  );
+}

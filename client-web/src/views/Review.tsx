@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
+import { Header } from '../components/Header';
+import { fmtDateTime, t } from '../i18n';
+import { navigate } from '../router';
+import type { Card } from '../sync/schema';
+import { errorText } from './errors';
+import { WallGrid, type Axis } from './WallGrid';
+
+/** `/review/{id}#reviewToken` (or from the console): the snapshots, each opened read-only as a wall. */
+export function Review({ info, token, via, seq }: { info: RoomInfo; token: string; via: 'room' | 'review'; seq: number | null }) {
+  const [list, setList] = useState<SnapshotInfo[] | null>(null);
+  const [snap, setSnap] = useState<Snapshot | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const base = via === 'room' ? `/room/${encodeURIComponent(info.id)}/review` : `/review/${encodeURIComponent(info.id)}`;
+
+  useEffect(() => {
+    api.snapshots(info.id, token).then((l) => setList(l), (e) => setError(errorText(e)));
+  }, [info.id, token]);
+  useEffect(() => {
+    setSnap(null);
+    if (seq === null) return;
+    api.snapshot(info.id, token, seq).then(setSnap, (e) => setError(errorText(e)));
+  }, [seq]);
+
+  const current = list?.find((s) => s.seq === seq);
+  return (
+    <>
+      <Header title={info.title} subtitle={t('review.title')} wide={seq !== null} />
+      {seq === null ? (
+        <main class="page narrow review" data-testid="review">
+          <div class="page-head">
+            <h1>{t('review.title')}</h1>
+            {via === 'room' && (
+              <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(`/room/${encodeURIComponent(info.id)}`)}>
+                ← {t('wall.back')}
+              </button>
+            )}
+          </div>
+          <p class="lead">{t('review.lead')}</p>
+          {error && <p class="form-error" role="alert">{error}</p>}
+          {!list && !error && <p class="muted">{t('common.loading')}</p>}
+          {list && list.length === 0 && <p class="panel panel-soft" data-testid="review-empty">{t('review.none')}</p>}
+          {list && list.length > 0 && (
+            <ul class="snap-list" data-testid="snapshot-list">
+              {[...list].reverse().map((s) => (
+                <li key={s.seq} class="snap-item" data-testid={`snapshot-${s.seq}`}>
+                  <div>
+                    <div class="snap-title">{t('review.snapshot', { seq: s.seq })}</div>
+                    <div class="muted small">{t('review.takenAt', { time: fmtDateTime(s.taken_at) })}</div>
+                  </div>
+                  <div class="row-actions">
+                    <a class="btn btn-small btn-ghost-border" href={exportUrl(info.id, token, 'xlsx', s.seq)} download>XLSX</a>
+                    <a class="btn btn-small btn-ghost-border" href={exportUrl(info.id, token, 'csv', s.seq)} download>CSV</a>
+                    <button type="button" class="btn btn-primary btn-small" onClick={() => navigate(`${base}/${s.seq}`)} data-testid={`open-snapshot-${s.seq}`}>
+                      {t('review.open')}
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </main>
+      ) : (
+        <main class="wall-page" data-testid="review-wall" data-seq={seq}>
+          <div class="wall-toolbar">
+            <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(base)} data-testid="review-back">
+              ← {t('review.back')}
+            </button>
+            <strong>{t('review.snapshot', { seq })}</strong>
+            {current && <span class="muted">{t('review.takenAt', { time: fmtDateTime(current.taken_at) })}</span>}
+            {snap && <span class="muted">{t('review.cards', { n: snap.cards.length })}</span>}
+            <span class="badge badge-muted">{t('wall.readOnly')}</span>
+          </div>
+          {error && <p class="form-error" role="alert">{error}</p>}
+          {!snap && !error && <p class="muted page">{t('common.loading')}</p>}
+          {snap && <WallGrid rows={snap.rows.map(axis)} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
+        </main>
+      )}
+    </>
+  );
+}
+
+const s = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
+
+function axis(a: { id: string; label: string; [k: string]: unknown }): Axis {
+  return { id: a.id, label: a.label, number: a.number === undefined ? undefined : s(a.number) };
+}
+
+function toCard(c: Snapshot['cards'][number]): Card {
+  const comments = Array.isArray(c.comments) ? (c.comments as Record<string, unknown>[]) : [];
+  return {
+    id: c.id,
+    row: c.row,
+    column: c.column,
+    text: s(c.text),
+    sagsomraade: s(c.sagsomraade),
+    sagsomraade_id: s(c.sagsomraade_id),
+    kle: s(c.kle),
+    author: s(c.author),
+    author_id: s(c.author_id),
+    group: s(c.group),
+    created_at: typeof c.created_at === 'number' ? c.created_at : 0,
+    highlight: c.highlight === true,
+    comments: comments.map((x) => ({ id: s(x.id), text: s(x.text), author: s(x.author), created_at: typeof x.created_at === 'number' ? x.created_at : 0 })),
+    merged_from: Array.isArray(c.merged_from) ? c.merged_from.map(s) : [],
+  };
+}

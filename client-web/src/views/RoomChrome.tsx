@@ -1,0 +1,37 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { Header } from '../components/Header';
+import { ProblemBanner } from '../components/ProblemBanner';
+import { t } from '../i18n';
+import type { RoomSession } from '../sync/room';
+import { readMeta } from '../sync/schema';
+
+/** Header, connection status and the server's refusals, shared by every live page of a room. */
+export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true }: {
+  session: RoomSession;
+  subtitle?: string;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  wide?: boolean;
+  phaseBanner?: boolean;
+}) {
+  const [, setDismissed] = useState(0);
+  const meta = readMeta(session.control.doc);
+  return (
+    <>
+      <Header title={meta.title || '…'} subtitle={subtitle} session={session} wide={wide}>
+        {actions}
+      </Header>
+      <div class={`banners ${wide ? 'wide' : ''}`}>
+        <ProblemBanner session={session} onDismiss={() => { session.problem = null; setDismissed((x) => x + 1); }} />
+        {phaseBanner && session.control.everSynced && meta.phase !== 'group' && (
+          <div class={`banner banner-phase phase-${meta.phase}`} data-testid="phase-banner">
+            <strong>{t(`phase.${meta.phase}`)}</strong>
+            <span>{t(meta.phase === 'plenum' ? 'phase.bannerPlenum' : 'phase.bannerClosed')}</span>
+          </div>
+        )}
+      </div>
+      {children}
+    </>
+  );
+}

@@ -1,0 +1,123 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import Sortable from 'sortablejs';
+import { t } from '../i18n';
+import type { Card } from '../sync/schema';
+import { CardView } from '../components/CardView';
+import { useMedia } from '../hooks';
+import type { Presence } from '../sync/presence';
+import { Avatar } from '../components/Presence';
+
+export interface Axis { id: string; label: string; number?: string }
+
+interface Props {
+  rows: Axis[];
+  columns: Axis[];
+  cards: Card[];
+  /** Facilitator: card actions and drag and drop between cells. */
+  onActions?: (card: Card) => void;
+  onDrop?: (cardId: string, row: string, column: string) => void;
+  /** Anyone who may write: a "+" in each cell. */
+  onAdd?: (row: string, column: string) => void;
+  scale?: number;
+  /** Who is online, by group (column id): shown in the column heads. */
+  presence?: Presence[];
+}
+
+/** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [] }: Props) {
+  const narrow = useMedia('(max-width: 760px)');
+  const [only, setOnly] = useState<string>('');
+  const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
+  const byCell = new Map<string, Card[]>();
+  for (const c of cards) {
+    const k = `${c.row}\u0000${c.column}`;
+    byCell.set(k, [...(byCell.get(k) ?? []), c]);
+  }
+  return (
+    <div class="wall-wrap" style={{ '--wall-scale': String(scale) }}>
+      {narrow && columns.length > 1 && (
+        <div class="col-picker" role="tablist" aria-label={t('wall.column')}>
+          {columns.map((c) => (
+            <button key={c.id} type="button" role="tab" aria-selected={shown[0]?.id === c.id} class={`chip ${shown[0]?.id === c.id ? 'on' : ''}`} onClick={() => setOnly(c.id)}>
+              {c.label}
+            </button>
+          ))}
+        </div>
+      )}
+      <div class="wall" role="table" aria-label={t('wall.title')} data-testid="wall" style={{ '--cols': String(shown.length) }}>
+        <div class="wall-row wall-header" role="row">
+          <div class="wall-corner" role="columnheader">{t('wall.question')}</div>
+          {shown.map((c) => (
+            <div key={c.id} class="wall-colhead" role="columnheader" data-column-id={c.id}>
+              <span>{c.label}</span>
+              <span class="wall-colpeople" data-testid={`wall-people-${c.id}`}>
+                {presence.filter((p) => p.user.group === c.id && p.user.role !== 'facilitator').map((p) => <Avatar key={p.clientId} p={p} showName={false} />)}
+              </span>
+              <span class="wall-colcount">{cards.filter((x) => x.column === c.id).length}</span>
+            </div>
+          ))}
+        </div>
+        {rows.map((r) => (
+          <div key={r.id} class="wall-row" role="row" data-row-id={r.id}>
+            <div class="wall-rowhead" role="rowheader">
+              <span class="qnum">{r.number}</span>
+              <span class="wall-rowlabel">{r.label}</span>
+            </div>
+            {shown.map((c) => (
+              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd} />
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Cell({ row, column, cards, onActions, onDrop, onAdd }: {
+  row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
+}) {
+  const list = useRef<HTMLDivElement>(null);
+  const dropRef = useRef(onDrop);
+  dropRef.current = onDrop;
+  useEffect(() => {
+    if (!list.current || !onDrop) return;
+    const s = Sortable.create(list.current, {
+      group: 'wall',
+      sort: false,
+      animation: 120,
+      // Pointer events instead of native HTML5 drag: the same on mouse, touch and pen.
+      forceFallback: true,
+      fallbackOnBody: true,
+      fallbackTolerance: 4,
+      draggable: '.card',
+      filter: 'button, textarea, input',
+      preventOnFilter: false,
+      ghostClass: 'card-ghost',
+      chosenClass: 'card-chosen',
+      onEnd: (evt) => {
+        const id = (evt.item as HTMLElement).dataset.cardId;
+        const to = evt.to as HTMLElement;
+        if (evt.from !== evt.to) {
+          // Put the node back where Preact rendered it; the document change re-renders it in its new cell.
+          evt.from.insertBefore(evt.item, evt.from.children[evt.oldIndex ?? 0] ?? null);
+          if (id && to.dataset.row && to.dataset.column) dropRef.current?.(id, to.dataset.row, to.dataset.column);
+        }
+      },
+    });
+    return () => s.destroy();
+  }, [!!onDrop]);
+  return (
+    <div class="wall-cell" role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id}>
+      <div ref={list} class="cell-cards" data-row={row.id} data-column={column.id}>
+        {cards.map((c) => (
+          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} />
+        ))}
+      </div>
+      {onAdd && (
+        <button type="button" class="cell-add" onClick={() => onAdd(row.id, column.id)} aria-label={`${t('wall.addCard')}: ${t('wall.cell', { n: row.number ?? '', col: column.label })}`}>
+          +
+        </button>
+      )}
+    </div>
+  );
+}

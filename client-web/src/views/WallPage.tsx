@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { RoomInfo } from '../api';
+import { useSession } from '../hooks';
+import { t } from '../i18n';
+import { deviceId, loadMe } from '../local';
+import { navigate } from '../router';
+import type { RoomSession } from '../sync/room';
+import { readPresence, setUser } from '../sync/presence';
+import { moveCard, readCards, readColumns, readMeta, readRows } from '../sync/schema';
+import { Countdown } from '../components/Timer';
+import { AddCardDialog } from './AddCardDialog';
+import { CardDialog } from './CardDialog';
+import { announceFacilitator } from './Console';
+import { RoomChrome } from './RoomChrome';
+import { WallGrid } from './WallGrid';
+
+/** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
+export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
+  useSession(session);
+  const fac = info.role === 'facilitator';
+  const me = loadMe(info.id);
+  useEffect(() => {
+    if (fac) announceFacilitator(session);
+    else if (me?.name) setUser(session, { name: me.name, color: me.color, role: info.role, group: me.group });
+  }, [session]);
+  const [scale, setScale] = useState(() => Number(localStorage.getItem('kortvaeg:wallScale')) || 1);
+  const [actions, setActions] = useState<string | null>(null);
+  const [adding, setAdding] = useState<{ row?: string; column?: string } | null>(null);
+  const meta = readMeta(session.control.doc);
+  const rows = readRows(session.control.doc);
+  const columns = readColumns(session.control.doc);
+  const cards = readCards(session.wall.doc);
+  const people = readPresence(session);
+  const canWrite = fac || (info.role === 'participant' && meta.phase !== 'closed');
+  const zoom = (d: number) => {
+    const v = Math.min(1.8, Math.max(0.7, Math.round((scale + d) * 10) / 10));
+    setScale(v);
+    localStorage.setItem('kortvaeg:wallScale', String(v));
+  };
+  const back = via === 'room' ? `/room/${encodeURIComponent(info.id)}` : `/join/${encodeURIComponent(info.id)}`;
+  const myGroupLabel = columns.find((c) => c.id === me?.group)?.label;
+
+  return (
+    <RoomChrome session={session} subtitle={t('wall.title')} wide phaseBanner={!fac}>
+      <main class="wall-page" data-testid="wall-page">
+        <div class="wall-toolbar">
+          <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back)} data-testid="wall-back">
+            ← {fac ? t('wall.back') : t('wall.backGroup')}
+          </button>
+          <span class={`badge phase-badge phase-${meta.phase}`} data-testid="wall-phase">{t(`phase.${meta.phase}`)}</span>
+          <Countdown endsAt={meta.timer_ends_at} />
+          <span class="muted" data-testid="wall-count">{t('wall.cardsTotal', { n: cards.length })}</span>
+          <span class="avatars-inline" title={people.map((p) => p.user.name).join(', ')} data-testid="wall-online">
+            ● {t('join.online', { n: people.length })}
+          </span>
+          <span class="spacer" />
+          {fac && <span class="muted small hide-narrow">{t('wall.dragHint')}</span>}
+          <div class="zoom" role="group" aria-label={t('wall.textSize')}>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`}>A+</button>
+          </div>
+          {canWrite && (
+            <button type="button" class="btn btn-primary btn-small" onClick={() => setAdding({ column: fac ? undefined : me?.group })} data-testid="wall-add">
+              + {t('wall.addCard')}
+            </button>
+          )}
+        </div>
+        <WallGrid
+          rows={rows}
+          columns={columns}
+          cards={cards}
+          scale={scale}
+          presence={people}
+          onActions={fac ? (c) => setActions(c.id) : undefined}
+          onDrop={fac ? (id, row, column) => moveCard(session.wall.doc, id, row, column) : undefined}
+          onAdd={canWrite ? (row, column) => setAdding({ row, column }) : undefined}
+        />
+      </main>
+      {actions && <CardDialog session={session} cardId={actions} onClose={() => setActions(null)} />}
+      {adding && (
+        <AddCardDialog
+          session={session}
+          title={t('wall.addCardTitle')}
+          row={adding.row}
+          column={adding.column}
+          author={fac ? t('role.facilitator') : me?.name || t('role.participant')}
+          authorId={fac ? deviceId() : me?.id || deviceId()}
+          group={fac ? undefined : myGroupLabel}
+          onClose={() => setAdding(null)}
+        />
+      )}
+    </RoomChrome>
+  );
+}
