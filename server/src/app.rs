@@ -98,6 +98,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tracing::info!("shutting down: closing connections and flushing rooms");
         let _ = shutdown_tx.send(true);
     };
+    // Small Yjs frames must leave at once: without TCP_NODELAY, Nagle's algorithm holds a frame
+    // back until the previous one is acknowledged (measured in BENCHMARKS.md).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(signal).await.map_err(StartError::Serve)?;
 
     connections.close();

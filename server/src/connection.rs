@@ -228,11 +228,17 @@ fn handle_binary(session: &Session, conn: ConnId, outbox: &Outbox, data: &[u8], 
         Message::Sync(SyncMessage::SyncStep1(sv)) => doc.answer_sync_step1(room, writer, &sv, outbox),
         Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
             let update = Update::decode_v1(&raw).map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
-            // A read-only client's sync step 2 carries an empty update: nothing to refuse.
+            // An empty update (a read-only yrs client's sync step 2) changes nothing.
             if update.is_empty() {
                 return Ok(());
             }
-            permissions::may_write(session.role, session.doc, room.wall_closed()).map_err(Close::forbidden)?;
+            if let Err(reason) = permissions::may_write(session.role, session.doc, room.wall_closed()) {
+                // Stock clients resend what the document already holds (see `would_change`).
+                if !doc.would_change(&update)? {
+                    return Ok(());
+                }
+                return Err(Close::forbidden(reason));
+            }
             doc.apply_update(room, writer, conn, raw, update)
         }
         Message::Awareness(update) => {

@@ -240,6 +240,32 @@ impl LiveDoc {
         Ok(frames)
     }
 
+    /// Would `update` change this document? False when every struct it carries is already here
+    /// and every range it deletes is already deleted. Stock y-websocket answers the server's sync
+    /// step 1 with its whole delete set, so a read-only client that has seen any deletion sends
+    /// such an update on every (re)connect; it is harmless and must not be refused.
+    pub fn would_change(&self, update: &Update) -> Result<bool, Close> {
+        let inner = self.lock()?;
+        let txn = inner.awareness.doc().transact();
+        let sv = txn.state_vector();
+        for (client, ranges) in update.insertions(true).iter() {
+            if ranges.iter().any(|r| r.end > sv.get(client)) {
+                return Ok(true);
+            }
+        }
+        if update.delete_set().is_empty() {
+            return Ok(false);
+        }
+        let deleted = txn.snapshot().delete_set;
+        for client in update.delete_set().client_ids() {
+            let Some(asked) = update.delete_set().get(&client) else { continue };
+            if !deleted.get(&client).is_some_and(|have| asked.subset_of(have)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Answers a client's sync step 1 with what it lacks. The answer goes through the writer's
     /// queue so that it leaves only after every update it contains is stored.
     pub fn answer_sync_step1(&self, room: &Arc<Room>, writer: &Writer, sv: &StateVector, to: &Outbox) -> Result<(), Close> {

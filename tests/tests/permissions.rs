@@ -249,6 +249,54 @@ async fn read_only_clients_empty_sync_step2_is_ignored() {
     assert_eq!(clients[0].card_ids(), vec!["c"]);
 }
 
+/// Stock y-websocket answers the server's sync step 1 with its whole delete set. A read-only
+/// client that has seen a deletion therefore sends a non-empty update on every reconnect; it
+/// changes nothing and must not be refused. A deletion the server does not have still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_reconnect_after_deletions_is_not_refused() {
+    let mut f = Fixture::new().await;
+    let (row, col) = as_is_cell();
+    // The facilitator changes the phase twice (each set deletes the previous value) and removes a card.
+    set_phase(&f, schema::phase::PLENUM).await;
+    set_phase(&f, schema::phase::GROUP).await;
+    let fac = f.wall(Role::Facilitator).await;
+    fac.add_card("gone", &row, &col, "slettes");
+    fac.add_card("stays", &row, &col, "bliver");
+    fac.remove_card("gone");
+    fac.barrier().await;
+
+    let cases = [
+        (DocKind::Control, Role::Participant),
+        (DocKind::Control, Role::Review),
+        (DocKind::Wall, Role::Review),
+    ];
+    for (kind, role) in cases {
+        let first = connect(&f, kind, role).await;
+        first.synced().await;
+        let doc = first.doc.clone();
+        first.close().await;
+        let again = YClient::connect(&f.server, &f.room.id, kind, f.token(role), ClientOptions::with_doc(doc)).await;
+        assert_eq!(again.settle().await, None, "{role:?} on {kind:?} closed for re-sending known deletions");
+    }
+
+    // A review client that deletes a card the server still has is refused, and the card stays.
+    let first = connect(&f, DocKind::Wall, Role::Review).await;
+    first.synced().await;
+    let doc = first.doc.clone();
+    first.close().await;
+    {
+        use yrs::{Map, Transact};
+        let cards = doc.get_or_insert_map(schema::CARDS);
+        cards.remove(&mut doc.transact_mut(), "stays");
+    }
+    let again = YClient::connect(&f.server, &f.room.id, DocKind::Wall, &f.room.review_token, ClientOptions::with_doc(doc)).await;
+    assert_eq!(again.closed().await.0, FORBIDDEN, "a review client's new deletion was not refused");
+    drop(fac);
+    f.server.restart().await;
+    let after = f.wall(Role::Review).await;
+    assert_eq!(after.card_ids(), vec!["stays"], "a review client's deletion was applied");
+}
+
 // ---- the closed phase
 
 async fn set_phase(f: &Fixture, phase: &str) {

@@ -7,7 +7,6 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
 import { problemForClose, problemForHttp, type DocKind, type Overall, type Problem } from './status';
 import { readMeta } from './schema';
-import { readOnlyAwareWebSocket } from './readonly';
 
 export interface DocLink {
   kind: DocKind;
@@ -77,7 +76,6 @@ export class RoomSession {
       params: { token: this.token },
       disableBc: true,
       maxBackoffTime: 4000,
-      WebSocketPolyfill: readOnlyAwareWebSocket(() => this.readOnly(kind)),
       // Connect only once this device's copy is loaded: what it holds then travels in the sync step 2
       // (a diff against the server), not as a fresh "update" that a read-only connection may not send.
       connect: false,
@@ -137,13 +135,6 @@ export class RoomSession {
     doc.on('update', () => this.emit());
     provider.awareness.on('change', () => this.emit());
     return link;
-  }
-
-  /** May this connection not write `kind` right now (so its sync step 2 must carry nothing)? */
-  readOnly(kind: DocKind): boolean {
-    if (this.role === 'facilitator') return false;
-    if (this.role === 'review' || kind === 'control') return true;
-    return this.control ? readMeta(this.control.doc).phase === 'closed' : false;
   }
 
   private stop(link: DocLink, p: Problem) {
