@@ -1,4 +1,4 @@
-// Typed read/write helpers for the two Yjs documents of a room (docs/API.md, client-web/SCHEMA.md).
+// Typed read/write helpers for the two Yjs documents of a room (docs/API.md, "Document schema").
 // Views never touch Y types directly: they read plain objects from here and write through here.
 import * as Y from 'yjs';
 
