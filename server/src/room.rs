@@ -198,6 +198,10 @@ pub struct DocInner {
     /// Redis: the id of the last stream entry this document includes; the cluster reader
     /// continues from here, and a compaction covers the stream up to here. `None`: embedded.
     position: Option<StreamId>,
+    /// The answer to a sync step 1 with an empty state vector (a client with nothing yet), encoded
+    /// once and shared by every joiner until the document changes: a join storm costs one
+    /// encoding and one buffer, not one per joiner (LESSONS.md).
+    full_state: Option<Bytes>,
     /// Redis: stream entries read since the last compaction, and how many of them this node
     /// appended. A node compacts only a stream it writes to (see `cluster.rs`).
     read_since_compaction: usize,
@@ -208,7 +212,7 @@ impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), awareness_here: Default::default(), position, read_since_compaction: 0, own_since_compaction: 0 }),
+            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), awareness_here: Default::default(), full_state: None, position, read_since_compaction: 0, own_since_compaction: 0 }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -270,9 +274,23 @@ impl LiveDoc {
     /// queue so that it leaves only after every update it contains is stored.
     pub fn answer_sync_step1(&self, room: &Arc<Room>, writer: &Writer, sv: &StateVector, to: &Outbox) -> Result<(), Close> {
         let permit = writer.reserve()?;
-        let inner = self.lock()?;
-        let diff = inner.awareness.doc().transact().encode_diff_v1(sv);
-        let frame = Bytes::from(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1());
+        let mut inner = self.lock()?;
+        let step2 = |inner: &DocInner| {
+            let diff = inner.awareness.doc().transact().encode_diff_v1(sv);
+            Bytes::from(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1())
+        };
+        let frame = if sv.is_empty() {
+            match &inner.full_state {
+                Some(frame) => frame.clone(),
+                None => {
+                    let frame = step2(&inner);
+                    inner.full_state = Some(frame.clone());
+                    frame
+                }
+            }
+        } else {
+            step2(&inner)
+        };
         permit.send(room.clone(), None, Then::Reply { to: to.clone(), frame });
         Ok(())
     }
@@ -283,6 +301,7 @@ impl LiveDoc {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let mut inner = self.lock()?;
+        inner.full_state = None;
         let applied = inner.awareness.doc().transact_mut().apply_update(update);
         if let Err(e) = applied {
             // The document may hold part of the update: drop the room, reload it from the store.
@@ -461,6 +480,7 @@ impl LiveDoc {
                 inner.own_since_compaction += 1;
                 continue;
             }
+            inner.full_state = None;
             match Update::decode_v1(&entry.update) {
                 Ok(update) => match inner.awareness.doc().transact_mut().apply_update(update) {
                     Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
@@ -497,6 +517,7 @@ impl LiveDoc {
     pub fn apply_remote_state(&self, room: &Arc<Room>, id: StreamId, state: Vec<u8>) {
         let Ok(mut inner) = self.lock() else { return };
         inner.position = inner.position.max(Some(id));
+        inner.full_state = None;
         match Update::decode_v1(&state) {
             Ok(update) => {
                 if let Err(error) = inner.awareness.doc().transact_mut().apply_update(update) {
