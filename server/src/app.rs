@@ -29,6 +29,8 @@ const CONNECTION_DRAIN: Duration = Duration::from_secs(5);
 pub enum StartError {
     #[error(transparent)]
     Templates(#[from] kortvaeg_shared::TemplateError),
+    #[error("{0}")]
+    Trees(String),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -42,6 +44,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     if let Some(dir) = &config.templates_dir {
         templates.load_dir(dir)?;
     }
+    let trees = kortvaeg_shared::trees::built_in().map_err(StartError::Trees)?;
 
     let redis = match &config.redis_url {
         Some(url) => Some(Arc::new(RedisStore::connect(url).await?)),
@@ -81,6 +84,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         public_base: config.public_base(local.port()),
         config,
         templates,
+        trees,
         store: store.clone(),
         rooms: rooms.clone(),
         shutdown,

@@ -8,6 +8,7 @@
 //! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
 //!   snapshots and the documentation sheet.
 //! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
+//! - [`trees`]: decision trees as data (`shared/trees/*.json`): the brugsmønster model (R2).
 //!
 //! Everything here is plain functions over plain data: no server, no socket, no store.
 
@@ -16,6 +17,7 @@ pub mod projection;
 pub mod schema;
 pub mod sheet;
 pub mod template;
+pub mod trees;
 
 pub use api::Role;
 pub use template::{Template, TemplateError, Templates};

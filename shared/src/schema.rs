@@ -1,5 +1,5 @@
 //! Names of the root types of the two documents of a room, and the layout of a new room's
-//! control document. The full schema is described in `docs/SCHEMA.md`.
+//! control document. The full schema is described in `docs/API.md`.
 
 use yrs::{Any, Array, Doc, Map, MapPrelim, Transact};
 
@@ -13,6 +13,10 @@ pub const META: &str = "meta";
 pub const ROWS: &str = "rows";
 /// Control document: `Y.Array` of `Y.Map {id, label, …}`, the fagområder.
 pub const COLUMNS: &str = "columns";
+/// Wall document: `Y.Map` sagsområde id → `Y.Map` of its structured answers.
+pub const ANSWERS: &str = "answers";
+/// Control document: `Y.Map` of the room's prioritisation settings (thresholds).
+pub const PRIORITERING: &str = "prioritering";
 
 /// Phases of a workshop, the value of `meta.phase`.
 pub mod phase {
@@ -49,16 +53,26 @@ pub fn init_control(doc: &Doc, title: &str, template: &Template) {
         if let Some(help) = &row.help {
             entries.push(("help".into(), Any::from(help.as_str())));
         }
+        if let Some(analysis) = &row.analysis {
+            entries.push(("analysis".into(), Any::from(analysis.as_str())));
+        }
+        if let Some(sheet) = row.sheet {
+            entries.push(("sheet".into(), Any::from(sheet)));
+        }
         if !row.fields.is_empty() {
             let fields: Vec<Any> = row
                 .fields
                 .iter()
                 .map(|f| {
-                    Any::from(std::collections::HashMap::from([
+                    let mut field = std::collections::HashMap::from([
                         ("id".to_string(), Any::from(f.id.as_str())),
                         ("label".to_string(), Any::from(f.label.as_str())),
                         ("kind".to_string(), Any::from(f.kind.as_str())),
-                    ]))
+                    ]);
+                    if let Some(analysis) = &f.analysis {
+                        field.insert("analysis".to_string(), Any::from(analysis.as_str()));
+                    }
+                    Any::from(field)
                 })
                 .collect();
             entries.push(("fields".into(), Any::from(fields)));

@@ -22,6 +22,20 @@ pub const ANSWER_KINDS: &[&str] = &[
     "date",
 ];
 
+/// The roles an answer can play in the analysis (`analysis` of a question or field). The last
+/// three name the sagsområde itself: such fields are not answer columns of the sheet.
+pub const ANALYSIS_ROLES: &[&str] = &[
+    "anvendes",
+    "sagsbehandlere",
+    "brugsmoenster",
+    "forretningskritisk",
+    "kompleksitet",
+    "loesningsscenarie",
+    "fagomraade",
+    "sagsomraade",
+    "kle",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
@@ -54,6 +68,12 @@ pub struct Question {
     /// Parts of a multi-part question (e.g. As-is 4 a–e).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Field>,
+    /// The role the answer plays in the analysis (one of [`ANALYSIS_ROLES`]); see docs/API.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
+    /// `false`: answered once for the whole room, not per sagsområde (no column in the sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +82,9 @@ pub struct Field {
     pub id: String,
     pub label: String,
     pub kind: String,
+    /// As [`Question::analysis`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
 }
 
 /// A column of the wall: in the KMD Sag templates, a fagområde.
@@ -153,6 +176,7 @@ impl Template {
             return Err(format!("id {:?} must be lowercase ascii, digits and '-'", self.id));
         }
         let mut seen = std::collections::HashSet::new();
+        let mut analysis_roles = std::collections::HashSet::new();
         for row in &self.rows {
             if !is_slug(&row.id) || !seen.insert(&row.id) {
                 return Err(format!("row id {:?} is not a unique slug", row.id));
@@ -163,6 +187,14 @@ impl Template {
             for kind in std::iter::once(&row.kind).chain(row.fields.iter().map(|f| &f.kind)) {
                 if !ANSWER_KINDS.contains(&kind.as_str()) {
                     return Err(format!("row {:?}: unknown answer kind {:?}", row.id, kind));
+                }
+            }
+            for role in row.analysis.iter().chain(row.fields.iter().filter_map(|f| f.analysis.as_ref())) {
+                if !ANALYSIS_ROLES.contains(&role.as_str()) {
+                    return Err(format!("row {:?}: unknown analysis role {:?}", row.id, role));
+                }
+                if !analysis_roles.insert(role.clone()) {
+                    return Err(format!("row {:?}: analysis role {:?} is used twice", row.id, role));
                 }
             }
         }
@@ -214,6 +246,35 @@ mod tests {
         let json = br#"{"id":"x","title":"X","rows":[{"id":"a","number":"1","label":"A","kind":"colour"}],"columns":[]}"#;
         let err = Templates::default().add_json("x.json", json).unwrap_err();
         assert!(err.to_string().contains("unknown answer kind"), "{err}");
+    }
+
+    #[test]
+    fn kmd_templates_tag_the_analysis_answers() {
+        let t = Templates::built_in().unwrap();
+        let roles = |id: &str| {
+            let mut r: Vec<String> = t.get(id).unwrap().rows.iter()
+                .flat_map(|q| q.analysis.iter().cloned().chain(q.fields.iter().filter_map(|f| f.analysis.clone())))
+                .collect();
+            r.sort();
+            r
+        };
+        let all: Vec<String> = {
+            let mut v: Vec<String> = ANALYSIS_ROLES.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(roles("kmd-sag-exit"), all);
+        assert!(roles("kmd-sag-exit-as-is").contains(&"brugsmoenster".to_string()));
+        assert!(roles("kmd-sag-exit-to-be").contains(&"loesningsscenarie".to_string()));
+        let tobe1 = t.get("kmd-sag-exit").unwrap().rows.iter().find(|r| r.id == "tobe-1").unwrap();
+        assert_eq!(tobe1.sheet, Some(false));
+    }
+
+    #[test]
+    fn unknown_analysis_role_is_rejected() {
+        let json = br#"{"id":"x","title":"X","rows":[{"id":"a","number":"1","label":"A","kind":"text","analysis":"colour"}],"columns":[]}"#;
+        let err = Templates::default().add_json("x.json", json).unwrap_err();
+        assert!(err.to_string().contains("unknown analysis role"), "{err}");
     }
 
     #[test]

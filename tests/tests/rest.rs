@@ -229,3 +229,29 @@ async fn odd_requests_get_json_errors_in_contract_order() {
     f.server.get(&format!("/api/rooms/{id}/export.csv?snapshot=7"), Some(token)).await.assert_error(404);
     f.server.get(&format!("/api/rooms/{id}/export.xlsx?snapshot=x"), Some(token)).await.assert_error(404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_brugsmoenster_tree_is_served_and_unknown_trees_are_404() {
+    let server = Server::start_default().await;
+    let tree = server.get_json("/api/trees/brugsmoenster", None).await;
+    let start = tree["start"].as_str().expect("start");
+    assert!(tree["nodes"][start]["question"].as_str().is_some_and(|q| q.contains("KMD Sag")), "{tree}");
+    let outcomes: Vec<&String> = tree["outcomes"].as_object().expect("outcomes").keys().collect();
+    assert_eq!(outcomes, ["0", "A", "B", "C", "D", "E"]);
+    let err = server.get("/api/trees/nope", None).await.assert_error(404);
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_rooms_rows_carry_the_templates_analysis_roles() {
+    let server = Server::start_default().await;
+    let room = server.create_room("Analyse", "kmd-sag-exit").await;
+    let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
+    let (rows, _, _) = projection::structure(&control.doc);
+    let row = |id: &str| rows.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("row {id} missing"));
+    assert_eq!(row("asis-3").extra["analysis"], "brugsmoenster");
+    assert_eq!(row("tobe-1").extra["sheet"], false);
+    let fields = row("asis-1").extra["fields"].as_array().expect("asis-1 fields");
+    let anvendes = fields.iter().find(|f| f["id"] == "anvendes").expect("anvendes field");
+    assert_eq!(anvendes["analysis"], "anvendes");
+}

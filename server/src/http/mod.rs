@@ -35,6 +35,8 @@ pub struct Shared {
     /// Base of the links handed out, without trailing slash.
     pub public_base: String,
     pub templates: Templates,
+    /// Decision trees (the brugsmønster model), by id.
+    pub trees: std::collections::BTreeMap<String, kortvaeg_shared::trees::Tree>,
     pub store: Arc<dyn Store>,
     pub rooms: Rooms,
     /// Flips to `true` when the server shuts down; open connections close with 1001.
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
+        .route("/trees/{id}", get(rooms::get_tree))
         .route("/rooms", post(rooms::create_room))
         .route("/rooms/{id}", get(rooms::get_room))
         .route("/rooms/{id}/snapshots", get(snapshots::list).post(snapshots::create))

@@ -1,4 +1,5 @@
-//! `/api/templates` and `/api/rooms`: the templates on offer, making a room, reading it.
+//! `/api/templates`, `/api/trees` and `/api/rooms`: the templates and decision trees on offer,
+//! making a room, reading it.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,6 +27,11 @@ pub async fn get_template(State(state): State<AppState>, Path(id): Path<String>)
         .cloned()
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no template with id {id}")))
+}
+
+/// A decision tree (`shared/trees/{id}.json`), e.g. `brugsmoenster` (R2).
+pub async fn get_tree(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<kortvaeg_shared::trees::Tree>> {
+    state.trees.get(&id).cloned().map(Json).ok_or_else(|| ApiError::NotFound(format!("no decision tree with id {id}")))
 }
 
 pub async fn create_room(State(state): State<AppState>, body: Bytes) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
