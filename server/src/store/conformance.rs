@@ -20,6 +20,15 @@ pub(crate) fn record(id: &str) -> RoomRecord {
     }
 }
 
+/// Reading room `room`, whose record and snapshots 1 and 2 the caller has corrupted, gives
+/// [`StoreError::Corrupt`] for each, never a panic or a made-up value.
+pub(crate) async fn corrupt_reads_are_reported(store: &dyn Store, room: &str) {
+    assert!(matches!(store.room(room).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.snapshots(room).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.snapshot(room, 1).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.snapshot(room, 2).await, Err(StoreError::Corrupt(_))));
+}
+
 pub(crate) fn append(room: &str, doc: DocKind, update: &[u8]) -> WriteOp {
     WriteOp::Append {
         room: room.to_string(),

@@ -731,22 +731,7 @@ mod tests {
             .exec_async(&mut conn)
             .await
             .expect("seed");
-        assert!(matches!(
-            store.room("bad").await,
-            Err(StoreError::Corrupt(_))
-        ));
-        assert!(matches!(
-            store.snapshots("bad").await,
-            Err(StoreError::Corrupt(_))
-        ));
-        assert!(matches!(
-            store.snapshot("bad", 1).await,
-            Err(StoreError::Corrupt(_))
-        ));
-        assert!(matches!(
-            store.snapshot("bad", 2).await,
-            Err(StoreError::Corrupt(_))
-        ));
+        conformance::corrupt_reads_are_reported(&store, "bad").await;
         assert!(matches!(
             store.add_snapshot("bad2", "t", b"", b"").await,
             Err(StoreError::Corrupt(_))
