@@ -9,7 +9,7 @@
 //! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations;
 //! - [`cluster`]: with Redis, several nodes share rooms (stream reader, awareness pub/sub).
 //!
-//! Besides: [`config`] (flags), [`tokens`] (ids, tokens, constant-time checks),
+//! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`tokens`] (ids, tokens, constant-time checks),
 //! [`permissions`] (who may write what), [`app`] (start-up and graceful shutdown).
 
 mod app;
@@ -17,6 +17,7 @@ mod cluster;
 mod config;
 mod connection;
 mod http;
+mod memory;
 mod permissions;
 mod room;
 mod rooms;

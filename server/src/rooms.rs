@@ -180,6 +180,8 @@ impl Rooms {
         if room.begin_unload() {
             self.forget(&room);
             tracing::info!(room = room.id(), "room unloaded");
+            drop(room);
+            crate::memory::release_freed();
         }
     }
 
