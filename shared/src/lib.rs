@@ -9,12 +9,18 @@
 //!   snapshots and the documentation sheet.
 //! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
 //! - [`trees`]: decision trees as data (`shared/trees/*.json`): the brugsmønster model (R2).
+//! - [`analysis`]: the documentation sheet per sagsområde (structured answers) and the
+//!   prioritisation derived from it: brugerantal, omfang, prioritet, summaries.
+//! - [`screening`]: importing a screening list (fagområde, sagsområde, KLE, anvendes) into a room:
+//!   reading its rows and planning which columns and sagsområder to add.
 //!
 //! Everything here is plain functions over plain data: no server, no socket, no store.
 
+pub mod analysis;
 pub mod api;
 pub mod projection;
 pub mod schema;
+pub mod screening;
 pub mod sheet;
 pub mod template;
 pub mod trees;

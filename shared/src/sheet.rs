@@ -1,8 +1,45 @@
-//! The documentation sheet as rows of strings, ready for CSV or XLSX: one row per card with the
-//! question and fagområde labels resolved. Values a spreadsheet would run as a formula are
-//! neutralised here, once, for every output format.
+//! The sheets as rows of strings, ready for CSV or XLSX: the card sheet (one row per card with the
+//! question and fagområde labels resolved) and the documentation sheet (one row per sagsområde,
+//! from [`crate::analysis`]). Values a spreadsheet would run as a formula are neutralised here,
+//! once, for every output format.
 
+use crate::analysis::{self, Sheet};
 use crate::api::WallView;
+
+/// The documentation sheet's columns before the answers.
+pub const DOC_NAME_HEADER: &[&str] = &["Fagområde", "Sagsområde", "KLE-nummer"];
+/// The documentation sheet's columns after the answers: the derived values.
+pub const DOC_DERIVED_HEADER: &[&str] = &["Brugerantal", "Omfang af oprydningsarbejde", "Prioritet", "I analysen"];
+
+/// Header of the documentation sheet: names, one column per answer (its `header`), derived values.
+pub fn documentation_header(sheet: &Sheet) -> Vec<String> {
+    DOC_NAME_HEADER
+        .iter()
+        .map(|s| s.to_string())
+        .chain(sheet.columns.iter().map(|c| c.header.clone()))
+        .chain(DOC_DERIVED_HEADER.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// One row per sagsområde, in wall order, with the values as the sheet shows them (`ja`/`nej`,
+/// `høj`, `få`, `2 Moderat`).
+pub fn documentation_rows(sheet: &Sheet) -> Vec<Vec<String>> {
+    sheet
+        .rows
+        .iter()
+        .map(|row| {
+            let names = [row.fagomraade.clone(), row.sagsomraade.clone(), row.kle.clone()];
+            let answers = sheet.columns.iter().map(|c| row.answers.get(&c.key).map(analysis::display).unwrap_or_default());
+            let derived = [
+                row.brugerantal.map(|b| b.label().to_string()).unwrap_or_default(),
+                row.omfang.map(|o| format!("{o} {}", analysis::omfang_label(o))).unwrap_or_default(),
+                row.prioritet.map(|p| p.to_string()).unwrap_or_default(),
+                if row.in_analysis { "ja" } else { "nej" }.to_string(),
+            ];
+            names.into_iter().chain(answers).chain(derived).map(neutralise).collect()
+        })
+        .collect()
+}
 
 /// Header of the card sheet, in Danish as the municipality's documentation sheet.
 pub const CARD_HEADER: &[&str] = &[
