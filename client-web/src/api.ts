@@ -72,11 +72,65 @@ export const api = {
   snapshots: (id: string, token: string) => call<SnapshotInfo[]>('GET', `/api/rooms/${enc(id)}/snapshots`, token),
   snapshot: (id: string, token: string, seq: number) => call<Snapshot>('GET', `/api/rooms/${enc(id)}/snapshots/${seq}`, token),
   takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
+  tree: (id: string) => call<Tree>('GET', `/api/trees/${enc(id)}`),
+  importScreening: (id: string, token: string, file: File) => importFile(id, token, file),
 };
 
+/** A decision tree as data (`GET /api/trees/{id}`): R2, the brugsmønster model. */
+export interface TreeOutcome { label: string; description: string; dependence: string }
+export interface TreeNode { question: string; ja: string; nej: string }
+export interface Tree { id: string; title?: string; start: string; nodes: Record<string, TreeNode>; outcomes: Record<string, TreeOutcome> }
+
+/** One row the server could not read from an imported screening list. */
+export interface ImportProblem { row: number | string; problem: string }
+
+/** A refused import: the server's message and its problems per row. */
+export class ImportError extends ApiError {
+  constructor(status: number, serverMessage: string, public problems: ImportProblem[]) {
+    super(status, serverMessage);
+  }
+}
+
+/**
+ * `POST /api/rooms/{id}/import` (facilitator): the screening list's file as the body, its type
+ * (text/csv or the XLSX type) as Content-Type. Resolves with the server's JSON answer.
+ */
+async function importFile(id: string, token: string, file: File): Promise<Record<string, unknown>> {
+  const isXlsx = /\.xlsx$/i.test(file.name);
+  const type = isXlsx ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+  let res: Response;
+  try {
+    res = await fetch(`/api/rooms/${enc(id)}/import`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': type },
+      body: file,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, String(e));
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  const obj = json && typeof json === 'object' ? (json as Record<string, unknown>) : null;
+  if (!res.ok) {
+    const problems = Array.isArray(obj?.problems)
+      ? (obj!.problems as unknown[]).filter((p): p is Record<string, unknown> => !!p && typeof p === 'object')
+          .map((p) => ({ row: typeof p.row === 'number' || typeof p.row === 'string' ? p.row : '?', problem: String(p.problem ?? '') }))
+      : [];
+    throw new ImportError(res.status, obj && 'error' in obj ? String(obj.error) : text, problems);
+  }
+  return obj ?? {};
+}
+
 /** Download link of the documentation sheet (token in the query: a link cannot carry a header). */
-export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number): string {
+export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number, sheet?: string): string {
   const q = new URLSearchParams({ token });
   if (snapshot !== undefined) q.set('snapshot', String(snapshot));
+  if (sheet) q.set('sheet', sheet);
   return `/api/rooms/${enc(id)}/export.${format}?${q}`;
 }

@@ -13,6 +13,7 @@ import { Console } from './views/Console';
 import { Join } from './views/Join';
 import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
+import { AnalysisPage } from './views/AnalysisPage';
 import { errorText } from './views/errors';
 
 // One live session per room and token, kept while moving between console and wall.
@@ -50,6 +51,8 @@ export function App() {
       return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <WallPage session={s} info={info} via={route.via} />}</RoomGate>;
     case 'join':
       return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
+    case 'analysis':
+      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <AnalysisPage session={s} info={info} via={route.via} view={route.view} />}</RoomGate>;
     case 'review':
       return <RoomGate route={route} room={route.room} token={route.token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
     default:
@@ -100,6 +103,8 @@ function RoomGate({ route, room, token, live = true, children }: GateProps) {
     if (!info) return;
     const enc = encodeURIComponent(room);
     if (route.page === 'console' && info.role === 'participant') history.replaceState(null, '', `/join/${enc}${location.hash}`);
+    else if (route.page === 'analysis' && info.role === 'review' && route.via !== 'review') history.replaceState(null, '', `/review/${enc}/${route.view}${location.hash}`);
+    else if (route.page === 'analysis' && info.role === 'participant' && route.via === 'room') history.replaceState(null, '', `/join/${enc}/${route.view}${location.hash}`);
     else if ((route.page === 'console' || route.page === 'join' || route.page === 'wall') && info.role === 'review') history.replaceState(null, '', `/review/${enc}${location.hash}`);
     else return;
     dispatchEvent(new PopStateEvent('popstate'));
@@ -124,7 +129,8 @@ function RoomGate({ route, room, token, live = true, children }: GateProps) {
     );
   }
   if (route.page === 'console' && info.role !== 'facilitator') return null;
-  if (info.role === 'review' && route.page !== 'review') return null;
+  if (info.role === 'review' && route.page !== 'review' && !(route.page === 'analysis' && route.via === 'review')) return null;
+  if (route.page === 'analysis' && info.role === 'participant' && route.via === 'room') return null;
   const session = live ? sessionFor(info, token) : (null as unknown as RoomSession);
   return <>{children(session, info)}</>;
 }

@@ -1,5 +1,6 @@
 // UI text: Danish by default, English on request. `t(key, {name: value})` fills {name} slots.
 // The domain words (fagområde, sagsområde, KLE, plenum, papkort) stay Danish in both languages.
+import { daAnalysis, enAnalysis } from './i18n-analysis';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -224,6 +225,7 @@ const da = {
 
   'a11y.status': 'Forbindelsesstatus',
   'a11y.menu': 'Menu',
+  ...daAnalysis,
 };
 
 export type Key = keyof typeof da;
@@ -451,6 +453,7 @@ const en: Record<Key, string> = {
 
   'a11y.status': 'Connection status',
   'a11y.menu': 'Menu',
+  ...enAnalysis,
 };
 
 export type Lang = 'da' | 'en';

@@ -7,7 +7,18 @@ export type Route =
   | { page: 'wall'; room: string; token: string; via: 'room' | 'join' }
   | { page: 'join'; room: string; token: string }
   | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
+  | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
   | { page: 'notfound' };
+
+/** Which link's pages a page belongs to: `/room/…` (facilitator), `/join/…`, `/review/…`. */
+export type Via = 'room' | 'join' | 'review';
+/** The documentation sheet, the prioritisation and the decision note (`…/sheet`, `…/priority`, `…/note`). */
+export type AnalysisView = 'sheet' | 'priority' | 'note';
+export const ANALYSIS_VIEWS: AnalysisView[] = ['sheet', 'priority', 'note'];
+const isView = (s?: string): s is AnalysisView => !!s && (ANALYSIS_VIEWS as string[]).includes(s);
+
+/** Path of an analysis page for a link of kind `via`. */
+export const analysisPath = (via: Via, room: string, view: AnalysisView) => `/${via}/${encodeURIComponent(room)}/${view}`;
 
 export function tokenFromHash(hash = location.hash): string {
   const raw = hash.replace(/^#/, '');
@@ -25,6 +36,7 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
   const [kind, room, sub, extra] = parts;
   if (!room) return { page: 'notfound' };
   const seq = (s?: string) => (s && /^\d+$/.test(s) ? Number(s) : null);
+  if ((kind === 'room' || kind === 'join' || kind === 'review') && isView(sub)) return { page: 'analysis', room, token, via: kind, view: sub };
   if (kind === 'room') {
     if (!sub) return { page: 'console', room, token };
     if (sub === 'wall') return { page: 'wall', room, token, via: 'room' };

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 export type Phase = 'group' | 'plenum' | 'closed';
 export const PHASES: Phase[] = ['group', 'plenum', 'closed'];
 
-export interface Field { id: string; label: string; kind: string }
+export interface Field { id: string; label: string; kind: string; analysis?: string }
 
 export interface Row {
   id: string;
@@ -16,6 +16,10 @@ export interface Row {
   scope?: string;
   help?: string;
   fields?: Field[];
+  /** The role of the answer in the analysis (docs/API.md, "Structured answers"). */
+  analysis?: string;
+  /** `false`: answered once for the whole room, no column in the documentation sheet. */
+  sheet?: boolean;
 }
 
 export interface Sagsomraade { id: string; label: string; kle: string }
@@ -150,7 +154,7 @@ function readFields(v: unknown): Field[] | undefined {
   return raw
     .map((f) => (f instanceof Y.Map ? f.toJSON() : f) as Record<string, unknown>)
     .filter((f) => f && typeof f === 'object')
-    .map((f) => ({ id: str(f.id), label: str(f.label), kind: str(f.kind) || 'text' }));
+    .map((f) => ({ id: str(f.id), label: str(f.label), kind: str(f.kind) || 'text', analysis: str(f.analysis) || undefined }));
 }
 
 export function readRows(control: Y.Doc): Row[] {
@@ -168,6 +172,8 @@ export function readRows(control: Y.Doc): Row[] {
       scope: str(m.get('scope')) || undefined,
       help: str(m.get('help')) || undefined,
       fields: readFields(m.get('fields')),
+      analysis: str(m.get('analysis')) || undefined,
+      sheet: m.get('sheet') === false ? false : undefined,
     });
   });
   return out;

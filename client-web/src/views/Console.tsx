@@ -3,7 +3,7 @@ import { api, exportUrl, type RoomInfo } from '../api';
 import { useSession } from '../hooks';
 import { fmtTime, t } from '../i18n';
 import { deviceId } from '../local';
-import { navigate } from '../router';
+import { analysisPath, navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
 import { progress, readCards, readColumns, readGroups, readMeta, readRows } from '../sync/schema';
@@ -15,6 +15,8 @@ import { RoomChrome } from './RoomChrome';
 import { SetupPanel } from './SetupPanel';
 import { SharePanel } from './SharePanel';
 import { errorText } from './errors';
+import { ImportPanel } from './ImportPanel';
+import { useEnsureAnswers } from './AnswerInput';
 
 export function announceFacilitator(session: RoomSession) {
   if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
@@ -39,6 +41,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const people = readPresence(session);
   const prog = progress(rows, columns, cards, readGroups(wall));
   const roomPath = `/room/${encodeURIComponent(info.id)}`;
+  useEnsureAnswers(session, columns);
 
   const takeSnapshot = async () => {
     setSnapBusy(true);
@@ -76,6 +79,17 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
               <h2 id="online-h">{t('console.online')} <span class="count">{people.filter((p) => !p.self).length}</span></h2>
               <PresenceByGroup people={people} columns={columns} />
             </section>
+            <section class="panel" aria-labelledby="analysis-h" data-testid="analysis-panel">
+              <h2 id="analysis-h">{t('console.analysis')}</h2>
+              <div class="stack">
+                <button type="button" class="btn btn-primary btn-block" onClick={() => navigate(analysisPath('room', info.id, 'sheet'))} data-testid="open-sheet">{t('an.sheet')}</button>
+                <div class="row-actions">
+                  <button type="button" class="btn btn-ghost-border grow" onClick={() => navigate(analysisPath('room', info.id, 'priority'))} data-testid="open-priority">{t('an.priority')}</button>
+                  <button type="button" class="btn btn-ghost-border grow" onClick={() => navigate(analysisPath('room', info.id, 'note'))} data-testid="open-note">{t('an.note')}</button>
+                </div>
+                <ImportPanel roomId={info.id} token={session.token} />
+              </div>
+            </section>
             <section class="panel" aria-labelledby="doc-h">
               <h2 id="doc-h">{t('console.export')}</h2>
               <div class="stack">
@@ -90,9 +104,10 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
                 <button type="button" class="btn btn-block btn-ghost-border" data-testid="open-review" onClick={() => navigate(`${roomPath}/review`)}>
                   {t('console.openReview')}
                 </button>
+                <a class="btn btn-ghost-border btn-block" href={exportUrl(info.id, session.token, 'xlsx')} download data-testid="export-xlsx">{t('console.sheetXlsx')}</a>
                 <div class="row-actions">
-                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv')} download data-testid="export-csv">{t('console.exportCsv')}</a>
-                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'xlsx')} download data-testid="export-xlsx">{t('console.exportXlsx')}</a>
+                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv', undefined, 'dokumentationsark')} download data-testid="export-sheet-csv">{t('console.sheetCsv')}</a>
+                  <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv')} download data-testid="export-csv">{t('console.cardsCsv')}</a>
                 </div>
               </div>
             </section>

@@ -13,6 +13,10 @@ import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
 import { Countdown } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
+import { AnswerForm } from './AnswerForm';
+import { canWriteWall, useEnsureAnswers } from './AnswerInput';
+import { useMedia } from '../hooks';
+import { analysisPath } from '../router';
 
 const QUICK: Record<string, string[]> = {
   ja_nej: ['Ja', 'Nej'],
@@ -36,11 +40,15 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const [sel, setSel] = useState(0);
   const sags = sagsList[Math.min(sel, sagsList.length - 1)];
   const inSags = (c: Card) => (sags ? cardMatchesSags(c, sags) : true);
+  const allRows = readRows(control);
+  const wide = useMedia('(min-width: 1100px)');
+  const [view, setView] = useState<'cards' | 'skema'>('cards');
+  useEnsureAnswers(session, [column]);
   const answered = (s: Sagsomraade | null) => rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true))).length;
 
   return (
     <RoomChrome session={session} subtitle={t('group.title', { group: column.label })}>
-      <main class="page group-page" data-testid="group-work" data-group={column.id}>
+      <main class={`page group-page ${sags && wide ? 'with-skema' : ''}`} data-testid="group-work" data-group={column.id}>
         <section class="group-head">
           <div class="group-head-main">
             <p class="eyebrow">{t('group.myGroup')}</p>
@@ -54,6 +62,9 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             <div class="row-actions">
               <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(`/join/${encodeURIComponent(info.id)}/wall`)} data-testid="see-wall">
                 {t('group.seeWall')}
+              </button>
+              <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(analysisPath('join', info.id, 'sheet'))} data-testid="see-sheet">
+                {t('group.sheet')}
               </button>
               <button type="button" class="btn btn-ghost btn-small" onClick={() => { clearGroup(info.id); onLeave(); }}>
                 {t('group.change')}
@@ -77,12 +88,25 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           </nav>
         ) : null}
 
-        <ol class="questions">
-          {rows.map((r) => (
-            <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed}
-              cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
-          ))}
-        </ol>
+        {sags && !wide && (
+          <div class="segmented work-toggle" role="group" aria-label={t('skema.viewLabel')}>
+            <button type="button" class={`seg ${view === 'cards' ? 'seg-on seg-group' : ''}`} aria-pressed={view === 'cards'} onClick={() => setView('cards')} data-testid="view-cards">{t('skema.cards')}</button>
+            <button type="button" class={`seg ${view === 'skema' ? 'seg-on seg-group' : ''}`} aria-pressed={view === 'skema'} onClick={() => setView('skema')} data-testid="view-skema">{t('skema.title')}</button>
+          </div>
+        )}
+        <div class={`work-split ${sags && wide ? 'two' : ''}`}>
+          {(wide || !sags || view === 'cards') && (
+            <ol class="questions">
+              {rows.map((r) => (
+                <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed}
+                  cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
+              ))}
+            </ol>
+          )}
+          {sags && (wide || view === 'skema') && (
+            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} canWrite={canWriteWall(session)} />
+          )}
+        </div>
 
         <section class={`done-bar ${groupState?.done ? 'is-done' : ''}`} data-testid="done-bar">
           {groupState?.done ? (

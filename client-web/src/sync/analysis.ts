@@ -1,0 +1,273 @@
+// Everything derived from the structured answers, in one place: the documentation sheet's columns,
+// brugerantal, omfang, "i analysen", the priority order and the summaries. The rules are those of
+// docs/API.md ("Derived values"); the server has the same rules in Rust (shared/src/analysis.rs)
+// for the XLSX export, so change both together. Pure functions over plain objects: no Yjs here.
+import type { Column, Field, Row, Sagsomraade } from './schema';
+
+// ---- answer kinds ---------------------------------------------------------------------------
+
+export type Kind = 'text' | 'number' | 'ja_nej' | 'lav_middel_hoej' | 'brugsmoenster' | 'loesningsscenarie' | 'date';
+
+/** The closed answer kinds and their stored values, in display order. */
+export const CHOICES: Record<string, readonly string[]> = {
+  ja_nej: ['ja', 'nej'],
+  lav_middel_hoej: ['lav', 'middel', 'hoej'],
+  brugsmoenster: ['0', 'A', 'B', 'C', 'D', 'E'],
+  loesningsscenarie: ['1', '2', '3', '4'],
+};
+
+export const BRUGERANTAL = ['faa', 'mellem', 'mange'] as const;
+export type Brugerantal = (typeof BRUGERANTAL)[number];
+
+export type Value = string | number;
+
+/**
+ * A stored value read as the answer kind says; `null` = unanswered (absent, `""`, or of the wrong
+ * type). A number written as a numeric string counts as that number.
+ */
+export function readValue(raw: unknown, kind: string): Value | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const choices = CHOICES[kind];
+  if (choices) return typeof raw === 'string' && choices.includes(raw) ? raw : null;
+  if (kind === 'number') {
+    if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
+    if (typeof raw === 'string' && raw.trim() !== '') {
+      const n = Number(raw.trim());
+      return Number.isFinite(n) ? n : null;
+    }
+    return null;
+  }
+  if (kind === 'date') return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw) ? raw : null;
+  return typeof raw === 'string' ? raw : null;
+}
+
+// ---- the sheet's answer columns ---------------------------------------------------------------
+
+/** Field roles that name the sagsområde itself: not answer columns. */
+export const NAMING_ROLES = ['fagomraade', 'sagsomraade', 'kle'];
+
+export interface AnswerColumn {
+  /** Key in the sagsområde's answers map: `<row id>` or `<row id>.<field id>`. */
+  key: string;
+  row: Row;
+  field?: Field;
+  kind: string;
+  /** Question number, with the field id for a field: "4a". */
+  number: string;
+  label: string;
+  analysis?: string;
+}
+
+/** Rows answered per sagsområde: those with a round, except `sheet: false`. */
+export const sheetRows = (rows: Row[]) => rows.filter((r) => !!r.round && r.sheet !== false);
+
+/** One column per answer: each sheet row, or each of its fields (except the naming fields). */
+export function answerColumns(rows: Row[]): AnswerColumn[] {
+  const out: AnswerColumn[] = [];
+  for (const row of sheetRows(rows)) {
+    if (row.fields && row.fields.length) {
+      for (const f of row.fields) {
+        if (f.analysis && NAMING_ROLES.includes(f.analysis)) continue;
+        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: f.kind || 'text', number: `${row.number}${f.id.length <= 2 ? f.id : ''}`, label: f.label, analysis: f.analysis });
+      }
+    } else {
+      out.push({ key: row.id, row, kind: row.kind || 'text', number: row.number, label: row.label, analysis: row.analysis });
+    }
+  }
+  return out;
+}
+
+/** The answer key and kind of an analysis role (the first row or field that carries it), if any. */
+export function roleKey(rows: Row[], role: string): { key: string; kind: string } | null {
+  for (const row of rows) {
+    if (row.analysis === role && !(row.fields && row.fields.length)) return { key: row.id, kind: row.kind };
+    for (const f of row.fields ?? []) if (f.analysis === role) return { key: `${row.id}.${f.id}`, kind: f.kind };
+  }
+  return null;
+}
+
+export const viaKey = (key: string) => `${key}#via`;
+
+// ---- settings (control document `prioritering`) ---------------------------------------------
+
+export interface Settings {
+  faa_max: number;
+  mellem_max: number;
+  let_max: number;
+  moderat_max: number;
+  omfang_foerst: 'stort' | 'let';
+}
+
+export const DEFAULT_SETTINGS: Settings = { faa_max: 5, mellem_max: 20, let_max: 2, moderat_max: 4, omfang_foerst: 'stort' };
+
+/** Settings from the stored map's plain values; a missing or wrongly typed key takes its default. */
+export function readSettings(raw: Record<string, unknown>): Settings {
+  const n = (k: keyof Settings) => {
+    const v = readValue(raw[k], 'number');
+    return typeof v === 'number' ? v : (DEFAULT_SETTINGS[k] as number);
+  };
+  return {
+    faa_max: n('faa_max'),
+    mellem_max: n('mellem_max'),
+    let_max: n('let_max'),
+    moderat_max: n('moderat_max'),
+    omfang_foerst: raw.omfang_foerst === 'let' ? 'let' : 'stort',
+  };
+}
+
+// ---- derived values ---------------------------------------------------------------------------
+
+const KOMPLEKSITET_POINT: Record<string, number> = { lav: 1, middel: 2, hoej: 3 };
+const BRUGERANTAL_POINT: Record<Brugerantal, number> = { faa: 1, mellem: 2, mange: 3 };
+
+export function brugerantalFor(n: number, s: Settings): Brugerantal {
+  return n <= s.faa_max ? 'faa' : n <= s.mellem_max ? 'mellem' : 'mange';
+}
+
+/** Omfang point (1–9) → 1 Let, 2 Moderat, 3 Stort. */
+export function omfangFor(point: number, s: Settings): 1 | 2 | 3 {
+  return point <= s.let_max ? 1 : point <= s.moderat_max ? 2 : 3;
+}
+
+export interface SheetRow {
+  fag: Column;
+  sags: Sagsomraade;
+  /** Position in the wall's order (fagområde, then sagsområde). */
+  index: number;
+  /** Every answer column's value (null = unanswered), by key. */
+  values: Record<string, Value | null>;
+  /** Keys whose answer came from the R2 wizard. */
+  viaWizard: Set<string>;
+  inAnalysis: boolean;
+  anvendes: string | null;
+  sagsbehandlere: number | null;
+  brugsmoenster: string | null;
+  forretningskritisk: string | null;
+  kompleksitet: string | null;
+  loesningsscenarie: string | null;
+  /** The hand-set brugerantal, if any. */
+  brugerantalSet: Brugerantal | null;
+  /** The derived (from sagsbehandlere) brugerantal, if any. */
+  brugerantalDerived: Brugerantal | null;
+  /** Null when out of the analysis or unanswered. */
+  brugerantal: Brugerantal | null;
+  omfangPoint: number | null;
+  omfang: 1 | 2 | 3 | null;
+  /** 1 = first; null when out of the analysis. */
+  prioritet: number | null;
+}
+
+/** Answers of the room: sagsområde id → key → stored value. */
+export type Answers = Record<string, Record<string, unknown>>;
+
+/** One row per sagsområde, in wall order, with every derived value and the priority. */
+export function buildSheet(rows: Row[], columns: Column[], answers: Answers, settings: Settings): SheetRow[] {
+  const cols = answerColumns(rows);
+  const role = (r: string) => roleKey(rows, r);
+  const roles = {
+    anvendes: role('anvendes'),
+    sagsbehandlere: role('sagsbehandlere'),
+    brugsmoenster: role('brugsmoenster'),
+    forretningskritisk: role('forretningskritisk'),
+    kompleksitet: role('kompleksitet'),
+    loesningsscenarie: role('loesningsscenarie'),
+  };
+  const out: SheetRow[] = [];
+  let index = 0;
+  for (const fag of columns) {
+    for (const sags of fag.sagsomraader) {
+      const a = answers[sags.id] ?? {};
+      const get = (r: { key: string; kind: string } | null) => (r ? readValue(a[r.key], r.kind) : null);
+      const str = (r: { key: string; kind: string } | null) => {
+        const v = get(r);
+        return typeof v === 'string' ? v : null;
+      };
+      const values: Record<string, Value | null> = {};
+      const viaWizard = new Set<string>();
+      for (const c of cols) {
+        values[c.key] = readValue(a[c.key], c.kind);
+        if (a[viaKey(c.key)] === 'wizard' && values[c.key] !== null) viaWizard.add(c.key);
+      }
+      const anvendes = str(roles.anvendes);
+      const inAnalysis = anvendes !== 'nej';
+      const sb = get(roles.sagsbehandlere);
+      const sagsbehandlere = typeof sb === 'number' ? sb : null;
+      const hand = a.brugerantal;
+      const brugerantalSet = typeof hand === 'string' && (BRUGERANTAL as readonly string[]).includes(hand) ? (hand as Brugerantal) : null;
+      const brugerantalDerived = sagsbehandlere === null ? null : brugerantalFor(sagsbehandlere, settings);
+      const brugerantal = inAnalysis ? brugerantalSet ?? brugerantalDerived : null;
+      const kompleksitet = str(roles.kompleksitet);
+      const omfangPoint = brugerantal && kompleksitet ? KOMPLEKSITET_POINT[kompleksitet] * BRUGERANTAL_POINT[brugerantal] : null;
+      out.push({
+        fag,
+        sags,
+        index: index++,
+        values,
+        viaWizard,
+        inAnalysis,
+        anvendes,
+        sagsbehandlere,
+        brugsmoenster: str(roles.brugsmoenster),
+        forretningskritisk: str(roles.forretningskritisk),
+        kompleksitet,
+        loesningsscenarie: str(roles.loesningsscenarie),
+        brugerantalSet,
+        brugerantalDerived,
+        brugerantal,
+        omfangPoint: inAnalysis ? omfangPoint : null,
+        omfang: inAnalysis && omfangPoint !== null ? omfangFor(omfangPoint, settings) : null,
+        prioritet: null,
+      });
+    }
+  }
+  priorityOrder(out, settings).forEach((r, i) => (r.prioritet = i + 1));
+  return out;
+}
+
+/**
+ * The sagsområder in the analysis, first to last: forretningskritisk "ja" first, then the rest;
+ * within each, by omfang as `omfang_foerst` says (unanswered last); ties keep the wall's order.
+ */
+export function priorityOrder(sheet: SheetRow[], settings: Settings): SheetRow[] {
+  const omfangRank = (r: SheetRow) => (r.omfang === null ? 4 : settings.omfang_foerst === 'stort' ? 4 - r.omfang : r.omfang);
+  return sheet
+    .filter((r) => r.inAnalysis)
+    .sort((a, b) => {
+      const ka = a.forretningskritisk === 'ja' ? 0 : 1;
+      const kb = b.forretningskritisk === 'ja' ? 0 : 1;
+      return ka - kb || omfangRank(a) - omfangRank(b) || a.index - b.index;
+    });
+}
+
+// ---- summaries --------------------------------------------------------------------------------
+
+export interface Summaries {
+  /** Løsningsscenarie "1"–"4" and "" (unanswered) → sagsområder in the analysis. */
+  perLoesningsscenarie: Record<string, SheetRow[]>;
+  /** Brugsmønster "0", "A"–"E" and "" → sagsområder in the analysis. */
+  perBrugsmoenster: Record<string, SheetRow[]>;
+  /** Forretningskritiske sagsområder in the analysis, in priority order. */
+  forretningskritiske: SheetRow[];
+  /** Sagsområder out of the analysis (anvendes "nej"). */
+  udenfor: SheetRow[];
+  /** In the analysis, in priority order. */
+  prioritet: SheetRow[];
+}
+
+export function summaries(sheet: SheetRow[]): Summaries {
+  const inA = sheet.filter((r) => r.inAnalysis);
+  const group = (choices: readonly string[], get: (r: SheetRow) => string | null) => {
+    const out: Record<string, SheetRow[]> = {};
+    for (const c of [...choices, '']) out[c] = [];
+    for (const r of inA) out[get(r) ?? '']?.push(r);
+    return out;
+  };
+  const prioritet = [...inA].sort((a, b) => (a.prioritet ?? 0) - (b.prioritet ?? 0));
+  return {
+    perLoesningsscenarie: group(CHOICES.loesningsscenarie, (r) => r.loesningsscenarie),
+    perBrugsmoenster: group(CHOICES.brugsmoenster, (r) => r.brugsmoenster),
+    forretningskritiske: prioritet.filter((r) => r.forretningskritisk === 'ja'),
+    udenfor: sheet.filter((r) => !r.inAnalysis),
+    prioritet,
+  };
+}

@@ -1,0 +1,75 @@
+import { useState } from 'preact/hooks';
+import { t } from '../i18n';
+import { answerColumns, readValue, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
+import { readAnswers, setAnswer, setAnswerFromWizard } from '../sync/answers';
+import type { RoomSession } from '../sync/room';
+import type { Row, Sagsomraade } from '../sync/schema';
+import { AnswerInput } from './AnswerInput';
+import { Wizard } from './Wizard';
+
+/** "Skema": the structured answers of one sagsområde, question by question (live, shared by the group). */
+export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSession; sags: Sagsomraade; rows: Row[]; canWrite: boolean }) {
+  const wall = session.wall.doc;
+  const answers = readAnswers(wall)[sags.id] ?? {};
+  const cols = answerColumns(rows);
+  const [wizardFor, setWizardFor] = useState<string | null>(null);
+  const sagsName = `${sags.kle ? sags.kle + ' ' : ''}${sags.label}`;
+
+  const input = (c: AnswerColumn, label: string) => {
+    const value = readValue(answers[c.key], c.kind);
+    const via = answers[viaKey(c.key)] === 'wizard' && value !== null;
+    return (
+      <div class="answer-control">
+        <AnswerInput kind={c.kind} value={value} label={label} disabled={!canWrite} testid={`answer-${c.key}`}
+          onChange={(v) => setAnswer(wall, sags.id, c.key, v)} />
+        {c.kind === 'brugsmoenster' && (
+          <div class="answer-extra">
+            {via && <span class="via-wizard" data-testid={`via-${c.key}`}>{t('skema.fromWizard')}</span>}
+            {canWrite && (
+              <button type="button" class="btn btn-small btn-ghost-border" onClick={() => setWizardFor(c.key)} data-testid={`wizard-open-${c.key}`}>
+                {t('skema.findBm')}
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    );
+  };
+
+  return (
+    <section class="skema panel" data-testid="skema" data-sags={sags.id} aria-labelledby={`skema-h-${sags.id}`}>
+      <h2 id={`skema-h-${sags.id}`}>{t('skema.title')}: {sagsName}</h2>
+      <p class="muted small">{t('skema.lead', { sags: sags.label })}</p>
+      {!canWrite && <p class="notice-warn small">{t('skema.readOnly')}</p>}
+      <ol class="skema-list">
+        {sheetRows(rows).map((r) => {
+          const mine = cols.filter((c) => c.row.id === r.id);
+          if (!mine.length) return null;
+          const single = !(r.fields && r.fields.length);
+          return (
+            <li key={r.id} class="skema-q" data-testid={`skema-q-${r.id}`}>
+              <div class="skema-q-head">
+                <span class="qnum small-qnum">{r.number}</span>
+                <span class="skema-q-label">{r.label}</span>
+              </div>
+              {single ? input(mine[0], `${r.number}. ${r.label}`) : (
+                <div class="skema-fields">
+                  {mine.map((c) => (
+                    <label key={c.key} class="skema-field">
+                      <span class="skema-field-label">{c.label}</span>
+                      {input(c, c.label)}
+                    </label>
+                  ))}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {wizardFor && (
+        <Wizard sagsLabel={sagsName} onClose={() => setWizardFor(null)}
+          onUse={(outcome) => { setAnswerFromWizard(wall, sags.id, wizardFor, outcome); setWizardFor(null); }} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,159 @@
+import { useState } from 'preact/hooks';
+import { t, type Key } from '../i18n';
+import { answerColumns, BRUGERANTAL, CHOICES, type AnswerColumn, type Brugerantal, type SheetRow } from '../sync/analysis';
+import { setAnswer, setBrugerantal } from '../sync/answers';
+import type { RoomSession } from '../sync/room';
+import type { Column, Row } from '../sync/schema';
+import { AnswerInput, valueLabel } from './AnswerInput';
+
+type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
+const SORTS: { key: SortKey; label: Key }[] = [
+  { key: 'wall', label: 'sheet.sortWall' },
+  { key: 'fag', label: 'common.fagomraade' },
+  { key: 'loesningsscenarie', label: 'sheet.loesningsscenarie' },
+  { key: 'forretningskritisk', label: 'sheet.forretningskritisk' },
+  { key: 'brugsmoenster', label: 'sheet.brugsmoenster' },
+  { key: 'prioritet', label: 'sheet.prioritet' },
+];
+
+/** Rank of a closed answer for sorting: its place among the choices, unanswered last. */
+const rank = (choices: readonly string[], v: string | null) => (v === null ? choices.length : choices.indexOf(v));
+
+function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
+  const by = (r: SheetRow): (number | string)[] => {
+    switch (key) {
+      case 'fag': return [r.fag.label.toLocaleLowerCase('da')];
+      case 'loesningsscenarie': return [rank(CHOICES.loesningsscenarie, r.loesningsscenarie)];
+      case 'forretningskritisk': return [rank(CHOICES.ja_nej, r.forretningskritisk)];
+      case 'brugsmoenster': return [rank(CHOICES.brugsmoenster, r.brugsmoenster)];
+      case 'prioritet': return [r.prioritet ?? Number.MAX_SAFE_INTEGER];
+      default: return [];
+    }
+  };
+  const out = [...rows].sort((a, b) => {
+    const ka = by(a);
+    const kb = by(b);
+    for (let i = 0; i < ka.length; i++) {
+      const x = ka[i];
+      const y = kb[i];
+      const c = typeof x === 'string' ? x.localeCompare(y as string, 'da') : x - (y as number);
+      if (c) return c;
+    }
+    return a.index - b.index;
+  });
+  return desc ? out.reverse() : out;
+}
+
+/** The documentation sheet (R1): one row per sagsområde, a column per answer, edited inline. */
+export function SheetView({ session, rows, columns, sheet, canWrite }: { session: RoomSession; rows: Row[]; columns: Column[]; sheet: SheetRow[]; canWrite: boolean }) {
+  const wall = session.wall.doc;
+  const cols = answerColumns(rows);
+  const [fag, setFag] = useState('');
+  const [ls, setLs] = useState('');
+  const [fk, setFk] = useState('');
+  const [bm, setBm] = useState('');
+  const [sort, setSort] = useState<SortKey>('wall');
+  const [desc, setDesc] = useState(false);
+
+  const match = (want: string, v: string | null) => !want || (want === '-' ? v === null : v === want);
+  const shown = sortRows(
+    sheet.filter((r) => (!fag || r.fag.id === fag) && match(ls, r.loesningsscenarie) && match(fk, r.forretningskritisk) && match(bm, r.brugsmoenster)),
+    sort,
+    desc,
+  );
+
+  const filterSelect = (label: Key, value: string, set: (v: string) => void, kind: string, testid: string) => (
+    <label class="filter">
+      <span>{t(label)}</span>
+      <select class="input input-small" value={value} onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)} data-testid={testid}>
+        <option value="">{t('sheet.all')}</option>
+        {CHOICES[kind].map((c) => <option key={c} value={c}>{valueLabel(kind, c)}</option>)}
+        <option value="-">{t('val.unanswered')}</option>
+      </select>
+    </label>
+  );
+
+  if (!sheet.length) return null;
+  return (
+    <section class="sheet-section" aria-label={t('an.sheet')}>
+      <p class="muted sheet-lead">{t('sheet.lead')}</p>
+      <div class="sheet-tools panel" role="group" aria-label={t('sheet.filter')}>
+        <label class="filter">
+          <span>{t('common.fagomraade')}</span>
+          <select class="input input-small" value={fag} onChange={(e) => setFag((e.currentTarget as HTMLSelectElement).value)} data-testid="filter-fag">
+            <option value="">{t('sheet.all')}</option>
+            {columns.filter((c) => c.sagsomraader.length).map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
+          </select>
+        </label>
+        {filterSelect('sheet.loesningsscenarie', ls, setLs, 'loesningsscenarie', 'filter-loesningsscenarie')}
+        {filterSelect('sheet.forretningskritisk', fk, setFk, 'ja_nej', 'filter-forretningskritisk')}
+        {filterSelect('sheet.brugsmoenster', bm, setBm, 'brugsmoenster', 'filter-brugsmoenster')}
+        <label class="filter">
+          <span>{t('sheet.sort')}</span>
+          <select class="input input-small" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SortKey)} data-testid="sheet-sort">
+            {SORTS.map((s) => <option key={s.key} value={s.key}>{t(s.label)}</option>)}
+          </select>
+        </label>
+        <label class="filter filter-check">
+          <input type="checkbox" checked={desc} onChange={(e) => setDesc((e.currentTarget as HTMLInputElement).checked)} data-testid="sheet-desc" />
+          <span>{t('sheet.desc')}</span>
+        </label>
+        <span class="muted small sheet-count" data-testid="sheet-count">{t('sheet.showing', { n: shown.length, t: sheet.length })}</span>
+      </div>
+      <p class="muted small sheet-scroll-hint">{t('sheet.scrollHint')}</p>
+      <div class="sheet-wrap" tabIndex={0} aria-label={t('an.sheet')}>
+        <table class="sheet" data-testid="sheet">
+          <thead>
+            <tr>
+              <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
+              <th scope="col">{t('common.fagomraade')}</th>
+              <th scope="col">{t('sheet.kle')}</th>
+              {cols.map((c) => <th key={c.key} scope="col" title={`${c.row.number}. ${c.row.label}${c.field ? ` – ${c.field.label}` : ''}`} class={`th-${c.kind}`}>
+                <span class="th-num">{roundLabel(c)} {c.number}</span>
+                <span class="th-label">{c.label}</span>
+              </th>)}
+              <th scope="col" class="th-computed">{t('sheet.brugerantal')}</th>
+              <th scope="col" class="th-computed">{t('sheet.omfang')}</th>
+              <th scope="col" class="th-computed">{t('sheet.prioritet')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.sags.id} class={r.inAnalysis ? '' : 'outside'} data-testid={`sheet-row-${r.sags.id}`} data-in-analysis={r.inAnalysis ? 'yes' : 'no'}>
+                <th scope="row" class="sticky-col">
+                  <span class="sheet-sags">{r.sags.label}</span>
+                  {!r.inAnalysis && <span class="badge badge-muted outside-badge" data-testid="outside">{t('sheet.outside')}</span>}
+                </th>
+                <td class="ro">{r.fag.label}</td>
+                <td class="ro kle">{r.sags.kle}</td>
+                {cols.map((c) => (
+                  <td key={c.key} class={`cell-${c.kind}`} data-testid={`cell-${r.sags.id}-${c.key}`}>
+                    <AnswerInput kind={c.kind} value={r.values[c.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.number}. ${c.label}`}
+                      onChange={(v) => setAnswer(wall, r.sags.id, c.key, v)} />
+                    {r.viaWizard.has(c.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
+                  </td>
+                ))}
+                <td class="cell-brugerantal" data-testid={`cell-${r.sags.id}-brugerantal`} data-value={r.brugerantal ?? ''}>
+                  <select class="input answer-input" disabled={!canWrite} aria-label={`${r.sags.label}: ${t('sheet.brugerantal')}`} value={r.brugerantalSet ?? ''}
+                    onChange={(e) => setBrugerantal(wall, r.sags.id, ((e.currentTarget as HTMLSelectElement).value || null) as Brugerantal | null)}>
+                    <option value="">{r.brugerantalDerived ? t('sheet.derived', { v: valueLabel('brugerantal', r.brugerantalDerived) }) : t('val.none')}</option>
+                    {BRUGERANTAL.map((b) => <option key={b} value={b}>{valueLabel('brugerantal', b)}</option>)}
+                  </select>
+                  {r.brugerantalSet && <span class="small muted">{t('sheet.handSet')}</span>}
+                </td>
+                <td class="ro computed" data-testid={`cell-${r.sags.id}-omfang`} data-value={r.omfang ?? ''}>
+                  {r.omfang ? <span class={`omfang omfang-${r.omfang}`}>{t(`omfang.${r.omfang}` as Key)}</span> : ''}
+                  {r.omfangPoint !== null && <span class="small muted"> ({r.omfangPoint})</span>}
+                </td>
+                <td class="ro computed prio" data-testid={`cell-${r.sags.id}-prioritet`} data-value={r.prioritet ?? ''}>{r.prioritet ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {shown.length === 0 && <p class="muted sheet-nomatch">{t('sheet.noMatch')}</p>}
+      </div>
+    </section>
+  );
+}
+
+const roundLabel = (c: AnswerColumn) => (c.row.round === 'as-is' ? 'As-is' : c.row.round === 'to-be' ? 'To-be' : '');
