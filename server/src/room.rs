@@ -23,13 +23,13 @@ use tokio::sync::{broadcast, watch};
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
 use crate::connection::{Close, Outbox};
 use crate::cluster::ClusterLink;
 use crate::store::redis::StreamEntry;
 use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
-use crate::writer::{Then, Writer};
+use crate::writer::{Permit, Then, Writer};
 use kortvaeg_shared::projection;
 
 /// Identifies one WebSocket connection within the process.
@@ -174,6 +174,13 @@ impl Room {
     }
 }
 
+/// The writer's places reserved for a change (before the document is touched) and, if one was
+/// free, for the compaction it may trigger.
+struct Handoff<'a> {
+    permit: Permit<'a>,
+    compaction: Option<Permit<'a>>,
+}
+
 /// One Yjs document of a live room, its awareness, and the channel its updates go out on.
 pub struct LiveDoc {
     pub kind: DocKind,
@@ -300,8 +307,7 @@ impl LiveDoc {
     pub fn apply_update(&self, room: &Arc<Room>, writer: &Writer, from: ConnId, raw: Vec<u8>, update: Update) -> Result<(), Close> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
-        let mut inner = self.lock()?;
-        inner.full_state = None;
+        let inner = self.lock()?;
         let applied = inner.awareness.doc().transact_mut().apply_update(update);
         if let Err(e) = applied {
             // The document may hold part of the update: drop the room, reload it from the store.
@@ -309,8 +315,35 @@ impl LiveDoc {
             room.evict(Close::room_broken());
             return Err(Close::bad_message(format!("the update could not be applied: {e}")));
         }
-        let update = Bytes::from(raw);
-        permit.send(
+        self.hand_off(room, writer, inner, Handoff { permit, compaction }, from, Bytes::from(raw))
+    }
+
+    /// Changes the document on the server's own behalf (an import): runs `f` in one transaction
+    /// and hands the update it made to the writer exactly as a client's update, so it is stored
+    /// before anyone is sent it. A transaction that changed nothing is not stored. The caller
+    /// checks permissions. `f` must not panic (it runs under the document's lock).
+    pub fn change<R>(&self, room: &Arc<Room>, writer: &Writer, f: impl FnOnce(&mut TransactionMut) -> R) -> Result<R, Close> {
+        let permit = writer.reserve_change()?;
+        let compaction = writer.reserve().ok();
+        let inner = self.lock()?;
+        let (result, update) = {
+            let mut txn = inner.awareness.doc().transact_mut();
+            let result = f(&mut txn);
+            let changed = !txn.insert_set().is_empty() || !txn.delete_set().is_empty();
+            (result, changed.then(|| txn.encode_update_v1()))
+        };
+        if let Some(update) = update {
+            self.hand_off(room, writer, inner, Handoff { permit, compaction }, NOBODY, Bytes::from(update))?;
+        }
+        Ok(result)
+    }
+
+    /// The one way a change leaves a document: still under its lock (so the writer sees changes
+    /// in the document's order), the update goes to the writer to be stored and then broadcast to
+    /// every connection but `from`; a compaction is queued when the log is long enough.
+    fn hand_off(&self, room: &Arc<Room>, writer: &Writer, mut inner: MutexGuard<'_, DocInner>, handoff: Handoff<'_>, from: ConnId, update: Bytes) -> Result<(), Close> {
+        inner.full_state = None;
+        handoff.permit.send(
             room.clone(),
             Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: update.clone() }),
             Then::Broadcast { doc: self.kind, from, update },
@@ -318,7 +351,7 @@ impl LiveDoc {
         inner.since_compaction += 1;
         // With Redis the cluster reader compacts, by stream position (see `cluster.rs`).
         if inner.position.is_none() && inner.since_compaction >= writer.compact_after() {
-            if let Some(permit) = compaction {
+            if let Some(permit) = handoff.compaction {
                 let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
                 permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
                 inner.since_compaction = 0;

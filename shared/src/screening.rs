@@ -86,6 +86,22 @@ pub struct Rejected {
     pub problems: Vec<Problem>,
 }
 
+/// The `200` answer of an import: what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    /// Rows read from the list (blank lines not counted).
+    pub rows: usize,
+    pub columns_added: usize,
+    pub sagsomraader_added: usize,
+    /// Rows that named a sagsområde the room already had.
+    pub sagsomraader_matched: usize,
+    /// Anvendes answers written (rows with ja or nej).
+    pub answers_set: usize,
+    /// The answer key the anvendes values went to; `null` when the room has no such question
+    /// (the values were then not imported).
+    pub anvendes_key: Option<String>,
+}
+
 impl Rejected {
     fn whole(error: impl Into<String>) -> Rejected {
         Rejected { error: error.into(), problems: Vec::new() }

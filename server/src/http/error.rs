@@ -19,6 +19,14 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    #[error("{0}")]
+    TooLarge(String),
+    /// A screening list that cannot be read: `400` with a problem per row.
+    #[error("{}", .0.error)]
+    Rejected(kortvaeg_shared::screening::Rejected),
+    /// The server cannot take the change now (queue or outage buffer full, store write failed).
+    #[error("{0}")]
+    Unavailable(String),
     /// The store could not be reached or failed: the request may be retried.
     #[error("the store is unavailable: {0}")]
     Store(#[from] StoreError),
@@ -34,6 +42,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,7 +57,10 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, Json(ErrorBody { error: self.to_string() })).into_response()
+        match self {
+            ApiError::Rejected(rejected) => (status, Json(rejected)).into_response(),
+            other => (status, Json(ErrorBody { error: other.to_string() })).into_response(),
+        }
     }
 }
 

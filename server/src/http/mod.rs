@@ -5,8 +5,10 @@
 mod error;
 mod export;
 mod health;
+mod import;
 mod rooms;
 mod snapshots;
+mod workbook;
 mod ws;
 
 use std::collections::HashMap;
@@ -58,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms/{id}/snapshots/{seq}", get(snapshots::get))
         .route("/rooms/{id}/export.csv", get(export::csv))
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
+        .route("/rooms/{id}/sheet", get(export::sheet))
+        .route("/rooms/{id}/import", post(import::import))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

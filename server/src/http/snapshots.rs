@@ -57,6 +57,12 @@ pub fn parse_seq(seq: &str) -> ApiResult<u64> {
 
 /// The wall of snapshot `seq` as plain data.
 pub async fn snapshot_view(state: &super::Shared, id: &str, seq: u64) -> ApiResult<WallView> {
+    let (wall, control) = snapshot_docs(state, id, seq).await?;
+    Ok(projection::wall_view(&wall, &control))
+}
+
+/// The wall and control documents of snapshot `seq`, opened from their stored state.
+pub async fn snapshot_docs(state: &super::Shared, id: &str, seq: u64) -> ApiResult<(yrs::Doc, yrs::Doc)> {
     let record = state
         .store
         .snapshot(id, seq)
@@ -65,5 +71,5 @@ pub async fn snapshot_view(state: &super::Shared, id: &str, seq: u64) -> ApiResu
     let corrupt = |e: yrs::encoding::read::Error| ApiError::Internal(format!("snapshot {seq} does not decode: {e}"));
     let wall = projection::doc_from_update(&record.wall).map_err(corrupt)?;
     let control = projection::doc_from_update(&record.control).map_err(corrupt)?;
-    Ok(projection::wall_view(&wall, &control))
+    Ok((wall, control))
 }
