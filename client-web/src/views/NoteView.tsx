@@ -10,7 +10,7 @@ export function NoteView({ title, sheet }: { title: string; sheet: SheetRow[] })
   return (
     <article class="note" data-testid="note">
       <div class="note-actions no-print">
-        <button type="button" class="btn btn-primary" onClick={() => window.print()} data-testid="note-print">🖨 {t('note.print')}</button>
+        <button type="button" class="btn btn-primary" onClick={() => window.print()} data-testid="note-print">{t('note.print')}</button>
       </div>
       <header class="note-head">
         <p class="eyebrow">{t('note.title')}</p>
@@ -36,7 +36,7 @@ export function NoteView({ title, sheet }: { title: string; sheet: SheetRow[] })
         <h2>{t('note.prioritet')}</h2>
         <p class="muted small">{t('note.prioritetLead')}</p>
         {sum.prioritet.length === 0 ? <p>{t('note.none')}</p> : (
-          <table class="note-table">
+          <div class="note-table-wrap"><table class="note-table">
             <thead>
               <tr>
                 <th>#</th>
@@ -61,7 +61,7 @@ export function NoteView({ title, sheet }: { title: string; sheet: SheetRow[] })
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
 

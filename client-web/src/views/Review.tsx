@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
 import { Header } from '../components/Header';
 import { fmtDateTime, t } from '../i18n';
-import { navigate } from '../router';
+import { analysisPath, navigate } from '../router';
 import type { Card } from '../sync/schema';
 import { errorText } from './errors';
 import { WallGrid, type Axis } from './WallGrid';
@@ -38,6 +38,13 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
             )}
           </div>
           <p class="lead">{t('review.lead')}</p>
+          {via === 'review' && (
+            <div class="row-actions review-analysis">
+              <button type="button" class="btn btn-ghost-border" onClick={() => navigate(analysisPath('review', info.id, 'sheet'))} data-testid="review-open-sheet">{t('an.sheet')}</button>
+              <button type="button" class="btn btn-ghost-border" onClick={() => navigate(analysisPath('review', info.id, 'priority'))}>{t('an.priority')}</button>
+              <button type="button" class="btn btn-ghost-border" onClick={() => navigate(analysisPath('review', info.id, 'note'))} data-testid="review-open-note">{t('an.note')}</button>
+            </div>
+          )}
           {error && <p class="form-error" role="alert">{error}</p>}
           {!list && !error && <p class="muted">{t('common.loading')}</p>}
           {list && list.length === 0 && <p class="panel panel-soft" data-testid="review-empty">{t('review.none')}</p>}

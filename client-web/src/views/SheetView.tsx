@@ -47,7 +47,8 @@ function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
 /** The documentation sheet (R1): one row per sagsområde, a column per answer, edited inline. */
 export function SheetView({ session, rows, columns, sheet, canWrite }: { session: RoomSession; rows: Row[]; columns: Column[]; sheet: SheetRow[]; canWrite: boolean }) {
   const wall = session.wall.doc;
-  const cols = answerColumns(rows);
+  const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
+  const cols = answerColumns(rows).filter((c) => colset === 'all' || (colset === 'analysis' ? !!c.analysis : c.row.round === colset));
   const [fag, setFag] = useState('');
   const [ls, setLs] = useState('');
   const [fk, setFk] = useState('');
@@ -92,6 +93,15 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
           <span>{t('sheet.sort')}</span>
           <select class="input input-small" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SortKey)} data-testid="sheet-sort">
             {SORTS.map((s) => <option key={s.key} value={s.key}>{t(s.label)}</option>)}
+          </select>
+        </label>
+        <label class="filter">
+          <span>{t('sheet.columns')}</span>
+          <select class="input input-small" value={colset} onChange={(e) => setColset((e.currentTarget as HTMLSelectElement).value as typeof colset)} data-testid="sheet-columns">
+            <option value="all">{t('sheet.colsAll')}</option>
+            <option value="as-is">As-is</option>
+            <option value="to-be">To-be</option>
+            <option value="analysis">{t('sheet.colsAnalysis')}</option>
           </select>
         </label>
         <label class="filter filter-check">
