@@ -257,23 +257,34 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   await Promise.all([carl, rev].map((p) => p.context.close()));
 });
 
-test('console: import of a screening list shows the result or the problems per row', async () => {
+test('console: a screening list is imported (CSV); a list with bad rows is refused with the problems per row in Danish', async () => {
   await fac.page.goto(room.facilitatorUrl);
   await fac.page.locator('[data-testid="console"][data-ready="yes"]').waitFor();
-  // Does this server have the import yet? (GET: no side effects; 404 = no such route.)
-  const probe = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, { headers: { Authorization: `Bearer ${new URL(room.facilitatorUrl).hash.slice(1)}` } });
   const form = fac.page.getByTestId('import-form');
-  await form.getByTestId('import-file').setInputFiles({ name: 'screening.csv', mimeType: 'text/csv', buffer: Buffer.from('Fagområde,Sagsområde,KLE,Anvendes KMD Sag\nBorgerservice,,27.12,ja\n') });
-  await form.getByTestId('import-go').click();
   const result = form.getByTestId('import-result');
-  await result.waitFor();
-  if (probe.status === 404) {
-    // The server has no import yet: a plain message, no crash.
-    assert.match(await result.textContent(), /kan ikke importere screeningslister endnu/);
-  } else {
-    assert.equal(await result.getAttribute('data-ok'), 'no');
-    await result.getByTestId('import-problems').getByText(/Række 2/).waitFor();
-  }
-  await shots(fac.page, 'console-import');
+  const upload = async (name, text) => {
+    await form.getByTestId('import-file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await form.getByTestId('import-go').click();
+    await result.waitFor();
+  };
+
+  // Two unreadable rows: nothing is imported, each problem is named.
+  await upload('screening-fejl.csv', 'Fagområde;Sagsområde;KLE-nummer;Anvendes KMD Sag\nBeskæftigelse;;27.24;ja\nBeskæftigelse;Jobafklaring;27.30;måske\n');
+  assert.equal(await result.getAttribute('data-ok'), 'no');
+  assert.match(await result.textContent(), /Filen blev ikke importeret: 2 rækker i listen kan ikke læses, så intet er importeret/);
+  const problems = await form.getByTestId('import-problems').locator('li').allTextContents();
+  assert.deepEqual(problems, ['Række 2: sagsområde mangler', 'Række 3: "Anvendes KMD Sag" skal være ja eller nej (eller tom), ikke "måske"']);
+  await shots(fac.page, 'console-import-problems');
+  assert.equal(await fac.page.getByTestId('fag-beskaeftigelse').count(), 0, 'nothing imported');
+
+  // A readable list: a new fagområde with two sagsområder; "nej" puts one outside the analysis.
+  await upload('screening.csv', 'Fagområde;Sagsområde;KLE-nummer;Anvendes KMD Sag\nBeskæftigelse;Sygedagpenge;27.24;ja\nBeskæftigelse;Jobafklaring;27.30;nej\n');
+  assert.equal(await result.getAttribute('data-ok'), 'yes');
+  assert.match(await result.textContent(), /Screeningslisten er importeret: 2 rækker læst, 1 nye fagområder, 2 nye sagsområder, 2 svar på "Anvendes KMD Sag"/);
+  await until(async () => (await fac.page.getByTestId('fag-beskaeftigelse').getByTestId('sags-item').count()) === 2, 'imported sagsområder in the set-up');
+  await fac.page.getByTestId('open-sheet').click();
+  const sheet = fac.page.getByTestId('sheet');
+  await until(async () => (await sheet.getByTestId('sheet-row-27-30-jobafklaring').getAttribute('data-in-analysis')) === 'no', 'Jobafklaring outside the analysis');
+  assert.equal(await sheet.getByTestId('sheet-row-27-24-sygedagpenge').getAttribute('data-in-analysis'), 'yes');
   assert.deepEqual(fac.errors, [], 'no page errors');
 });

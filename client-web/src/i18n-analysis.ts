@@ -140,6 +140,11 @@ export const daAnalysis = {
   'imp.row': 'Række {row}: {problem}',
   'imp.notAvailable': 'Serveren kan ikke importere screeningslister endnu (404). Opret fagområder og sagsområder i hånden nedenfor.',
   'imp.badType': 'Vælg en .csv- eller .xlsx-fil.',
+  'imp.rows': '{n} rækker læst',
+  'imp.columnsAdded': '{n} nye fagområder',
+  'imp.sagsAdded': '{n} nye sagsområder',
+  'imp.matched': '{n} fandtes i forvejen',
+  'imp.answers': '{n} svar på "Anvendes KMD Sag"',
 
   'console.analysis': 'Dokumentationsark og prioritering',
   'console.sheetXlsx': 'Dokumentationsark (XLSX)',
@@ -287,6 +292,11 @@ export const enAnalysis: Record<keyof typeof daAnalysis, string> = {
   'imp.row': 'Row {row}: {problem}',
   'imp.notAvailable': 'The server cannot import screening lists yet (404). Add fagområder and sagsområder by hand below.',
   'imp.badType': 'Choose a .csv or .xlsx file.',
+  'imp.rows': '{n} rows read',
+  'imp.columnsAdded': '{n} new fagområder',
+  'imp.sagsAdded': '{n} new sagsområder',
+  'imp.matched': '{n} already there',
+  'imp.answers': '{n} answers to "Anvendes KMD Sag"',
 
   'console.analysis': 'Documentation sheet and prioritisation',
   'console.sheetXlsx': 'Documentation sheet (XLSX)',

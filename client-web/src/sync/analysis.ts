@@ -21,24 +21,41 @@ export type Brugerantal = (typeof BRUGERANTAL)[number];
 
 export type Value = string | number;
 
+/** A number, or a string that reads as one (`"12"`, `" 7,5 "`); else null. */
+export function readNumber(raw: unknown): number | null {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const n = Number(raw.trim().replace(',', '.'));
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
 /**
- * A stored value read as the answer kind says; `null` = unanswered (absent, `""`, or of the wrong
- * type). A number written as a numeric string counts as that number.
+ * A stored value read as the answer kind says, as its canonical value; `null` = unanswered
+ * (absent, `""`, or of the wrong type). Lenient like the server (shared/src/analysis.rs,
+ * `typed_answer`): a closed answer matches its codes in any case and trimmed ("Ja", "høj", a
+ * løsningsscenarie written as a number), a number written as a numeric string is that number.
  */
 export function readValue(raw: unknown, kind: string): Value | null {
   if (raw === undefined || raw === null || raw === '') return null;
   const choices = CHOICES[kind];
-  if (choices) return typeof raw === 'string' && choices.includes(raw) ? raw : null;
-  if (kind === 'number') {
-    if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
-    if (typeof raw === 'string' && raw.trim() !== '') {
-      const n = Number(raw.trim());
-      return Number.isFinite(n) ? n : null;
-    }
-    return null;
+  if (choices) {
+    let s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    if (!s) return null;
+    if (kind === 'lav_middel_hoej' && s.toLowerCase() === 'høj') s = 'hoej';
+    return choices.find((c) => c.toLowerCase() === s.toLowerCase()) ?? null;
   }
-  if (kind === 'date') return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw) ? raw : null;
+  if (kind === 'number') return readNumber(raw);
   return typeof raw === 'string' ? raw : null;
+}
+
+/** A hand-set brugerantal: `faa`/`få`, `mellem`, `mange` in any case; else null. */
+export function readBrugerantal(raw: unknown): Brugerantal | null {
+  if (typeof raw !== 'string') return null;
+  const s = raw.trim().toLowerCase();
+  if (s === 'faa' || s === 'få') return 'faa';
+  return s === 'mellem' || s === 'mange' ? s : null;
 }
 
 // ---- the sheet's answer columns ---------------------------------------------------------------
@@ -52,9 +69,12 @@ export interface AnswerColumn {
   row: Row;
   field?: Field;
   kind: string;
-  /** Question number, with the field id for a field: "4a". */
+  /** The question's number. */
   number: string;
+  /** The question's or field's own label. */
   label: string;
+  /** The sheet's column header, as the server's export: `As-is 2: <label>`. */
+  header: string;
   analysis?: string;
 }
 
@@ -65,25 +85,26 @@ export const sheetRows = (rows: Row[]) => rows.filter((r) => !!r.round && r.shee
 export function answerColumns(rows: Row[]): AnswerColumn[] {
   const out: AnswerColumn[] = [];
   for (const row of sheetRows(rows)) {
+    const round = roundLabel(row.round ?? '');
+    const prefix = row.number ? `${round} ${row.number}` : round;
     if (row.fields && row.fields.length) {
       for (const f of row.fields) {
-        if (f.analysis && NAMING_ROLES.includes(f.analysis)) continue;
-        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: f.kind || 'text', number: `${row.number}${f.id.length <= 2 ? f.id : ''}`, label: f.label, analysis: f.analysis });
+        if (!f.id || (f.analysis && NAMING_ROLES.includes(f.analysis))) continue;
+        const label = f.label || f.id;
+        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: f.kind || 'text', number: row.number, label, header: `${prefix}: ${label}`, analysis: f.analysis });
       }
     } else {
-      out.push({ key: row.id, row, kind: row.kind || 'text', number: row.number, label: row.label, analysis: row.analysis });
+      out.push({ key: row.id, row, kind: row.kind || 'text', number: row.number, label: row.label, header: `${prefix}: ${row.label}`, analysis: row.analysis });
     }
   }
   return out;
 }
 
-/** The answer key and kind of an analysis role (the first row or field that carries it), if any. */
-export function roleKey(rows: Row[], role: string): { key: string; kind: string } | null {
-  for (const row of rows) {
-    if (row.analysis === role && !(row.fields && row.fields.length)) return { key: row.id, kind: row.kind };
-    for (const f of row.fields ?? []) if (f.analysis === role) return { key: `${row.id}.${f.id}`, kind: f.kind };
-  }
-  return null;
+export const roundLabel = (round: string) => (round === 'as-is' ? 'As-is' : round === 'to-be' ? 'To-be' : round);
+
+/** The answer column of an analysis role (the first that carries it), if any. */
+export function roleColumn(cols: AnswerColumn[], role: string): AnswerColumn | null {
+  return cols.find((c) => c.analysis === role) ?? null;
 }
 
 export const viaKey = (key: string) => `${key}#via`;
@@ -102,16 +123,13 @@ export const DEFAULT_SETTINGS: Settings = { faa_max: 5, mellem_max: 20, let_max:
 
 /** Settings from the stored map's plain values; a missing or wrongly typed key takes its default. */
 export function readSettings(raw: Record<string, unknown>): Settings {
-  const n = (k: keyof Settings) => {
-    const v = readValue(raw[k], 'number');
-    return typeof v === 'number' ? v : (DEFAULT_SETTINGS[k] as number);
-  };
+  const n = (k: keyof Settings) => readNumber(raw[k]) ?? (DEFAULT_SETTINGS[k] as number);
   return {
     faa_max: n('faa_max'),
     mellem_max: n('mellem_max'),
     let_max: n('let_max'),
     moderat_max: n('moderat_max'),
-    omfang_foerst: raw.omfang_foerst === 'let' ? 'let' : 'stort',
+    omfang_foerst: typeof raw.omfang_foerst === 'string' && raw.omfang_foerst.trim() === 'let' ? 'let' : 'stort',
   };
 }
 
@@ -163,7 +181,7 @@ export type Answers = Record<string, Record<string, unknown>>;
 /** One row per sagsområde, in wall order, with every derived value and the priority. */
 export function buildSheet(rows: Row[], columns: Column[], answers: Answers, settings: Settings): SheetRow[] {
   const cols = answerColumns(rows);
-  const role = (r: string) => roleKey(rows, r);
+  const role = (r: string) => roleColumn(cols, r);
   const roles = {
     anvendes: role('anvendes'),
     sagsbehandlere: role('sagsbehandlere'),
@@ -192,8 +210,7 @@ export function buildSheet(rows: Row[], columns: Column[], answers: Answers, set
       const inAnalysis = anvendes !== 'nej';
       const sb = get(roles.sagsbehandlere);
       const sagsbehandlere = typeof sb === 'number' ? sb : null;
-      const hand = a.brugerantal;
-      const brugerantalSet = typeof hand === 'string' && (BRUGERANTAL as readonly string[]).includes(hand) ? (hand as Brugerantal) : null;
+      const brugerantalSet = readBrugerantal(a.brugerantal);
       const brugerantalDerived = sagsbehandlere === null ? null : brugerantalFor(sagsbehandlere, settings);
       const brugerantal = inAnalysis ? brugerantalSet ?? brugerantalDerived : null;
       const kompleksitet = str(roles.kompleksitet);

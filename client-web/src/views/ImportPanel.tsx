@@ -2,16 +2,17 @@ import { useRef, useState } from 'preact/hooks';
 import { api, ApiError, ImportError, type ImportProblem } from '../api';
 import { t } from '../i18n';
 import { errorText } from './errors';
+import { importText } from './importText';
 
 type Result = { ok: true; text: string } | { ok: false; text: string; problems: ImportProblem[] };
 
-/** A short summary of the server's answer to an import: the numbers it reports, if any. */
+/** The server's answer to an import (`Imported`), in words. */
 function summarise(json: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(json)) {
-    if (typeof v === 'number') parts.push(`${v} ${k.replace(/_/g, ' ')}`);
-    else if (Array.isArray(v)) parts.push(`${v.length} ${k.replace(/_/g, ' ')}`);
-  }
+  const n = (k: string) => (typeof json[k] === 'number' ? (json[k] as number) : null);
+  if (n('rows') === null) return '';
+  const parts = [t('imp.rows', { n: n('rows')! }), t('imp.columnsAdded', { n: n('columns_added') ?? 0 }), t('imp.sagsAdded', { n: n('sagsomraader_added') ?? 0 })];
+  if (n('sagsomraader_matched')) parts.push(t('imp.matched', { n: n('sagsomraader_matched')! }));
+  if (n('answers_set')) parts.push(t('imp.answers', { n: n('answers_set')! }));
   return parts.join(', ');
 }
 
@@ -38,8 +39,9 @@ export function ImportPanel({ roomId, token }: { roomId: string; token: string }
       if (err instanceof ApiError && err.status === 404 && !(err instanceof ImportError && err.problems.length) && !/room/i.test(err.serverMessage)) {
         setResult({ ok: false, text: t('imp.notAvailable'), problems: [] });
       } else {
-        const problems = err instanceof ImportError ? err.problems : [];
-        const text = err instanceof ApiError && err.status === 400 && err.serverMessage ? t('imp.failed', { error: err.serverMessage }) : t('imp.failed', { error: errorText(err) });
+        const problems = (err instanceof ImportError ? err.problems : []).map((p) => ({ ...p, problem: importText(p.problem) }));
+        const known = err instanceof ApiError && [400, 403, 413].includes(err.status) && err.serverMessage;
+        const text = t('imp.failed', { error: known ? importText((err as ApiError).serverMessage) : errorText(err) });
         setResult({ ok: false, text, problems });
       }
     } finally {

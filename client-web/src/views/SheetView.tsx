@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
-import { answerColumns, BRUGERANTAL, CHOICES, type AnswerColumn, type Brugerantal, type SheetRow } from '../sync/analysis';
+import { answerColumns, BRUGERANTAL, CHOICES, roundLabel, type Brugerantal, type SheetRow } from '../sync/analysis';
 import { setAnswer, setBrugerantal } from '../sync/answers';
 import type { RoomSession } from '../sync/room';
 import type { Column, Row } from '../sync/schema';
@@ -118,8 +118,8 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
               <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
               <th scope="col">{t('common.fagomraade')}</th>
               <th scope="col">{t('sheet.kle')}</th>
-              {cols.map((c) => <th key={c.key} scope="col" title={`${c.row.number}. ${c.row.label}${c.field ? ` – ${c.field.label}` : ''}`} class={`th-${c.kind}`}>
-                <span class="th-num">{roundLabel(c)} {c.number}</span>
+              {cols.map((c) => <th key={c.key} scope="col" title={c.field ? `${c.header} (${c.row.label})` : c.header} class={`th-${c.kind}`}>
+                <span class="th-num">{roundLabel(c.row.round ?? '')} {c.number}</span>
                 <span class="th-label">{c.label}</span>
               </th>)}
               <th scope="col" class="th-computed">{t('sheet.brugerantal')}</th>
@@ -165,5 +165,3 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
     </section>
   );
 }
-
-const roundLabel = (c: AnswerColumn) => (c.row.round === 'as-is' ? 'As-is' : c.row.round === 'to-be' ? 'To-be' : '');
