@@ -56,7 +56,7 @@ use yrs::updates::encoder::Encode;
 use yrs::{Any, Doc, Map, MapPrelim, MapRef, ReadTxn, TextPrelim, Transact, TransactionMut, Update};
 
 pub use kortvaeg_shared::api::{Axis, Card, ErrorBody, Health, Role, RoomCreated, RoomInfo, SnapshotInfo, WallView};
-pub use kortvaeg_shared::{projection, schema, sheet, Template, Templates};
+pub use kortvaeg_shared::{analysis, projection, schema, screening, sheet, Template, Templates};
 
 /// Default deadline for anything a test awaits.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -623,11 +623,33 @@ impl Server {
         parse_csv(&resp.body)
     }
 
-    /// `GET /api/rooms/{id}/export.xlsx`, expecting `200`; the first sheet's rows.
+    /// `GET /api/rooms/{id}/export.xlsx`, expecting `200`; the card sheet's rows (`Kort`).
     pub async fn export_xlsx(&self, room: &str, token: &str, snapshot: Option<u64>) -> Vec<Vec<String>> {
         let resp = self.get(&Self::export_path(room, "xlsx", snapshot), Some(token)).await;
         resp.assert_status(200);
         parse_xlsx(&resp.body)
+    }
+
+    /// `GET /api/rooms/{id}/sheet` (with `?snapshot=` when given), expecting `200`.
+    pub async fn sheet(&self, room: &str, token: &str, snapshot: Option<u64>) -> analysis::Sheet {
+        let path = match snapshot {
+            Some(seq) => format!("/api/rooms/{room}/sheet?snapshot={seq}"),
+            None => format!("/api/rooms/{room}/sheet"),
+        };
+        let resp = self.get(&path, Some(token)).await;
+        resp.assert_status(200);
+        resp.parse()
+    }
+
+    /// `POST /api/rooms/{id}/import` with a raw body (any status).
+    pub async fn import(&self, room: &str, token: Option<&str>, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        let body = body.into();
+        let path = format!("/api/rooms/{room}/import");
+        let req = Self::with_token(self.http.post(format!("{}{path}", self.url())), token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.clone());
+        let shown = if body.starts_with(b"PK") { format!("<{} bytes of XLSX>", body.len()) } else { String::from_utf8_lossy(&body).chars().take(200).collect() };
+        self.send(req, &format!("POST {path} {shown}")).await
     }
 }
 
@@ -716,16 +738,61 @@ pub fn parse_csv(body: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The first sheet of an XLSX workbook as strings (empty cells as "").
+/// The card sheet (`Kort`, or the first sheet of a workbook without one) as strings (empty cells as "").
 pub fn parse_xlsx(body: &[u8]) -> Vec<Vec<String>> {
-    use calamine::{Reader, Xlsx};
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body.to_vec()))
-        .unwrap_or_else(|e| panic!("not an XLSX workbook ({} bytes): {e}", body.len()));
-    let range = workbook
-        .worksheet_range_at(0)
-        .expect("the workbook has a first sheet")
-        .unwrap_or_else(|e| panic!("reading the first sheet: {e}"));
+    let names = xlsx_sheet_names(body);
+    let name = names.iter().find(|n| *n == "Kort").or(names.first()).expect("the workbook has a sheet").clone();
+    parse_xlsx_sheet(body, &name)
+}
+
+fn open_xlsx(body: &[u8]) -> calamine::Xlsx<std::io::Cursor<Vec<u8>>> {
+    calamine::open_workbook_from_rs(std::io::Cursor::new(body.to_vec()))
+        .unwrap_or_else(|e| panic!("not an XLSX workbook ({} bytes): {e}", body.len()))
+}
+
+/// The names of an XLSX workbook's sheets, in order.
+pub fn xlsx_sheet_names(body: &[u8]) -> Vec<String> {
+    use calamine::Reader;
+    open_xlsx(body).sheet_names()
+}
+
+/// Sheet `name` of an XLSX workbook as strings (a formula cell as its cached value), from A1.
+pub fn parse_xlsx_sheet(body: &[u8], name: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let range = open_xlsx(body).worksheet_range(name).unwrap_or_else(|e| panic!("reading sheet {name}: {e}"));
     range.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+/// The formulas of sheet `name` (without the leading `=`), `""` where a cell has none, from A1.
+pub fn xlsx_formulas(body: &[u8], name: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let range = open_xlsx(body).worksheet_formula(name).unwrap_or_else(|e| panic!("formulas of sheet {name}: {e}"));
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let (r1, c1) = range.end().unwrap_or((0, 0));
+    if range.is_empty() {
+        return Vec::new();
+    }
+    (0..=r1)
+        .map(|r| {
+            (0..=c1)
+                .map(|c| {
+                    if r < r0 || c < c0 {
+                        return String::new();
+                    }
+                    range.get_value((r, c)).cloned().unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One part of an XLSX file (a zip archive) as text, e.g. `xl/worksheets/sheet1.xml`.
+pub fn xlsx_part(body: &[u8], path: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body.to_vec())).expect("an XLSX file is a zip archive");
+    let mut file = archive.by_name(path).unwrap_or_else(|e| panic!("no {path} in the XLSX: {e}"));
+    let mut text = String::new();
+    file.read_to_string(&mut text).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    text
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1229,6 +1296,56 @@ impl YClient {
     /// Sets `meta.phase` in a control document, and sends the update.
     pub fn set_phase(&self, phase: &str) -> Vec<u8> {
         self.set_meta("phase", phase)
+    }
+
+    /// Adds a sagsområde `{id, label, kle}` to column `column` of a control document (creating its
+    /// `sagsomraader` array if missing), as the web client does, and sends the update.
+    pub fn add_sagsomraade(&self, column: &str, id: &str, label: &str, kle: &str) -> Vec<u8> {
+        use yrs::{Array, ArrayPrelim, ArrayRef, Out};
+        let columns = self.doc.get_or_insert_array(schema::COLUMNS);
+        self.transact(|txn| {
+            let col = columns
+                .iter(txn)
+                .find_map(|v| match v {
+                    Out::YMap(m) if m.get(txn, "id").map(|id| id.to_string(txn)).as_deref() == Some(column) => Some(m),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no column {column} in the control document"));
+            let list: ArrayRef = match col.get(txn, "sagsomraader") {
+                Some(Out::YArray(a)) => a,
+                _ => col.insert(txn, "sagsomraader", ArrayPrelim::default()),
+            };
+            list.push_back(txn, MapPrelim::from([("id", id), ("label", label), ("kle", kle)]));
+        })
+    }
+
+    /// Sets `answers[sagsomraade][key]` in a wall document (creating the sagsområde's map if
+    /// missing), and sends the update.
+    pub fn set_answer(&self, sagsomraade: &str, key: &str, value: impl Into<Any>) -> Vec<u8> {
+        let answers = self.doc.get_or_insert_map(schema::ANSWERS);
+        let value = value.into();
+        self.transact(|txn| {
+            let map = match answers.get(txn, sagsomraade) {
+                Some(yrs::Out::YMap(m)) => m,
+                _ => answers.insert(txn, sagsomraade, MapPrelim::default()),
+            };
+            map.insert(txn, key, value);
+        })
+    }
+
+    /// Sets `prioritering.<key>` in a control document, and sends the update.
+    pub fn set_prioritering(&self, key: &str, value: impl Into<Any>) -> Vec<u8> {
+        let map = self.doc.get_or_insert_map(schema::PRIORITERING);
+        let value = value.into();
+        self.transact(|txn| {
+            map.insert(txn, key, value);
+        })
+    }
+
+    /// The sagsområder of (this replica of) a control document, in wall order.
+    pub fn sagsomraader(&self) -> Vec<analysis::SagsomraadeRef> {
+        let (_, columns, _) = projection::structure(&self.doc);
+        analysis::sagsomraader(&columns)
     }
 
     /// Sets this client's awareness state (sent with the next clock).

@@ -48,6 +48,8 @@ fn choices(kind: &str) -> Option<&'static [&'static str]> {
 }
 
 fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(), XlsxError> {
+    // An empty result is an empty text (Excel's own for `""`), not the default 0.
+    ws.set_formula_result_default("");
     let head = sheet::documentation_header(doc);
     for (c, name) in head.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, sheet::neutralise(name.clone()), header)?;
