@@ -175,6 +175,19 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   await cell(cs, HJAELP, 'brugerantal').locator('select').selectOption('');
   await until(async () => (await cell(fs, HJAELP, 'omfang').getAttribute('data-value')) === '2', 'back to derived mellem');
 
+  // The server computes the same brugerantal, omfang and prioritet (GET /sheet, used by the XLSX export).
+  const token = new URL(room.facilitatorUrl).hash.slice(1);
+  const server_ = await (await fetch(`${server.url}/api/rooms/${room.roomId}/sheet`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  for (const r of server_.rows) {
+    const id = r.sagsomraade_id;
+    assert.equal(await cell(fs, id, 'brugerantal').getAttribute('data-value'), r.brugerantal ?? '', `brugerantal of ${id}`);
+    assert.equal(await cell(fs, id, 'omfang').getAttribute('data-value'), r.omfang === null ? '' : String(r.omfang), `omfang of ${id}`);
+    assert.equal(await cell(fs, id, 'prioritet').getAttribute('data-value'), r.prioritet === null ? '' : String(r.prioritet), `prioritet of ${id}`);
+    assert.equal(await fs.getByTestId(`sheet-row-${id}`).getAttribute('data-in-analysis'), r.in_analysis ? 'yes' : 'no', `in analysis: ${id}`);
+  }
+  const headers = await fs.locator('thead th[data-header]').evaluateAll((els) => els.map((e) => e.dataset.header));
+  assert.deepEqual(headers, server_.columns.map((c) => c.header), 'the same answer columns as the server');
+
   // Filter and sort.
   await fac.page.getByTestId('filter-forretningskritisk').selectOption('ja');
   await until(async () => (await fs.locator('tbody tr').count()) === 1, 'one forretningskritisk row');

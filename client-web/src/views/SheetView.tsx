@@ -118,7 +118,7 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
               <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
               <th scope="col">{t('common.fagomraade')}</th>
               <th scope="col">{t('sheet.kle')}</th>
-              {cols.map((c) => <th key={c.key} scope="col" title={c.field ? `${c.header} (${c.row.label})` : c.header} class={`th-${c.kind}`}>
+              {cols.map((c) => <th key={c.key} scope="col" title={c.field ? `${c.header} (${c.row.label})` : c.header} data-header={c.header} class={`th-${c.kind}`}>
                 <span class="th-num">{roundLabel(c.row.round ?? '')} {c.number}</span>
                 <span class="th-label">{c.label}</span>
               </th>)}
