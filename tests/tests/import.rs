@@ -1,0 +1,191 @@
+//! Importing a screening list: `POST /api/rooms/{id}/import` with CSV or XLSX adds the room's
+//! fagområder, sagsområder and anvendes answers; an export imports back into a fresh room; a list
+//! that cannot be read, or a token that may not, changes nothing; connected clients see the
+//! import live, and it survives a restart.
+
+use kortvaeg_tests::*;
+use serde_json::Value;
+
+const COMBINED: &str = "kmd-sag-exit";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// What an import must reproduce: per sagsområde its fagområde, id, label, KLE and anvendes.
+fn screening_of(sheet: &analysis::Sheet) -> Vec<(String, String, String, String, Option<Value>)> {
+    let key = sheet.column_for(analysis::role::ANVENDES).map(|c| c.key.clone()).unwrap_or_default();
+    sheet
+        .rows
+        .iter()
+        .map(|r| (r.fagomraade.clone(), r.sagsomraade_id.clone(), r.sagsomraade.clone(), r.kle.clone(), r.answers.get(&key).cloned()))
+        .collect()
+}
+
+fn imported(resp: &Response) -> screening::Imported {
+    resp.assert_status(200);
+    resp.parse()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_then_import_into_a_fresh_room() {
+    let server = Server::start_default().await;
+    let room = server.create_room("Kilde", COMBINED).await;
+    let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
+    control.add_sagsomraade("borgerservice", "32-18-hjaelp-til-forsoergelse", "Hjælp til forsørgelse", "32.18");
+    control.add_sagsomraade("borgerservice", "boligstoette", "Boligstøtte", "");
+    control.add_sagsomraade("teknik-og-miljoe", "02-00-byggesager", "Byggesager", "02.00");
+    control.barrier().await;
+    let wall = YClient::wall(&server, &room.id, &room.facilitator_token).await;
+    wall.set_answer("32-18-hjaelp-til-forsoergelse", "asis-1.anvendes", "ja");
+    wall.set_answer("boligstoette", "asis-1.anvendes", "nej");
+    wall.set_answer("02-00-byggesager", "asis-2", 4.0);
+    wall.barrier().await;
+    let source = server.sheet(&room.id, &room.review_token, None).await;
+    let want = screening_of(&source);
+    assert_eq!(want.len(), 3);
+
+    let csv = server.get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token)).await;
+    csv.assert_status(200);
+    let xlsx = server.get(&Server::export_path(&room.id, "xlsx", None), Some(&room.review_token)).await;
+    xlsx.assert_status(200);
+
+    for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx.body)] {
+        let fresh = server.create_room(&format!("Fra {format}"), COMBINED).await;
+        let result = imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
+        assert_eq!(
+            result,
+            screening::Imported {
+                rows: 3,
+                columns_added: 0,
+                sagsomraader_added: 3,
+                sagsomraader_matched: 0,
+                answers_set: 2,
+                anvendes_key: Some("asis-1.anvendes".into()),
+            },
+            "{format}"
+        );
+        let got = server.sheet(&fresh.id, &fresh.review_token, None).await;
+        assert_eq!(screening_of(&got), want, "{format}: same fagområder, sagsområder (ids too) and anvendes");
+        // Importing the same list again finds everything in place.
+        let again = imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
+        assert_eq!((again.columns_added, again.sagsomraader_added, again.sagsomraader_matched), (0, 0, 3), "{format}");
+        assert_eq!(screening_of(&server.sheet(&fresh.id, &fresh.review_token, None).await), want, "{format}");
+    }
+
+    // The XLSX is detected by its bytes, whatever the content type says.
+    let sniffed = server.create_room("Sniffed", COMBINED).await;
+    imported(&server.import(&sniffed.id, Some(&sniffed.facilitator_token), "application/octet-stream", xlsx.body.clone()).await);
+    assert_eq!(screening_of(&server.sheet(&sniffed.id, &sniffed.review_token, None).await), want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_danish_excel_csv_with_semicolons_and_a_bom() {
+    let f = Fixture::new().await;
+    let list = "\u{feff}Fagområde;Sagsområde;KLE-nummer;Anvendes KMD Sag\r\n\
+                borgerservice;Hjælp til forsørgelse;32.18;Ja\r\n\
+                Økonomi;Opkrævning;;nej\r\n\
+                ;;;\r\n\
+                Økonomi;\"Inddrivelse; restancer\";25.02;\r\n";
+    let result = imported(&f.server.import(&f.room.id, Some(&f.room.facilitator_token), "text/csv; charset=utf-8", list).await);
+    assert_eq!((result.rows, result.columns_added, result.sagsomraader_added, result.answers_set), (3, 1, 3, 2));
+    let sheet = f.server.sheet(&f.room.id, &f.room.review_token, None).await;
+    let got: Vec<(String, String, String)> =
+        sheet.rows.iter().map(|r| (r.fagomraade_id.clone(), r.sagsomraade_id.clone(), r.kle.clone())).collect();
+    assert_eq!(
+        got,
+        [
+            ("borgerservice".to_string(), "32-18-hjaelp-til-forsoergelse".to_string(), "32.18".to_string()),
+            ("oekonomi".into(), "opkraevning".into(), "".into()),
+            ("oekonomi".into(), "25-02-inddrivelse-restancer".into(), "25.02".into()),
+        ],
+        "an existing column matched by label in any case; a new one with the client's id"
+    );
+    assert_eq!(sheet.rows[0].fagomraade, "Borgerservice");
+    assert_eq!(sheet.rows[1].fagomraade, "Økonomi");
+    assert!(!sheet.rows[1].in_analysis, "anvendes nej");
+    assert!(sheet.rows[2].answers.is_empty(), "a blank anvendes sets nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_that_cannot_be_read_change_nothing() {
+    let f = Fixture::new().await;
+    let (room, fac) = (&f.room.id, Some(f.room.facilitator_token.as_str()));
+    let control = f.control(Role::Review).await;
+    let before = projection::structure(&control.doc);
+
+    let bad_header = f.server.import(room, fac, "text/csv", "Afdeling,Sagsområde\nA,B\n").await;
+    let msg = bad_header.assert_error(400);
+    assert!(msg.contains("Fagområde"), "{msg}");
+    assert_eq!(bad_header.json()["problems"][0]["row"], 1);
+
+    let bad_rows = f
+        .server
+        .import(room, fac, "text/csv", "Fagområde,Sagsområde,Anvendes KMD Sag\nBorgerservice,Ok,ja\nBorgerservice,,ja\nNy,X,måske\n")
+        .await;
+    bad_rows.assert_error(400);
+    let problems = bad_rows.json()["problems"].clone();
+    assert_eq!(problems.as_array().map(Vec::len), Some(2), "{problems}");
+    assert_eq!(problems[0]["row"], 3);
+    assert!(problems[0]["problem"].as_str().unwrap().contains("sagsområde"), "{problems}");
+    assert_eq!(problems[1]["row"], 4);
+    assert!(problems[1]["problem"].as_str().unwrap().contains("måske"), "{problems}");
+
+    let ok = "Fagområde,Sagsområde\nNy,X\n";
+    f.server.import(room, Some(&f.room.participant_token), "text/csv", ok).await.assert_error(403);
+    f.server.import(room, Some(&f.room.review_token), "text/csv", ok).await.assert_error(403);
+    f.server.import(room, None, "text/csv", ok).await.assert_error(401);
+    f.server.import("AAAAAAAAAAAA", fac, "text/csv", ok).await.assert_error(404);
+    f.server.import(room, fac, "text/csv", "").await.assert_error(400);
+    f.server.import(room, fac, "text/csv", "Fagområde,Sagsområde\n").await.assert_error(400);
+    f.server.import(room, fac, "text/csv", b"Fagomr\xe5de,Sagsomr\xe5de\nA,B\n".to_vec()).await.assert_error(400);
+    f.server.import(room, fac, XLSX, b"PK\x03\x04 not really a zip".to_vec()).await.assert_error(400);
+    let mut huge = b"Fagomr\xc3\xa5de,Sagsomr\xc3\xa5de\n".to_vec();
+    huge.resize(6 * 1024 * 1024, b'x');
+    f.server.import(room, fac, "text/csv", huge).await.assert_error(413);
+    let mut many = String::from("Fagområde,Sagsområde\n");
+    for i in 0..=screening::MAX_ROWS {
+        many.push_str(&format!("A,S{i}\n"));
+    }
+    f.server.import(room, fac, "text/csv", many).await.assert_error(400);
+
+    // Nothing changed: the control document is as before, and the wall has no answers.
+    control.barrier().await;
+    assert_eq!(projection::structure(&control.doc), before);
+    assert!(f.server.sheet(room, &f.room.review_token, None).await.rows.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
+    let mut f = Fixture::new().await;
+    let room = f.room.id.clone();
+    let control = f.control(Role::Participant).await;
+    let wall = f.wall(Role::Participant).await;
+    let list = "Fagområde,Sagsområde,KLE,Anvendes KMD Sag\nVoksenservice,Handicap,27.12,ja\nKultur,Biblioteker,,nej\n";
+    let result = imported(&f.server.import(&room, Some(&f.room.facilitator_token), "text/csv", list).await);
+    assert_eq!((result.columns_added, result.sagsomraader_added, result.answers_set), (1, 2, 2));
+
+    control
+        .wait_for("the imported sagsområder", |doc| {
+            let (_, columns, _) = projection::structure(doc);
+            analysis::sagsomraader(&columns).len() == 2
+        })
+        .await;
+    let ids: Vec<(String, String)> = control.sagsomraader().into_iter().map(|s| (s.fagomraade_id, s.id)).collect();
+    assert_eq!(ids, [("voksenservice".to_string(), "27-12-handicap".to_string()), ("kultur".into(), "biblioteker".into())]);
+    wall.wait_for("the imported anvendes answers", |doc| {
+        use yrs::{Map, ReadTxn, Transact};
+        let txn = doc.transact();
+        txn.get_map(schema::ANSWERS).map(|answers| answers.len(&txn)) == Some(2)
+    })
+    .await;
+    let local = analysis::sheet(&analysis::read(&wall.doc, &control.doc));
+    assert_eq!(local, f.server.sheet(&room, &f.room.review_token, None).await, "the clients have what the server has");
+    assert!(wall.problems().is_empty() && control.problems().is_empty());
+
+    // The participant's own edits still merge with the imported state.
+    wall.set_answer("biblioteker", "asis-2", 2.0);
+    wall.barrier().await;
+
+    f.server.restart().await;
+    let after = f.server.sheet(&room, &f.room.review_token, None).await;
+    assert_eq!(screening_of(&after), screening_of(&local));
+    assert_eq!(after.rows[1].answers.get("asis-2"), Some(&serde_json::json!(2.0)));
+}
