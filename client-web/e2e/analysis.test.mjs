@@ -111,6 +111,11 @@ test('the R2 wizard reaches each of the six brugsmønstre and stores the answer;
   assert.equal(await stored(anne.page, BOLIG, 'asis-3'), 'D');
   await until(async () => (await boSkema.getByTestId('via-asis-3').count()) === 0, 'Bo no longer sees "fra guiden"');
   assert.ok(await anne.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll at 375 px');
+  // "Anvendes KMD Sag: nej" keeps the sagsområde but takes it out of the analysis; said on the form.
+  await skema.getByTestId('answer-asis-1.anvendes').selectOption('nej');
+  await boSkema.getByTestId('skema-outside').waitFor();
+  await skema.getByTestId('answer-asis-1.anvendes').selectOption('');
+  await until(async () => (await boSkema.getByTestId('skema-outside').count()) === 0, 'back in the analysis');
 
   for (const p of [anne, bo]) assert.deepEqual(p.errors, [], 'no page errors');
   await Promise.all([anne, bo].map((p) => p.context.close()));

@@ -35,6 +35,7 @@ export const daAnalysis = {
   'skema.readOnly': 'Svarene kan ikke ændres lige nu.',
   'skema.noSags': 'Skemaet udfyldes pr. sagsområde. Facilitator har ikke tilføjet sagsområder til jeres fagområde endnu.',
   'skema.number': 'Antal',
+  'skema.outside': 'Sagsområdet anvender ikke KMD Sag: det bliver i dokumentationsarket, men er uden for analysen.',
   'skema.textPlaceholder': 'Skriv svaret…',
 
   'wizard.title': 'Find brugsmønster (R2)',
@@ -187,6 +188,7 @@ export const enAnalysis: Record<keyof typeof daAnalysis, string> = {
   'skema.readOnly': 'The answers cannot be changed right now.',
   'skema.noSags': 'The form is filled in per sagsområde. The facilitator has not added sagsområder to your fagområde yet.',
   'skema.number': 'Number',
+  'skema.outside': 'The sagsområde does not use KMD Sag: it stays in the documentation sheet but is outside the analysis.',
   'skema.textPlaceholder': 'Write the answer…',
 
   'wizard.title': 'Find brugsmønster (R2)',
