@@ -336,7 +336,12 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
             _ => JsonMap::new(),
         }
     };
-    Input { rows, columns, prioritering: root_json(control, schema::PRIORITERING), answers: root_json(wall, schema::ANSWERS) }
+    Input {
+        rows,
+        columns,
+        prioritering: root_json(control, schema::PRIORITERING),
+        answers: root_json(wall, schema::ANSWERS),
+    }
 }
 
 /// One sagsområde of a room's columns (`columns[].sagsomraader[]`), in wall order.
@@ -504,8 +509,11 @@ fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn])
         let key = columns.iter().find(|c| c.analysis.as_deref() == Some(role)).map(|c| c.key.as_str());
         let value_of = |i: usize| key.and_then(|k| rows[i].answers.get(k)).and_then(Value::as_str);
         let bucket = |value: Option<&str>| {
-            let ids: Vec<String> =
-                by_priority.iter().filter(|&&i| value_of(i) == value).map(|&i| rows[i].sagsomraade_id.clone()).collect();
+            let ids: Vec<String> = by_priority
+                .iter()
+                .filter(|&&i| value_of(i) == value)
+                .map(|&i| rows[i].sagsomraade_id.clone())
+                .collect();
             Bucket { value: value.map(str::to_string), count: ids.len(), sagsomraader: ids }
         };
         values.iter().map(|v| bucket(Some(v))).chain([bucket(None)]).collect()
@@ -592,7 +600,8 @@ mod tests {
     #[test]
     fn settings_default_and_read_leniently() {
         assert_eq!(Settings::from_json(&JsonMap::new()), Settings::default());
-        let map = json!({"faa_max": "3", "mellem_max": 10, "let_max": true, "moderat_max": "x", "omfang_foerst": "let"});
+        let map =
+            json!({"faa_max": "3", "mellem_max": 10, "let_max": true, "moderat_max": "x", "omfang_foerst": "let"});
         let got = Settings::from_json(map.as_object().unwrap());
         assert_eq!(
             got,
@@ -668,7 +677,9 @@ mod tests {
             "sagsomraader".into(),
             json!([{"id": "a", "label": "A", "kle": "1"}, {"id": "b", "label": "B", "kle": ""}, {"label": "no id"}]),
         );
-        columns[1].extra.insert("sagsomraader".into(), json!([{"id": "c", "label": "C", "kle": "3"}, {"id": "d", "label": "D"}]));
+        columns[1]
+            .extra
+            .insert("sagsomraader".into(), json!([{"id": "c", "label": "C", "kle": "3"}, {"id": "d", "label": "D"}]));
         Input { rows, columns, ..Input::default() }
     }
 
@@ -713,10 +724,16 @@ mod tests {
         assert_eq!(a.fagomraade, "Borgerservice");
         assert_eq!(a.kle, "1");
         assert_eq!(a.answers.get("asis-2"), Some(&json!(30.0)));
-        assert_eq!((a.brugerantal, a.brugerantal_hand, a.omfang_point, a.omfang), (Some(Brugerantal::Mange), false, Some(9), Some(3)));
+        assert_eq!(
+            (a.brugerantal, a.brugerantal_hand, a.omfang_point, a.omfang),
+            (Some(Brugerantal::Mange), false, Some(9), Some(3))
+        );
         assert!(!b.in_analysis);
         assert_eq!((b.brugerantal, b.omfang, b.prioritet), (None, None, None));
-        assert_eq!((c.brugerantal, c.brugerantal_hand, c.omfang_point, c.omfang), (Some(Brugerantal::Mange), true, Some(6), Some(3)));
+        assert_eq!(
+            (c.brugerantal, c.brugerantal_hand, c.omfang_point, c.omfang),
+            (Some(Brugerantal::Mange), true, Some(6), Some(3))
+        );
         assert!(d.in_analysis && d.answers.is_empty());
         // c: forretningskritisk, Stort; a: Stort; d: unanswered.
         assert_eq!((c.prioritet, a.prioritet, d.prioritet), (Some(1), Some(2), Some(3)));
@@ -724,7 +741,10 @@ mod tests {
         assert_eq!(sheet.summaries.in_analysis, 3);
         assert_eq!(sheet.summaries.forretningskritiske, ["c"]);
         let two = &sheet.summaries.loesningsscenarie[1];
-        assert_eq!((two.value.as_deref(), two.count, two.sagsomraader.clone()), (Some("2"), 2, vec!["c".to_string(), "a".into()]));
+        assert_eq!(
+            (two.value.as_deref(), two.count, two.sagsomraader.clone()),
+            (Some("2"), 2, vec!["c".to_string(), "a".into()])
+        );
         let unanswered = sheet.summaries.loesningsscenarie.last().unwrap();
         assert_eq!((unanswered.value.clone(), unanswered.sagsomraader.clone()), (None, vec!["d".to_string()]));
         assert_eq!(sheet.summaries.brugsmoenster[3].sagsomraader, ["a"]);

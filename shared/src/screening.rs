@@ -129,7 +129,9 @@ fn layout(header: &[String], anvendes_header: Option<&str>) -> Layout {
         let slot = match key.as_str() {
             "fagområde" | "fagomraade" => &mut l.fagomraade,
             "sagsområde" | "sagsomraade" => &mut l.sagsomraade,
-            "kle" | "kle-nummer" | "kle nummer" | "klenummer" | "kle-nr" | "kle-nr." | "kle nr" | "kle nr." => &mut l.kle,
+            "kle" | "kle-nummer" | "kle nummer" | "klenummer" | "kle-nr" | "kle-nr." | "kle nr" | "kle nr." => {
+                &mut l.kle
+            }
             k if k == "anvendes" || k.contains("anvendes kmd sag") || own.as_deref() == Some(k) => &mut l.anvendes,
             _ => continue,
         };
@@ -141,12 +143,13 @@ fn layout(header: &[String], anvendes_header: Option<&str>) -> Layout {
 }
 
 /// Reads an "Anvendes KMD Sag" cell: ja/nej, yes/no, j/n, y, x (marked = ja); blank = no answer.
-pub fn parse_anvendes(cell: &str) -> Result<Option<bool>, ()> {
+/// The error says why, for the row's problem.
+pub fn parse_anvendes(cell: &str) -> Result<Option<bool>, String> {
     match cell.trim().to_lowercase().as_str() {
         "" => Ok(None),
         "ja" | "j" | "yes" | "y" | "x" => Ok(Some(true)),
         "nej" | "n" | "no" => Ok(Some(false)),
-        _ => Err(()),
+        _ => Err(format!("Anvendes KMD Sag must be ja or nej (or blank), not {:?}", cell.trim())),
     }
 }
 
@@ -154,7 +157,11 @@ pub fn parse_anvendes(cell: &str) -> Result<Option<bool>, ()> {
 /// lines are skipped); `first_row` is the file's row number of `records[0]`. `anvendes_header`
 /// is the room's own header of the anvendes answer, accepted besides "Anvendes KMD Sag".
 /// All or nothing: any row that cannot be read rejects the list.
-pub fn parse(records: &[Vec<String>], first_row: usize, anvendes_header: Option<&str>) -> Result<Vec<ScreeningRow>, Rejected> {
+pub fn parse(
+    records: &[Vec<String>],
+    first_row: usize,
+    anvendes_header: Option<&str>,
+) -> Result<Vec<ScreeningRow>, Rejected> {
     let blank = |r: &Vec<String>| r.iter().all(|c| c.trim().is_empty());
     let Some(h) = records.iter().position(|r| !blank(r)) else {
         return Err(Rejected::whole("the list is empty: it needs a header row with Fagområde and Sagsområde"));
@@ -181,7 +188,10 @@ pub fn parse(records: &[Vec<String>], first_row: usize, anvendes_header: Option<
         return Err(Rejected::whole("the list has no rows below its header"));
     }
     if body.len() > MAX_ROWS {
-        return Err(Rejected::whole(format!("the list has {} rows; at most {MAX_ROWS} can be imported at once", body.len())));
+        return Err(Rejected::whole(format!(
+            "the list has {} rows; at most {MAX_ROWS} can be imported at once",
+            body.len()
+        )));
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -203,9 +213,8 @@ pub fn parse(records: &[Vec<String>], first_row: usize, anvendes_header: Option<
         if kle.chars().count() > MAX_KLE {
             why.push(format!("the KLE number is longer than {MAX_KLE} characters"));
         }
-        let raw = cell(l.anvendes);
-        let anvendes = parse_anvendes(&raw).unwrap_or_else(|()| {
-            why.push(format!("Anvendes KMD Sag must be ja or nej (or blank), not {raw:?}"));
+        let anvendes = parse_anvendes(&cell(l.anvendes)).unwrap_or_else(|problem| {
+            why.push(problem);
             None
         });
         if why.is_empty() {
@@ -290,7 +299,11 @@ pub fn plan(existing: &[Column], rows: &[ScreeningRow]) -> Plan {
                 s.id.clone()
             }
             None => {
-                let base = if row.kle.is_empty() { row.sagsomraade.clone() } else { format!("{} {}", row.kle, row.sagsomraade) };
+                let base = if row.kle.is_empty() {
+                    row.sagsomraade.clone()
+                } else {
+                    format!("{} {}", row.kle, row.sagsomraade)
+                };
                 let id = unique_id(&slug(&base), &sags_ids);
                 sags_ids.insert(id.clone());
                 let s = Sagsomraade { id: id.clone(), label: row.sagsomraade.clone(), kle: row.kle.clone() };
@@ -327,7 +340,11 @@ pub fn columns<T: ReadTxn>(txn: &T) -> Vec<Column> {
                 Some(Value::Array(list)) => list
                     .iter()
                     .filter_map(Value::as_object)
-                    .map(|s| Sagsomraade { id: text_of(s.get("id")), label: text_of(s.get("label")), kle: text_of(s.get("kle")) })
+                    .map(|s| Sagsomraade {
+                        id: text_of(s.get("id")),
+                        label: text_of(s.get("label")),
+                        kle: text_of(s.get("kle")),
+                    })
                     .filter(|s| !s.id.is_empty())
                     .collect(),
                 _ => Vec::new(),
@@ -454,11 +471,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], ScreeningRow { row: 3, fagomraade: "Borgerservice".into(), sagsomraade: "Hjælp til forsørgelse".into(), kle: "32.18".into(), anvendes: Some(true) });
+        assert_eq!(
+            rows[0],
+            ScreeningRow {
+                row: 3,
+                fagomraade: "Borgerservice".into(),
+                sagsomraade: "Hjælp til forsørgelse".into(),
+                kle: "32.18".into(),
+                anvendes: Some(true)
+            }
+        );
         assert_eq!((rows[1].row, rows[1].sagsomraade.as_str(), rows[1].anvendes), (5, "Boligstøtte", Some(false)));
         assert_eq!(rows[2].anvendes, None);
         // The sheet's own header of the anvendes answer is accepted too.
-        let own = parse(&rec(&[&["Fagområde", "Sagsområde", "As-is 1: Bruges systemet?"], &["A", "B", "x"]]), 1, Some("As-is 1: Bruges systemet?")).unwrap();
+        let own = parse(
+            &rec(&[&["Fagområde", "Sagsområde", "As-is 1: Bruges systemet?"], &["A", "B", "x"]]),
+            1,
+            Some("As-is 1: Bruges systemet?"),
+        )
+        .unwrap();
         assert_eq!(own[0].anvendes, Some(true));
     }
 
@@ -495,7 +526,13 @@ mod tests {
             label: "Borgerservice".into(),
             sagsomraader: vec![Sagsomraade { id: "32-18-hjaelp".into(), label: "Hjælp".into(), kle: "32.18".into() }],
         }];
-        let row = |f: &str, s: &str, k: &str| ScreeningRow { row: 0, fagomraade: f.into(), sagsomraade: s.into(), kle: k.into(), anvendes: None };
+        let row = |f: &str, s: &str, k: &str| ScreeningRow {
+            row: 0,
+            fagomraade: f.into(),
+            sagsomraade: s.into(),
+            kle: k.into(),
+            anvendes: None,
+        };
         let p = plan(
             &existing,
             &[
@@ -507,7 +544,10 @@ mod tests {
             ],
         );
         assert_eq!(p.matched, 1);
-        assert_eq!(p.new_columns, [("teknik-og-miljoe".to_string(), "Teknik og Miljø".to_string()), ("ny".into(), "Ny".into())]);
+        assert_eq!(
+            p.new_columns,
+            [("teknik-og-miljoe".to_string(), "Teknik og Miljø".to_string()), ("ny".into(), "Ny".into())]
+        );
         assert_eq!(p.targets, ["32-18-hjaelp", "32-19-hjaelp", "byg", "byg", "32-19-hjaelp-2"]);
         assert_eq!(p.new_sagsomraader.len(), 3);
         assert_eq!(p.new_sagsomraader[2].column_id, "ny");
@@ -519,7 +559,11 @@ mod tests {
         let (control, wall) = (Doc::new(), Doc::new());
         schema::init_control(&control, "T", templates.get("kmd-sag-exit-as-is").unwrap());
         let rows = parse(
-            &rec(&[&["Fagområde", "Sagsområde", "KLE", "Anvendes KMD Sag"], &["Borgerservice", "Hjælp", "32.18", "ja"], &["Nyt", "X", "", ""]]),
+            &rec(&[
+                &["Fagområde", "Sagsområde", "KLE", "Anvendes KMD Sag"],
+                &["Borgerservice", "Hjælp", "32.18", "ja"],
+                &["Nyt", "X", "", ""],
+            ]),
             1,
             None,
         )
@@ -527,7 +571,10 @@ mod tests {
         let plan = write_structure(&mut control.transact_mut(), &rows);
         assert_eq!(write_answers(&mut wall.transact_mut(), "asis-1.anvendes", &rows, &plan.targets), 1);
         let cols = columns(&control.transact());
-        assert_eq!(cols[0].sagsomraader, [Sagsomraade { id: "32-18-hjaelp".into(), label: "Hjælp".into(), kle: "32.18".into() }]);
+        assert_eq!(
+            cols[0].sagsomraader,
+            [Sagsomraade { id: "32-18-hjaelp".into(), label: "Hjælp".into(), kle: "32.18".into() }]
+        );
         assert_eq!(cols.last().unwrap().id, "nyt");
         let input = crate::analysis::read(&wall, &control);
         let sheet = crate::analysis::sheet(&input);

@@ -15,7 +15,15 @@ fn screening_of(sheet: &analysis::Sheet) -> Vec<(String, String, String, String,
     sheet
         .rows
         .iter()
-        .map(|r| (r.fagomraade.clone(), r.sagsomraade_id.clone(), r.sagsomraade.clone(), r.kle.clone(), r.answers.get(&key).cloned()))
+        .map(|r| {
+            (
+                r.fagomraade.clone(),
+                r.sagsomraade_id.clone(),
+                r.sagsomraade.clone(),
+                r.kle.clone(),
+                r.answers.get(&key).cloned(),
+            )
+        })
         .collect()
 }
 
@@ -42,14 +50,17 @@ async fn export_then_import_into_a_fresh_room() {
     let want = screening_of(&source);
     assert_eq!(want.len(), 3);
 
-    let csv = server.get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token)).await;
+    let csv = server
+        .get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token))
+        .await;
     csv.assert_status(200);
     let xlsx = server.get(&Server::export_path(&room.id, "xlsx", None), Some(&room.review_token)).await;
     xlsx.assert_status(200);
 
     for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx.body)] {
         let fresh = server.create_room(&format!("Fra {format}"), COMBINED).await;
-        let result = imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
+        let result =
+            imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
         assert_eq!(
             result,
             screening::Imported {
@@ -65,14 +76,19 @@ async fn export_then_import_into_a_fresh_room() {
         let got = server.sheet(&fresh.id, &fresh.review_token, None).await;
         assert_eq!(screening_of(&got), want, "{format}: same fagområder, sagsområder (ids too) and anvendes");
         // Importing the same list again finds everything in place.
-        let again = imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
+        let again =
+            imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
         assert_eq!((again.columns_added, again.sagsomraader_added, again.sagsomraader_matched), (0, 0, 3), "{format}");
         assert_eq!(screening_of(&server.sheet(&fresh.id, &fresh.review_token, None).await), want, "{format}");
     }
 
     // The XLSX is detected by its bytes, whatever the content type says.
     let sniffed = server.create_room("Sniffed", COMBINED).await;
-    imported(&server.import(&sniffed.id, Some(&sniffed.facilitator_token), "application/octet-stream", xlsx.body.clone()).await);
+    imported(
+        &server
+            .import(&sniffed.id, Some(&sniffed.facilitator_token), "application/octet-stream", xlsx.body.clone())
+            .await,
+    );
     assert_eq!(screening_of(&server.sheet(&sniffed.id, &sniffed.review_token, None).await), want);
 }
 
@@ -84,7 +100,8 @@ async fn a_danish_excel_csv_with_semicolons_and_a_bom() {
                 Økonomi;Opkrævning;;nej\r\n\
                 ;;;\r\n\
                 Økonomi;\"Inddrivelse; restancer\";25.02;\r\n";
-    let result = imported(&f.server.import(&f.room.id, Some(&f.room.facilitator_token), "text/csv; charset=utf-8", list).await);
+    let result =
+        imported(&f.server.import(&f.room.id, Some(&f.room.facilitator_token), "text/csv; charset=utf-8", list).await);
     assert_eq!((result.rows, result.columns_added, result.sagsomraader_added, result.answers_set), (3, 1, 3, 2));
     let sheet = f.server.sheet(&f.room.id, &f.room.review_token, None).await;
     let got: Vec<(String, String, String)> =
@@ -118,7 +135,12 @@ async fn lists_that_cannot_be_read_change_nothing() {
 
     let bad_rows = f
         .server
-        .import(room, fac, "text/csv", "Fagområde,Sagsområde,Anvendes KMD Sag\nBorgerservice,Ok,ja\nBorgerservice,,ja\nNy,X,måske\n")
+        .import(
+            room,
+            fac,
+            "text/csv",
+            "Fagområde,Sagsområde,Anvendes KMD Sag\nBorgerservice,Ok,ja\nBorgerservice,,ja\nNy,X,måske\n",
+        )
         .await;
     bad_rows.assert_error(400);
     let problems = bad_rows.json()["problems"].clone();
@@ -169,7 +191,10 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
         })
         .await;
     let ids: Vec<(String, String)> = control.sagsomraader().into_iter().map(|s| (s.fagomraade_id, s.id)).collect();
-    assert_eq!(ids, [("voksenservice".to_string(), "27-12-handicap".to_string()), ("kultur".into(), "biblioteker".into())]);
+    assert_eq!(
+        ids,
+        [("voksenservice".to_string(), "27-12-handicap".to_string()), ("kultur".into(), "biblioteker".into())]
+    );
     wall.wait_for("the imported anvendes answers", |doc| {
         use yrs::{Map, ReadTxn, Transact};
         let txn = doc.transact();

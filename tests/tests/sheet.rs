@@ -62,7 +62,10 @@ async fn sheet_json_follows_the_answers() {
     let ids: Vec<&str> = sheet.rows.iter().map(|r| r.sagsomraade_id.as_str()).collect();
     assert_eq!(ids, [S1, S2, S3], "wall order");
     let s1 = row(&sheet, S1);
-    assert_eq!((s1.fagomraade.as_str(), s1.sagsomraade.as_str(), s1.kle.as_str()), ("Borgerservice", "Hjælp til forsørgelse", "32.18"));
+    assert_eq!(
+        (s1.fagomraade.as_str(), s1.sagsomraade.as_str(), s1.kle.as_str()),
+        ("Borgerservice", "Hjælp til forsørgelse", "32.18")
+    );
     assert_eq!(s1.answers.get("asis-2"), Some(&json!(30.0)));
     assert_eq!(s1.answers.get("tobe-loesningsscenarie"), Some(&json!("2")));
     // 30 caseworkers > mellem_max 20 → mange (3) × middel (2) = 6 > moderat_max 4 → 3 Stort.
@@ -120,13 +123,16 @@ async fn csv_of_the_documentation_sheet() {
     wall.add_card("k1", "asis-2", "borgerservice", "30 sagsbehandlere");
     wall.barrier().await;
     let sheet = server.sheet(&room.id, &room.facilitator_token, None).await;
-    let resp = server.get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token)).await;
+    let resp = server
+        .get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token))
+        .await;
     resp.assert_status(200);
     let rows = parse_csv(&resp.body);
     assert_eq!(rows[0], sheet::documentation_header(&sheet));
     assert_eq!(rows[1..], sheet::documentation_rows(&sheet)[..]);
     let header = &rows[0];
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
+    let col =
+        |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
     assert_eq!(&header[..3], ["Fagområde", "Sagsområde", "KLE-nummer"]);
     assert_eq!(header[3], "As-is 1: Anvendes KMD Sag på sagsområdet?");
     let s1 = &rows[1];
@@ -166,20 +172,38 @@ async fn xlsx_is_the_documentation_sheet() {
     let header = doc[0].clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
     let (brugerantal, omfang, i_analysen) = (col("Brugerantal"), col("Omfang af oprydningsarbejde"), col("I analysen"));
-    assert_eq!((doc[1][brugerantal].as_str(), doc[1][omfang].as_str(), doc[1][i_analysen].as_str()), ("mange", "3 Stort", "ja"));
+    assert_eq!(
+        (doc[1][brugerantal].as_str(), doc[1][omfang].as_str(), doc[1][i_analysen].as_str()),
+        ("mange", "3 Stort", "ja")
+    );
     assert_eq!(doc[2][i_analysen], "nej");
 
     // Real formulas: over the row's cells and the thresholds on the Prioritering sheet.
     let formulas = xlsx_formulas(body, "Dokumentationsark");
     let letter = |c: usize| {
         let a = |i: usize| char::from(b'A' + i as u8).to_string();
-        if c < 26 { a(c) } else { format!("{}{}", a(c / 26 - 1), a(c % 26)) }
+        if c < 26 {
+            a(c)
+        } else {
+            format!("{}{}", a(c / 26 - 1), a(c % 26))
+        }
     };
     let f_brugerantal = &formulas[1][brugerantal];
-    let sagsbehandlere = format!("{}2", letter(col("As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?")));
-    assert!(f_brugerantal.contains(&sagsbehandlere) && f_brugerantal.contains("Prioritering!$B$2") && f_brugerantal.contains("Prioritering!$B$3"), "{f_brugerantal}");
+    let sagsbehandlere = format!(
+        "{}2",
+        letter(col("As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?"))
+    );
+    assert!(
+        f_brugerantal.contains(&sagsbehandlere)
+            && f_brugerantal.contains("Prioritering!$B$2")
+            && f_brugerantal.contains("Prioritering!$B$3"),
+        "{f_brugerantal}"
+    );
     let f_omfang = &formulas[1][omfang];
-    assert!(f_omfang.contains("MATCH(") && f_omfang.contains("Prioritering!$B$4") && f_omfang.contains("Prioritering!$B$5"), "{f_omfang}");
+    assert!(
+        f_omfang.contains("MATCH(") && f_omfang.contains("Prioritering!$B$4") && f_omfang.contains("Prioritering!$B$5"),
+        "{f_omfang}"
+    );
     assert!(f_omfang.contains(&format!("{}2", letter(brugerantal))), "omfang uses the brugerantal cell: {f_omfang}");
     assert!(formulas[1][i_analysen].contains("=\"nej\""), "{}", formulas[1][i_analysen]);
     assert_eq!(formulas[3][brugerantal], "", "a hand-set brugerantal is a value");

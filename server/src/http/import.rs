@@ -63,7 +63,12 @@ pub async fn import(
         Some(column) if rows.iter().any(|r| r.anvendes.is_some()) => room
             .wall
             .change(&room, writer, |txn| screening::write_answers(txn, &column.key, &rows, &plan.targets))
-            .map_err(|c| ApiError::Internal(format!("the fagområder and sagsområder were imported, the anvendes answers not: {}", c.reason)))?,
+            .map_err(|c| {
+                ApiError::Internal(format!(
+                    "the fagområder and sagsområder were imported, the anvendes answers not: {}",
+                    c.reason
+                ))
+            })?,
         _ => 0,
     };
     if !writer.flush(room.clone()).await {
@@ -71,7 +76,13 @@ pub async fn import(
             "the store failed to save the import; the room was reloaded without it: try again".into(),
         ));
     }
-    tracing::info!(room = id, rows = rows.len(), columns = plan.new_columns.len(), sagsomraader = plan.new_sagsomraader.len(), "screening list imported");
+    tracing::info!(
+        room = id,
+        rows = rows.len(),
+        columns = plan.new_columns.len(),
+        sagsomraader = plan.new_sagsomraader.len(),
+        "screening list imported"
+    );
     Ok(Json(Imported {
         rows: rows.len(),
         columns_added: plan.new_columns.len(),

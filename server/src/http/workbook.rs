@@ -55,9 +55,8 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         ws.write_string_with_format(0, c as u16, sheet::neutralise(name.clone()), header)?;
     }
     let first_answer = sheet::DOC_NAME_HEADER.len() as u16;
-    let col_of = |r: &str| {
-        doc.columns.iter().position(|c| c.analysis.as_deref() == Some(r)).map(|i| first_answer + i as u16)
-    };
+    let col_of =
+        |r: &str| doc.columns.iter().position(|c| c.analysis.as_deref() == Some(r)).map(|i| first_answer + i as u16);
     let derived = first_answer + doc.columns.len() as u16;
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
@@ -207,7 +206,11 @@ fn settings(ws: &mut Worksheet, s: &Settings) -> Result<(), XlsxError> {
     }
     ws.write_string(5, 0, "omfang_foerst")?;
     ws.write_string(5, 1, s.omfang_foerst.as_str())?;
-    ws.write_string(5, 2, "Prioritet: forretningskritiske først, derefter største (stort) eller mindste (let) omfang først")?;
+    ws.write_string(
+        5,
+        2,
+        "Prioritet: forretningskritiske først, derefter største (stort) eller mindste (let) omfang først",
+    )?;
     ws.write_string(
         7,
         0,
