@@ -325,7 +325,8 @@ pub struct Input {
     pub answers: JsonMap<String, Value>,
 }
 
-/// Reads the sheet's input out of a room's documents.
+/// Reads the sheet's input out of a room's documents. The wall's `answers` map is flat, key
+/// `<sagsområde id>/<answer key>` (split at the first `/`); it is grouped by sagsområde here.
 pub fn read(wall: &Doc, control: &Doc) -> Input {
     let (rows, columns, _) = projection::structure(control);
     let root_json = |doc: &Doc, name: &str| -> JsonMap<String, Value> {
@@ -336,12 +337,23 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
             _ => JsonMap::new(),
         }
     };
-    Input {
-        rows,
-        columns,
-        prioritering: root_json(control, schema::PRIORITERING),
-        answers: root_json(wall, schema::ANSWERS),
+    let mut answers = JsonMap::new();
+    for (key, value) in root_json(wall, schema::ANSWERS) {
+        let Some((sagsomraade, answer)) = key.split_once('/').filter(|(s, a)| !s.is_empty() && !a.is_empty()) else {
+            continue;
+        };
+        if let Value::Object(entry) =
+            answers.entry(sagsomraade.to_string()).or_insert_with(|| Value::Object(JsonMap::new()))
+        {
+            entry.insert(answer.to_string(), value);
+        }
     }
+    Input { rows, columns, prioritering: root_json(control, schema::PRIORITERING), answers }
+}
+
+/// The key of an answer in the wall's flat `answers` map.
+pub fn answer_key(sagsomraade: &str, key: &str) -> String {
+    format!("{sagsomraade}/{key}")
 }
 
 /// One sagsområde of a room's columns (`columns[].sagsomraader[]`), in wall order.
@@ -761,10 +773,19 @@ mod tests {
         let prio = control.get_or_insert_map(schema::PRIORITERING);
         prio.insert(&mut control.transact_mut(), "faa_max", 1.0);
         let answers = wall.get_or_insert_map(schema::ANSWERS);
-        answers.insert(&mut wall.transact_mut(), "x", MapPrelim::from([("asis-2", 2.0)]));
+        {
+            let mut txn = wall.transact_mut();
+            answers.insert(&mut txn, answer_key("x", "asis-2"), 2.0);
+            answers.insert(&mut txn, "x/asis-1.anvendes", "nej");
+            answers.insert(&mut txn, "no-slash", "ignored");
+            answers.insert(&mut txn, "/asis-2", "ignored");
+            answers.insert(&mut txn, "legacy", MapPrelim::from([("asis-2", 9.0)]));
+        }
         let input = read(&wall, &control);
         assert_eq!(input.prioritering.get("faa_max").and_then(Value::as_f64), Some(1.0));
         assert_eq!(input.answers.get("x").and_then(|x| x.get("asis-2")).and_then(Value::as_f64), Some(2.0));
+        assert_eq!(input.answers.get("x").and_then(|x| x.get("asis-1.anvendes")), Some(&json!("nej")));
+        assert_eq!(input.answers.len(), 1, "keys without a sagsområde and an answer key are not answers");
         assert_eq!(Settings::from_json(&input.prioritering).faa_max, 1.0);
     }
 }

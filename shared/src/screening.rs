@@ -409,22 +409,14 @@ pub fn write_structure(txn: &mut TransactionMut, rows: &[ScreeningRow]) -> Plan 
     plan
 }
 
-/// Sets the anvendes answer (`key`) of each row that has one, in the wall document's `answers`.
-/// Returns how many were set.
+/// Sets the anvendes answer (`key`) of each row that has one, in the wall document's flat
+/// `answers` map (`<sagsområde id>/<key>`). Returns how many were set.
 pub fn write_answers(txn: &mut TransactionMut, key: &str, rows: &[ScreeningRow], targets: &[String]) -> usize {
     let answers = txn.get_or_insert_map(schema::ANSWERS);
     let mut set = 0;
     for (row, id) in rows.iter().zip(targets) {
         let Some(anvendes) = row.anvendes else { continue };
-        let value = if anvendes { "ja" } else { "nej" };
-        match answers.get(txn, id) {
-            Some(Out::YMap(m)) => {
-                m.insert(txn, key, value);
-            }
-            _ => {
-                answers.insert(txn, id.as_str(), MapPrelim::from_iter([(key, In::Any(Any::from(value)))]));
-            }
-        }
+        answers.insert(txn, crate::analysis::answer_key(id, key), if anvendes { "ja" } else { "nej" });
         set += 1;
     }
     set

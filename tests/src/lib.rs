@@ -1319,17 +1319,13 @@ impl YClient {
         })
     }
 
-    /// Sets `answers[sagsomraade][key]` in a wall document (creating the sagsområde's map if
-    /// missing), and sends the update.
+    /// Sets the answer `key` of `sagsomraade` in a wall document (flat key
+    /// `<sagsområde id>/<key>` in the root map `answers`), and sends the update.
     pub fn set_answer(&self, sagsomraade: &str, key: &str, value: impl Into<Any>) -> Vec<u8> {
         let answers = self.doc.get_or_insert_map(schema::ANSWERS);
         let value = value.into();
         self.transact(|txn| {
-            let map = match answers.get(txn, sagsomraade) {
-                Some(yrs::Out::YMap(m)) => m,
-                _ => answers.insert(txn, sagsomraade, MapPrelim::default()),
-            };
-            map.insert(txn, key, value);
+            answers.insert(txn, analysis::answer_key(sagsomraade, key), value);
         })
     }
 
