@@ -46,8 +46,7 @@ const PENSION = '32-24-pension';
 /** A stored answer, read from the page's own sync layer. */
 const stored = (page, sags, key) =>
   page.evaluate(([s, k]) => {
-    const m = window.kortvaeg.session.wall.doc.getMap('answers').get(s);
-    return m ? m.get(k) ?? null : null;
+    return window.kortvaeg.session.wall.doc.getMap('answers').get(`${s}/${k}`) ?? null;
   }, [sags, key]);
 
 test('the R2 wizard reaches each of the six brugsmønstre and stores the answer; a hand-picked value drops "fra guiden"', async () => {

@@ -2,80 +2,62 @@
 // document, root Y.Map `prioritering`): typed read/write. See docs/API.md, "Structured answers".
 import * as Y from 'yjs';
 import { DEFAULT_SETTINGS, readSettings, viaKey, type Answers, type Brugerantal, type Settings } from './analysis';
-import type { Column } from './schema';
 
 export const ANSWERS = 'answers';
 export const PRIORITERING = 'prioritering';
 
-type YMapAny = Y.Map<unknown>;
-
-export const answersMap = (wall: Y.Doc) => wall.getMap<YMapAny>(ANSWERS);
+/**
+ * The answers live flat in one root map, key `<sagsområde id>/<answer key>`: no nested map per
+ * sagsområde, so two clients answering a new sagsområde at the same moment can never create two
+ * maps of which one (with its answers) would be lost. Same key, same moment: the later write wins,
+ * as for any single value.
+ */
+export const answersMap = (wall: Y.Doc) => wall.getMap<unknown>(ANSWERS);
 export const prioriteringMap = (control: Y.Doc) => control.getMap<unknown>(PRIORITERING);
+
+export const answerKey = (sagsId: string, key: string) => `${sagsId}/${key}`;
 
 const plain = (v: unknown): unknown => (v instanceof Y.Text ? v.toString() : v instanceof Y.AbstractType ? v.toJSON() : v);
 
 /** Every sagsområde's answers as plain values. */
 export function readAnswers(wall: Y.Doc): Answers {
   const out: Answers = {};
-  answersMap(wall).forEach((m, sagsId) => {
-    if (!(m instanceof Y.Map)) return;
-    const a: Record<string, unknown> = {};
-    m.forEach((v, k) => (a[k] = plain(v)));
-    out[sagsId] = a;
+  answersMap(wall).forEach((v, k) => {
+    const slash = k.indexOf('/');
+    if (slash <= 0) return;
+    const sagsId = k.slice(0, slash);
+    (out[sagsId] ??= {})[k.slice(slash + 1)] = plain(v);
   });
   return out;
 }
 
-/**
- * Creates the (empty) answers map of each sagsområde that has none yet. Called as soon as a page
- * that may write the wall is synced, long before anyone answers: two clients that create the same
- * sagsområde's map at once lose one of the two maps, which is harmless while they are empty.
- */
-export function ensureAnswerMaps(wall: Y.Doc, columns: Column[]) {
-  const root = answersMap(wall);
-  const missing = columns.flatMap((c) => c.sagsomraader.map((s) => s.id)).filter((id) => !(root.get(id) instanceof Y.Map));
-  if (!missing.length) return;
-  wall.transact(() => {
-    for (const id of missing) root.set(id, new Y.Map<unknown>());
-  });
-}
-
-function sagsMap(wall: Y.Doc, sagsId: string): YMapAny {
-  const root = answersMap(wall);
-  let m = root.get(sagsId);
-  if (!(m instanceof Y.Map)) {
-    m = new Y.Map<unknown>();
-    root.set(sagsId, m);
-  }
-  return m;
-}
-
 /** Sets one answer (`<row id>` or `<row id>.<field id>`); `null` or `""` clears it. Set by hand: drops `#via`. */
 export function setAnswer(wall: Y.Doc, sagsId: string, key: string, value: string | number | null) {
+  const root = answersMap(wall);
+  const k = answerKey(sagsId, key);
+  const via = answerKey(sagsId, viaKey(key));
   wall.transact(() => {
-    const m = sagsMap(wall, sagsId);
-    if (value === null || value === '') m.delete(key);
-    else if (m.get(key) !== value) m.set(key, value);
-    if (m.has(viaKey(key))) m.delete(viaKey(key));
+    if (value === null || value === '') root.delete(k);
+    else if (root.get(k) !== value) root.set(k, value);
+    if (root.has(via)) root.delete(via);
   });
 }
 
 /** Stores the R2 wizard's outcome as the answer, marked `#via = "wizard"`. */
 export function setAnswerFromWizard(wall: Y.Doc, sagsId: string, key: string, value: string) {
+  const root = answersMap(wall);
   wall.transact(() => {
-    const m = sagsMap(wall, sagsId);
-    m.set(key, value);
-    m.set(viaKey(key), 'wizard');
+    root.set(answerKey(sagsId, key), value);
+    root.set(answerKey(sagsId, viaKey(key)), 'wizard');
   });
 }
 
 /** The hand-set brugerantal; `null` goes back to the value derived from the caseworkers. */
 export function setBrugerantal(wall: Y.Doc, sagsId: string, value: Brugerantal | null) {
-  wall.transact(() => {
-    const m = sagsMap(wall, sagsId);
-    if (value) m.set('brugerantal', value);
-    else m.delete('brugerantal');
-  });
+  const root = answersMap(wall);
+  const k = answerKey(sagsId, 'brugerantal');
+  if (value) root.set(k, value);
+  else root.delete(k);
 }
 
 // ---- prioritering (facilitator) ---------------------------------------------------------------

@@ -9,7 +9,7 @@ import { readAnswers, readPrioritering } from '../sync/answers';
 import { setUser } from '../sync/presence';
 import type { RoomSession } from '../sync/room';
 import { readColumns, readMeta, readRows } from '../sync/schema';
-import { canWriteWall, useEnsureAnswers } from './AnswerInput';
+import { canWriteWall } from './AnswerInput';
 import { announceFacilitator } from './Console';
 import { NoteView } from './NoteView';
 import { PriorityView } from './PriorityView';
@@ -35,7 +35,6 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
   const settings = readPrioritering(control);
   const sheet = buildSheet(rows, columns, readAnswers(session.wall.doc), settings);
   const canWrite = canWriteWall(session);
-  useEnsureAnswers(session, columns);
 
   const enc = encodeURIComponent(info.id);
   const back = via === 'room' ? { path: `/room/${enc}`, label: t('an.backConsole') }

@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { CHOICES, type Value } from '../sync/analysis';
-import { ensureAnswerMaps } from '../sync/answers';
 import type { RoomSession } from '../sync/room';
-import { readMeta, type Column } from '../sync/schema';
+import { readMeta } from '../sync/schema';
 
 /** The display text of a stored value of a closed kind ("hoej" → "Høj"). */
 export function valueLabel(kind: string, v: Value | null | undefined, long = false): string {
@@ -19,15 +18,6 @@ export function valueLabel(kind: string, v: Value | null | undefined, long = fal
 export function canWriteWall(session: RoomSession): boolean {
   if (session.role === 'facilitator') return true;
   return session.role === 'participant' && readMeta(session.control.doc).phase !== 'closed';
-}
-
-/** Creates the empty answer maps of these fagområder's sagsområder once the page is synced and may write. */
-export function useEnsureAnswers(session: RoomSession, columns: Column[]) {
-  const ok = canWriteWall(session) && session.wall.synced && session.control.everSynced;
-  const ids = columns.flatMap((c) => c.sagsomraader.map((s) => s.id)).join(',');
-  useEffect(() => {
-    if (ok) ensureAnswerMaps(session.wall.doc, columns);
-  }, [ok, ids]);
 }
 
 interface Props {

@@ -16,7 +16,6 @@ import { SetupPanel } from './SetupPanel';
 import { SharePanel } from './SharePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
-import { useEnsureAnswers } from './AnswerInput';
 
 export function announceFacilitator(session: RoomSession) {
   if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
@@ -41,7 +40,6 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const people = readPresence(session);
   const prog = progress(rows, columns, cards, readGroups(wall));
   const roomPath = `/room/${encodeURIComponent(info.id)}`;
-  useEnsureAnswers(session, columns);
 
   const takeSnapshot = async () => {
     setSnapBusy(true);

@@ -14,7 +14,7 @@ import { Avatar } from '../components/Presence';
 import { Countdown } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
-import { canWriteWall, useEnsureAnswers } from './AnswerInput';
+import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
 import { analysisPath } from '../router';
 
@@ -43,7 +43,6 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const allRows = readRows(control);
   const wide = useMedia('(min-width: 1100px)');
   const [view, setView] = useState<'cards' | 'skema'>('cards');
-  useEnsureAnswers(session, [column]);
   const answered = (s: Sagsomraade | null) => rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true))).length;
 
   return (
