@@ -50,8 +50,9 @@ pub struct Config {
     #[arg(long, env = "PING_INTERVAL_MS", default_value_t = 15000)]
     pub ping_interval_ms: u64,
 
-    /// Group commit: how long the store writer waits for more updates before one flush.
-    #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 2)]
+    /// Group commit: each flush takes every update that queued while the previous one ran; this
+    /// adds a wait for more before each flush (0: none — measured fastest, see BENCHMARKS.md).
+    #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 0)]
     pub commit_window_ms: u64,
 
     /// Updates appended to a document's log before it is compacted into one state.

@@ -1,7 +1,9 @@
 //! The store writer: the one task that writes documents to the store, with group commit.
 //!
 //! Rooms hand it jobs (an optional [`WriteOp`] and what to do once it is stored) through a bounded
-//! queue. It takes every job waiting, waits up to `--commit-window-ms` for more, writes all their
+//! queue. It takes every job waiting — everything that queued while the previous batch was being
+//! written — optionally waits up to `--commit-window-ms` for more (default 0: measured, waiting
+//! only slowed writers down, BENCHMARKS.md), writes all their
 //! ops in one atomic [`Store::write_batch`] (one fsync, one Redis `MULTI`), and only then runs the
 //! follow-ups: broadcast an update, answer a sync step 1, wake a flush. So a client never sees a
 //! change the store does not have, and durability costs one flush per batch, not per update.

@@ -30,7 +30,7 @@
 //!   Variants say where the memory goes: `--client-queue 64` (the per-document broadcast
 //!   channels are allocated up front) and `MALLOC_ARENA_MAX=1` (glibc with one arena).
 //! - **`durability`** — updates/s acknowledged by the store: the embedded redb store (fsync per
-//!   group commit; also with `--commit-window-ms 0`) and Redis with AOF (`appendfsync everysec`,
+//!   group commit; also with `--commit-window-ms 2`) and Redis with AOF (`appendfsync everysec`,
 //!   and `always` as the test harness runs it). One writer awaiting each update (worst case), and
 //!   10 concurrent writers in one room (group commit shares the fsync).
 //! - **`reference`** — the `fanout` runs against the stock Node server `@y/websocket-server`
@@ -1413,8 +1413,8 @@ async fn scenario_durability() -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let configs: [(&str, Option<&str>, Option<u64>); 4] = [
-        ("embedded (redb), commit window 2 ms (default)", None, None),
-        ("embedded (redb), commit window 0", None, Some(0)),
+        ("embedded (redb), commit window 0 (default)", None, None),
+        ("embedded (redb), commit window 2 ms", None, Some(2)),
         ("redis, appendfsync everysec", Some("everysec"), None),
         ("redis, appendfsync always (as the test harness)", Some("always"), None),
     ];
