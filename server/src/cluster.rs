@@ -9,8 +9,10 @@
 //!   plus the stream after the state's id; the reader continues from the last id loaded, so no
 //!   entry falls between the load and the reading. If another node compacted (trimmed) past
 //!   where a read started, entries may have been trimmed before the read got them: after every
-//!   read the reader compares the stored state's id with the read's starting positions and
-//!   applies the state where it is ahead.
+//!   read the reader compares the stored state's id with the read's starting positions and,
+//!   where it is ahead, applies that state together with the entries read, under one lock — so
+//!   a document never holds a position past an entry it lacks, and its own compaction (which
+//!   stores the document at its position) can never drop an entry another node trimmed.
 //! - **Compaction**: when a node has read `--compact-after` entries of a stream it also writes
 //!   to, it takes the document's compaction lock (`SET NX PX`; a node that does not get it leaves
 //!   the work to the holder), encodes its document at its read position, and stores it with an
@@ -168,42 +170,35 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, 
             },
         };
         let wanted = positions(&held);
-        match store.read_after(conn, &wanted, READ_BLOCK, READ_COUNT).await {
-            Ok(lists) => {
-                for ((room_id, kind, _), entries) in wanted.iter().zip(lists) {
-                    if entries.is_empty() {
-                        continue;
-                    }
-                    if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
-                        if room.doc(*kind).apply_remote(room, store.node(), entries, compact_after) {
-                            tokio::spawn(compact(store.clone(), room.clone(), *kind));
-                        }
-                    }
-                }
-            }
+        let lists = match store.read_after(conn, &wanted, READ_BLOCK, READ_COUNT).await {
+            Ok(lists) => lists,
             Err(error) => {
                 tracing::warn!(%error, "cluster reader: XREAD failed");
                 connection = None;
                 tokio::time::sleep(RETRY).await;
                 continue;
             }
-        }
+        };
         // Did another node compact past where this read started? Then it may have trimmed
-        // entries before XREAD got them: take its state (Yjs ignores what is already applied).
-        // Checked after the read, against the positions the read started from: a state id only
-        // grows, so a trim that hid entries from this read shows up here.
-        match store.states_past(&wanted).await {
-            Ok(states) => {
-                for ((room_id, kind, _), state) in wanted.iter().zip(states) {
-                    let Some((id, state)) = state else { continue };
-                    if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
-                        room.doc(*kind).apply_remote_state(room, id, state);
-                    }
-                }
-            }
+        // entries before XREAD got them: its state has them. Asked after the read: a state id
+        // only grows, so a trim that hid entries from this read shows up here. Without that
+        // answer nothing is applied (positions stay, the same entries are read again).
+        let states = match store.states_past(&wanted).await {
+            Ok(states) => states,
             Err(error) => {
                 tracing::warn!(%error, "cluster reader: reading states failed");
                 tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        for (((room_id, kind, _), entries), state) in wanted.iter().zip(lists).zip(states) {
+            if entries.is_empty() && state.is_none() {
+                continue;
+            }
+            if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
+                if room.doc(*kind).apply_remote(room, store.node(), state, entries, compact_after) {
+                    tokio::spawn(compact(store.clone(), room.clone(), *kind));
+                }
             }
         }
     }

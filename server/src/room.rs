@@ -496,13 +496,30 @@ impl LiveDoc {
         self.lock().ok().and_then(|inner| inner.position)
     }
 
-    /// Applies the stream entries another node appended (this node's own were applied when its
-    /// clients sent them) and sends them to local clients as one merged update. Returns whether
-    /// this node should now compact the stream: `compact_after` entries were read since the last
-    /// compaction and this node wrote some of them (a node that only reads leaves it to writers).
-    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, entries: Vec<StreamEntry>, compact_after: usize) -> bool {
+    /// Applies what one read of the cluster reader found for this document: first `state`, the
+    /// stored state when another node compacted past where the read started (the entries it
+    /// trimmed may never have reached this node), then the stream `entries` other nodes appended
+    /// (this node's own were applied when its clients sent them). All under one lock, so the
+    /// document always holds everything up to its position: a compaction of this node, which
+    /// encodes the document at its position, can never store a state that lacks a trimmed entry.
+    /// What was new goes to local clients as one merged update. Returns whether this node should
+    /// now compact the stream: `compact_after` entries were read since the last compaction and
+    /// this node wrote some of them (a node that only reads leaves it to writers).
+    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, state: Option<(StreamId, Vec<u8>)>, entries: Vec<StreamEntry>, compact_after: usize) -> bool {
         let Ok(mut inner) = self.lock() else { return false };
         let mut fresh = Vec::new();
+        if let Some((id, state)) = state {
+            match Update::decode_v1(&state).map_err(|e| e.to_string()).and_then(|u| inner.awareness.doc().transact_mut().apply_update(u).map_err(|e| e.to_string())) {
+                Ok(()) => {
+                    inner.position = inner.position.max(Some(id));
+                    inner.full_state = None;
+                    fresh.push((NOBODY, Bytes::from(state)));
+                }
+                // Position stays: the entries after it are still read; the next compaction
+                // (of any node) stores a state this node will try again.
+                Err(error) => tracing::warn!(room = room.id(), %error, "stored state does not apply"),
+            }
+        }
         for entry in entries {
             if inner.position.is_some_and(|p| entry.id <= p) {
                 continue;
@@ -542,32 +559,6 @@ impl LiveDoc {
         inner.own_since_compaction = 0;
         let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
         Some((state, position))
-    }
-
-    /// Applies a state another node compacted past where this node's last read started (the
-    /// entries it trimmed may never have been read here), and sends it to local clients; Yjs
-    /// ignores what they and this document already have.
-    pub fn apply_remote_state(&self, room: &Arc<Room>, id: StreamId, state: Vec<u8>) {
-        let Ok(mut inner) = self.lock() else { return };
-        inner.position = inner.position.max(Some(id));
-        inner.full_state = None;
-        match Update::decode_v1(&state) {
-            Ok(update) => {
-                if let Err(error) = inner.awareness.doc().transact_mut().apply_update(update) {
-                    tracing::warn!(room = room.id(), %error, "stored state does not apply");
-                    return;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(room = room.id(), %error, "stored state does not decode");
-                return;
-            }
-        }
-        drop(inner);
-        self.publish_updates(vec![(NOBODY, Bytes::from(state))]);
-        if self.kind == DocKind::Control {
-            let _ = room.refresh_phase();
-        }
     }
 
     /// Sends Yjs updates to the document's connections as one message: a single update skips
