@@ -59,6 +59,9 @@ test('the R2 wizard reaches each of the six brugsmønstre and stores the answer;
   const skema = anne.page.locator(`[data-testid="skema"][data-sags="${BOLIG}"]`);
   await skema.waitFor();
   const select = skema.getByTestId('answer-asis-3');
+  // The sagsområde's tab counts questions answered by a card or in the Skema.
+  const tabCount = () => anne.page.getByTestId(`sags-tab-${BOLIG}`).locator('.sags-tab-count').textContent();
+  const before = Number((await tabCount()).split('/')[0]);
 
   const paths = { 0: ['nej'], D: ['ja', 'nej', 'ja'], E: ['ja', 'nej', 'nej'], C: ['ja', 'ja', 'nej'], A: ['ja', 'ja', 'ja', 'ja'], B: ['ja', 'ja', 'ja', 'nej'] };
   for (const [outcome, steps] of Object.entries(paths)) {
@@ -91,6 +94,7 @@ test('the R2 wizard reaches each of the six brugsmønstre and stores the answer;
     await skema.getByTestId('via-asis-3').filter({ hasText: '(fra guiden)' }).waitFor();
   }
   await shots(anne.page, 'skema');
+  await until(async () => Number((await tabCount()).split('/')[0]) === before + 1, 'the tab counts the Skema answer');
 
   // A colleague in the group sees the same answer live, marked as from the guide.
   const bo = await newPage(browser, PROJECTOR);

@@ -178,6 +178,13 @@ export interface SheetRow {
 /** Answers of the room: sagsområde id → key → stored value. */
 export type Answers = Record<string, Record<string, unknown>>;
 
+/** Has sagsområde `sagsId` a structured answer to question `rowId` (the question or one of its fields)? */
+export function hasAnswer(answers: Answers, sagsId: string, rowId: string): boolean {
+  const mine = answers[sagsId];
+  if (!mine) return false;
+  return Object.entries(mine).some(([k, v]) => (k === rowId || k.startsWith(`${rowId}.`)) && v !== null && v !== undefined && v !== '');
+}
+
 /** One row per sagsområde, in wall order, with every derived value and the priority. */
 export function buildSheet(rows: Row[], columns: Column[], answers: Answers, settings: Settings): SheetRow[] {
   const cols = answerColumns(rows);

@@ -1,6 +1,7 @@
 // Typed read/write helpers for the two Yjs documents of a room (docs/API.md, "Document schema").
 // Views never touch Y types directly: they read plain objects from here and write through here.
 import * as Y from 'yjs';
+import { hasAnswer, type Answers } from './analysis';
 
 export type Phase = 'group' | 'plenum' | 'closed';
 export const PHASES: Phase[] = ['group', 'plenum', 'closed'];
@@ -548,14 +549,18 @@ export function cardMatchesSags(c: Card, s: Sagsomraade): boolean {
   return c.sagsomraade_id ? c.sagsomraade_id === s.id : c.sagsomraade === s.label;
 }
 
-export function progress(rows: Row[], columns: Column[], cards: Card[], groups: Record<string, GroupState>): GroupProgress[] {
+/**
+ * Each group's progress. A question counts as answered for a sagsområde when it has a card there
+ * or a structured answer (the Skema).
+ */
+export function progress(rows: Row[], columns: Column[], cards: Card[], groups: Record<string, GroupState>, answers: Answers = {}): GroupProgress[] {
   const qs = groupRows(rows);
   return columns.map((column) => {
     const mine = cards.filter((c) => c.column === column.id);
     const perRow: Record<string, number> = {};
     for (const c of mine) perRow[c.row] = (perRow[c.row] ?? 0) + 1;
     const perSags = column.sagsomraader.map((sags) => {
-      const answered = qs.filter((r) => mine.some((c) => c.row === r.id && cardMatchesSags(c, sags))).length;
+      const answered = qs.filter((r) => mine.some((c) => c.row === r.id && cardMatchesSags(c, sags)) || hasAnswer(answers, sags.id, r.id)).length;
       return { sags, answered, total: qs.length };
     });
     return {

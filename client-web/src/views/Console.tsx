@@ -16,6 +16,7 @@ import { SetupPanel } from './SetupPanel';
 import { SharePanel } from './SharePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
+import { readAnswers } from '../sync/answers';
 
 export function announceFacilitator(session: RoomSession) {
   if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
@@ -38,7 +39,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const columns = readColumns(control);
   const cards = readCards(wall);
   const people = readPresence(session);
-  const prog = progress(rows, columns, cards, readGroups(wall));
+  const prog = progress(rows, columns, cards, readGroups(wall), readAnswers(wall));
   const roomPath = `/room/${encodeURIComponent(info.id)}`;
 
   const takeSnapshot = async () => {

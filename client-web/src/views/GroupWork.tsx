@@ -16,6 +16,8 @@ import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
 import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
+import { readAnswers } from '../sync/answers';
+import { hasAnswer } from '../sync/analysis';
 import { analysisPath } from '../router';
 
 const QUICK: Record<string, string[]> = {
@@ -43,7 +45,9 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const allRows = readRows(control);
   const wide = useMedia('(min-width: 1100px)');
   const [view, setView] = useState<'cards' | 'skema'>('cards');
-  const answered = (s: Sagsomraade | null) => rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true))).length;
+  const answers = readAnswers(wall);
+  const answered = (s: Sagsomraade | null) =>
+    rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true)) || (s !== null && hasAnswer(answers, s.id, r.id))).length;
 
   return (
     <RoomChrome session={session} subtitle={t('group.title', { group: column.label })}>
