@@ -274,6 +274,22 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   assert.ok(await cell(rs, BOLIG, 'tobe-6').locator('select').isDisabled(), 'read-only for review links');
   await rev.page.getByTestId('analysis-readonly').waitFor();
 
+  // --- a snapshot keeps the sheet as it was: taken now, then an answer changes live
+  const facToken = room.facilitatorUrl.split('#')[1];
+  const taken = await fetch(`${server.url}/api/rooms/${room.roomId}/snapshots`, { method: 'POST', headers: { Authorization: `Bearer ${facToken}` } });
+  assert.equal(taken.status, 201);
+  const { seq } = await taken.json();
+  await fac.page.evaluate(([k]) => window.kortvaeg.session.wall.doc.getMap('answers').set(k, 'lav'), [`${BOLIG}/tobe-6`]);
+  await until(async () => (await cell(rs, BOLIG, 'omfang').getAttribute('data-value')) === '2', 'live sheet follows: lav × mange = 3 → 2 Moderat');
+  await rev.page.goto(room.reviewUrl);
+  await rev.page.getByTestId(`open-snapshot-${seq}`).click();
+  await rev.page.getByTestId('snapshot-view-sheet').click();
+  const ss = rev.page.getByTestId('snapshot-sheet');
+  await until(async () => (await cell(ss, BOLIG, 'omfang').getAttribute('data-value')) === '3', "the snapshot's sheet keeps 3 Stort");
+  assert.equal(await cell(ss, BOLIG, 'tobe-6').textContent(), 'Høj');
+  assert.equal(await cell(ss, FOLK, 'prioritet').textContent(), '1');
+  await shots(rev.page, 'review-snapshot-sheet');
+
   for (const p of [fac, carl, rev]) assert.deepEqual(p.errors, [], 'no page errors');
   await Promise.all([carl, rev].map((p) => p.context.close()));
 });

@@ -24,6 +24,22 @@ export interface SnapshotAxis { id: string; label: string; [k: string]: unknown 
 export interface SnapshotCard { id: string; row: string; column: string; text: string; [k: string]: unknown }
 export interface Snapshot { rows: SnapshotAxis[]; columns: SnapshotAxis[]; cards: SnapshotCard[]; meta?: Record<string, unknown> }
 
+/** `GET /api/rooms/{id}/sheet` (docs/API.md): the documentation sheet as the server computes it. */
+export interface SnapshotSheet {
+  columns: { key: string; header: string; label: string; kind: string; analysis?: string }[];
+  rows: {
+    fagomraade: string;
+    sagsomraade_id: string;
+    sagsomraade: string;
+    kle: string;
+    answers: Record<string, unknown>;
+    in_analysis: boolean;
+    brugerantal: string | null;
+    omfang: number | null;
+    prioritet: number | null;
+  }[];
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public serverMessage: string) {
     super(`HTTP ${status}: ${serverMessage}`);
@@ -71,6 +87,8 @@ export const api = {
   room: (id: string, token: string) => call<RoomInfo>('GET', `/api/rooms/${enc(id)}`, token),
   snapshots: (id: string, token: string) => call<SnapshotInfo[]>('GET', `/api/rooms/${enc(id)}/snapshots`, token),
   snapshot: (id: string, token: string, seq: number) => call<Snapshot>('GET', `/api/rooms/${enc(id)}/snapshots/${seq}`, token),
+  sheet: (id: string, token: string, seq?: number) =>
+    call<SnapshotSheet>('GET', `/api/rooms/${enc(id)}/sheet${seq === undefined ? '' : `?snapshot=${seq}`}`, token),
   takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
   tree: (id: string) => call<Tree>('GET', `/api/trees/${enc(id)}`),
   importScreening: (id: string, token: string, file: File) => importFile(id, token, file),

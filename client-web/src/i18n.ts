@@ -222,6 +222,7 @@ const da = {
   'review.open': 'Åbn',
   'review.back': 'Alle snapshots',
   'review.cards': '{n} kort',
+  'review.viewWall': 'Væggen',
 
   'a11y.status': 'Forbindelsesstatus',
   'a11y.menu': 'Menu',
@@ -450,6 +451,7 @@ const en: Record<Key, string> = {
   'review.open': 'Open',
   'review.back': 'All snapshots',
   'review.cards': '{n} cards',
+  'review.viewWall': 'The wall',
 
   'a11y.status': 'Connection status',
   'a11y.menu': 'Menu',

@@ -6,12 +6,14 @@ import { analysisPath, navigate } from '../router';
 import type { Card } from '../sync/schema';
 import { errorText } from './errors';
 import { WallGrid, type Axis } from './WallGrid';
+import { SnapshotSheet } from './SnapshotSheet';
 
 /** `/review/{id}#reviewToken` (or from the console): the snapshots, each opened read-only as a wall. */
 export function Review({ info, token, via, seq }: { info: RoomInfo; token: string; via: 'room' | 'review'; seq: number | null }) {
   const [list, setList] = useState<SnapshotInfo[] | null>(null);
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<'wall' | 'sheet'>('wall');
   const base = via === 'room' ? `/room/${encodeURIComponent(info.id)}/review` : `/review/${encodeURIComponent(info.id)}`;
 
   useEffect(() => {
@@ -78,10 +80,15 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
             {current && <span class="muted">{t('review.takenAt', { time: fmtDateTime(current.taken_at) })}</span>}
             {snap && <span class="muted">{t('review.cards', { n: snap.cards.length })}</span>}
             <span class="badge badge-muted">{t('wall.readOnly')}</span>
+            <div class="segmented" role="tablist">
+              <button type="button" role="tab" aria-selected={view === 'wall'} class={`seg ${view === 'wall' ? 'seg-on seg-group' : ''}`} onClick={() => setView('wall')} data-testid="snapshot-view-wall">{t('review.viewWall')}</button>
+              <button type="button" role="tab" aria-selected={view === 'sheet'} class={`seg ${view === 'sheet' ? 'seg-on seg-group' : ''}`} onClick={() => setView('sheet')} data-testid="snapshot-view-sheet">{t('an.sheet')}</button>
+            </div>
           </div>
           {error && <p class="form-error" role="alert">{error}</p>}
           {!snap && !error && <p class="muted page">{t('common.loading')}</p>}
-          {snap && <WallGrid rows={snap.rows.map(axis)} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
+          {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} />}
+          {view === 'wall' && snap && <WallGrid rows={snap.rows.map(axis)} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
         </main>
       )}
     </>
