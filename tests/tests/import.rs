@@ -228,3 +228,41 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
     assert_eq!(screening_of(&after), screening_of(&local));
     assert_eq!(after.rows[1].answers.get("asis-2"), Some(&serde_json::json!(2.0)));
 }
+
+/// A workbook whose cells lie far apart (A1 and XFD1048576) would make a dense reader allocate
+/// billions of cells. The import reads cells one by one and refuses what lies past its limits;
+/// the server stays up and the room unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
+    let f = Fixture::new().await;
+    let room = &f.room.id;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
+        sheet.write_string(row, col, text).expect("cell");
+    }
+    sheet.write_string(1_048_575, 16_383, "langt væk").expect("far cell");
+    let body = book.save_to_buffer().expect("xlsx");
+    let control = f.control(Role::Facilitator).await;
+    let before = projection::structure(&control.doc);
+
+    let resp = f.server.import(room, Some(&f.room.facilitator_token), XLSX, body).await;
+    let error = resp.assert_error(400);
+    assert!(error.contains("row 1048576"), "{error}");
+
+    // The same sideways: a cell in the last column.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
+        sheet.write_string(row, col, text).expect("cell");
+    }
+    sheet.write_string(1, 16_383, "langt til siden").expect("far cell");
+    let body = book.save_to_buffer().expect("xlsx");
+    let error = f.server.import(room, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(400);
+    assert!(error.contains("column 16384"), "{error}");
+
+    // Still up, nothing changed.
+    f.server.health().await;
+    control.barrier().await;
+    assert_eq!(projection::structure(&control.doc), before);
+}

@@ -18,6 +18,8 @@ const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^the CSV cannot be read: (.*)$/, (m) => `CSV-filen kan ikke læses (${m[1]})`],
   [/^not a readable XLSX workbook/, () => 'filen kan ikke læses som en Excel-projektmappe (XLSX)'],
   [/^the workbook has no sheet$/, () => 'projektmappen har intet ark'],
+  [/^the sheet has cells in row (\d+), more than (\d+) rows below its first/, (m) => `arket har celler i række ${m[1]}, mere end ${m[2]} rækker under den første; der kan højst importeres ${m[2]} rækker ad gangen`],
+  [/^the sheet has cells in column (\d+), more than (\d+) columns from its first$/, (m) => `arket har celler i kolonne ${m[1]}, mere end ${m[2]} kolonner fra den første`],
   [/^the list is larger than (\d+) MiB$/, (m) => `listen er større end ${m[1]} MiB`],
   [/^the body is empty/, () => 'filen er tom'],
   [/^only the facilitator can import/, () => 'kun facilitator kan importere en screeningsliste'],

@@ -143,23 +143,72 @@ fn csv_records(body: &[u8]) -> ApiResult<Vec<Vec<String>>> {
         .collect()
 }
 
+/// Columns a screening list may spread over (it needs four).
+const MAX_COLUMNS: u32 = 64;
+
 /// The cells of the workbook's first sheet as text, and the row number of the first of them.
+///
+/// Read cell by cell, never as one dense range: a sheet with one cell in A1 and one in XFD1048576
+/// is a few kilobytes, but as a range it is 17 billion cells. Cells past the row limit (the
+/// header plus [`screening::MAX_ROWS`] rows after the first filled row) or past [`MAX_COLUMNS`]
+/// columns are refused before anything big is built; empty cells (formatting only) do not count.
 fn xlsx_records(body: Vec<u8>) -> ApiResult<(Vec<Vec<String>>, usize)> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
+    use std::collections::BTreeMap;
     let unreadable = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"));
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(range) => range.map_err(|e| unreadable(&e))?,
-        None => return Err(ApiError::BadRequest("the workbook has no sheet".into())),
+    let Some(name) = book.sheet_names().first().cloned() else {
+        return Err(ApiError::BadRequest("the workbook has no sheet".into()));
     };
-    let first_row = range.start().map(|(row, _)| row as usize + 1).unwrap_or(1);
-    let text = |cell: &Data| match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Bool(b) => if *b { "ja" } else { "nej" }.to_string(),
-        other => other.to_string(),
-    };
-    let records = range.rows().map(|row| row.iter().map(text).collect()).collect();
-    Ok((records, first_row))
+    let mut reader = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
+    let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+    let mut first: Option<(u32, u32)> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Bool(b) => if *b { "ja" } else { "nej" }.to_string(),
+            DataRef::DateTime(d) => d.to_string(),
+            DataRef::Error(e) => e.to_string(),
+        };
+        let (row, col) = cell.get_position();
+        let (first_row, first_col) = *first.get_or_insert((row, col));
+        let first_col = first_col.min(col);
+        first = Some((first_row.min(row), first_col));
+        if row.saturating_sub(first_row) as usize > screening::MAX_ROWS {
+            return Err(ApiError::BadRequest(format!(
+                "the sheet has cells in row {}, more than {} rows below its first; at most {} rows can be imported at once",
+                row + 1,
+                screening::MAX_ROWS,
+                screening::MAX_ROWS
+            )));
+        }
+        if col >= first_col + MAX_COLUMNS {
+            return Err(ApiError::BadRequest(format!(
+                "the sheet has cells in column {}, more than {MAX_COLUMNS} columns from its first",
+                col + 1
+            )));
+        }
+        rows.entry(row).or_default().insert(col, text);
+    }
+    let Some((first_row, first_col)) = first else { return Ok((Vec::new(), 1)) };
+    let last_row = rows.keys().next_back().copied().unwrap_or(first_row);
+    let last_col = rows.values().filter_map(|r| r.keys().next_back().copied()).max().unwrap_or(first_col);
+    if last_col - first_col >= MAX_COLUMNS {
+        return Err(ApiError::BadRequest(format!(
+            "the sheet has cells in column {}, more than {MAX_COLUMNS} columns from its first",
+            last_col + 1
+        )));
+    }
+    let records = (first_row..=last_row)
+        .map(|r| {
+            let cells = rows.get(&r);
+            (first_col..=last_col).map(|c| cells.and_then(|cells| cells.get(&c)).cloned().unwrap_or_default()).collect()
+        })
+        .collect();
+    Ok((records, first_row as usize + 1))
 }
