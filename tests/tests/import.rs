@@ -266,3 +266,39 @@ async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
     control.barrier().await;
     assert_eq!(projection::structure(&control.doc), before);
 }
+
+/// A zip bomb: a valid workbook plus a part that inflates to 80 MiB (80 KiB packed). Refused
+/// (413) by what it inflates to, not by what it declares; the server stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_that_inflates_past_the_limit_is_refused() {
+    use std::io::{Read, Write};
+    let f = Fixture::new().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
+        sheet.write_string(row, col, text).expect("cell");
+    }
+    let plain = book.save_to_buffer().expect("xlsx");
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..source.len() {
+        let mut part = source.by_index(i).expect("part");
+        let name = part.name().expect("part name").to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).expect("read part");
+        out.start_file(name, deflated).expect("start");
+        out.write_all(&bytes).expect("write");
+    }
+    out.start_file("xl/media/padding.bin", deflated).expect("start bomb");
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..80 {
+        out.write_all(&zeros).expect("write bomb");
+    }
+    let body = out.finish().expect("finish").into_inner();
+    assert!(body.len() < 1024 * 1024, "the bomb is small packed: {} bytes", body.len());
+
+    let error = f.server.import(&f.room.id, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(413);
+    assert!(error.contains("unpacks to more than"), "{error}");
+    f.server.health().await;
+}

@@ -21,6 +21,7 @@ const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^the sheet has cells in row (\d+), more than (\d+) rows below its first/, (m) => `arket har celler i række ${m[1]}, mere end ${m[2]} rækker under den første; der kan højst importeres ${m[2]} rækker ad gangen`],
   [/^the sheet has cells in column (\d+), more than (\d+) columns from its first$/, (m) => `arket har celler i kolonne ${m[1]}, mere end ${m[2]} kolonner fra den første`],
   [/^the list is larger than (\d+) MiB$/, (m) => `listen er større end ${m[1]} MiB`],
+  [/^the workbook unpacks to more than (\d+) MiB$/, (m) => `projektmappen fylder mere end ${m[1]} MiB udpakket`],
   [/^the body is empty/, () => 'filen er tom'],
   [/^only the facilitator can import/, () => 'kun facilitator kan importere en screeningsliste'],
 ];

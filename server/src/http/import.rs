@@ -143,6 +143,29 @@ fn csv_records(body: &[u8]) -> ApiResult<Vec<Vec<String>>> {
         .collect()
 }
 
+/// Most bytes the parts of an uploaded XLSX may inflate to, together. A real screening list of
+/// 5000 rows is a few MiB; a zip bomb of 5 MiB could inflate to gigabytes.
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+
+/// Inflates every part of the archive into nothing, counting, and refuses the workbook past
+/// [`MAX_INFLATED`]. The sizes an archive declares can lie; the bytes inflated cannot.
+fn check_inflated_size(body: &[u8]) -> ApiResult<()> {
+    use std::io::Read;
+    let unreadable = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(|e| unreadable(&e))?;
+        let allowed = MAX_INFLATED - total;
+        let n = std::io::copy(&mut (&mut part).take(allowed + 1), &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+        total += n;
+        if total > MAX_INFLATED {
+            return Err(ApiError::TooLarge(format!("the workbook unpacks to more than {} MiB", MAX_INFLATED / (1024 * 1024))));
+        }
+    }
+    Ok(())
+}
+
 /// Columns a screening list may spread over (it needs four).
 const MAX_COLUMNS: u32 = 64;
 
@@ -156,6 +179,7 @@ fn xlsx_records(body: Vec<u8>) -> ApiResult<(Vec<Vec<String>>, usize)> {
     use calamine::{DataRef, Reader, Xlsx};
     use std::collections::BTreeMap;
     let unreadable = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"));
+    check_inflated_size(&body)?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
     let Some(name) = book.sheet_names().first().cloned() else {
         return Err(ApiError::BadRequest("the workbook has no sheet".into()));
