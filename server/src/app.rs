@@ -84,6 +84,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         public_base: config.public_base(local.port()),
         config,
         templates,
+        metrics: crate::metrics::install(),
         trees,
         store: store.clone(),
         rooms: rooms.clone(),

@@ -129,6 +129,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// Serves one connection until it closes.
 pub async fn serve(socket: WebSocket, session: Session) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    crate::metrics::connection_opened(session.doc, session.role.as_str());
     let room = session.room.clone();
     let doc = room.doc(session.doc);
     let (sink, mut stream) = socket.split();
@@ -322,6 +323,7 @@ async fn write_loop(mut w: WriteLoop) {
         }
     };
     // Tell the reader, then the peer.
+    crate::metrics::connection_closed(reason.code);
     w.outbox.close(reason.clone());
     let frame = CloseFrame { code: reason.code, reason: reason.reason.into() };
     let _ = send(&mut w.sink, WsMessage::Close(Some(frame))).await;

@@ -9,7 +9,8 @@
 //! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations;
 //! - [`cluster`]: with Redis, several nodes share rooms (stream reader, awareness pub/sub).
 //!
-//! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`tokens`] (ids, tokens, constant-time checks),
+//! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`metrics`]
+//! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks),
 //! [`permissions`] (who may write what), [`app`] (start-up and graceful shutdown).
 
 mod app;
@@ -18,6 +19,7 @@ mod config;
 mod connection;
 mod http;
 mod memory;
+mod metrics;
 mod permissions;
 mod room;
 mod rooms;

@@ -343,6 +343,7 @@ impl LiveDoc {
     /// every connection but `from`; a compaction is queued when the log is long enough.
     fn hand_off(&self, room: &Arc<Room>, writer: &Writer, mut inner: MutexGuard<'_, DocInner>, handoff: Handoff<'_>, from: ConnId, update: Bytes) -> Result<(), Close> {
         inner.full_state = None;
+        crate::metrics::update_accepted(self.kind, from != NOBODY);
         handoff.permit.send(
             room.clone(),
             Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: update.clone() }),

@@ -120,6 +120,7 @@ impl Rooms {
         let room = Room::from_stored((*record).clone(), wall, control, self.0.client_queue, self.0.cluster.clone())
             .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
         tracing::info!(room = id, "room loaded");
+        crate::metrics::room_loaded();
         if let Some(cluster) = &self.0.cluster {
             cluster.query(id, DocKind::Wall);
             cluster.query(id, DocKind::Control);
@@ -180,6 +181,7 @@ impl Rooms {
         if room.begin_unload() {
             self.forget(&room);
             tracing::info!(room = room.id(), "room unloaded");
+            crate::metrics::room_unloaded();
             drop(room);
             crate::memory::release_freed();
         }

@@ -170,6 +170,14 @@ impl Task {
         }
     }
 
+    /// One atomic batch to the store, timed and counted (`/metrics`).
+    async fn write_batch(&self, ops: &[WriteOp]) -> Result<(), crate::store::StoreError> {
+        let started = std::time::Instant::now();
+        let written = self.store.write_batch(ops).await;
+        crate::metrics::store_batch(ops.len(), started.elapsed(), written.is_ok());
+        written
+    }
+
     /// Writes the buffered ops, oldest first, as long as the store takes them.
     async fn retry(&mut self) {
         while !self.pending.is_empty() {
@@ -183,7 +191,7 @@ impl Task {
                 })
                 .collect();
             if !ops.is_empty() {
-                if let Err(error) = self.store.write_batch(&ops).await {
+                if let Err(error) = self.write_batch(&ops).await {
                     tracing::debug!(%error, buffered = self.buffered.load(Ordering::Relaxed), "store still unreachable");
                     return;
                 }
@@ -223,7 +231,7 @@ impl Task {
             // Behind the buffer: keep the order.
             ops.into_iter().for_each(|op| self.buffer(op));
         } else if !ops.is_empty() {
-            if let Err(error) = self.store.write_batch(&ops).await {
+            if let Err(error) = self.write_batch(&ops).await {
                 if self.buffer_limit > 0 {
                     tracing::warn!(%error, ops = ops.len(), "store write failed; buffering until it is back");
                     ops.into_iter().for_each(|op| self.buffer(op));

@@ -255,3 +255,41 @@ async fn a_new_rooms_rows_carry_the_templates_analysis_roles() {
     let anvendes = fields.iter().find(|f| f["id"] == "anvendes").expect("anvendes field");
     assert_eq!(anvendes["analysis"], "anvendes");
 }
+
+/// The value of the metric line `name{…}` whose labels include all of `labels`.
+fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|line| {
+        let (key, value) = line.rsplit_once(' ')?;
+        let (n, rest) = key.split_once('{').unwrap_or((key, ""));
+        (n == name && labels.iter().all(|l| rest.contains(l))).then(|| value.parse().ok())?
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_connections_updates_and_store_batches() {
+    let f = Fixture::new().await;
+    let (row, col) = as_is_cell();
+    let fac = f.wall(Role::Facilitator).await;
+    fac.add_card("m1", &row, &col, "en");
+    fac.add_card("m2", &row, &col, "to");
+    fac.barrier().await;
+    let review = f.wall(Role::Review).await;
+    review.add_card("nope", &row, &col, "afvist");
+    assert_eq!(review.closed().await.0, 4403);
+
+    let resp = f.server.get("/metrics", None).await;
+    resp.assert_status(200);
+    let text = resp.text();
+    let m = |name: &str, labels: &[&str]| metric(&text, name, labels).unwrap_or_else(|| panic!("no {name} {labels:?} in:\n{text}"));
+    assert_eq!(m("kortvaeg_updates_total", &["doc=\"wall\"", "source=\"client\""]), 2.0);
+    assert_eq!(m("kortvaeg_ws_connections_total", &["doc=\"wall\"", "role=\"facilitator\""]), 1.0);
+    assert_eq!(m("kortvaeg_ws_connections_total", &["doc=\"wall\"", "role=\"review\""]), 1.0);
+    assert_eq!(m("kortvaeg_ws_closes_total", &["code=\"4403\""]), 1.0);
+    assert!(m("kortvaeg_store_batches_total", &["result=\"ok\""]) >= 1.0);
+    assert!(m("kortvaeg_store_ops_total", &[]) >= 2.0);
+    assert!(m("kortvaeg_store_write_seconds_count", &[]) >= 1.0);
+    assert_eq!(m("kortvaeg_rooms_loaded", &[]), 1.0);
+    assert!(m("kortvaeg_ws_connections", &[]) >= 1.0, "the facilitator is still connected");
+    assert_eq!(m("kortvaeg_store_up", &[]), 1.0);
+    assert_eq!(m("kortvaeg_buffered_updates", &[]), 0.0);
+}

@@ -1,4 +1,4 @@
-//! `/healthz` and the web client at `/`.
+//! `/healthz`, `/metrics` and the web client at `/`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,6 +14,16 @@ use kortvaeg_shared::api::Health;
 
 /// How long the store may take to answer a health check before it counts as unreachable.
 const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Prometheus text format; the gauges are read now (see `metrics.rs` for every name).
+pub async fn metrics(State(state): State<AppState>) -> Result<([(axum::http::HeaderName, &'static str); 1], String), super::ApiError> {
+    let Some(handle) = &state.metrics else {
+        return Err(super::ApiError::Unavailable("metrics are not recorded in this process".into()));
+    };
+    let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));
+    crate::metrics::gauges(state.rooms.loaded(), state.connections.len(), state.rooms.writer().buffered(), store_ok);
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()))
+}
 
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));

@@ -37,6 +37,8 @@ pub struct Shared {
     /// Base of the links handed out, without trailing slash.
     pub public_base: String,
     pub templates: Templates,
+    /// Renders `/metrics` (`None`: another server in this process has the recorder).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Decision trees (the brugsmønster model), by id.
     pub trees: std::collections::BTreeMap<String, kortvaeg_shared::trees::Tree>,
     pub store: Arc<dyn Store>,
@@ -67,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
         .route("/ws/{id}", get(ws::wall))
         .route("/ws/{id}/control", get(ws::control))
         .merge(health::web_client(&state.config.web_dir))

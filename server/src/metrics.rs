@@ -1,0 +1,59 @@
+//! Prometheus metrics at `GET /metrics`, through the `metrics` facade and its Prometheus exporter
+//! (no listener of its own: the text is rendered into the server's own route).
+//!
+//! Counted where they happen (one line each, through the functions below, so every name is in
+//! this file): WebSocket connections opened and closed (by close code), client updates stored,
+//! store batches (ops, seconds, failures), rooms loaded and unloaded. Read at scrape time: rooms
+//! loaded, open connections, updates waiting in the outage buffer, whether the store answers.
+
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::store::DocKind;
+
+/// Installs the process-wide recorder. `None` if one is installed already (a second server in
+/// one process, as in unit tests): metrics then go to the first.
+pub fn install() -> Option<PrometheusHandle> {
+    PrometheusBuilder::new()
+        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+        .ok()?
+        .install_recorder()
+        .ok()
+}
+
+pub fn connection_opened(doc: DocKind, role: &'static str) {
+    metrics::counter!("kortvaeg_ws_connections_total", "doc" => doc.as_str(), "role" => role).increment(1);
+}
+
+pub fn connection_closed(code: u16) {
+    metrics::counter!("kortvaeg_ws_closes_total", "code" => code.to_string()).increment(1);
+}
+
+/// A change handed to the store writer: from a client, or the server's own (an import).
+pub fn update_accepted(doc: DocKind, from_client: bool) {
+    let source = if from_client { "client" } else { "server" };
+    metrics::counter!("kortvaeg_updates_total", "doc" => doc.as_str(), "source" => source).increment(1);
+}
+
+pub fn store_batch(ops: usize, took: Duration, ok: bool) {
+    metrics::counter!("kortvaeg_store_batches_total", "result" => if ok { "ok" } else { "error" }).increment(1);
+    metrics::counter!("kortvaeg_store_ops_total").increment(ops as u64);
+    metrics::histogram!("kortvaeg_store_write_seconds").record(took.as_secs_f64());
+}
+
+pub fn room_loaded() {
+    metrics::counter!("kortvaeg_rooms_loaded_total").increment(1);
+}
+
+pub fn room_unloaded() {
+    metrics::counter!("kortvaeg_rooms_unloaded_total").increment(1);
+}
+
+/// The gauges, set just before each scrape.
+pub fn gauges(rooms_loaded: usize, connections: usize, buffered_updates: usize, store_up: bool) {
+    metrics::gauge!("kortvaeg_rooms_loaded").set(rooms_loaded as f64);
+    metrics::gauge!("kortvaeg_ws_connections").set(connections as f64);
+    metrics::gauge!("kortvaeg_buffered_updates").set(buffered_updates as f64);
+    metrics::gauge!("kortvaeg_store_up").set(if store_up { 1.0 } else { 0.0 });
+}
