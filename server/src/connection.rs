@@ -201,7 +201,7 @@ pub async fn serve(socket: WebSocket, session: Session) {
         }
     }
     let clients: Vec<ClientID> = announced.into_iter().collect();
-    doc.remove_awareness(&room, &clients);
+    doc.remove_awareness(&room, conn, &clients);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
 }
 
@@ -244,7 +244,7 @@ fn handle_binary(session: &Session, conn: ConnId, outbox: &Outbox, data: &[u8], 
         }
         Message::Awareness(update) => {
             if session.role != Role::Review {
-                announced.extend(doc.apply_awareness(room, update)?);
+                announced.extend(doc.apply_awareness(room, conn, update)?);
             }
             Ok(())
         }

@@ -199,9 +199,11 @@ pub struct DocInner {
     awareness_changed: HashSet<ClientID>,
     /// Those of them changed by this node's clients, which other nodes must hear of.
     awareness_changed_here: HashSet<ClientID>,
-    /// Awareness client ids set by this node's connections. The others came from other nodes
-    /// and expire if not renewed (a node that died cannot remove them).
-    awareness_here: HashSet<ClientID>,
+    /// Awareness client ids set by this node's connections, each with the connection that owns
+    /// it: the first to set it, until it closes. Another connection's update to an owned id is
+    /// ignored, so one participant cannot rename or hide another's presence. The ids not here
+    /// came from other nodes and expire if not renewed (a node that died cannot remove them).
+    awareness_here: std::collections::HashMap<ClientID, ConnId>,
     /// Redis: the id of the last stream entry this document includes; the cluster reader
     /// continues from here, and a compaction covers the stream up to here. `None`: embedded.
     position: Option<StreamId>,
@@ -382,19 +384,23 @@ impl LiveDoc {
     /// burst of cursor moves in a big room costs one fan-out, not one per move (LESSONS.md,
     /// awareness storms). Returns the client ids the update set a state for, so the connection
     /// can remove them when it closes.
-    pub fn apply_awareness(&self, room: &Arc<Room>, update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
+    pub fn apply_awareness(&self, room: &Arc<Room>, conn: ConnId, mut update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
+        let mut inner = self.lock()?;
+        update.clients.retain(|id, _| inner.awareness_here.get(id).is_none_or(|owner| *owner == conn));
+        if update.clients.is_empty() {
+            return Ok(Vec::new());
+        }
         let announced: Vec<ClientID> = update
             .clients
             .iter()
             .filter(|(_, entry)| entry.json.as_ref() != "null")
             .map(|(id, _)| *id)
             .collect();
-        let mut inner = self.lock()?;
         let summary = inner
             .awareness
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
-        inner.awareness_here.extend(announced.iter().copied());
+        inner.awareness_here.extend(announced.iter().map(|id| (*id, conn)));
         if let Some(summary) = summary {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), true);
         }
@@ -402,21 +408,24 @@ impl LiveDoc {
     }
 
     /// Removes the awareness states a closed connection had set, for everyone.
-    pub fn remove_awareness(&self, room: &Arc<Room>, clients: &[ClientID]) {
+    pub fn remove_awareness(&self, room: &Arc<Room>, conn: ConnId, clients: &[ClientID]) {
         if clients.is_empty() {
             return;
         }
         let Ok(mut inner) = self.lock() else { return };
-        for id in clients {
+        let owned: Vec<ClientID> = clients.iter().copied().filter(|id| inner.awareness_here.get(id) == Some(&conn)).collect();
+        for id in &owned {
             inner.awareness.remove_state(*id);
             inner.awareness_here.remove(id);
         }
-        self.mark_awareness_changed(room, &mut inner, clients.to_vec(), true);
+        self.mark_awareness_changed(room, &mut inner, owned, true);
     }
 
     /// Applies an awareness update another node relayed; only its changes go to local clients.
-    pub fn apply_remote_awareness(&self, room: &Arc<Room>, update: AwarenessUpdate) {
+    pub fn apply_remote_awareness(&self, room: &Arc<Room>, mut update: AwarenessUpdate) {
         let Ok(mut inner) = self.lock() else { return };
+        // A state one of this node's connections owns is that connection's alone.
+        update.clients.retain(|id, _| !inner.awareness_here.contains_key(id));
         if let Ok(Some(summary)) = inner.awareness.apply_update_summary(update) {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), false);
         }
@@ -435,7 +444,7 @@ impl LiveDoc {
             .iter()
             .filter(|(id, state)| {
                 state.data.is_some()
-                    && !inner.awareness_here.contains(id)
+                    && !inner.awareness_here.contains_key(&id)
                     && now.saturating_sub(state.last_updated) > timeout.as_millis() as u64
             })
             .map(|(id, _)| id)

@@ -122,3 +122,46 @@ async fn review_awareness_is_not_relayed() {
         .wait_awareness("the participant's state at the review client", |s| s.contains_key(&participant.client_id()))
         .await;
 }
+
+/// A connection owns the presence ids it set first. Another connection cannot rename, replace
+/// or remove them (a participant spoofing a colleague's name); its own presence works as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_connection_cannot_change_another_ones_presence() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+    use yrs::sync::Message;
+
+    let f = Fixture::new().await;
+    let anne = f.wall(Role::Participant).await;
+    let mallory = f.wall(Role::Participant).await;
+    let observer = f.wall(Role::Facilitator).await;
+    let anne_id = anne.client_id();
+    anne.set_awareness(json!({"user": {"name": "Anne"}}));
+    observer.wait_awareness("Anne", |s| s.get(&anne_id).is_some_and(|v| v["user"]["name"] == "Anne")).await;
+
+    // Mallory sends Anne's id with a far newer clock: a rename, then a removal (null).
+    for (clock, state) in [(1000, r#"{"user":{"name":"Mallory"}}"#), (1001, "null")] {
+        let update = AwarenessUpdate {
+            clients: HashMap::from([(yrs::ClientID::new(anne_id), AwarenessUpdateEntry { clock, json: Arc::from(state) })]),
+        };
+        mallory.send(Message::Awareness(update));
+    }
+    // Then her own state, which does go through: once the observer has it, the spoof was handled.
+    mallory.set_awareness(json!({"user": {"name": "Mallory"}}));
+    let mallory_id = mallory.client_id();
+    let seen = observer.wait_awareness("Mallory's own state", |s| s.contains_key(&mallory_id)).await;
+    // Relays are in order per connection: a relayed spoof would be here by now.
+    assert_eq!(
+        seen.get(&anne_id).map(|v| v["user"]["name"].clone()),
+        Some(json!("Anne")),
+        "another connection changed or removed Anne's presence"
+    );
+    assert_eq!(mallory.settle().await, None, "ignored, not closed: a stock client never does this");
+
+    // Anne's own updates still go through, and her state goes when she does.
+    anne.set_awareness(json!({"user": {"name": "Anne J."}}));
+    observer.wait_awareness("Anne's rename", |s| s.get(&anne_id).is_some_and(|v| v["user"]["name"] == "Anne J.")).await;
+    anne.close().await;
+    observer.wait_awareness("Anne gone", |s| !s.contains_key(&anne_id)).await;
+}
