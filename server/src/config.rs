@@ -74,7 +74,8 @@ pub struct Config {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
-    /// Messages queued for one client before it counts as too slow and is closed (4408).
+    /// Messages queued for one client of the wall before it counts as too slow and is closed
+    /// (4408); the control document, which changes rarely, gets an eighth of it (at least 64).
     #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]
     pub client_queue: usize,
 }

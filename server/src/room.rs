@@ -84,7 +84,10 @@ impl Room {
         let wall = LiveDoc::new(DocKind::Wall, doc_from_stored(&wall)?, wall.position, queue);
         let control_doc = doc_from_stored(&control)?;
         let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
-        let control = LiveDoc::new(DocKind::Control, control_doc, control.position, queue);
+        // The control document changes a few times a workshop (phase, timer, structure) and
+        // carries no presence from the web client: a short ring is plenty, and the ring is
+        // allocated up front for every room (BENCHMARKS.md, memory per room).
+        let control = LiveDoc::new(DocKind::Control, control_doc, control.position, (queue / 8).max(64));
         Ok(Room {
             record,
             wall,
