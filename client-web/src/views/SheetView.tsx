@@ -115,16 +115,12 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
         <table class="sheet" data-testid="sheet">
           <thead>
             <tr>
-              <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
-              <th scope="col">{t('common.fagomraade')}</th>
-              <th scope="col">{t('sheet.kle')}</th>
+              <SheetLeadHeads />
               {cols.map((c) => <th key={c.key} scope="col" title={c.field ? `${c.header} (${c.row.label})` : c.header} data-header={c.header} class={`th-${c.kind}`}>
                 <span class="th-num">{roundLabel(c.row.round ?? '')} {c.number}</span>
                 <span class="th-label">{c.label}</span>
               </th>)}
-              <th scope="col" class="th-computed">{t('sheet.brugerantal')}</th>
-              <th scope="col" class="th-computed">{t('sheet.omfang')}</th>
-              <th scope="col" class="th-computed">{t('sheet.prioritet')}</th>
+              <SheetComputedHeads />
             </tr>
           </thead>
           <tbody>
@@ -163,5 +159,27 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
         {shown.length === 0 && <p class="muted sheet-nomatch">{t('sheet.noMatch')}</p>}
       </div>
     </section>
+  );
+}
+
+/** The sheet's first header cells: sagsområde (sticky on phones), fagområde, KLE. */
+export function SheetLeadHeads() {
+  return (
+    <>
+      <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
+      <th scope="col">{t('common.fagomraade')}</th>
+      <th scope="col">{t('sheet.kle')}</th>
+    </>
+  );
+}
+
+/** The sheet's last header cells: the derived values. */
+export function SheetComputedHeads() {
+  return (
+    <>
+      <th scope="col" class="th-computed">{t('sheet.brugerantal')}</th>
+      <th scope="col" class="th-computed">{t('sheet.omfang')}</th>
+      <th scope="col" class="th-computed">{t('sheet.prioritet')}</th>
+    </>
   );
 }

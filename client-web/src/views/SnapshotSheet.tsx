@@ -3,6 +3,7 @@ import { api, exportUrl, type SnapshotSheet as Sheet } from '../api';
 import { t, type Key } from '../i18n';
 import { readValue } from '../sync/analysis';
 import { valueLabel } from './AnswerInput';
+import { SheetComputedHeads, SheetLeadHeads } from './SheetView';
 import { errorText } from './errors';
 
 /**
@@ -33,13 +34,9 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
           <table class="sheet" data-testid="sheet">
             <thead>
               <tr>
-                <th class="sticky-col" scope="col">{t('sheet.sags')}</th>
-                <th scope="col">{t('common.fagomraade')}</th>
-                <th scope="col">{t('sheet.kle')}</th>
+                <SheetLeadHeads />
                 {sheet.columns.map((c) => <th key={c.key} scope="col" data-header={c.header}><span class="th-label">{c.header}</span></th>)}
-                <th scope="col" class="th-computed">{t('sheet.brugerantal')}</th>
-                <th scope="col" class="th-computed">{t('sheet.omfang')}</th>
-                <th scope="col" class="th-computed">{t('sheet.prioritet')}</th>
+                <SheetComputedHeads />
               </tr>
             </thead>
             <tbody>
