@@ -220,6 +220,16 @@ pub struct DocInner {
     own_since_compaction: usize,
 }
 
+impl DocInner {
+    /// Applies an update another node stored or appended (v1). The shared full-state answer of
+    /// [`LiveDoc::answer_sync_step1`] is stale from here on.
+    fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let update = Update::decode_v1(bytes).map_err(|e| format!("does not decode: {e}"))?;
+        self.full_state = None;
+        self.awareness.doc().transact_mut().apply_update(update).map_err(|e| format!("does not apply: {e}"))
+    }
+}
+
 impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
@@ -522,10 +532,9 @@ impl LiveDoc {
         let Ok(mut inner) = self.lock() else { return false };
         let mut fresh = Vec::new();
         if let Some((id, state)) = state {
-            match Update::decode_v1(&state).map_err(|e| e.to_string()).and_then(|u| inner.awareness.doc().transact_mut().apply_update(u).map_err(|e| e.to_string())) {
+            match inner.apply_bytes(&state) {
                 Ok(()) => {
                     inner.position = inner.position.max(Some(id));
-                    inner.full_state = None;
                     fresh.push((NOBODY, Bytes::from(state)));
                 }
                 // Position stays: the entries after it are still read; the next compaction
@@ -543,13 +552,9 @@ impl LiveDoc {
                 inner.own_since_compaction += 1;
                 continue;
             }
-            inner.full_state = None;
-            match Update::decode_v1(&entry.update) {
-                Ok(update) => match inner.awareness.doc().transact_mut().apply_update(update) {
-                    Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
-                    Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry does not apply"),
-                },
-                Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry does not decode"),
+            match inner.apply_bytes(&entry.update) {
+                Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
+                Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry skipped"),
             }
         }
         let compact = inner.read_since_compaction >= compact_after && inner.own_since_compaction > 0;
