@@ -236,11 +236,8 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
 async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
     let f = Fixture::new().await;
     let room = &f.room.id;
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
-        sheet.write_string(row, col, text).expect("cell");
-    }
+    let mut book = small_list();
+    let sheet = book.worksheet_from_index(0).expect("sheet");
     sheet.write_string(1_048_575, 16_383, "langt væk").expect("far cell");
     let body = book.save_to_buffer().expect("xlsx");
     let control = f.control(Role::Facilitator).await;
@@ -251,11 +248,8 @@ async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
     assert!(error.contains("row 1048576"), "{error}");
 
     // The same sideways: a cell in the last column.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
-        sheet.write_string(row, col, text).expect("cell");
-    }
+    let mut book = small_list();
+    let sheet = book.worksheet_from_index(0).expect("sheet");
     sheet.write_string(1, 16_383, "langt til siden").expect("far cell");
     let body = book.save_to_buffer().expect("xlsx");
     let error = f.server.import(room, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(400);
@@ -273,11 +267,7 @@ async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
 async fn a_workbook_that_inflates_past_the_limit_is_refused() {
     use std::io::{Read, Write};
     let f = Fixture::new().await;
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
-        sheet.write_string(row, col, text).expect("cell");
-    }
+    let mut book = small_list();
     let plain = book.save_to_buffer().expect("xlsx");
     let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).expect("zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -301,4 +291,14 @@ async fn a_workbook_that_inflates_past_the_limit_is_refused() {
     let error = f.server.import(&f.room.id, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(413);
     assert!(error.contains("unpacks to more than"), "{error}");
     f.server.health().await;
+}
+
+/// A one-row screening list as a workbook, for the tests that then add something hostile to it.
+fn small_list() -> rust_xlsxwriter::Workbook {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
+        sheet.write_string(row, col, text).expect("cell");
+    }
+    book
 }
