@@ -82,7 +82,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         store.clone(),
         writer,
         config.unload_after(),
-        config.client_queue,
+        config.doc_limits(),
         link.clone(),
     );
 

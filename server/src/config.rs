@@ -42,6 +42,19 @@ pub struct Config {
     #[arg(long, env = "MAX_MESSAGE_BYTES", default_value_t = 1 << 20)]
     pub max_message_bytes: usize,
 
+    /// Most bytes a document's full state may weigh (what every joiner's greeting carries); an
+    /// update that would grow it further is refused (close 4413).
+    #[arg(long, env = "MAX_DOC_BYTES", default_value_t = 8 << 20)]
+    pub max_doc_bytes: usize,
+
+    /// Largest presence (awareness) state one client may set, in bytes of JSON (close 4413).
+    #[arg(long, env = "MAX_AWARENESS_BYTES", default_value_t = 8 << 10)]
+    pub max_awareness_bytes: usize,
+
+    /// Most presence ids one connection may set (a stock client sets one per document; close 4429).
+    #[arg(long, env = "MAX_PRESENCE_IDS", default_value_t = 4)]
+    pub max_presence_ids: usize,
+
     /// How long a room without clients stays loaded before it is flushed and unloaded.
     #[arg(long, env = "UNLOAD_AFTER_MS", default_value_t = 2000)]
     pub unload_after_ms: u64,
@@ -93,6 +106,20 @@ impl Config {
 
     pub fn ping_interval(&self) -> Duration {
         Duration::from_millis(self.ping_interval_ms.max(10))
+    }
+
+    pub fn awareness_limits(&self) -> crate::room::AwarenessLimits {
+        crate::room::AwarenessLimits {
+            max_state_bytes: self.max_awareness_bytes,
+            max_ids: self.max_presence_ids.max(1),
+        }
+    }
+
+    pub fn doc_limits(&self) -> crate::room::DocLimits {
+        crate::room::DocLimits {
+            queue: self.client_queue,
+            max_doc_bytes: self.max_doc_bytes,
+        }
     }
 
     pub fn commit_window(&self) -> Duration {

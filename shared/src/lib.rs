@@ -5,6 +5,7 @@
 //!   the JSON files in `shared/templates/`.
 //! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
 //!   control document is laid out.
+//! - [`gate`]: the schema gate every client update passes before it touches a document.
 //! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
 //!   snapshots and the documentation sheet.
 //! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
@@ -18,6 +19,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod gate;
 pub mod projection;
 pub mod schema;
 pub mod screening;

@@ -42,6 +42,8 @@ const DOC_LOG: TableDefinition<(&str, &str, u64), &[u8]> = TableDefinition::new(
 const SNAPSHOTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("snapshots");
 const SNAPSHOT_DOCS: TableDefinition<(&str, u64, &str), &[u8]> =
     TableDefinition::new("snapshot_docs");
+/// Stored updates that did not load: `(room, doc, sha256 hex)` → the update.
+const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("set_aside");
 
 /// The redb-backed [`Store`]. Cloning the inner `Arc` is how work reaches the blocking pool.
 pub struct EmbeddedStore {
@@ -74,6 +76,7 @@ impl EmbeddedStore {
             txn.open_table(DOC_LOG).map_err(embedded)?;
             txn.open_table(SNAPSHOTS).map_err(embedded)?;
             txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+            txn.open_table(SET_ASIDE).map_err(embedded)?;
         }
         txn.commit().map_err(embedded)?;
         Ok(Self { db: Arc::new(db) })
@@ -319,6 +322,48 @@ impl Store for EmbeddedStore {
                 wall: read(DocKind::Wall)?,
                 control: read(DocKind::Control)?,
             }))
+        })
+        .await
+    }
+
+    async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()> {
+        let (room, key, update) = (
+            room.to_string(),
+            super::set_aside_key(update),
+            update.to_vec(),
+        );
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut table = txn.open_table(SET_ASIDE).map_err(embedded)?;
+                table
+                    .insert(
+                        (room.as_str(), doc.as_str(), key.as_str()),
+                        update.as_slice(),
+                    )
+                    .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let table = txn.open_table(SET_ASIDE).map_err(embedded)?;
+            // Every key of the document: hex digests sort between "" and "g".
+            let keys = (room.as_str(), doc.as_str(), "")..(room.as_str(), doc.as_str(), "g");
+            table
+                .range(keys)
+                .map_err(embedded)?
+                .map(|entry| {
+                    entry
+                        .map(|(_, update)| update.value().to_vec())
+                        .map_err(embedded)
+                })
+                .collect()
         })
         .await
     }
