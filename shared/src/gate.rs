@@ -374,3 +374,429 @@ fn check_value(value: &Any, depth: usize) -> Result<(), Refusal> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use yrs::encoding::write::Write;
+    use yrs::types::text::TextPrelim;
+    use yrs::updates::decoder::Decode;
+    use yrs::updates::encoder::{Encoder, EncoderV1};
+    use yrs::{
+        Any, Array, ArrayPrelim, Doc, GetString, Map, MapPrelim, Options, ReadTxn, StateVector,
+        Text, Transact, Update, WriteTxn, XmlElementPrelim, ID,
+    };
+
+    use super::*;
+    use crate::schema::{CONTROL, WALL};
+
+    /// The server's copy of a document: every update goes through the gate, then is applied.
+    struct Server(Doc);
+
+    impl Server {
+        fn new() -> Self {
+            Server(Doc::with_client_id(1))
+        }
+        fn offer(&self, schema: &DocSchema, update: &[u8]) -> Result<(), Refusal> {
+            check(schema, &self.0.transact(), update)?;
+            self.0
+                .transact_mut()
+                .apply_update(Update::decode_v1(update).unwrap())
+                .unwrap();
+            Ok(())
+        }
+        fn sv(&self) -> StateVector {
+            self.0.transact().state_vector()
+        }
+    }
+
+    /// A client's change to `doc`: the update it sends.
+    fn change(doc: &Doc, f: impl FnOnce(&mut yrs::TransactionMut)) -> Vec<u8> {
+        let mut txn = doc.transact_mut();
+        f(&mut txn);
+        txn.encode_update_v1()
+    }
+
+    fn card<'a>(id: &'a str, text: &'a str) -> impl FnOnce(&mut yrs::TransactionMut) + 'a {
+        move |txn| {
+            let cards = txn.get_or_insert_map("cards");
+            let m = cards.insert(txn, id, MapPrelim::default());
+            m.insert(txn, "row", "asis-1");
+            m.insert(txn, "column", "borgerservice");
+            m.insert(txn, "text", text);
+        }
+    }
+
+    fn refused(result: Result<(), Refusal>, part: &str) {
+        match result {
+            Err(Refusal(reason)) => assert!(
+                reason.contains(part),
+                "refused, but for {reason:?}, not {part:?}"
+            ),
+            Ok(()) => panic!("accepted; expected a refusal for {part:?}"),
+        }
+    }
+
+    #[test]
+    fn what_kortvaeg_writes_passes() {
+        let server = Server::new();
+        let client = Doc::with_client_id(7);
+        server
+            .offer(&WALL, &change(&client, card("c1", "første kort")))
+            .unwrap();
+        // A card whose text is a Y.Text, typed, edited and partly deleted.
+        let text = change(&client, |txn| {
+            let cards = txn.get_or_insert_map("cards");
+            let m = cards.insert(txn, "c2", MapPrelim::default());
+            m.insert(txn, "text", TextPrelim::new("hej"));
+        });
+        server.offer(&WALL, &text).unwrap();
+        let edit = change(&client, |txn| {
+            let cards = txn.get_or_insert_map("cards");
+            let Some(yrs::Out::YMap(m)) = cards.get(txn, "c2") else {
+                panic!()
+            };
+            let Some(yrs::Out::YText(t)) = m.get(txn, "text") else {
+                panic!()
+            };
+            t.insert(txn, 3, " med jer");
+            t.remove_range(txn, 0, 1);
+        });
+        server.offer(&WALL, &edit).unwrap();
+        // Comments (an array of maps), answers, a group's status, a deletion.
+        let rest = change(&client, |txn| {
+            let cards = txn.get_or_insert_map("cards");
+            let Some(yrs::Out::YMap(m)) = cards.get(txn, "c1") else {
+                panic!()
+            };
+            let comments = m.insert(txn, "comments", ArrayPrelim::default());
+            comments.push_back(
+                txn,
+                MapPrelim::from([("text".to_string(), Any::from("hvorfor?"))]),
+            );
+            txn.get_or_insert_map("answers")
+                .insert(txn, "27-12-boligstoette/asis-2", 30);
+            let groups = txn.get_or_insert_map("groups");
+            let g = groups.insert(txn, "borgerservice", MapPrelim::default());
+            g.insert(txn, "done", true);
+            cards.remove(txn, "c1");
+        });
+        server.offer(&WALL, &rest).unwrap();
+        // The whole history again (a reconnecting client's sync step 2) passes too.
+        server
+            .offer(
+                &WALL,
+                &client
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .unwrap();
+        // And what the server holds is what the client holds.
+        let text = |doc: &Doc| {
+            let txn = doc.transact();
+            let cards = txn.get_map("cards").unwrap();
+            let Some(yrs::Out::YMap(m)) = cards.get(&txn, "c2") else {
+                panic!()
+            };
+            let Some(yrs::Out::YText(t)) = m.get(&txn, "text") else {
+                panic!()
+            };
+            t.get_string(&txn)
+        };
+        assert_eq!(text(&server.0), "ej med jer");
+        assert_eq!(text(&server.0), text(&client));
+
+        // The control document as a new room lays it out, and a facilitator's changes.
+        let control = Doc::with_client_id(9);
+        let template = crate::Templates::built_in()
+            .unwrap()
+            .get("kmd-sag-exit-as-is")
+            .unwrap()
+            .clone();
+        crate::schema::init_control(&control, "Workshop", &template);
+        let server = Server::new();
+        server
+            .offer(
+                &CONTROL,
+                &control
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .unwrap();
+        let edit = change(&control, |txn| {
+            txn.get_or_insert_map("meta").insert(txn, "phase", "plenum");
+            let columns = txn.get_or_insert_array("columns");
+            columns.remove(txn, 0);
+            txn.get_or_insert_map("prioritering")
+                .insert(txn, "faa_max", 4);
+        });
+        server.offer(&CONTROL, &edit).unwrap();
+    }
+
+    #[test]
+    fn an_offline_edit_of_a_deleted_card_passes() {
+        let server = Server::new();
+        let a = Doc::with_client_id(7);
+        let b = Doc::with_client_id(8);
+        let first = change(&a, card("c1", "kort"));
+        server.offer(&WALL, &first).unwrap();
+        b.transact_mut()
+            .apply_update(Update::decode_v1(&first).unwrap())
+            .unwrap();
+        // a deletes the card; b, offline, edits it meanwhile.
+        server
+            .offer(
+                &WALL,
+                &change(&a, |txn| {
+                    drop(txn.get_or_insert_map("cards").remove(txn, "c1"))
+                }),
+            )
+            .unwrap();
+        let offline = change(&b, |txn| {
+            let Some(yrs::Out::YMap(m)) = txn.get_or_insert_map("cards").get(txn, "c1") else {
+                panic!()
+            };
+            m.insert(txn, "text", "ændret offline");
+        });
+        server.offer(&WALL, &offline).unwrap();
+    }
+
+    #[test]
+    fn kinds_the_schema_has_no_use_for_are_refused() {
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "Y.XmlElement",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("cards")
+                        .insert(txn, "x", XmlElementPrelim::empty("p"));
+                }),
+            ),
+            (
+                "text formatting",
+                change(&Doc::with_client_id(7), |txn| {
+                    let cards = txn.get_or_insert_map("cards");
+                    let t = cards.insert(txn, "t", TextPrelim::new("hello"));
+                    t.format(txn, 0, 2, HashMap::from([("bold".into(), Any::from(true))]));
+                }),
+            ),
+            (
+                "an embed",
+                change(&Doc::with_client_id(7), |txn| {
+                    let t = txn
+                        .get_or_insert_map("cards")
+                        .insert(txn, "t2", TextPrelim::new("a"));
+                    t.insert_embed(
+                        txn,
+                        1,
+                        Any::from(HashMap::from([("img".to_string(), Any::from("x"))])),
+                    );
+                }),
+            ),
+            (
+                "binary",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("cards")
+                        .insert(txn, "b", Any::from(vec![1u8, 2, 3]));
+                }),
+            ),
+            (
+                "a sub-document",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("cards").insert(
+                        txn,
+                        "d",
+                        Doc::with_options(Options::default()),
+                    );
+                }),
+            ),
+            (
+                "no root type \"evil\"",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("evil").insert(txn, "k", "v");
+                }),
+            ),
+            (
+                "an entry with a key in an array",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("rows").insert(txn, "k", "v");
+                }),
+            ),
+            (
+                "a key of 600 bytes",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("cards")
+                        .insert(txn, "k".repeat(600), "v");
+                }),
+            ),
+            (
+                "a string of 20001 characters",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("answers")
+                        .insert(txn, "k", "æ".repeat(20_001));
+                }),
+            ),
+            (
+                "a text of 20001 characters",
+                change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_map("cards").insert(
+                        txn,
+                        "k",
+                        TextPrelim::new("x".repeat(20_001)),
+                    );
+                }),
+            ),
+            (
+                "nested deeper than 8",
+                change(&Doc::with_client_id(7), |txn| {
+                    let mut v = Any::from("bund");
+                    for _ in 0..10 {
+                        v = Any::from(vec![v]);
+                    }
+                    txn.get_or_insert_map("answers").insert(txn, "k", v);
+                }),
+            ),
+        ];
+        for (part, update) in cases {
+            let schema = if part.contains("array") {
+                &CONTROL
+            } else {
+                &WALL
+            };
+            let server = Server::new();
+            refused(server.offer(schema, &update), part);
+            assert_eq!(
+                server.sv(),
+                StateVector::default(),
+                "nothing of a refused update is applied ({part})"
+            );
+        }
+        // Text goes only into a text, values and types not into a text.
+        let server = Server::new();
+        refused(
+            server.offer(
+                &CONTROL,
+                &change(&Doc::with_client_id(7), |txn| {
+                    txn.get_or_insert_text("rows").insert(txn, 0, "x")
+                }),
+            ),
+            "text outside a Y.Text",
+        );
+    }
+
+    /// Hand-encodes an update with one item of client 99 at clock 0: `parent` an item, `content`
+    /// one string value.
+    fn item_under(parent: ID, key: Option<&str>) -> Vec<u8> {
+        let mut e = EncoderV1::new();
+        e.write_var(1u32); // one client
+        e.write_var(1u32); // one block
+        e.write_client(ClientID::new(99));
+        e.write_var(0u32); // clock
+        e.write_info(8 | if key.is_some() { HAS_PARENT_SUB } else { 0 }); // content: Any
+        e.write_parent_info(false);
+        e.write_left_id(&parent);
+        if let Some(key) = key {
+            e.write_string(key);
+        }
+        e.write_len(1);
+        e.write_any(&Any::from("x"));
+        e.write_var(0u32); // empty delete set
+        e.to_vec()
+    }
+
+    fn deletion(client: u64, clock: u32, len: u32) -> Vec<u8> {
+        let mut e = EncoderV1::new();
+        e.write_var(0u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(client));
+        e.write_var(1u32);
+        e.write_ds_clock(clock);
+        e.write_ds_len(len);
+        e.to_vec()
+    }
+
+    #[test]
+    fn impossible_references_and_ranges_are_refused() {
+        let server = Server::new();
+        let client = Doc::with_client_id(7);
+        server
+            .offer(&WALL, &change(&client, card("c1", "kort")))
+            .unwrap();
+        // The card map is item 7:0, its `row` value 7:1: a plain value is no parent (the "evict" case).
+        refused(
+            server.offer(&WALL, &item_under(ID::new(ClientID::new(7), 1), Some("x"))),
+            "is not a shared type",
+        );
+        refused(
+            server.offer(&WALL, &item_under(ID::new(ClientID::new(7), 50), Some("x"))),
+            "not in the document",
+        );
+        // Under the card map it is fine, with a key; without one it is not.
+        refused(
+            server.offer(&WALL, &item_under(ID::new(ClientID::new(7), 0), None)),
+            "without a key in a map",
+        );
+        server
+            .offer(&WALL, &item_under(ID::new(ClientID::new(7), 0), Some("x")))
+            .unwrap();
+
+        // Deletions: empty, and of what does not exist.
+        refused(server.offer(&WALL, &deletion(7, 0, 0)), "an empty deletion");
+        refused(server.offer(&WALL, &deletion(7, 2, 40)), "past what exists");
+        refused(server.offer(&WALL, &deletion(5, 0, 1)), "past what exists");
+        refused(
+            server.offer(&WALL, &deletion(7, u32::MAX, 2)),
+            "past what exists",
+        );
+        server.offer(&WALL, &deletion(7, 1, 1)).unwrap();
+
+        // A change that builds on one the server never got: a gap in the client's clock.
+        let before = client.transact().state_vector();
+        let _lost = change(&client, card("c2", "tabt"));
+        let after = client.transact().state_vector();
+        let _ = change(&client, card("c3", "efter"));
+        let gap = client.transact().encode_state_as_update_v1(&after);
+        refused(server.offer(&WALL, &gap), "after a gap");
+        // Another client's change that refers to the lost one.
+        let other = Doc::with_client_id(8);
+        other
+            .transact_mut()
+            .apply_update(
+                Update::decode_v1(
+                    &client
+                        .transact()
+                        .encode_state_as_update_v1(&StateVector::default()),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let on_top = change(&other, |txn| {
+            let Some(yrs::Out::YMap(m)) = txn.get_or_insert_map("cards").get(txn, "c2") else {
+                panic!()
+            };
+            m.insert(txn, "text", "rettet");
+        });
+        refused(server.offer(&WALL, &on_top), "not in the document");
+        // Once the server has the rest, both pass.
+        server
+            .offer(&WALL, &client.transact().encode_state_as_update_v1(&before))
+            .unwrap();
+        server.offer(&WALL, &on_top).unwrap();
+    }
+
+    #[test]
+    fn garbage_is_refused_not_a_panic() {
+        let server = Server::new();
+        for bytes in [
+            &b""[..],
+            &[0xff; 12],
+            &[1, 1, 1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            &[5, 0, 0],
+        ] {
+            assert!(
+                check(&WALL, &server.0.transact(), bytes).is_err(),
+                "{bytes:?}"
+            );
+        }
+    }
+}
