@@ -121,7 +121,16 @@ impl BlockSet {
         let mut index = Self::find_index(blocks, clock);
         let block = &mut blocks[index];
         let block_clock = block.clock_start();
-        if let Some(right) = block.splice(clock - block_clock) {
+        if let Some(mut right) = block.splice(clock - block_clock) {
+            // Kortvæg patch: `Block::splice` is made for integrated items and links the two halves
+            // (`left.right = right`, `right.left = left`). Blocks of an update are not integrated:
+            // they have no neighbours yet, and `exclude` drops one of the halves right after the
+            // split, which left the other half pointing at freed memory (use-after-free in
+            // `missing_dependency`/`integrate`). Keep update blocks unlinked.
+            if let (Block::Item(left), Block::Item(right)) = (block, &mut right) {
+                left.right = None;
+                right.left = None;
+            }
             index += 1;
             blocks.insert(index, right);
         }
@@ -439,6 +448,12 @@ impl Update {
             }
 
             // We have all missing ids, now find the items
+            // Kortvæg patch: the neighbours of a remote item come from the store only, found by
+            // its origins. Whatever `left`/`right` an update block carried (e.g. links made by
+            // splitting it inside the update) is not a store item and is never followed: with no
+            // origin there is no neighbour on that side.
+            item.left = None;
+            item.right = None;
             if let Some(origin) = item.origin.as_ref() {
                 item.left = store
                     .blocks
@@ -462,7 +477,14 @@ impl Update {
             // Here since we decode all blocks first, then apply them, we might not find them in
             // the block store during decoding. Therefore, we retroactively reattach it here.
 
+            // Kortvæg patch: an origin that exists but is no item is garbage collected (`get_item*`
+            // finds no item in a GC block). Like Yjs (`Item.getMissing`), such an item goes to GC
+            // too, instead of taking its parent from the neighbour on its other side: that put it
+            // into an unrelated type, and differently before and after the origin's GC.
+            let neighbour_gc = (item.origin.is_some() && item.left.is_none())
+                || (item.right_origin.is_some() && item.right.is_none());
             item.parent = match &item.parent {
+                _ if neighbour_gc => TypePtr::Unknown,
                 TypePtr::Branch(branch_ptr) => TypePtr::Branch(*branch_ptr),
                 TypePtr::Unknown => match (item.left, item.right) {
                     (Some(left), _) if left.parent != TypePtr::Unknown => {
@@ -487,6 +509,11 @@ impl Update {
                                 TypePtr::Branch(BranchPtr::from(branch.as_ref()))
                             }
                             ItemContent::Deleted(_) => TypePtr::Unknown,
+                            // Kortvæg patch: a deleted item is GC'd at the end of its
+                            // transaction, and then this parent is `Unknown` (GC). Treat it the
+                            // same before GC, so that an update accepted after the GC still
+                            // applies when the updates are replayed in one transaction.
+                            _ if item.is_deleted() => TypePtr::Unknown,
                             other => {
                                 return Err(UpdateError::InvalidParent(
                                     id.clone(),
