@@ -108,7 +108,9 @@ impl Config {
 
     /// `--spool-dir`, or `spool` in the data directory.
     pub fn spool_dir(&self) -> PathBuf {
-        self.spool_dir.clone().unwrap_or_else(|| self.data_dir.join("spool"))
+        self.spool_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("spool"))
     }
 
     /// The base of handed-out links, without a trailing slash.

@@ -51,9 +51,16 @@ const RETRY: Duration = Duration::from_millis(500);
 pub enum Then {
     Nothing,
     /// Send the Yjs update to every connection of the document but `from`.
-    Broadcast { doc: DocKind, from: ConnId, update: Bytes },
+    Broadcast {
+        doc: DocKind,
+        from: ConnId,
+        update: Bytes,
+    },
     /// Send `frame` to one connection.
-    Reply { to: Outbox, frame: Bytes },
+    Reply {
+        to: Outbox,
+        frame: Bytes,
+    },
     /// Tell a waiter whether everything queued before it was stored.
     Done(oneshot::Sender<bool>),
 }
@@ -113,7 +120,15 @@ impl Writer {
             waiters: VecDeque::new(),
         };
         let task = tokio::spawn(task.run(rx, window));
-        (Writer { tx, compact_after: compact_after.max(1), spooled, buffer_limit }, task)
+        (
+            Writer {
+                tx,
+                compact_after: compact_after.max(1),
+                spooled,
+                buffer_limit,
+            },
+            task,
+        )
     }
 
     /// A place for one job; refused when the queue is full.
@@ -151,7 +166,16 @@ impl Writer {
     /// failed (the room is then evicted) or the writer is gone.
     pub async fn flush(&self, room: Arc<Room>) -> bool {
         let (done, wait) = oneshot::channel();
-        if self.tx.send(Job { room, op: None, then: Then::Done(done) }).await.is_err() {
+        if self
+            .tx
+            .send(Job {
+                room,
+                op: None,
+                then: Then::Done(done),
+            })
+            .await
+            .is_err()
+        {
             return false;
         }
         wait.await.unwrap_or(false)
@@ -176,7 +200,10 @@ struct Task {
 impl Task {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>, window: Duration) {
         if self.waiting() > 0 {
-            tracing::warn!(ops = self.waiting(), "the outage spool holds updates from before this start: writing them first");
+            tracing::warn!(
+                ops = self.waiting(),
+                "the outage spool holds updates from before this start: writing them first"
+            );
             self.drain().await;
         }
         loop {
@@ -225,7 +252,9 @@ impl Task {
     /// spool, or if it cannot take them, the rooms of the batch are evicted: nothing of it may be
     /// broadcast.
     async fn spool(&mut self, ops: Vec<WriteOp>, jobs: &[Job], has_op: &[bool]) {
-        let Some(spool) = self.spool.clone() else { return evict(jobs, has_op) };
+        let Some(spool) = self.spool.clone() else {
+            return evict(jobs, has_op);
+        };
         match spool.push(&ops).await {
             Ok(()) => {
                 self.pushed += ops.len() as u64;
@@ -241,7 +270,9 @@ impl Task {
     /// Writes the spooled ops to the store, oldest first, as long as it takes them; each batch is
     /// deleted from the spool once the store has it.
     async fn drain(&mut self) {
-        let Some(spool) = self.spool.clone() else { return };
+        let Some(spool) = self.spool.clone() else {
+            return;
+        };
         while self.waiting() > 0 {
             let batch = match spool.oldest(MAX_BATCH).await {
                 Ok(batch) => batch,
@@ -268,7 +299,11 @@ impl Task {
             }
             self.drained += ops.len() as u64;
             self.spooled.send_replace(self.waiting());
-            while self.waiters.front().is_some_and(|(mark, _)| *mark <= self.drained) {
+            while self
+                .waiters
+                .front()
+                .is_some_and(|(mark, _)| *mark <= self.drained)
+            {
                 if let Some((_, done)) = self.waiters.pop_front() {
                     let _ = done.send(true);
                 }
@@ -322,12 +357,17 @@ impl Task {
             let live = !job.room.is_evicted();
             match job.then {
                 Then::Nothing => {}
-                Then::Done(done) if live && self.waiting() > 0 => self.waiters.push_back((self.pushed, done)),
+                Then::Done(done) if live && self.waiting() > 0 => {
+                    self.waiters.push_back((self.pushed, done))
+                }
                 Then::Done(done) => {
                     let _ = done.send(live);
                 }
                 Then::Broadcast { doc, from, update } if live => {
-                    match fanout.iter_mut().find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room)) {
+                    match fanout
+                        .iter_mut()
+                        .find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room))
+                    {
                         Some((_, _, updates)) => updates.push((from, update)),
                         None => fanout.push((job.room, doc, vec![(from, update)])),
                     }

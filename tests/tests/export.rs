@@ -16,7 +16,11 @@ async fn fill(f: &Fixture) -> (YClient, Vec<Vec<String>>) {
         ("at", "asis-3", "@SUM(A1:A9)"),
         ("tab", "asis-4", "\tfane"),
         ("cr", "asis-4", "\rvognretur"),
-        ("plain", "asis-5", "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå"),
+        (
+            "plain",
+            "asis-5",
+            "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå",
+        ),
     ];
     for (id, row, text) in texts {
         wall.add_card(id, row, "borgerservice", text);
@@ -62,7 +66,11 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
     assert!(!got.is_empty(), "{format}: empty sheet");
     assert_eq!(got[0], header(), "{format}: header row");
     let body = &got[1..];
-    assert_eq!(body.len(), want.len(), "{format}: one row per card; got {body:?}");
+    assert_eq!(
+        body.len(),
+        want.len(),
+        "{format}: one row per card; got {body:?}"
+    );
     assert_eq!(by_id(body), by_id(want), "{format}: rows");
     // Spot checks, independent of the shared sheet code.
     let text = |id: &str| row(body, id)[5].clone();
@@ -72,8 +80,16 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
     assert_eq!(text("at"), "'@SUM(A1:A9)", "{format}");
     assert_eq!(text("tab"), "'\tfane", "{format}");
     assert_eq!(text("cr"), "'\rvognretur", "{format}");
-    assert_eq!(text("plain"), "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå", "{format}");
-    assert_eq!(text("ytext"), "'=Y.Text formel", "{format}: a Y.Text comes out as its string");
+    assert_eq!(
+        text("plain"),
+        "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå",
+        "{format}"
+    );
+    assert_eq!(
+        text("ytext"),
+        "'=Y.Text formel",
+        "{format}: a Y.Text comes out as its string"
+    );
     let fields = row(body, "fields");
     assert_eq!(fields[0], "8", "{format}: question number");
     assert_eq!(fields[2], "Teknik og Miljø", "{format}: fagområde label");
@@ -95,13 +111,20 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
 async fn csv_export() {
     let f = Fixture::new().await;
     let (_wall, want) = fill(&f).await;
-    let resp = f.server.get(&Server::export_path(&f.room.id, "csv", None), Some(&f.room.participant_token)).await;
+    let resp = f
+        .server
+        .get(
+            &Server::export_path(&f.room.id, "csv", None),
+            Some(&f.room.participant_token),
+        )
+        .await;
     resp.assert_status(200);
     let ct = resp.content_type.clone().unwrap_or_default();
     assert!(ct.starts_with("text/csv"), "CSV content type {ct:?}");
     let text = String::from_utf8(resp.body.clone()).expect("CSV is UTF-8");
     assert!(
-        text.trim_start_matches('\u{feff}').starts_with("Spørgsmål nr.,Spørgsmål,Fagområde,"),
+        text.trim_start_matches('\u{feff}')
+            .starts_with("Spørgsmål nr.,Spørgsmål,Fagområde,"),
         "CSV starts {:?}",
         &text[..text.len().min(80)]
     );
@@ -112,7 +135,13 @@ async fn csv_export() {
 async fn xlsx_export() {
     let f = Fixture::new().await;
     let (_wall, want) = fill(&f).await;
-    let resp = f.server.get(&Server::export_path(&f.room.id, "xlsx", None), Some(&f.room.review_token)).await;
+    let resp = f
+        .server
+        .get(
+            &Server::export_path(&f.room.id, "xlsx", None),
+            Some(&f.room.review_token),
+        )
+        .await;
     resp.assert_status(200);
     let ct = resp.content_type.clone().unwrap_or_default();
     assert!(ct.contains("spreadsheetml"), "XLSX content type {ct:?}");
@@ -122,9 +151,15 @@ async fn xlsx_export() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_room_exports_only_the_header() {
     let f = Fixture::new().await;
-    let csv = f.server.export_csv(&f.room.id, &f.room.facilitator_token, None).await;
+    let csv = f
+        .server
+        .export_csv(&f.room.id, &f.room.facilitator_token, None)
+        .await;
     assert_eq!(csv, vec![header()]);
-    let xlsx = f.server.export_xlsx(&f.room.id, &f.room.facilitator_token, None).await;
+    let xlsx = f
+        .server
+        .export_xlsx(&f.room.id, &f.room.facilitator_token, None)
+        .await;
     assert_eq!(xlsx, vec![header()]);
 }
 
@@ -140,19 +175,29 @@ async fn export_of_a_snapshot() {
     wall.barrier().await;
 
     let ids = |rows: &[Vec<String>]| {
-        let mut ids: Vec<String> = rows[1..].iter().map(|r| r.last().unwrap().clone()).collect();
+        let mut ids: Vec<String> = rows[1..]
+            .iter()
+            .map(|r| r.last().unwrap().clone())
+            .collect();
         ids.sort();
         ids
     };
     let now_csv = f.server.export_csv(room, fac, None).await;
     assert!(
-        ids(&now_csv).contains(&"later".to_string()) && !ids(&now_csv).contains(&"plain".to_string()),
+        ids(&now_csv).contains(&"later".to_string())
+            && !ids(&now_csv).contains(&"plain".to_string()),
         "current export: {:?}",
         ids(&now_csv)
     );
 
-    let snap_csv = f.server.export_csv(room, &f.room.participant_token, Some(snap.seq)).await;
+    let snap_csv = f
+        .server
+        .export_csv(room, &f.room.participant_token, Some(snap.seq))
+        .await;
     check_sheet("CSV of the snapshot", &snap_csv, &want);
-    let snap_xlsx = f.server.export_xlsx(room, &f.room.review_token, Some(snap.seq)).await;
+    let snap_xlsx = f
+        .server
+        .export_xlsx(room, &f.room.review_token, Some(snap.seq))
+        .await;
     check_sheet("XLSX of the snapshot", &snap_xlsx, &want);
 }

@@ -59,7 +59,13 @@ impl IntoResponse for ApiError {
         }
         match self {
             ApiError::Rejected(rejected) => (status, Json(rejected)).into_response(),
-            other => (status, Json(ErrorBody { error: other.to_string() })).into_response(),
+            other => (
+                status,
+                Json(ErrorBody {
+                    error: other.to_string(),
+                }),
+            )
+                .into_response(),
         }
     }
 }

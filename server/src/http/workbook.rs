@@ -12,7 +12,9 @@
 //!
 //! Everything written as text goes through `sheet::neutralise`; only our own formulas are formulas.
 
-use rust_xlsxwriter::{column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use kortvaeg_shared::analysis::{self, role, Settings, Sheet, SheetRow};
@@ -30,9 +32,16 @@ pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, Xl
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let header = Format::new().set_bold().set_text_wrap();
-    documentation(book.add_worksheet().set_name("Dokumentationsark")?, doc, &header)?;
+    documentation(
+        book.add_worksheet().set_name("Dokumentationsark")?,
+        doc,
+        &header,
+    )?;
     cards(book.add_worksheet().set_name("Kort")?, view)?;
-    settings(book.add_worksheet().set_name("Prioritering")?, &doc.settings)?;
+    settings(
+        book.add_worksheet().set_name("Prioritering")?,
+        &doc.settings,
+    )?;
     book.save_to_buffer()
 }
 
@@ -55,8 +64,12 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         ws.write_string_with_format(0, c as u16, sheet::neutralise(name.clone()), header)?;
     }
     let first_answer = sheet::DOC_NAME_HEADER.len() as u16;
-    let col_of =
-        |r: &str| doc.columns.iter().position(|c| c.analysis.as_deref() == Some(r)).map(|i| first_answer + i as u16);
+    let col_of = |r: &str| {
+        doc.columns
+            .iter()
+            .position(|c| c.analysis.as_deref() == Some(r))
+            .map(|i| first_answer + i as u16)
+    };
     let derived = first_answer + doc.columns.len() as u16;
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
@@ -69,12 +82,17 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     };
     for (i, row) in doc.rows.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, text) in [&row.fagomraade, &row.sagsomraade, &row.kle].into_iter().enumerate() {
+        for (c, text) in [&row.fagomraade, &row.sagsomraade, &row.kle]
+            .into_iter()
+            .enumerate()
+        {
             ws.write_string(r, c as u16, sheet::neutralise(text.clone()))?;
         }
         for (j, column) in doc.columns.iter().enumerate() {
             let c = first_answer + j as u16;
-            let Some(value) = row.answers.get(&column.key) else { continue };
+            let Some(value) = row.answers.get(&column.key) else {
+                continue;
+            };
             let number = match value {
                 Value::Number(n) => n.as_f64(),
                 // Excel's list dropdown stores 1–4 as numbers: write them the same way.
@@ -97,7 +115,13 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
                 ws.add_data_validation(1, c, n, c, &list(values)?)?;
             }
         }
-        ws.add_data_validation(1, cols.brugerantal, n, cols.brugerantal, &list(&["få", "mellem", "mange"])?)?;
+        ws.add_data_validation(
+            1,
+            cols.brugerantal,
+            n,
+            cols.brugerantal,
+            &list(&["få", "mellem", "mange"])?,
+        )?;
     }
     let last = head.len() as u16 - 1;
     ws.set_freeze_panes(1, 2)?;
@@ -148,7 +172,10 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
         }
         _ => {}
     }
-    let omfang = row.omfang.map(|o| format!("{o} {}", analysis::omfang_label(o))).unwrap_or_default();
+    let omfang = row
+        .omfang
+        .map(|o| format!("{o} {}", analysis::omfang_label(o)))
+        .unwrap_or_default();
     if let Some(k) = cols.kompleksitet {
         let point = format!(
             "MATCH({},{{\"lav\",\"middel\",\"høj\"}},0)*MATCH({},{{\"få\",\"mellem\",\"mange\"}},0)",
@@ -189,14 +216,33 @@ fn cards(ws: &mut Worksheet, view: &WallView) -> Result<(), XlsxError> {
 /// The thresholds, in column B at the rows the formulas name (`FAA_MAX` …).
 fn settings(ws: &mut Worksheet, s: &Settings) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    for (c, name) in ["Indstilling", "Værdi", "Betydning"].into_iter().enumerate() {
+    for (c, name) in ["Indstilling", "Værdi", "Betydning"]
+        .into_iter()
+        .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, name, &bold)?;
     }
     let numbers = [
-        ("faa_max", s.faa_max, "Brugerantal: højst så mange sagsbehandlere giver få"),
-        ("mellem_max", s.mellem_max, "Brugerantal: højst så mange giver mellem; flere giver mange"),
-        ("let_max", s.let_max, "Omfang: point højst dette giver 1 Let"),
-        ("moderat_max", s.moderat_max, "Omfang: point højst dette giver 2 Moderat; flere giver 3 Stort"),
+        (
+            "faa_max",
+            s.faa_max,
+            "Brugerantal: højst så mange sagsbehandlere giver få",
+        ),
+        (
+            "mellem_max",
+            s.mellem_max,
+            "Brugerantal: højst så mange giver mellem; flere giver mange",
+        ),
+        (
+            "let_max",
+            s.let_max,
+            "Omfang: point højst dette giver 1 Let",
+        ),
+        (
+            "moderat_max",
+            s.moderat_max,
+            "Omfang: point højst dette giver 2 Moderat; flere giver 3 Stort",
+        ),
     ];
     for (i, (key, value, meaning)) in numbers.into_iter().enumerate() {
         let r = i as u32 + 1;

@@ -192,7 +192,11 @@ impl Store for EmbeddedStore {
                         .map_err(embedded)
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
-            Ok(StoredDoc { state, log, position: None })
+            Ok(StoredDoc {
+                state,
+                log,
+                position: None,
+            })
         })
         .await
     }
@@ -346,7 +350,9 @@ fn apply(
             logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
                 .map_err(embedded)?;
         }
-        WriteOp::Compact { room, doc, state, .. } => {
+        WriteOp::Compact {
+            room, doc, state, ..
+        } => {
             states
                 .insert((room.as_str(), doc.as_str()), state.as_slice())
                 .map_err(embedded)?;
