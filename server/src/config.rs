@@ -72,11 +72,18 @@ pub struct Config {
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
-    /// With Redis: updates this node keeps while Redis is unreachable (collaboration goes on and
-    /// they are written when it is back); beyond that, changes are refused (1013). 0: close the
-    /// writers' connections instead (1011), as with the embedded store.
+    /// With Redis: updates this node keeps in its outage spool (`--spool-dir`) while Redis is
+    /// unreachable (collaboration goes on and they are written when it is back); beyond that,
+    /// changes are refused (1013). 0: close the writers' connections instead (1011), as with the
+    /// embedded store.
     #[arg(long, env = "OUTAGE_BUFFER", default_value_t = 10_000)]
     pub outage_buffer: usize,
+
+    /// With Redis: folder of this node's outage spool (a redb file), where updates Redis did not
+    /// take wait on disk before anyone sees them; default `<--data-dir>/spool`. One per node:
+    /// a second process on the same folder does not start.
+    #[arg(long, env = "SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
 
     /// With Redis: how long a presence (awareness) state from another node lives unless its
     /// client renews it (stock clients renew every 15 s); then it is removed, as after a node crash.
@@ -124,6 +131,13 @@ impl Config {
 
     pub fn commit_window(&self) -> Duration {
         Duration::from_millis(self.commit_window_ms)
+    }
+
+    /// `--spool-dir`, or `spool` in the data directory.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.spool_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("spool"))
     }
 
     /// The base of handed-out links, without a trailing slash.

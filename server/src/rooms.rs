@@ -21,6 +21,10 @@ use crate::room::{DocLimits, Room, SetAside};
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
 use crate::writer::Writer;
 
+/// How long a room load waits for the outage spool to be written (at start after a crash, or
+/// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
+const SPOOL_WAIT: Duration = Duration::from_secs(5);
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("no room with id {0}")]
@@ -117,6 +121,13 @@ impl Rooms {
     }
 
     async fn load(&self, id: &str) -> Result<Arc<Room>, OpenError> {
+        // What this node spooled during a Redis outage (perhaps before it crashed) must be in the
+        // store first: loaded without it, the room would never get it (see `writer.rs`).
+        if !self.0.writer.drained(SPOOL_WAIT).await {
+            return Err(OpenError::Store(StoreError::Redis(
+                "this node's outage spool is not written to Redis yet; try again".into(),
+            )));
+        }
         let record = self
             .record(id)
             .await?
