@@ -372,10 +372,19 @@ impl DocInner {
     }
 }
 
-/// Does `state` load into a fresh document, wholly (nothing left pending)?
+/// Does `state` load into a fresh document, wholly: every client's items from clock 0 without a
+/// gap (the library would integrate what follows a gap, or park it as pending), and nothing left
+/// pending?
 pub fn loads_back(state: &[u8]) -> Result<(), String> {
     let doc = Doc::new();
     let update = Update::decode_v1(state).map_err(|e| format!("does not decode: {e}"))?;
+    for (client, ranges) in update.insertions(true).iter() {
+        let mut ranges = ranges.iter();
+        match (ranges.next(), ranges.next()) {
+            (Some(r), None) if r.start == 0 => {}
+            _ => return Err(format!("leaves updates pending: client {client} has a gap")),
+        }
+    }
     doc.transact_mut()
         .apply_update(update)
         .map_err(|e| format!("does not apply: {e}"))?;
@@ -1046,5 +1055,175 @@ pub fn doc_from_stored(stored: &StoredDoc, kind: DocKind) -> (Doc, Vec<SetAside>
             })
             .collect();
         return (doc, aside);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use yrs::updates::encoder::{Encoder, EncoderV1};
+    use yrs::{Map, MapPrelim, WriteTxn, XmlElementPrelim};
+
+    use super::*;
+
+    fn update(doc: &Doc, f: impl FnOnce(&mut TransactionMut)) -> Vec<u8> {
+        let mut txn = doc.transact_mut();
+        f(&mut txn);
+        txn.encode_update_v1()
+    }
+
+    fn card(doc: &Doc, id: &str) -> Vec<u8> {
+        update(doc, |txn| {
+            let m = txn
+                .get_or_insert_map("cards")
+                .insert(txn, id, MapPrelim::default());
+            m.insert(txn, "text", id);
+        })
+    }
+
+    fn cards(doc: &Doc) -> Vec<String> {
+        let txn = doc.transact();
+        let mut ids: Vec<String> = txn
+            .get_map("cards")
+            .map(|m| m.keys(&txn).map(str::to_string).collect())
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// An item (client 99) whose parent is the plain value `parent`: the library fails half-way.
+    fn under_a_value(parent: yrs::ID) -> Vec<u8> {
+        use yrs::encoding::write::Write;
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(99));
+        e.write_var(0u32);
+        e.write_info(8 | 0b0010_0000);
+        e.write_parent_info(false);
+        e.write_left_id(&parent);
+        e.write_string("x");
+        e.write_len(1);
+        e.write_any(&yrs::Any::from("x"));
+        e.write_var(0u32);
+        e.to_vec()
+    }
+
+    #[test]
+    fn a_stored_update_that_does_not_load_is_set_aside_and_the_rest_load() {
+        let client = Doc::with_client_id(7);
+        let a = card(&client, "a");
+        // Stored before the gate existed: a Y.XmlElement in the cards map (stock Yjs cannot read
+        // the wall back), and an item under a plain value.
+        let xml = update(&client, |txn| {
+            txn.get_or_insert_map("cards")
+                .insert(txn, "x", XmlElementPrelim::empty("p"));
+        });
+        let b = card(&client, "b");
+        let bad_parent = under_a_value(yrs::ID::new(ClientID::new(7), 1));
+        let c = card(&client, "c");
+        let stored = StoredDoc {
+            state: Some(a.clone()),
+            log: vec![xml.clone(), b, bad_parent.clone(), vec![1, 2, 3], c],
+            position: None,
+        };
+        let (doc, aside) = doc_from_stored(&stored, DocKind::Wall);
+        // The XML element is refused, so every card after it (its clock follows) is too: a log is
+        // applied in order, and what builds on a refused update cannot load either.
+        let reasons: Vec<&str> = aside.iter().map(|a| a.reason.as_str()).collect();
+        assert_eq!(aside.len(), 5, "{reasons:?}");
+        assert_eq!(aside[0].update, xml);
+        assert!(reasons[0].contains("Y.XmlElement"), "{reasons:?}");
+        assert!(reasons[2].contains("not a shared type"), "{reasons:?}");
+        assert!(
+            reasons[3].contains("refused") || reasons[3].contains("decode"),
+            "{reasons:?}"
+        );
+        assert_eq!(cards(&doc), vec!["a"]);
+    }
+
+    #[test]
+    fn a_refused_log_entry_is_skipped_and_later_ones_load() {
+        let client = Doc::with_client_id(7);
+        let a = card(&client, "a");
+        let b = card(&client, "b");
+        let stored = StoredDoc {
+            state: None,
+            log: vec![a, under_a_value(yrs::ID::new(ClientID::new(7), 1)), b],
+            position: None,
+        };
+        let (doc, aside) = doc_from_stored(&stored, DocKind::Wall);
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(cards(&doc), vec!["a", "b"]);
+        assert!(loads_back(
+            &doc.transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_state_with_missing_dependencies_does_not_load_back() {
+        let client = Doc::with_client_id(7);
+        let _first = card(&client, "a");
+        let sv = client.transact().state_vector();
+        let _second = card(&client, "b");
+        let gap = client.transact().encode_state_as_update_v1(&sv);
+        assert!(loads_back(&gap).unwrap_err().contains("pending"));
+        assert!(loads_back(&[0xff, 0xff]).is_err());
+        assert!(loads_back(
+            &client
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        )
+        .is_ok());
+        // Deleted (garbage-collected) items in the middle are no gap.
+        update(&client, |txn| {
+            drop(txn.get_or_insert_map("cards").remove(txn, "a"))
+        });
+        let _ = card(&client, "c");
+        let state = client
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert_eq!(loads_back(&state), Ok(()));
+    }
+
+    #[test]
+    fn a_poisoned_document_lock_evicts_the_room() {
+        let record = RoomRecord {
+            id: "r".into(),
+            title: "t".into(),
+            template: "kmd-sag-exit".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            facilitator_digest: String::new(),
+            participant_digest: String::new(),
+            review_digest: String::new(),
+        };
+        let limits = DocLimits {
+            queue: 16,
+            max_doc_bytes: 1 << 20,
+        };
+        let (room, aside) = Room::from_stored(
+            record,
+            StoredDoc::default(),
+            StoredDoc::default(),
+            limits,
+            None,
+        );
+        assert!(aside.is_empty());
+        let room = Arc::new(room);
+        assert!(room.acquire());
+        let r = room.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = r.wall.inner.lock().unwrap();
+            panic!("a panic under the document lock");
+        })
+        .join();
+        assert!(!room.is_evicted());
+        assert_eq!(room.wall.greeting().unwrap_err(), Close::room_broken());
+        assert!(
+            room.is_evicted(),
+            "the room is evicted, so the next connection reloads it"
+        );
+        assert!(!room.acquire(), "an evicted room takes no new holders");
     }
 }
