@@ -39,9 +39,9 @@ use crate::connection::{Close, Outbox};
 use crate::store::redis::StreamEntry;
 use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
 use crate::writer::{Permit, Then, Writer};
-use kortvaeg_shared::gate;
 use kortvaeg_shared::projection;
 use kortvaeg_shared::schema::DocSchema;
+use kortvaeg_shared::{gate, stored};
 
 /// Identifies one WebSocket connection within the process.
 pub type ConnId = u64;
@@ -358,7 +358,7 @@ impl DocInner {
             .doc()
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
-        match loads_back(&state) {
+        match stored::loads_back(&state) {
             Ok(()) => {
                 self.approx_bytes = state.len();
                 Some(state)
@@ -370,29 +370,6 @@ impl DocInner {
             }
         }
     }
-}
-
-/// Does `state` load into a fresh document, wholly: every client's items from clock 0 without a
-/// gap (the library would integrate what follows a gap, or park it as pending), and nothing left
-/// pending?
-pub fn loads_back(state: &[u8]) -> Result<(), String> {
-    let doc = Doc::new();
-    let update = Update::decode_v1(state).map_err(|e| format!("does not decode: {e}"))?;
-    for (client, ranges) in update.insertions(true).iter() {
-        let mut ranges = ranges.iter();
-        match (ranges.next(), ranges.next()) {
-            (Some(r), None) if r.start == 0 => {}
-            _ => return Err(format!("leaves updates pending: client {client} has a gap")),
-        }
-    }
-    doc.transact_mut()
-        .apply_update(update)
-        .map_err(|e| format!("does not apply: {e}"))?;
-    let txn = doc.transact();
-    if txn.store().pending_update().is_some() || txn.store().pending_ds().is_some() {
-        return Err("leaves updates pending (they refer to missing items)".into());
-    }
-    Ok(())
 }
 
 impl LiveDoc {
@@ -1013,49 +990,24 @@ impl LiveDoc {
     }
 }
 
-/// Rebuilds a document from its stored state and log, one update at a time: an update that the
-/// gate refuses (a log entry stored before the gate existed), that does not decode, or that does
-/// not apply is set aside and the rest load. One that fails to apply may have left part of itself
-/// in the document, so the document is then rebuilt without it. The compacted state is not gated:
-/// the server wrote it from a document it had checked, and refusing it would drop everything.
+/// Rebuilds a document from its stored state and log ([`stored::rebuild`]): what does not load
+/// is set aside, the rest loads.
 pub fn doc_from_stored(stored: &StoredDoc, kind: DocKind) -> (Doc, Vec<SetAside>) {
-    let updates: Vec<&Vec<u8>> = stored.state.iter().chain(stored.log.iter()).collect();
-    let mut aside: std::collections::BTreeMap<usize, String> = Default::default();
-    'rebuild: loop {
-        let doc = Doc::new();
-        for (i, bytes) in updates.iter().enumerate() {
-            if aside.contains_key(&i) {
-                continue;
-            }
-            let is_state = i == 0 && stored.state.is_some();
-            if !is_state {
-                if let Err(refusal) = gate::check(kind.schema(), &doc.transact(), bytes) {
-                    aside.insert(i, format!("refused by the gate: {refusal}"));
-                    continue;
-                }
-            }
-            let update = match Update::decode_v1(bytes) {
-                Ok(update) => update,
-                Err(e) => {
-                    aside.insert(i, format!("does not decode: {e}"));
-                    continue;
-                }
-            };
-            if let Err(e) = doc.transact_mut().apply_update(update) {
-                aside.insert(i, format!("does not apply: {e}"));
-                continue 'rebuild;
-            }
-        }
-        let aside = aside
-            .into_iter()
-            .map(|(i, reason)| SetAside {
-                doc: kind,
-                update: updates[i].clone(),
-                reason,
-            })
-            .collect();
-        return (doc, aside);
-    }
+    let (doc, aside) = stored::rebuild(kind.schema(), stored.state.as_deref(), &stored.log);
+    let update = |i: usize| match (&stored.state, i) {
+        (Some(state), 0) => state.clone(),
+        (Some(_), i) => stored.log[i - 1].clone(),
+        (None, i) => stored.log[i].clone(),
+    };
+    let aside = aside
+        .into_iter()
+        .map(|(i, reason)| SetAside {
+            doc: kind,
+            update: update(i),
+            reason,
+        })
+        .collect();
+    (doc, aside)
 }
 
 #[cfg(test)]
@@ -1064,6 +1016,7 @@ mod tests {
     use yrs::{Map, MapPrelim, WriteTxn, XmlElementPrelim};
 
     use super::*;
+    use kortvaeg_shared::stored::loads_back;
 
     fn update(doc: &Doc, f: impl FnOnce(&mut TransactionMut)) -> Vec<u8> {
         let mut txn = doc.transact_mut();
