@@ -162,21 +162,41 @@ mod tests {
     /// `docs/API.md`, "What the server accepts", states the same roots and limits as this file.
     #[test]
     fn the_api_docs_state_this_schema() {
-        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md")).unwrap();
-        let section = docs.split("### What the server accepts").nth(1).expect("the section").split("\n## ").next().unwrap();
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md"))
+            .unwrap();
+        let section = docs
+            .split("### What the server accepts")
+            .nth(1)
+            .expect("the section")
+            .split("\n## ")
+            .next()
+            .unwrap();
         for schema in [&WALL, &CONTROL] {
-            let row = section.lines().find(|l| l.starts_with(&format!("| {} |", schema.name))).expect(schema.name);
+            let row = section
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", schema.name)))
+                .expect(schema.name);
             for (name, shape) in schema.roots {
                 let ty = match shape {
                     Shape::Map => "Y.Map",
                     Shape::Array => "Y.Array",
                 };
-                assert!(row.contains(&format!("`{name}` (`{ty}`)")), "{name} as {ty} in: {row}");
+                assert!(
+                    row.contains(&format!("`{name}` (`{ty}`)")),
+                    "{name} as {ty} in: {row}"
+                );
             }
-            assert_eq!(row.matches("` (`").count(), schema.roots.len(), "no other roots in: {row}");
+            assert_eq!(
+                row.matches("` (`").count(),
+                schema.roots.len(),
+                "no other roots in: {row}"
+            );
         }
         for limit in [MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH] {
-            assert!(section.contains(&format!("**{limit}**")), "{limit} in the section");
+            assert!(
+                section.contains(&format!("**{limit}**")),
+                "{limit} in the section"
+            );
         }
     }
 }
