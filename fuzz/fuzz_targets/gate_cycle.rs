@@ -275,14 +275,19 @@ fn ordinary(live: &Doc, op: &Op) -> Option<Vec<u8>> {
         Op::Edit { at, insert, delete, .. } => {
             let Some(Out::YMap(m)) = cards.get(&txn, key) else { return None };
             let Some(Out::YText(t)) = m.get(&txn, "text") else { return None };
-            let len = t.len(&txn);
-            let at = *at as u32 % (len + 1);
+            // Offsets are in bytes (the default offset kind) and must fall between characters,
+            // as an editor's do.
+            let boundaries = |s: &str| -> Vec<u32> {
+                s.char_indices().map(|(i, _)| i as u32).chain([s.len() as u32]).collect()
+            };
+            let before = boundaries(&t.get_string(&txn));
+            let at = *at as usize % before.len();
             let insert: String = insert.chars().take(50).collect();
-            t.insert(&mut txn, at, &insert);
-            let len = t.len(&txn);
-            let n = (*delete as u32).min(len.saturating_sub(at));
-            if n > 0 {
-                t.remove_range(&mut txn, at, n);
+            t.insert(&mut txn, before[at], &insert);
+            let after = boundaries(&t.get_string(&txn));
+            let end = (at + *delete as usize).min(after.len() - 1);
+            if end > at {
+                t.remove_range(&mut txn, after[at], after[end] - after[at]);
             }
         }
         Op::Remove { .. } => {
