@@ -20,6 +20,7 @@ use crate::cluster::ClusterLink;
 use crate::room::{DocLimits, Room, SetAside};
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
 use crate::writer::Writer;
+use kortvaeg_shared::stored;
 
 /// How long a room load waits for the outage spool to be written (at start after a crash, or
 /// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
@@ -31,6 +32,9 @@ pub enum OpenError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The room could not be made ready now (the store writer's queue is full); try again.
+    #[error("room {0} cannot be loaded now: {1}")]
+    Busy(String, String),
 }
 
 #[derive(Clone)]
@@ -134,6 +138,13 @@ impl Rooms {
             .ok_or_else(|| OpenError::NotFound(id.to_string()))?;
         let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
         let control = self.0.store.load_doc(id, DocKind::Control).await?;
+        // A state compacted before the schema gate may hold what stock clients cannot read.
+        let suspect: Vec<(DocKind, Vec<u8>)> =
+            [(DocKind::Wall, &wall), (DocKind::Control, &control)]
+                .into_iter()
+                .filter_map(|(kind, doc)| doc.state.clone().map(|state| (kind, state)))
+                .filter(|(kind, state)| stored::state_needs_repair(kind.schema(), state))
+                .collect();
         let (room, aside) = Room::from_stored(
             (*record).clone(),
             wall,
@@ -141,6 +152,18 @@ impl Rooms {
             self.0.limits,
             self.0.cluster.clone(),
         );
+        let room = Arc::new(room);
+        for (kind, state) in suspect {
+            // Kept first, so the repair loses nothing; then removed like any change: stored, then sent.
+            self.0.store.set_aside(id, kind, &state).await?;
+            let removed = room
+                .doc(kind)
+                .change(&room, &self.0.writer, |txn| {
+                    stored::repair(kind.schema(), txn)
+                })
+                .map_err(|close| OpenError::Busy(id.to_string(), close.reason))?;
+            tracing::error!(room = id, doc = kind.as_str(), removed, "the stored state held types the schema has no use for; removed (the state is set aside)");
+        }
         // Kept before the room is served: the compaction the room queues when it unloads (or
         // sooner) drops the log entries they came from.
         for SetAside {
@@ -161,7 +184,7 @@ impl Rooms {
             cluster.query(id, DocKind::Control);
         }
         self.0.loaded.notify_waiters();
-        Ok(Arc::new(room))
+        Ok(room)
     }
 
     /// Every loaded room that is not evicted.

@@ -178,3 +178,75 @@ async fn a_stored_update_the_schema_refuses_is_set_aside_and_the_room_loads() {
         server.restart().await;
     }
 }
+
+/// A compacted state that holds a type the schema has no use for (compacted before the gate
+/// existed: a Y.XmlElement in the cards map, which empties the wall for stock Yjs clients): the
+/// room loads, the entry is removed like any change, and the state before is kept aside.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_state_with_a_type_the_schema_refuses_is_repaired_when_the_room_loads() {
+    use redis::AsyncCommands;
+    use yrs::{Doc, Transact, WriteTxn, XmlElementPrelim};
+
+    let redis = Redis::start().await;
+    let mut server =
+        Server::start(ServerOptions::new().redis(redis.url()).unload_after_ms(100)).await;
+    let room = server.new_room().await;
+    let (row, col) = as_is_cell();
+    let writer = YClient::wall(&server, &room.id, &room.participant_token).await;
+    writer.add_card("good", &row, &col, "bliver");
+    writer.barrier().await;
+    writer.close().await;
+    server
+        .wait_health("the room unloaded", Duration::from_secs(10), |h| {
+            h.rooms_loaded == 0
+        })
+        .await;
+
+    let mut conn = redis.connection().await;
+    let key = format!("kortvaeg:room:{}:wall:state", room.id);
+    let state: Vec<u8> = conn.get(&key).await.unwrap();
+    let bad = {
+        let old = Doc::with_client_id(4242);
+        let mut txn = old.transact_mut();
+        let cards = txn.get_or_insert_map("cards");
+        yrs::Map::insert(&cards, &mut txn, "xml", XmlElementPrelim::empty("p"));
+        txn.encode_update_v1()
+    };
+    let poisoned = yrs::merge_updates_v1([state.as_slice(), bad.as_slice()]).unwrap();
+    let _: () = conn.set(&key, &poisoned).await.unwrap();
+
+    let reader = YClient::wall(&server, &room.id, &room.review_token).await;
+    reader.synced().await;
+    reader
+        .wait_for("the cards map without the XML entry", |d| {
+            card_keys(d) == ["good"]
+        })
+        .await;
+    let kept: Vec<Vec<u8>> = conn
+        .hvals(format!("kortvaeg:room:{}:wall:set_aside", room.id))
+        .await
+        .unwrap();
+    assert_eq!(kept, vec![poisoned], "the state before the repair is kept");
+    // After a restart the room loads as repaired.
+    reader.close().await;
+    server.restart().await;
+    let again = YClient::wall(&server, &room.id, &room.review_token).await;
+    again.synced().await;
+    again
+        .wait_for("the repaired wall after a restart", |d| {
+            card_keys(d) == ["good"]
+        })
+        .await;
+}
+
+/// Every key of the wall's cards map, whatever its value (the harness's cards are only maps).
+fn card_keys(doc: &yrs::Doc) -> Vec<String> {
+    use yrs::{Map, ReadTxn, Transact};
+    let txn = doc.transact();
+    let mut keys: Vec<String> = txn
+        .get_map("cards")
+        .map(|m| m.keys(&txn).map(str::to_string).collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}

@@ -152,6 +152,7 @@ pub async fn open_room(state: &Shared, id: &str) -> ApiResult<RoomHandle> {
     state.rooms.open(id).await.map_err(|e| match e {
         OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
         OpenError::Store(e) => ApiError::Store(e),
+        e @ OpenError::Busy(..) => ApiError::Unavailable(e.to_string()),
     })
 }
 
