@@ -1319,6 +1319,24 @@ impl YClient {
         })
     }
 
+    /// Sets `key` of the row or column `id` (`list` is [`schema::ROWS`] or [`schema::COLUMNS`]) in a
+    /// control document, as a facilitator's edit does, and sends the update.
+    pub fn set_axis_entry(&self, list: &str, id: &str, key: &str, value: impl Into<Any>) -> Vec<u8> {
+        use yrs::{Array, Out};
+        let entries = self.doc.get_or_insert_array(list);
+        let value = value.into();
+        self.transact(|txn| {
+            let entry = entries
+                .iter(txn)
+                .find_map(|v| match v {
+                    Out::YMap(m) if m.get(txn, "id").map(|v| v.to_string(txn)).as_deref() == Some(id) => Some(m),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no entry {id} in {list} of the control document"));
+            entry.insert(txn, key, value);
+        })
+    }
+
     /// Sets the answer `key` of `sagsomraade` in a wall document (flat key
     /// `<sagsområde id>/<key>` in the root map `answers`), and sends the update.
     pub fn set_answer(&self, sagsomraade: &str, key: &str, value: impl Into<Any>) -> Vec<u8> {
