@@ -537,6 +537,18 @@ impl Server {
         self.send(req, &what).await
     }
 
+    /// Any method on `path`, with a body and `Content-Type` when one is given, no token.
+    pub async fn request(&self, method: &str, path: &str, content_type: Option<&str>, body: impl Into<Vec<u8>>) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let body = body.into();
+        let what = format!("{method} {path} ({content_type:?}, {} bytes)", body.len());
+        let mut req = self.http.request(method, format!("{}{path}", self.url())).body(body);
+        if let Some(ct) = content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        self.send(req, &what).await
+    }
+
     /// `POST /api/rooms`, expecting `201`.
     pub async fn create_room(&self, title: &str, template: &str) -> RoomCreated {
         let resp = self.post_json("/api/rooms", None, &serde_json::json!({"title": title, "template": template})).await;
@@ -711,9 +723,18 @@ impl Response {
         self
     }
 
-    /// Asserts the status and a JSON `{"error": "<non-empty>"}` body; returns the message.
+    /// Asserts the status, `Content-Type: application/json` and a JSON `{"error": "<non-empty>"}`
+    /// body; returns the message.
     pub fn assert_error(&self, expected: u16) -> String {
         self.assert_status(expected);
+        let ct = self.content_type.as_deref().unwrap_or_default();
+        assert!(
+            ct.starts_with("application/json"),
+            "{}: HTTP {} error has Content-Type {ct:?}, not application/json; body {:?}",
+            self.what,
+            self.status,
+            self.text()
+        );
         let body = self.json();
         let msg = body.get("error").and_then(Value::as_str).unwrap_or_else(|| {
             panic!("{}: HTTP {} error body has no string \"error\": {body}", self.what, self.status)

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use super::{authorize, created, token_of, ApiError, ApiResult, AppState, Params};
+use super::{authorize, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
@@ -34,7 +34,12 @@ pub async fn get_tree(State(state): State<AppState>, Path(id): Path<String>) -> 
     state.trees.get(&id).cloned().map(Json).ok_or_else(|| ApiError::NotFound(format!("no decision tree with id {id}")))
 }
 
-pub async fn create_room(State(state): State<AppState>, body: Bytes) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
+pub async fn create_room(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
+    require_json(&headers)?;
     let request: CreateRoom =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
     let title = request.title.as_deref().map(str::trim).unwrap_or_default();
