@@ -538,7 +538,13 @@ impl Server {
     }
 
     /// Any method on `path`, with a body and `Content-Type` when one is given, no token.
-    pub async fn request(&self, method: &str, path: &str, content_type: Option<&str>, body: impl Into<Vec<u8>>) -> Response {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Vec<u8>>,
+    ) -> Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
         let body = body.into();
         let what = format!("{method} {path} ({content_type:?}, {} bytes)", body.len());

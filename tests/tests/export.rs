@@ -174,7 +174,8 @@ fn assert_cut(what: &str, cell: &str, whole: &str) {
     assert!(units <= CELL_MAX, "{what}: {units} UTF-16 units in one cell");
     let marker = format!("… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]", whole.chars().count());
     let tail: String = cell.chars().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect();
-    let kept = cell.strip_suffix(&marker).unwrap_or_else(|| panic!("{what}: no marker {marker:?} at the end: …{tail:?}"));
+    let kept =
+        cell.strip_suffix(&marker).unwrap_or_else(|| panic!("{what}: no marker {marker:?} at the end: …{tail:?}"));
     assert!(whole.starts_with(kept), "{what}: the cell is not the beginning of the text");
     assert!(units > CELL_MAX - 2, "{what}: cut to {units} UTF-16 units, more than needed");
 }

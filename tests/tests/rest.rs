@@ -305,7 +305,8 @@ async fn errors_axum_answers_by_itself_are_json_too() {
         eprintln!("{path}: {}", s.get(path, None).await.assert_error(400));
     }
     // Methods a route does not have: the router's 405, inside /api and out.
-    for (method, path) in [("POST", format!("/ws/{id}")), ("POST", "/healthz".into()), ("DELETE", "/api/rooms".into())] {
+    let not_allowed = [("POST", format!("/ws/{id}")), ("POST", "/healthz".into()), ("DELETE", "/api/rooms".into())];
+    for (method, path) in not_allowed {
         eprintln!("{method} {path}: {}", s.request(method, &path, None, "").await.assert_error(405));
     }
     // Not a WebSocket upgrade, on both documents, with a good token.

@@ -24,7 +24,6 @@ use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
 pub use error::{ApiError, ApiResult};
-use error::json_errors;
 
 use crate::config::Config;
 use crate::rooms::{OpenError, RoomHandle, Rooms};
@@ -74,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/{id}", get(ws::wall))
         .route("/ws/{id}/control", get(ws::control))
         .merge(health::web_client(&state.config.web_dir))
-        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::map_response(error::json_errors))
         .with_state(state)
 }
 
@@ -133,7 +132,9 @@ pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
     if media_type.eq_ignore_ascii_case("application/json") && params_ok {
         return Ok(());
     }
-    Err(ApiError::UnsupportedMediaType(format!("the body must be sent as Content-Type: application/json (got {value:?})")))
+    Err(ApiError::UnsupportedMediaType(format!(
+        "the body must be sent as Content-Type: application/json (got {value:?})"
+    )))
 }
 
 /// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of

@@ -287,7 +287,10 @@ mod tests {
             assert!(utf16(&cut) > CELL_MAX - 2, "{unit} × {n}: cut more than needed: {}", utf16(&cut));
             let marker = format!("… [afkortet: {n} tegn i alt; hele teksten i CSV-eksporten]");
             assert!(cut.ends_with(&marker), "{unit} × {n}: ends {:?}", &cut[cut.len() - 80..]);
-            assert!(long.starts_with(cut.strip_suffix(&marker).unwrap()), "{unit} × {n}: the kept part is the beginning");
+            assert!(
+                long.starts_with(cut.strip_suffix(&marker).unwrap()),
+                "{unit} × {n}: the kept part is the beginning"
+            );
         }
     }
 

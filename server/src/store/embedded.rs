@@ -145,7 +145,9 @@ impl Inner {
     fn run<T>(&self, f: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
         self.reopen_if_failed()?;
         let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
-        let db = db.as_ref().ok_or_else(|| StoreError::Embedded("the database is closed after an I/O error".into()))?;
+        let db = db.as_ref().ok_or_else(|| {
+            StoreError::Embedded("the database is closed after an I/O error".into())
+        })?;
         let result = f(db);
         if let Err(StoreError::Embedded(e)) = &result {
             if !self.failed.swap(true, Ordering::AcqRel) {
@@ -167,9 +169,14 @@ impl Inner {
             return Ok(());
         }
         {
-            let mut last = self.last_reopen.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut last = self
+                .last_reopen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if last.is_some_and(|t| t.elapsed() < REOPEN_INTERVAL) {
-                return Err(StoreError::Embedded("the database failed and is reopened shortly".into()));
+                return Err(StoreError::Embedded(
+                    "the database failed and is reopened shortly".into(),
+                ));
             }
             *last = Some(Instant::now());
         }
@@ -301,7 +308,11 @@ impl Store for EmbeddedStore {
                         .map_err(embedded)
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
-            Ok(StoredDoc { state, log, position: None })
+            Ok(StoredDoc {
+                state,
+                log,
+                position: None,
+            })
         })
         .await
     }
@@ -455,7 +466,9 @@ fn apply(
             logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
                 .map_err(embedded)?;
         }
-        WriteOp::Compact { room, doc, state, .. } => {
+        WriteOp::Compact {
+            room, doc, state, ..
+        } => {
             states
                 .insert((room.as_str(), doc.as_str()), state.as_slice())
                 .map_err(embedded)?;
@@ -515,22 +528,26 @@ mod tests {
     async fn corrupt_values_are_errors_not_panics() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path()).expect("open");
-        let db = store.inner.db.read().unwrap();
-        let txn = db.as_ref().expect("open").begin_write().expect("write");
-        {
-            let mut rooms = txn.open_table(ROOMS).expect("rooms");
-            rooms.insert("bad", &b"{not json"[..]).expect("insert");
-            let mut snapshots = txn.open_table(SNAPSHOTS).expect("snapshots");
-            snapshots
-                .insert(("bad", 1), &b"\xff\xfe"[..])
-                .expect("insert");
-            // Snapshot 2 has a time but lost its documents.
-            snapshots
-                .insert(("bad", 2), &b"2025-01-01T00:00:00Z"[..])
-                .expect("insert");
-        }
-        txn.commit().expect("commit");
-        drop(db);
+        store
+            .blocking(|db| {
+                let txn = db.begin_write().expect("write");
+                {
+                    let mut rooms = txn.open_table(ROOMS).expect("rooms");
+                    rooms.insert("bad", &b"{not json"[..]).expect("insert");
+                    let mut snapshots = txn.open_table(SNAPSHOTS).expect("snapshots");
+                    snapshots
+                        .insert(("bad", 1), &b"\xff\xfe"[..])
+                        .expect("insert");
+                    // Snapshot 2 has a time but lost its documents.
+                    snapshots
+                        .insert(("bad", 2), &b"2025-01-01T00:00:00Z"[..])
+                        .expect("insert");
+                }
+                txn.commit().expect("commit");
+                Ok(())
+            })
+            .await
+            .expect("writing damaged values");
 
         conformance::corrupt_reads_are_reported(&store, "bad").await;
     }
@@ -550,7 +567,10 @@ mod tests {
         assert!(store.room("r").await.expect("read").is_some());
         // Failing again at once: no second reopen within REOPEN_INTERVAL, an error instead.
         store.inner.failed.store(true, Ordering::Release);
-        assert!(matches!(store.room("r").await, Err(StoreError::Embedded(_))));
+        assert!(matches!(
+            store.room("r").await,
+            Err(StoreError::Embedded(_))
+        ));
         tokio::time::sleep(REOPEN_INTERVAL).await;
         assert!(store.room("r").await.expect("reopened").is_some());
     }
