@@ -34,7 +34,10 @@ pub enum StartError {
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -62,14 +65,31 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         }
     };
     // The outage buffer is for Redis; an embedded store that fails a write is a broken disk.
-    let buffer = if redis.is_some() { config.outage_buffer } else { 0 };
-    let (writer, writer_task) =
-        Writer::start(store.clone(), config.commit_window(), config.compact_after, WRITER_QUEUE, buffer);
+    let buffer = if redis.is_some() {
+        config.outage_buffer
+    } else {
+        0
+    };
+    let (writer, writer_task) = Writer::start(
+        store.clone(),
+        config.commit_window(),
+        config.compact_after,
+        WRITER_QUEUE,
+        buffer,
+    );
     let link = redis.clone().map(cluster::link);
-    let rooms = Rooms::new(store.clone(), writer, config.unload_after(), config.client_queue, link.clone());
+    let rooms = Rooms::new(
+        store.clone(),
+        writer,
+        config.unload_after(),
+        config.client_queue,
+        link.clone(),
+    );
 
     let addr = SocketAddr::new(config.bind, config.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     if let (Some(redis), Some(link)) = (redis, link) {
@@ -110,11 +130,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             tracing::debug!("TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app).with_graceful_shutdown(signal).await.map_err(StartError::Serve)?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(signal)
+        .await
+        .map_err(StartError::Serve)?;
 
     connections.close();
-    if tokio::time::timeout(CONNECTION_DRAIN, connections.wait()).await.is_err() {
-        tracing::warn!(open = connections.len(), "connections still open after the drain period");
+    if tokio::time::timeout(CONNECTION_DRAIN, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = connections.len(),
+            "connections still open after the drain period"
+        );
     }
     // Every update was stored before it was broadcast; this compacts and waits for the writer's
     // queue, so the store is complete. Rooms still waiting out --unload-after-ms are not waited for.

@@ -81,8 +81,15 @@ impl ClusterLink {
         payload.push(node.len() as u8);
         payload.extend_from_slice(node);
         payload.extend_from_slice(body);
-        if self.outgoing.try_send((channel(room, doc), payload)).is_err() {
-            tracing::debug!(room, "awareness queue to other nodes is full; dropping one message");
+        if self
+            .outgoing
+            .try_send((channel(room, doc), payload))
+            .is_err()
+        {
+            tracing::debug!(
+                room,
+                "awareness queue to other nodes is full; dropping one message"
+            );
         }
     }
 }
@@ -115,9 +122,24 @@ pub struct Settings {
     pub awareness_timeout: Duration,
 }
 
-pub fn start(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, settings: Settings, shutdown: watch::Receiver<bool>) {
-    tokio::spawn(run_reader(store.clone(), rooms.clone(), settings.compact_after.max(1), shutdown.clone()));
-    tokio::spawn(expire_awareness(rooms.clone(), settings.awareness_timeout, shutdown.clone()));
+pub fn start(
+    store: Arc<RedisStore>,
+    rooms: Rooms,
+    link: ClusterLink,
+    settings: Settings,
+    shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(run_reader(
+        store.clone(),
+        rooms.clone(),
+        settings.compact_after.max(1),
+        shutdown.clone(),
+    ));
+    tokio::spawn(expire_awareness(
+        rooms.clone(),
+        settings.awareness_timeout,
+        shutdown.clone(),
+    ));
     tokio::spawn(run_awareness(store, rooms, link, shutdown));
 }
 
@@ -138,7 +160,12 @@ async fn expire_awareness(rooms: Rooms, timeout: Duration, mut shutdown: watch::
 }
 
 /// Follows the streams of every room this node holds.
-async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, mut shutdown: watch::Receiver<bool>) {
+async fn run_reader(
+    store: Arc<RedisStore>,
+    rooms: Rooms,
+    compact_after: usize,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connection = None;
     while !*shutdown.borrow() {
         let held: Vec<(Arc<Room>, DocKind)> = rooms
@@ -148,7 +175,9 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, 
             .collect();
         let positions = |held: &[(Arc<Room>, DocKind)]| -> Vec<(String, DocKind, StreamId)> {
             held.iter()
-                .filter_map(|(room, kind)| Some((room.id().to_string(), *kind, room.doc(*kind).position()?)))
+                .filter_map(|(room, kind)| {
+                    Some((room.id().to_string(), *kind, room.doc(*kind).position()?))
+                })
                 .collect()
         };
         if held.is_empty() {
@@ -170,7 +199,10 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, 
             },
         };
         let wanted = positions(&held);
-        let lists = match store.read_after(conn, &wanted, READ_BLOCK, READ_COUNT).await {
+        let lists = match store
+            .read_after(conn, &wanted, READ_BLOCK, READ_COUNT)
+            .await
+        {
             Ok(lists) => lists,
             Err(error) => {
                 tracing::warn!(%error, "cluster reader: XREAD failed");
@@ -196,7 +228,10 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, 
                 continue;
             }
             if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
-                if room.doc(*kind).apply_remote(room, store.node(), state, entries, compact_after) {
+                if room
+                    .doc(*kind)
+                    .apply_remote(room, store.node(), state, entries, compact_after)
+                {
                     tokio::spawn(compact(store.clone(), room.clone(), *kind));
                 }
             }
@@ -209,7 +244,10 @@ async fn run_reader(store: Arc<RedisStore>, rooms: Rooms, compact_after: usize, 
 /// ours. Encoding takes milliseconds, far below [`COMPACTION_LOCK`]; a compaction that took
 /// longer would find its lock gone and store nothing, so it never runs twice.
 async fn compact(store: Arc<RedisStore>, room: Arc<Room>, kind: DocKind) {
-    match store.lock_compaction(room.id(), kind, COMPACTION_LOCK).await {
+    match store
+        .lock_compaction(room.id(), kind, COMPACTION_LOCK)
+        .await
+    {
         Ok(true) => {}
         Ok(false) => return,
         Err(error) => {
@@ -217,15 +255,24 @@ async fn compact(store: Arc<RedisStore>, room: Arc<Room>, kind: DocKind) {
             return;
         }
     }
-    let Some((state, upto)) = room.doc(kind).compaction_state() else { return };
+    let Some((state, upto)) = room.doc(kind).compaction_state() else {
+        return;
+    };
     match store.compact_locked(room.id(), kind, &state, upto).await {
-        Ok(done) => tracing::debug!(room = room.id(), doc = kind.as_str(), %upto, done, "compacted"),
+        Ok(done) => {
+            tracing::debug!(room = room.id(), doc = kind.as_str(), %upto, done, "compacted")
+        }
         Err(error) => tracing::warn!(%error, room = room.id(), "compaction failed"),
     }
 }
 
 /// Relays awareness between nodes: applies what others publish, answers their queries.
-async fn run_awareness(store: Arc<RedisStore>, rooms: Rooms, link: ClusterLink, mut shutdown: watch::Receiver<bool>) {
+async fn run_awareness(
+    store: Arc<RedisStore>,
+    rooms: Rooms,
+    link: ClusterLink,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let pattern = format!("{KEY_PREFIX}awareness:*");
     while !*shutdown.borrow() {
         let mut pubsub = match store.pubsub().await {
@@ -268,12 +315,18 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
         "control" => DocKind::Control,
         _ => return,
     };
-    let [tag, len, rest @ ..] = payload else { return };
-    let Some((node, body)) = rest.split_at_checked(*len as usize) else { return };
+    let [tag, len, rest @ ..] = payload else {
+        return;
+    };
+    let Some((node, body)) = rest.split_at_checked(*len as usize) else {
+        return;
+    };
     if node == link.node.as_bytes() {
         return;
     }
-    let Some(room) = rooms.live_room(room_id) else { return };
+    let Some(room) = rooms.live_room(room_id) else {
+        return;
+    };
     match *tag {
         AWARENESS_UPDATE => match AwarenessUpdate::decode_v1(body) {
             Ok(update) => room.doc(kind).apply_remote_awareness(&room, update),

@@ -56,7 +56,10 @@ impl Close {
         Close::new(4403, reason)
     }
     pub fn text_frame() -> Self {
-        Close::new(1003, "text frames are not part of the y-websocket protocol; send binary")
+        Close::new(
+            1003,
+            "text frames are not part of the y-websocket protocol; send binary",
+        )
     }
     pub fn too_big(limit: usize) -> Self {
         Close::new(1009, format!("message too big: the limit is {limit} bytes"))
@@ -71,7 +74,10 @@ impl Close {
         Close::new(4408, "the connection fell behind; reconnect to resync")
     }
     pub fn store_failed() -> Self {
-        Close::new(1011, "the store failed to save a change; reconnect to resync")
+        Close::new(
+            1011,
+            "the store failed to save a change; reconnect to resync",
+        )
     }
     pub fn room_broken() -> Self {
         Close::new(1011, "the room was reset; reconnect to resync")
@@ -135,7 +141,10 @@ pub async fn serve(socket: WebSocket, session: Session) {
     let (sink, mut stream) = socket.split();
     let (frames, frames_rx) = mpsc::channel(session.queue.max(16));
     let (close, mut close_rx) = watch::channel(None);
-    let outbox = Outbox { frames, close: Arc::new(close) };
+    let outbox = Outbox {
+        frames,
+        close: Arc::new(close),
+    };
 
     // Subscribe before the greeting so no update falls between the two.
     let broadcasts = doc.subscribe();
@@ -211,7 +220,10 @@ fn is_capacity_error(error: &axum::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
         let text = e.to_string();
-        if text.contains("Space limit exceeded") || text.contains("Message too long") || text.contains("too long") {
+        if text.contains("Space limit exceeded")
+            || text.contains("Message too long")
+            || text.contains("too long")
+        {
             return true;
         }
         source = e.source();
@@ -220,20 +232,32 @@ fn is_capacity_error(error: &axum::Error) -> bool {
 }
 
 /// Decodes one frame (one y-websocket message) and acts on it.
-fn handle_binary(session: &Session, conn: ConnId, outbox: &Outbox, data: &[u8], announced: &mut HashSet<ClientID>) -> Result<(), Close> {
+fn handle_binary(
+    session: &Session,
+    conn: ConnId,
+    outbox: &Outbox,
+    data: &[u8],
+    announced: &mut HashSet<ClientID>,
+) -> Result<(), Close> {
     let room = &*session.room;
     let doc = room.doc(session.doc);
     let writer = &session.writer;
-    let message = Message::decode_v1(data).map_err(|e| Close::bad_message(format!("undecodable message: {e}")))?;
+    let message = Message::decode_v1(data)
+        .map_err(|e| Close::bad_message(format!("undecodable message: {e}")))?;
     match message {
-        Message::Sync(SyncMessage::SyncStep1(sv)) => doc.answer_sync_step1(room, writer, &sv, outbox),
+        Message::Sync(SyncMessage::SyncStep1(sv)) => {
+            doc.answer_sync_step1(room, writer, &sv, outbox)
+        }
         Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
-            let update = Update::decode_v1(&raw).map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
+            let update = Update::decode_v1(&raw)
+                .map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
             // An empty update (a read-only yrs client's sync step 2) changes nothing.
             if update.is_empty() {
                 return Ok(());
             }
-            if let Err(reason) = permissions::may_write(session.role, session.doc, room.wall_closed()) {
+            if let Err(reason) =
+                permissions::may_write(session.role, session.doc, room.wall_closed())
+            {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update)? {
                     return Ok(());
@@ -325,7 +349,10 @@ async fn write_loop(mut w: WriteLoop) {
     // Tell the reader, then the peer.
     crate::metrics::connection_closed(reason.code);
     w.outbox.close(reason.clone());
-    let frame = CloseFrame { code: reason.code, reason: reason.reason.into() };
+    let frame = CloseFrame {
+        code: reason.code,
+        reason: reason.reason.into(),
+    };
     let _ = send(&mut w.sink, WsMessage::Close(Some(frame))).await;
 }
 
@@ -337,7 +364,10 @@ enum Sent {
     Failed,
 }
 
-async fn send(sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>, message: WsMessage) -> Sent {
+async fn send(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
+    message: WsMessage,
+) -> Sent {
     match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
         Ok(Ok(())) => Sent::Ok,
         Ok(Err(_)) => Sent::Failed,

@@ -32,9 +32,11 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = config::Config::parse();
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kortvaeg=info,warn".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "kortvaeg=info,warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     match config.log_format {
         config::LogFormat::Text => logs.init(),
         config::LogFormat::Json => logs.json().init(),

@@ -20,14 +20,17 @@ use crate::store::DocKind;
 /// loads: counter handles cached on the update path are taken from the recorder installed then.
 pub fn install() -> Option<PrometheusHandle> {
     PrometheusBuilder::new()
-        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+        .set_buckets(&[
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ])
         .ok()?
         .install_recorder()
         .ok()
 }
 
 pub fn connection_opened(doc: DocKind, role: &'static str) {
-    metrics::counter!("kortvaeg_ws_connections_total", "doc" => doc.as_str(), "role" => role).increment(1);
+    metrics::counter!("kortvaeg_ws_connections_total", "doc" => doc.as_str(), "role" => role)
+        .increment(1);
 }
 
 pub fn connection_closed(code: u16) {
@@ -51,7 +54,8 @@ pub fn update_accepted(doc: DocKind, from_client: bool) {
 }
 
 pub fn store_batch(ops: usize, took: Duration, ok: bool) {
-    metrics::counter!("kortvaeg_store_batches_total", "result" => if ok { "ok" } else { "error" }).increment(1);
+    metrics::counter!("kortvaeg_store_batches_total", "result" => if ok { "ok" } else { "error" })
+        .increment(1);
     metrics::counter!("kortvaeg_store_ops_total").increment(ops as u64);
     metrics::histogram!("kortvaeg_store_write_seconds").record(took.as_secs_f64());
 }

@@ -10,8 +10,12 @@ pub fn may_write(role: Role, doc: DocKind, wall_closed: bool) -> Result<(), &'st
     match (role, doc) {
         (Role::Facilitator, _) => Ok(()),
         (Role::Participant, DocKind::Wall) if !wall_closed => Ok(()),
-        (Role::Participant, DocKind::Wall) => Err("the wall is closed: only the facilitator can reopen it"),
-        (Role::Participant, DocKind::Control) => Err("participants cannot change the phase or structure"),
+        (Role::Participant, DocKind::Wall) => {
+            Err("the wall is closed: only the facilitator can reopen it")
+        }
+        (Role::Participant, DocKind::Control) => {
+            Err("participants cannot change the phase or structure")
+        }
         (Role::Review, _) => Err("a review link is read-only"),
     }
 }
@@ -40,7 +44,11 @@ mod tests {
             (Review, Control, false, false),
         ];
         for (role, doc, closed, allowed) in cells {
-            assert_eq!(may_write(role, doc, closed).is_ok(), allowed, "{role:?} {doc:?} closed={closed}");
+            assert_eq!(
+                may_write(role, doc, closed).is_ok(),
+                allowed,
+                "{role:?} {doc:?} closed={closed}"
+            );
         }
         assert!(may_take_snapshot(Facilitator));
         assert!(!may_take_snapshot(Participant));

@@ -13,8 +13,8 @@
 //! and never across `.await`. A panic while it is held poisons it; the room then counts as broken,
 //! its clients are closed and it is reloaded from the store on the next connection.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,8 +25,8 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
-use crate::connection::{Close, Outbox};
 use crate::cluster::ClusterLink;
+use crate::connection::{Close, Outbox};
 use crate::store::redis::StreamEntry;
 use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
 use crate::writer::{Permit, Then, Writer};
@@ -87,7 +87,12 @@ impl Room {
         // The control document changes a few times a workshop (phase, timer, structure) and
         // carries no presence from the web client: a short ring is plenty, and the ring is
         // allocated up front for every room (BENCHMARKS.md, memory per room).
-        let control = LiveDoc::new(DocKind::Control, control_doc, control.position, (queue / 8).max(64));
+        let control = LiveDoc::new(
+            DocKind::Control,
+            control_doc,
+            control.position,
+            (queue / 8).max(64),
+        );
         Ok(Room {
             record,
             wall,
@@ -116,14 +121,17 @@ impl Room {
 
     fn refresh_phase(&self) -> Result<(), Close> {
         let inner = self.control.lock()?;
-        let closed = projection::phase(inner.awareness.doc()) == kortvaeg_shared::schema::phase::CLOSED;
+        let closed =
+            projection::phase(inner.awareness.doc()) == kortvaeg_shared::schema::phase::CLOSED;
         self.wall_closed.store(closed, Ordering::Release);
         Ok(())
     }
 
     /// Counts one more holder, unless the room is being unloaded or was evicted.
     pub fn acquire(&self) -> bool {
-        let Ok(mut p) = self.presence.lock() else { return false };
+        let Ok(mut p) = self.presence.lock() else {
+            return false;
+        };
         if p.unloading || self.evicted.borrow().is_some() {
             return false;
         }
@@ -144,7 +152,9 @@ impl Room {
 
     /// Marks the room as unloading if nobody holds it; after this `acquire` fails.
     pub fn begin_unload(&self) -> bool {
-        let Ok(mut p) = self.presence.lock() else { return true };
+        let Ok(mut p) = self.presence.lock() else {
+            return true;
+        };
         if p.holders == 0 {
             p.unloading = true;
         }
@@ -226,7 +236,11 @@ impl DocInner {
     fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let update = Update::decode_v1(bytes).map_err(|e| format!("does not decode: {e}"))?;
         self.full_state = None;
-        self.awareness.doc().transact_mut().apply_update(update).map_err(|e| format!("does not apply: {e}"))
+        self.awareness
+            .doc()
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| format!("does not apply: {e}"))
     }
 }
 
@@ -234,7 +248,17 @@ impl LiveDoc {
     fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
         LiveDoc {
             kind,
-            inner: Mutex::new(DocInner { awareness: Awareness::new(doc), since_compaction: 0, awareness_changed: HashSet::new(), awareness_changed_here: HashSet::new(), awareness_here: Default::default(), full_state: None, position, read_since_compaction: 0, own_since_compaction: 0 }),
+            inner: Mutex::new(DocInner {
+                awareness: Awareness::new(doc),
+                since_compaction: 0,
+                awareness_changed: HashSet::new(),
+                awareness_changed_here: HashSet::new(),
+                awareness_here: Default::default(),
+                full_state: None,
+                position,
+                read_since_compaction: 0,
+                own_since_compaction: 0,
+            }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
@@ -257,7 +281,9 @@ impl LiveDoc {
     pub fn greeting(&self) -> Result<Vec<Bytes>, Close> {
         let inner = self.lock()?;
         let sv = inner.awareness.doc().transact().state_vector();
-        let mut frames = vec![Bytes::from(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1())];
+        let mut frames = vec![Bytes::from(
+            Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1(),
+        )];
         if let Ok(update) = inner.awareness.update() {
             if !update.clients.is_empty() {
                 frames.push(Bytes::from(Message::Awareness(update).encode_v1()));
@@ -284,8 +310,13 @@ impl LiveDoc {
         }
         let deleted = txn.snapshot().delete_set;
         for client in update.delete_set().client_ids() {
-            let Some(asked) = update.delete_set().get(&client) else { continue };
-            if !deleted.get(&client).is_some_and(|have| asked.subset_of(have)) {
+            let Some(asked) = update.delete_set().get(&client) else {
+                continue;
+            };
+            if !deleted
+                .get(&client)
+                .is_some_and(|have| asked.subset_of(have))
+            {
                 return Ok(true);
             }
         }
@@ -294,7 +325,13 @@ impl LiveDoc {
 
     /// Answers a client's sync step 1 with what it lacks. The answer goes through the writer's
     /// queue so that it leaves only after every update it contains is stored.
-    pub fn answer_sync_step1(&self, room: &Arc<Room>, writer: &Writer, sv: &StateVector, to: &Outbox) -> Result<(), Close> {
+    pub fn answer_sync_step1(
+        &self,
+        room: &Arc<Room>,
+        writer: &Writer,
+        sv: &StateVector,
+        to: &Outbox,
+    ) -> Result<(), Close> {
         let permit = writer.reserve()?;
         let mut inner = self.lock()?;
         let step2 = |inner: &DocInner| {
@@ -313,13 +350,27 @@ impl LiveDoc {
         } else {
             step2(&inner)
         };
-        permit.send(room.clone(), None, Then::Reply { to: to.clone(), frame });
+        permit.send(
+            room.clone(),
+            None,
+            Then::Reply {
+                to: to.clone(),
+                frame,
+            },
+        );
         Ok(())
     }
 
     /// Applies a client's update, then hands it to the writer to store and broadcast.
     /// `update` must already be checked against the sender's permissions.
-    pub fn apply_update(&self, room: &Arc<Room>, writer: &Writer, from: ConnId, raw: Vec<u8>, update: Update) -> Result<(), Close> {
+    pub fn apply_update(
+        &self,
+        room: &Arc<Room>,
+        writer: &Writer,
+        from: ConnId,
+        raw: Vec<u8>,
+        update: Update,
+    ) -> Result<(), Close> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let inner = self.lock()?;
@@ -328,16 +379,30 @@ impl LiveDoc {
             // The document may hold part of the update: drop the room, reload it from the store.
             drop(inner);
             room.evict(Close::room_broken());
-            return Err(Close::bad_message(format!("the update could not be applied: {e}")));
+            return Err(Close::bad_message(format!(
+                "the update could not be applied: {e}"
+            )));
         }
-        self.hand_off(room, writer, inner, Handoff { permit, compaction }, from, Bytes::from(raw))
+        self.hand_off(
+            room,
+            writer,
+            inner,
+            Handoff { permit, compaction },
+            from,
+            Bytes::from(raw),
+        )
     }
 
     /// Changes the document on the server's own behalf (an import): runs `f` in one transaction
     /// and hands the update it made to the writer exactly as a client's update, so it is stored
     /// before anyone is sent it. A transaction that changed nothing is not stored. The caller
     /// checks permissions. `f` must not panic (it runs under the document's lock).
-    pub fn change<R>(&self, room: &Arc<Room>, writer: &Writer, f: impl FnOnce(&mut TransactionMut) -> R) -> Result<R, Close> {
+    pub fn change<R>(
+        &self,
+        room: &Arc<Room>,
+        writer: &Writer,
+        f: impl FnOnce(&mut TransactionMut) -> R,
+    ) -> Result<R, Close> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let inner = self.lock()?;
@@ -348,7 +413,14 @@ impl LiveDoc {
             (result, changed.then(|| txn.encode_update_v1()))
         };
         if let Some(update) = update {
-            self.hand_off(room, writer, inner, Handoff { permit, compaction }, NOBODY, Bytes::from(update))?;
+            self.hand_off(
+                room,
+                writer,
+                inner,
+                Handoff { permit, compaction },
+                NOBODY,
+                Bytes::from(update),
+            )?;
         }
         Ok(result)
     }
@@ -356,20 +428,49 @@ impl LiveDoc {
     /// The one way a change leaves a document: still under its lock (so the writer sees changes
     /// in the document's order), the update goes to the writer to be stored and then broadcast to
     /// every connection but `from`; a compaction is queued when the log is long enough.
-    fn hand_off(&self, room: &Arc<Room>, writer: &Writer, mut inner: MutexGuard<'_, DocInner>, handoff: Handoff<'_>, from: ConnId, update: Bytes) -> Result<(), Close> {
+    fn hand_off(
+        &self,
+        room: &Arc<Room>,
+        writer: &Writer,
+        mut inner: MutexGuard<'_, DocInner>,
+        handoff: Handoff<'_>,
+        from: ConnId,
+        update: Bytes,
+    ) -> Result<(), Close> {
         inner.full_state = None;
         crate::metrics::update_accepted(self.kind, from != NOBODY);
         handoff.permit.send(
             room.clone(),
-            Some(WriteOp::Append { room: room.id().to_string(), doc: self.kind, update: update.clone() }),
-            Then::Broadcast { doc: self.kind, from, update },
+            Some(WriteOp::Append {
+                room: room.id().to_string(),
+                doc: self.kind,
+                update: update.clone(),
+            }),
+            Then::Broadcast {
+                doc: self.kind,
+                from,
+                update,
+            },
         );
         inner.since_compaction += 1;
         // With Redis the cluster reader compacts, by stream position (see `cluster.rs`).
         if inner.position.is_none() && inner.since_compaction >= writer.compact_after() {
             if let Some(permit) = handoff.compaction {
-                let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
-                permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
+                let state = inner
+                    .awareness
+                    .doc()
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                permit.send(
+                    room.clone(),
+                    Some(WriteOp::Compact {
+                        room: room.id().to_string(),
+                        doc: self.kind,
+                        state,
+                        upto: inner.position,
+                    }),
+                    Then::Nothing,
+                );
                 inner.since_compaction = 0;
             }
         }
@@ -385,8 +486,21 @@ impl LiveDoc {
         let permit = writer.reserve()?;
         let mut inner = self.lock()?;
         if inner.since_compaction > 0 {
-            let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
-            permit.send(room.clone(), Some(WriteOp::Compact { room: room.id().to_string(), doc: self.kind, state, upto: inner.position }), Then::Nothing);
+            let state = inner
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            permit.send(
+                room.clone(),
+                Some(WriteOp::Compact {
+                    room: room.id().to_string(),
+                    doc: self.kind,
+                    state,
+                    upto: inner.position,
+                }),
+                Then::Nothing,
+            );
             inner.since_compaction = 0;
         }
         Ok(())
@@ -397,9 +511,19 @@ impl LiveDoc {
     /// burst of cursor moves in a big room costs one fan-out, not one per move (LESSONS.md,
     /// awareness storms). Returns the client ids the update set a state for, so the connection
     /// can remove them when it closes.
-    pub fn apply_awareness(&self, room: &Arc<Room>, conn: ConnId, mut update: AwarenessUpdate) -> Result<Vec<ClientID>, Close> {
+    pub fn apply_awareness(
+        &self,
+        room: &Arc<Room>,
+        conn: ConnId,
+        mut update: AwarenessUpdate,
+    ) -> Result<Vec<ClientID>, Close> {
         let mut inner = self.lock()?;
-        update.clients.retain(|id, _| inner.awareness_here.get(id).is_none_or(|owner| *owner == conn));
+        update.clients.retain(|id, _| {
+            inner
+                .awareness_here
+                .get(id)
+                .is_none_or(|owner| *owner == conn)
+        });
         if update.clients.is_empty() {
             return Ok(Vec::new());
         }
@@ -413,7 +537,9 @@ impl LiveDoc {
             .awareness
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
-        inner.awareness_here.extend(announced.iter().map(|id| (*id, conn)));
+        inner
+            .awareness_here
+            .extend(announced.iter().map(|id| (*id, conn)));
         if let Some(summary) = summary {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), true);
         }
@@ -426,7 +552,11 @@ impl LiveDoc {
             return;
         }
         let Ok(mut inner) = self.lock() else { return };
-        let owned: Vec<ClientID> = clients.iter().copied().filter(|id| inner.awareness_here.get(id) == Some(&conn)).collect();
+        let owned: Vec<ClientID> = clients
+            .iter()
+            .copied()
+            .filter(|id| inner.awareness_here.get(id) == Some(&conn))
+            .collect();
         for id in &owned {
             inner.awareness.remove_state(*id);
             inner.awareness_here.remove(id);
@@ -438,7 +568,9 @@ impl LiveDoc {
     pub fn apply_remote_awareness(&self, room: &Arc<Room>, mut update: AwarenessUpdate) {
         let Ok(mut inner) = self.lock() else { return };
         // A state one of this node's connections owns is that connection's alone.
-        update.clients.retain(|id, _| !inner.awareness_here.contains_key(id));
+        update
+            .clients
+            .retain(|id, _| !inner.awareness_here.contains_key(id));
         if let Ok(Some(summary)) = inner.awareness.apply_update_summary(update) {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), false);
         }
@@ -474,11 +606,21 @@ impl LiveDoc {
     /// Every awareness state this node knows, for another node that asked.
     pub fn awareness_update(&self) -> Option<AwarenessUpdate> {
         let inner = self.lock().ok()?;
-        inner.awareness.update().ok().filter(|u| !u.clients.is_empty())
+        inner
+            .awareness
+            .update()
+            .ok()
+            .filter(|u| !u.clients.is_empty())
     }
 
     /// Adds `changed` to the states to relay; the first change of a tick schedules the relay.
-    fn mark_awareness_changed(&self, room: &Arc<Room>, inner: &mut DocInner, changed: Vec<ClientID>, here: bool) {
+    fn mark_awareness_changed(
+        &self,
+        room: &Arc<Room>,
+        inner: &mut DocInner,
+        changed: Vec<ClientID>,
+        here: bool,
+    ) {
         let first = inner.awareness_changed.is_empty();
         if here {
             inner.awareness_changed_here.extend(changed.iter().copied());
@@ -507,7 +649,10 @@ impl LiveDoc {
         let local = inner.awareness.update_with_clients(changed);
         drop(inner);
         if let Ok(update) = local {
-            self.publish(Outbound { from: NOBODY, frame: Bytes::from(Message::Awareness(update).encode_v1()) });
+            self.publish(Outbound {
+                from: NOBODY,
+                frame: Bytes::from(Message::Awareness(update).encode_v1()),
+            });
         }
         if let (Some(cluster), Some(update)) = (&room.cluster, to_nodes) {
             cluster.awareness(room.id(), self.kind, &update);
@@ -528,8 +673,17 @@ impl LiveDoc {
     /// What was new goes to local clients as one merged update. Returns whether this node should
     /// now compact the stream: `compact_after` entries were read since the last compaction and
     /// this node wrote some of them (a node that only reads leaves it to writers).
-    pub fn apply_remote(&self, room: &Arc<Room>, node: &str, state: Option<(StreamId, Vec<u8>)>, entries: Vec<StreamEntry>, compact_after: usize) -> bool {
-        let Ok(mut inner) = self.lock() else { return false };
+    pub fn apply_remote(
+        &self,
+        room: &Arc<Room>,
+        node: &str,
+        state: Option<(StreamId, Vec<u8>)>,
+        entries: Vec<StreamEntry>,
+        compact_after: usize,
+    ) -> bool {
+        let Ok(mut inner) = self.lock() else {
+            return false;
+        };
         let mut fresh = Vec::new();
         if let Some((id, state)) = state {
             match inner.apply_bytes(&state) {
@@ -539,7 +693,9 @@ impl LiveDoc {
                 }
                 // Position stays: the entries after it are still read; the next compaction
                 // (of any node) stores a state this node will try again.
-                Err(error) => tracing::warn!(room = room.id(), %error, "stored state does not apply"),
+                Err(error) => {
+                    tracing::warn!(room = room.id(), %error, "stored state does not apply")
+                }
             }
         }
         for entry in entries {
@@ -554,10 +710,13 @@ impl LiveDoc {
             }
             match inner.apply_bytes(&entry.update) {
                 Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
-                Err(error) => tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry skipped"),
+                Err(error) => {
+                    tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry skipped")
+                }
             }
         }
-        let compact = inner.read_since_compaction >= compact_after && inner.own_since_compaction > 0;
+        let compact =
+            inner.read_since_compaction >= compact_after && inner.own_since_compaction > 0;
         drop(inner);
         if !fresh.is_empty() {
             self.publish_updates(fresh);
@@ -575,7 +734,11 @@ impl LiveDoc {
         let position = inner.position?;
         inner.read_since_compaction = 0;
         inner.own_since_compaction = 0;
-        let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        let state = inner
+            .awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         Some((state, position))
     }
 
@@ -583,18 +746,29 @@ impl LiveDoc {
     /// its sender; several are merged (from several senders, so everyone gets them; a client
     /// ignores what it already has).
     pub fn publish_updates(&self, mut updates: Vec<(ConnId, Bytes)>) {
-        let frame = |update: &[u8]| Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1());
+        let frame = |update: &[u8]| {
+            Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1())
+        };
         if updates.len() == 1 {
             let (from, update) = updates.remove(0);
-            self.publish(Outbound { from, frame: frame(&update) });
+            self.publish(Outbound {
+                from,
+                frame: frame(&update),
+            });
             return;
         }
         match yrs::merge_updates_v1(updates.iter().map(|(_, u)| u.as_ref())) {
-            Ok(merged) => self.publish(Outbound { from: NOBODY, frame: frame(&merged) }),
+            Ok(merged) => self.publish(Outbound {
+                from: NOBODY,
+                frame: frame(&merged),
+            }),
             Err(error) => {
                 tracing::warn!(%error, "merging updates failed; sending them one by one");
                 for (from, update) in updates {
-                    self.publish(Outbound { from, frame: frame(&update) });
+                    self.publish(Outbound {
+                        from,
+                        frame: frame(&update),
+                    });
                 }
             }
         }
@@ -614,7 +788,11 @@ impl LiveDoc {
     /// The document's full state as one Yjs v1 update (for snapshots).
     pub fn encode_state(&self) -> Result<Vec<u8>, Close> {
         let inner = self.lock()?;
-        let state = inner.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        let state = inner
+            .awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         Ok(state)
     }
 
@@ -631,8 +809,10 @@ pub fn doc_from_stored(stored: &StoredDoc) -> Result<Doc, String> {
     {
         let mut txn = doc.transact_mut();
         for bytes in stored.state.iter().chain(stored.log.iter()) {
-            let update = Update::decode_v1(bytes).map_err(|e| format!("stored update does not decode: {e}"))?;
-            txn.apply_update(update).map_err(|e| format!("stored update does not apply: {e}"))?;
+            let update = Update::decode_v1(bytes)
+                .map_err(|e| format!("stored update does not decode: {e}"))?;
+            txn.apply_update(update)
+                .map_err(|e| format!("stored update does not apply: {e}"))?;
         }
     }
     Ok(doc)

@@ -100,12 +100,17 @@ impl Rooms {
             let room = match loaded {
                 Ok(room) => room.clone(),
                 Err(error) => {
-                    self.0.live.remove_if(id, |_, s| Arc::ptr_eq(s, &slot) && s.room.get().is_none());
+                    self.0
+                        .live
+                        .remove_if(id, |_, s| Arc::ptr_eq(s, &slot) && s.room.get().is_none());
                     return Err(error);
                 }
             };
             if room.acquire() {
-                return Ok(RoomHandle { room, rooms: self.clone() });
+                return Ok(RoomHandle {
+                    room,
+                    rooms: self.clone(),
+                });
             }
             // Unloading or evicted: its state is in the store (or was never written); start anew.
             self.forget(&room);
@@ -114,11 +119,20 @@ impl Rooms {
     }
 
     async fn load(&self, id: &str) -> Result<Arc<Room>, OpenError> {
-        let record = self.record(id).await?.ok_or_else(|| OpenError::NotFound(id.to_string()))?;
+        let record = self
+            .record(id)
+            .await?
+            .ok_or_else(|| OpenError::NotFound(id.to_string()))?;
         let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
         let control = self.0.store.load_doc(id, DocKind::Control).await?;
-        let room = Room::from_stored((*record).clone(), wall, control, self.0.client_queue, self.0.cluster.clone())
-            .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
+        let room = Room::from_stored(
+            (*record).clone(),
+            wall,
+            control,
+            self.0.client_queue,
+            self.0.cluster.clone(),
+        )
+        .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
         tracing::info!(room = id, "room loaded");
         crate::metrics::room_loaded();
         if let Some(cluster) = &self.0.cluster {
@@ -141,7 +155,11 @@ impl Rooms {
 
     /// The room if it is loaded, without holding it open.
     pub fn live_room(&self, id: &str) -> Option<Arc<Room>> {
-        self.0.live.get(id).and_then(|slot| slot.room.get().cloned()).filter(|room| !room.is_evicted())
+        self.0
+            .live
+            .get(id)
+            .and_then(|slot| slot.room.get().cloned())
+            .filter(|room| !room.is_evicted())
     }
 
     /// Resolves at the next room load.
@@ -151,13 +169,17 @@ impl Rooms {
 
     /// Rooms loaded in this process.
     pub fn loaded(&self) -> usize {
-        self.0.live.iter().filter(|slot| slot.room.get().is_some()).count()
+        self.0
+            .live
+            .iter()
+            .filter(|slot| slot.room.get().is_some())
+            .count()
     }
 
     fn forget(&self, room: &Arc<Room>) {
-        self.0
-            .live
-            .remove_if(room.id(), |_, slot| slot.room.get().is_some_and(|r| Arc::ptr_eq(r, room)));
+        self.0.live.remove_if(room.id(), |_, slot| {
+            slot.room.get().is_some_and(|r| Arc::ptr_eq(r, room))
+        });
     }
 
     /// Queues a compaction of both documents and waits until the store has everything.
@@ -176,7 +198,10 @@ impl Rooms {
             return;
         }
         if !room.is_evicted() && !self.flush(&room).await {
-            tracing::warn!(room = room.id(), "flush before unload failed; the room reloads from the store");
+            tracing::warn!(
+                room = room.id(),
+                "flush before unload failed; the room reloads from the store"
+            );
         }
         if room.begin_unload() {
             self.forget(&room);
@@ -189,7 +214,12 @@ impl Rooms {
 
     /// Flushes every loaded room (at shutdown). Returns how many flushed completely.
     pub async fn flush_all(&self) -> (usize, usize) {
-        let rooms: Vec<Arc<Room>> = self.0.live.iter().filter_map(|slot| slot.room.get().cloned()).collect();
+        let rooms: Vec<Arc<Room>> = self
+            .0
+            .live
+            .iter()
+            .filter_map(|slot| slot.room.get().cloned())
+            .collect();
         let mut ok = 0;
         for room in &rooms {
             if !room.is_evicted() && self.flush(room).await {

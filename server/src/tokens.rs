@@ -54,7 +54,10 @@ pub fn role_of(record: &RoomRecord, token: &str) -> Option<Role> {
 
 /// Could `id` be a room id? Anything else is answered 404 without asking the store.
 pub fn is_room_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -80,7 +83,9 @@ mod tests {
         let (a, b) = (new_token(), new_token());
         assert_eq!(a.len(), 24);
         assert_ne!(a, b);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert!(is_room_id(&new_room_id()));
     }
 

@@ -42,9 +42,16 @@ const RETRY: Duration = Duration::from_millis(500);
 pub enum Then {
     Nothing,
     /// Send the Yjs update to every connection of the document but `from`.
-    Broadcast { doc: DocKind, from: ConnId, update: Bytes },
+    Broadcast {
+        doc: DocKind,
+        from: ConnId,
+        update: Bytes,
+    },
     /// Send `frame` to one connection.
-    Reply { to: Outbox, frame: Bytes },
+    Reply {
+        to: Outbox,
+        frame: Bytes,
+    },
     /// Tell a waiter whether everything queued before it was stored.
     Done(oneshot::Sender<bool>),
 }
@@ -87,9 +94,22 @@ impl Writer {
     ) -> (Writer, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity);
         let buffered = Arc::new(AtomicUsize::new(0));
-        let task = Task { store, buffered: buffered.clone(), buffer_limit, pending: VecDeque::new() };
+        let task = Task {
+            store,
+            buffered: buffered.clone(),
+            buffer_limit,
+            pending: VecDeque::new(),
+        };
         let task = tokio::spawn(task.run(rx, window));
-        (Writer { tx, compact_after: compact_after.max(1), buffered, buffer_limit }, task)
+        (
+            Writer {
+                tx,
+                compact_after: compact_after.max(1),
+                buffered,
+                buffer_limit,
+            },
+            task,
+        )
     }
 
     /// A place for one job; refused when the queue is full.
@@ -119,7 +139,16 @@ impl Writer {
     /// failed (the room is then evicted) or the writer is gone.
     pub async fn flush(&self, room: Arc<Room>) -> bool {
         let (done, wait) = oneshot::channel();
-        if self.tx.send(Job { room, op: None, then: Then::Done(done) }).await.is_err() {
+        if self
+            .tx
+            .send(Job {
+                room,
+                op: None,
+                then: Then::Done(done),
+            })
+            .await
+            .is_err()
+        {
             return false;
         }
         wait.await.unwrap_or(false)
@@ -259,12 +288,17 @@ impl Task {
             let live = !job.room.is_evicted();
             match job.then {
                 Then::Nothing => {}
-                Then::Done(done) if live && !self.pending.is_empty() => self.pending.push_back(Pending::Done(done)),
+                Then::Done(done) if live && !self.pending.is_empty() => {
+                    self.pending.push_back(Pending::Done(done))
+                }
                 Then::Done(done) => {
                     let _ = done.send(live);
                 }
                 Then::Broadcast { doc, from, update } if live => {
-                    match fanout.iter_mut().find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room)) {
+                    match fanout
+                        .iter_mut()
+                        .find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room))
+                    {
                         Some((_, _, updates)) => updates.push((from, update)),
                         None => fanout.push((job.room, doc, vec![(from, update)])),
                     }

@@ -54,7 +54,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { faa_max: 5.0, mellem_max: 20.0, let_max: 2.0, moderat_max: 4.0, omfang_foerst: "stort".into() }
+        Settings {
+            faa_max: 5.0,
+            mellem_max: 20.0,
+            let_max: 2.0,
+            moderat_max: 4.0,
+            omfang_foerst: "stort".into(),
+        }
     }
 }
 
@@ -63,7 +69,11 @@ impl Settings {
     pub fn from_json(map: &JsonMap<String, Value>) -> Settings {
         let d = Settings::default();
         let num = |key: &str, default: f64| map.get(key).and_then(number).unwrap_or(default);
-        let omfang_foerst = match map.get("omfang_foerst").and_then(Value::as_str).map(str::trim) {
+        let omfang_foerst = match map
+            .get("omfang_foerst")
+            .and_then(Value::as_str)
+            .map(str::trim)
+        {
             Some("let") => "let".to_string(),
             _ => d.omfang_foerst.clone(),
         };
@@ -223,7 +233,12 @@ pub struct AnswerColumn {
 pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
     let mut out = Vec::new();
     for row in rows {
-        let Some(round) = row.extra.get("round").and_then(Value::as_str).filter(|r| !r.is_empty()) else {
+        let Some(round) = row
+            .extra
+            .get("round")
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty())
+        else {
             continue;
         };
         if row.extra.get("sheet") == Some(&Value::Bool(false)) {
@@ -238,8 +253,17 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
             "" => round_label(round),
             n => format!("{} {n}", round_label(round)),
         };
-        let kind = |v: &JsonMap<String, Value>| v.get("kind").and_then(Value::as_str).unwrap_or("text").to_string();
-        let analysis = |v: &JsonMap<String, Value>| v.get("analysis").and_then(Value::as_str).map(str::to_string);
+        let kind = |v: &JsonMap<String, Value>| {
+            v.get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("text")
+                .to_string()
+        };
+        let analysis = |v: &JsonMap<String, Value>| {
+            v.get("analysis")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let fields: Vec<&JsonMap<String, Value>> = match row.extra.get("fields") {
             Some(Value::Array(fields)) => fields.iter().filter_map(Value::as_object).collect(),
             _ => Vec::new(),
@@ -255,12 +279,22 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
             continue;
         }
         for field in fields {
-            let Some(id) = field.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()) else { continue };
+            let Some(id) = field
+                .get("id")
+                .and_then(Value::as_str)
+                .filter(|id| !id.is_empty())
+            else {
+                continue;
+            };
             let role = analysis(field);
             if role.as_deref().is_some_and(|r| role::NAMING.contains(&r)) {
                 continue;
             }
-            let label = field.get("label").and_then(Value::as_str).unwrap_or(id).to_string();
+            let label = field
+                .get("label")
+                .and_then(Value::as_str)
+                .unwrap_or(id)
+                .to_string();
             out.push(AnswerColumn {
                 key: format!("{}.{id}", row.id),
                 header: format!("{prefix}: {label}"),
@@ -285,7 +319,12 @@ fn round_label(round: &str) -> String {
 pub fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
-        Value::String(s) => s.trim().replace(',', ".").parse::<f64>().ok().filter(|f| f.is_finite()),
+        Value::String(s) => s
+            .trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite()),
         _ => None,
     }
 }
@@ -311,7 +350,10 @@ pub fn typed_answer(kind: &str, value: &Value) -> Option<Value> {
         },
         "brugsmoenster" => code(&["0", "A", "B", "C", "D", "E"]),
         "loesningsscenarie" => code(&["1", "2", "3", "4"]),
-        _ => value.as_str().filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())),
+        _ => value
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_string())),
     }
 }
 
@@ -331,7 +373,9 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
     let (rows, columns, _) = projection::structure(control);
     let root_json = |doc: &Doc, name: &str| -> JsonMap<String, Value> {
         let txn = doc.transact();
-        let Some(map) = txn.get_map(name) else { return JsonMap::new() };
+        let Some(map) = txn.get_map(name) else {
+            return JsonMap::new();
+        };
         match serde_json::to_value(map.to_json(&txn)) {
             Ok(Value::Object(o)) => o,
             _ => JsonMap::new(),
@@ -339,16 +383,25 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
     };
     let mut answers = JsonMap::new();
     for (key, value) in root_json(wall, schema::ANSWERS) {
-        let Some((sagsomraade, answer)) = key.split_once('/').filter(|(s, a)| !s.is_empty() && !a.is_empty()) else {
+        let Some((sagsomraade, answer)) = key
+            .split_once('/')
+            .filter(|(s, a)| !s.is_empty() && !a.is_empty())
+        else {
             continue;
         };
-        if let Value::Object(entry) =
-            answers.entry(sagsomraade.to_string()).or_insert_with(|| Value::Object(JsonMap::new()))
+        if let Value::Object(entry) = answers
+            .entry(sagsomraade.to_string())
+            .or_insert_with(|| Value::Object(JsonMap::new()))
         {
             entry.insert(answer.to_string(), value);
         }
     }
-    Input { rows, columns, prioritering: root_json(control, schema::PRIORITERING), answers }
+    Input {
+        rows,
+        columns,
+        prioritering: root_json(control, schema::PRIORITERING),
+        answers,
+    }
 }
 
 /// The key of an answer in the wall's flat `answers` map.
@@ -370,7 +423,9 @@ pub struct SagsomraadeRef {
 pub fn sagsomraader(columns: &[Axis]) -> Vec<SagsomraadeRef> {
     let mut out = Vec::new();
     for column in columns {
-        let Some(Value::Array(list)) = column.extra.get("sagsomraader") else { continue };
+        let Some(Value::Array(list)) = column.extra.get("sagsomraader") else {
+            continue;
+        };
         for s in list.iter().filter_map(Value::as_object) {
             let text = |k: &str| match s.get(k) {
                 Some(Value::String(v)) => v.clone(),
@@ -451,7 +506,9 @@ pub struct Sheet {
 impl Sheet {
     /// The answer column with this role (the first, if several have it).
     pub fn column_for(&self, role: &str) -> Option<&AnswerColumn> {
-        self.columns.iter().find(|c| c.analysis.as_deref() == Some(role))
+        self.columns
+            .iter()
+            .find(|c| c.analysis.as_deref() == Some(role))
     }
 }
 
@@ -459,7 +516,12 @@ impl Sheet {
 pub fn sheet(input: &Input) -> Sheet {
     let settings = Settings::from_json(&input.prioritering);
     let columns = answer_columns(&input.rows);
-    let key_for = |r: &str| columns.iter().find(|c| c.analysis.as_deref() == Some(r)).map(|c| c.key.clone());
+    let key_for = |r: &str| {
+        columns
+            .iter()
+            .find(|c| c.analysis.as_deref() == Some(r))
+            .map(|c| c.key.clone())
+    };
     let anvendes = key_for(role::ANVENDES);
     let sagsbehandlere = key_for(role::SAGSBEHANDLERE);
     let forretningskritisk = key_for(role::FORRETNINGSKRITISK);
@@ -468,15 +530,24 @@ pub fn sheet(input: &Input) -> Sheet {
     let mut rows: Vec<SheetRow> = sagsomraader(&input.columns)
         .into_iter()
         .map(|s| {
-            let raw = input.answers.get(&s.id).and_then(Value::as_object).unwrap_or(&empty);
+            let raw = input
+                .answers
+                .get(&s.id)
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
             let answers: BTreeMap<String, Value> = columns
                 .iter()
                 .filter_map(|c| Some((c.key.clone(), typed_answer(&c.kind, raw.get(&c.key)?)?)))
                 .collect();
             let get = |key: &Option<String>| key.as_ref().and_then(|k| answers.get(k));
             let in_analysis = get(&anvendes).and_then(Value::as_str) != Some("nej");
-            let hand = raw.get(BRUGERANTAL_KEY).and_then(Value::as_str).and_then(Brugerantal::parse);
-            let derived = get(&sagsbehandlere).and_then(number).map(|n| Brugerantal::from_sagsbehandlere(n, &settings));
+            let hand = raw
+                .get(BRUGERANTAL_KEY)
+                .and_then(Value::as_str)
+                .and_then(Brugerantal::parse);
+            let derived = get(&sagsbehandlere)
+                .and_then(number)
+                .map(|n| Brugerantal::from_sagsbehandlere(n, &settings));
             let brugerantal = if in_analysis { hand.or(derived) } else { None };
             let omfang_point = brugerantal.and_then(|b| {
                 let k = kompleksitet_point(get(&kompleksitet)?.as_str()?)?;
@@ -502,7 +573,10 @@ pub fn sheet(input: &Input) -> Sheet {
         .iter()
         .map(|r| Rankable {
             in_analysis: r.in_analysis,
-            forretningskritisk: forretningskritisk.as_ref().and_then(|k| r.answers.get(k)).and_then(Value::as_str)
+            forretningskritisk: forretningskritisk
+                .as_ref()
+                .and_then(|k| r.answers.get(k))
+                .and_then(Value::as_str)
                 == Some("ja"),
             omfang: r.omfang,
         })
@@ -511,24 +585,43 @@ pub fn sheet(input: &Input) -> Sheet {
         row.prioritet = p;
     }
     let summaries = summarise(&rows, &rankable, &columns);
-    Sheet { settings, columns, rows, summaries }
+    Sheet {
+        settings,
+        columns,
+        rows,
+        summaries,
+    }
 }
 
 fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn]) -> Summaries {
     let mut by_priority: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].in_analysis).collect();
     by_priority.sort_by_key(|&i| rows[i].prioritet);
     let buckets = |role: &str, values: &[&str]| -> Vec<Bucket> {
-        let key = columns.iter().find(|c| c.analysis.as_deref() == Some(role)).map(|c| c.key.as_str());
-        let value_of = |i: usize| key.and_then(|k| rows[i].answers.get(k)).and_then(Value::as_str);
+        let key = columns
+            .iter()
+            .find(|c| c.analysis.as_deref() == Some(role))
+            .map(|c| c.key.as_str());
+        let value_of = |i: usize| {
+            key.and_then(|k| rows[i].answers.get(k))
+                .and_then(Value::as_str)
+        };
         let bucket = |value: Option<&str>| {
             let ids: Vec<String> = by_priority
                 .iter()
                 .filter(|&&i| value_of(i) == value)
                 .map(|&i| rows[i].sagsomraade_id.clone())
                 .collect();
-            Bucket { value: value.map(str::to_string), count: ids.len(), sagsomraader: ids }
+            Bucket {
+                value: value.map(str::to_string),
+                count: ids.len(),
+                sagsomraader: ids,
+            }
         };
-        values.iter().map(|v| bucket(Some(v))).chain([bucket(None)]).collect()
+        values
+            .iter()
+            .map(|v| bucket(Some(v)))
+            .chain([bucket(None)])
+            .collect()
     };
     Summaries {
         total: rows.len(),
@@ -573,12 +666,31 @@ mod tests {
         let s = s();
         assert_eq!(Brugerantal::from_sagsbehandlere(0.0, &s), Brugerantal::Faa);
         assert_eq!(Brugerantal::from_sagsbehandlere(5.0, &s), Brugerantal::Faa);
-        assert_eq!(Brugerantal::from_sagsbehandlere(5.5, &s), Brugerantal::Mellem);
-        assert_eq!(Brugerantal::from_sagsbehandlere(20.0, &s), Brugerantal::Mellem);
-        assert_eq!(Brugerantal::from_sagsbehandlere(21.0, &s), Brugerantal::Mange);
-        let custom = Settings { faa_max: 2.0, mellem_max: 3.0, ..s };
-        assert_eq!(Brugerantal::from_sagsbehandlere(3.0, &custom), Brugerantal::Mellem);
-        assert_eq!(Brugerantal::from_sagsbehandlere(4.0, &custom), Brugerantal::Mange);
+        assert_eq!(
+            Brugerantal::from_sagsbehandlere(5.5, &s),
+            Brugerantal::Mellem
+        );
+        assert_eq!(
+            Brugerantal::from_sagsbehandlere(20.0, &s),
+            Brugerantal::Mellem
+        );
+        assert_eq!(
+            Brugerantal::from_sagsbehandlere(21.0, &s),
+            Brugerantal::Mange
+        );
+        let custom = Settings {
+            faa_max: 2.0,
+            mellem_max: 3.0,
+            ..s
+        };
+        assert_eq!(
+            Brugerantal::from_sagsbehandlere(3.0, &custom),
+            Brugerantal::Mellem
+        );
+        assert_eq!(
+            Brugerantal::from_sagsbehandlere(4.0, &custom),
+            Brugerantal::Mange
+        );
     }
 
     #[test]
@@ -601,30 +713,50 @@ mod tests {
             assert_eq!(p, point, "{k} × {b:?}");
             assert_eq!(omfang_level(p, &s), level, "{k} × {b:?}");
         }
-        let wide = Settings { let_max: 1.0, moderat_max: 8.0, ..s };
+        let wide = Settings {
+            let_max: 1.0,
+            moderat_max: 8.0,
+            ..s
+        };
         assert_eq!(omfang_level(1, &wide), 1);
         assert_eq!(omfang_level(2, &wide), 2);
         assert_eq!(omfang_level(8, &wide), 2);
         assert_eq!(omfang_level(9, &wide), 3);
-        assert_eq!(kompleksitet_point("høj"), None, "only the stored value counts");
+        assert_eq!(
+            kompleksitet_point("høj"),
+            None,
+            "only the stored value counts"
+        );
     }
 
     #[test]
     fn settings_default_and_read_leniently() {
         assert_eq!(Settings::from_json(&JsonMap::new()), Settings::default());
-        let map =
-            json!({"faa_max": "3", "mellem_max": 10, "let_max": true, "moderat_max": "x", "omfang_foerst": "let"});
+        let map = json!({"faa_max": "3", "mellem_max": 10, "let_max": true, "moderat_max": "x", "omfang_foerst": "let"});
         let got = Settings::from_json(map.as_object().unwrap());
         assert_eq!(
             got,
-            Settings { faa_max: 3.0, mellem_max: 10.0, let_max: 2.0, moderat_max: 4.0, omfang_foerst: "let".into() }
+            Settings {
+                faa_max: 3.0,
+                mellem_max: 10.0,
+                let_max: 2.0,
+                moderat_max: 4.0,
+                omfang_foerst: "let".into()
+            }
         );
         let odd = json!({"omfang_foerst": "mest"});
-        assert_eq!(Settings::from_json(odd.as_object().unwrap()).omfang_foerst, "stort");
+        assert_eq!(
+            Settings::from_json(odd.as_object().unwrap()).omfang_foerst,
+            "stort"
+        );
     }
 
     fn r(in_analysis: bool, forretningskritisk: bool, omfang: Option<u8>) -> Rankable {
-        Rankable { in_analysis, forretningskritisk, omfang }
+        Rankable {
+            in_analysis,
+            forretningskritisk,
+            omfang,
+        }
     }
 
     #[test]
@@ -640,17 +772,48 @@ mod tests {
             r(true, false, Some(2)), // 7
         ];
         let got = priorities(&items, &s());
-        assert_eq!(got, vec![Some(4), Some(2), Some(7), None, Some(1), Some(5), Some(3), Some(6)]);
-        let let_first = Settings { omfang_foerst: "let".into(), ..s() };
+        assert_eq!(
+            got,
+            vec![
+                Some(4),
+                Some(2),
+                Some(7),
+                None,
+                Some(1),
+                Some(5),
+                Some(3),
+                Some(6)
+            ]
+        );
+        let let_first = Settings {
+            omfang_foerst: "let".into(),
+            ..s()
+        };
         let got = priorities(&items, &let_first);
         // ja: 1 (Let), 4 (Stort), 6 (unanswered); then 7 (Moderat), 0, 5 (Stort), 2 (unanswered).
-        assert_eq!(got, vec![Some(5), Some(1), Some(7), None, Some(2), Some(6), Some(3), Some(4)]);
+        assert_eq!(
+            got,
+            vec![
+                Some(5),
+                Some(1),
+                Some(7),
+                None,
+                Some(2),
+                Some(6),
+                Some(3),
+                Some(4)
+            ]
+        );
     }
 
     #[test]
     fn priority_of_nothing_and_of_all_unanswered() {
         assert!(priorities(&[], &s()).is_empty());
-        let items = [r(true, false, None), r(true, false, None), r(false, false, None)];
+        let items = [
+            r(true, false, None),
+            r(true, false, None),
+            r(false, false, None),
+        ];
         assert_eq!(priorities(&items, &s()), vec![Some(1), Some(2), None]);
     }
 
@@ -664,16 +827,28 @@ mod tests {
         assert_eq!(typed_answer("ja_nej", &json!("Ja")), Some(json!("ja")));
         assert_eq!(typed_answer("ja_nej", &json!("måske")), None);
         assert_eq!(typed_answer("ja_nej", &json!(1)), None);
-        assert_eq!(typed_answer("lav_middel_hoej", &json!("høj")), Some(json!("hoej")));
-        assert_eq!(typed_answer("lav_middel_hoej", &json!("MIDDEL")), Some(json!("middel")));
+        assert_eq!(
+            typed_answer("lav_middel_hoej", &json!("høj")),
+            Some(json!("hoej"))
+        );
+        assert_eq!(
+            typed_answer("lav_middel_hoej", &json!("MIDDEL")),
+            Some(json!("middel"))
+        );
         assert_eq!(typed_answer("brugsmoenster", &json!("c")), Some(json!("C")));
         assert_eq!(typed_answer("brugsmoenster", &json!(0)), Some(json!("0")));
         assert_eq!(typed_answer("brugsmoenster", &json!("F")), None);
-        assert_eq!(typed_answer("loesningsscenarie", &json!(3)), Some(json!("3")));
+        assert_eq!(
+            typed_answer("loesningsscenarie", &json!(3)),
+            Some(json!("3"))
+        );
         assert_eq!(typed_answer("loesningsscenarie", &json!("5")), None);
         assert_eq!(typed_answer("text", &json!("")), None);
         assert_eq!(typed_answer("text", &json!(["x"])), None);
-        assert_eq!(typed_answer("date", &json!("2027-03-01")), Some(json!("2027-03-01")));
+        assert_eq!(
+            typed_answer("date", &json!("2027-03-01")),
+            Some(json!("2027-03-01"))
+        );
         assert_eq!(display(&json!(12.0)), "12");
         assert_eq!(display(&json!(7.5)), "7.5");
         assert_eq!(display(&json!("hoej")), "høj");
@@ -689,10 +864,15 @@ mod tests {
             "sagsomraader".into(),
             json!([{"id": "a", "label": "A", "kle": "1"}, {"id": "b", "label": "B", "kle": ""}, {"label": "no id"}]),
         );
-        columns[1]
-            .extra
-            .insert("sagsomraader".into(), json!([{"id": "c", "label": "C", "kle": "3"}, {"id": "d", "label": "D"}]));
-        Input { rows, columns, ..Input::default() }
+        columns[1].extra.insert(
+            "sagsomraader".into(),
+            json!([{"id": "c", "label": "C", "kle": "3"}, {"id": "d", "label": "D"}]),
+        );
+        Input {
+            rows,
+            columns,
+            ..Input::default()
+        }
     }
 
     #[test]
@@ -700,18 +880,30 @@ mod tests {
         let input = room("kmd-sag-exit");
         let cols = answer_columns(&input.rows);
         let keys: Vec<&str> = cols.iter().map(|c| c.key.as_str()).collect();
-        assert_eq!(keys[0], "asis-1.anvendes", "the naming fields of As-is 1 are not columns");
+        assert_eq!(
+            keys[0], "asis-1.anvendes",
+            "the naming fields of As-is 1 are not columns"
+        );
         assert_eq!(keys[1], "asis-2");
         assert!(keys.contains(&"asis-4.a") && keys.contains(&"asis-6.journalnotater"));
         assert!(!keys.contains(&"tobe-1"), "sheet: false");
-        assert!(!keys.iter().any(|k| k.starts_with("asis-1.fagomraade") || k.ends_with(".kle")));
+        assert!(!keys
+            .iter()
+            .any(|k| k.starts_with("asis-1.fagomraade") || k.ends_with(".kle")));
         assert_eq!(cols[0].header, "As-is 1: Anvendes KMD Sag på sagsområdet?");
         assert_eq!(cols[0].analysis.as_deref(), Some("anvendes"));
         assert_eq!(cols[1].kind, "number");
         let roles: Vec<&str> = cols.iter().filter_map(|c| c.analysis.as_deref()).collect();
         assert_eq!(
             roles,
-            ["anvendes", "sagsbehandlere", "brugsmoenster", "forretningskritisk", "kompleksitet", "loesningsscenarie"]
+            [
+                "anvendes",
+                "sagsbehandlere",
+                "brugsmoenster",
+                "forretningskritisk",
+                "kompleksitet",
+                "loesningsscenarie"
+            ]
         );
     }
 
@@ -730,9 +922,22 @@ mod tests {
         .clone();
         input.prioritering = json!({"moderat_max": 5}).as_object().unwrap().clone();
         let sheet = sheet(&input);
-        let ids: Vec<&str> = sheet.rows.iter().map(|r| r.sagsomraade_id.as_str()).collect();
-        assert_eq!(ids, ["a", "b", "c", "d"], "wall order; answers of unknown sagsområder are ignored");
-        let [a, b, c, d] = [&sheet.rows[0], &sheet.rows[1], &sheet.rows[2], &sheet.rows[3]];
+        let ids: Vec<&str> = sheet
+            .rows
+            .iter()
+            .map(|r| r.sagsomraade_id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            ["a", "b", "c", "d"],
+            "wall order; answers of unknown sagsområder are ignored"
+        );
+        let [a, b, c, d] = [
+            &sheet.rows[0],
+            &sheet.rows[1],
+            &sheet.rows[2],
+            &sheet.rows[3],
+        ];
         assert_eq!(a.fagomraade, "Borgerservice");
         assert_eq!(a.kle, "1");
         assert_eq!(a.answers.get("asis-2"), Some(&json!(30.0)));
@@ -748,7 +953,10 @@ mod tests {
         );
         assert!(d.in_analysis && d.answers.is_empty());
         // c: forretningskritisk, Stort; a: Stort; d: unanswered.
-        assert_eq!((c.prioritet, a.prioritet, d.prioritet), (Some(1), Some(2), Some(3)));
+        assert_eq!(
+            (c.prioritet, a.prioritet, d.prioritet),
+            (Some(1), Some(2), Some(3))
+        );
         assert_eq!(sheet.summaries.total, 4);
         assert_eq!(sheet.summaries.in_analysis, 3);
         assert_eq!(sheet.summaries.forretningskritiske, ["c"]);
@@ -758,10 +966,16 @@ mod tests {
             (Some("2"), 2, vec!["c".to_string(), "a".into()])
         );
         let unanswered = sheet.summaries.loesningsscenarie.last().unwrap();
-        assert_eq!((unanswered.value.clone(), unanswered.sagsomraader.clone()), (None, vec!["d".to_string()]));
+        assert_eq!(
+            (unanswered.value.clone(), unanswered.sagsomraader.clone()),
+            (None, vec!["d".to_string()])
+        );
         assert_eq!(sheet.summaries.brugsmoenster[3].sagsomraader, ["a"]);
         assert_eq!(sheet.settings.moderat_max, 5.0);
-        assert_eq!(sheet.column_for(role::ANVENDES).unwrap().key, "asis-1.anvendes");
+        assert_eq!(
+            sheet.column_for(role::ANVENDES).unwrap().key,
+            "asis-1.anvendes"
+        );
     }
 
     #[test]
@@ -782,10 +996,30 @@ mod tests {
             answers.insert(&mut txn, "legacy", MapPrelim::from([("asis-2", 9.0)]));
         }
         let input = read(&wall, &control);
-        assert_eq!(input.prioritering.get("faa_max").and_then(Value::as_f64), Some(1.0));
-        assert_eq!(input.answers.get("x").and_then(|x| x.get("asis-2")).and_then(Value::as_f64), Some(2.0));
-        assert_eq!(input.answers.get("x").and_then(|x| x.get("asis-1.anvendes")), Some(&json!("nej")));
-        assert_eq!(input.answers.len(), 1, "keys without a sagsområde and an answer key are not answers");
+        assert_eq!(
+            input.prioritering.get("faa_max").and_then(Value::as_f64),
+            Some(1.0)
+        );
+        assert_eq!(
+            input
+                .answers
+                .get("x")
+                .and_then(|x| x.get("asis-2"))
+                .and_then(Value::as_f64),
+            Some(2.0)
+        );
+        assert_eq!(
+            input
+                .answers
+                .get("x")
+                .and_then(|x| x.get("asis-1.anvendes")),
+            Some(&json!("nej"))
+        );
+        assert_eq!(
+            input.answers.len(),
+            1,
+            "keys without a sagsområde and an answer key are not answers"
+        );
         assert_eq!(Settings::from_json(&input.prioritering).faa_max, 1.0);
     }
 }

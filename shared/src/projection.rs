@@ -25,11 +25,22 @@ pub fn cards(wall: &Doc) -> Vec<Card> {
             let row = take_string(&mut fields, "row")?;
             let column = take_string(&mut fields, "column")?;
             let text = take_string(&mut fields, "text").unwrap_or_default();
-            Some(Card { id: id.to_string(), row, column, text, extra: fields })
+            Some(Card {
+                id: id.to_string(),
+                row,
+                column,
+                text,
+                extra: fields,
+            })
         })
         .collect();
     out.sort_by(|a, b| {
-        let t = |c: &Card| c.extra.get("created_at").and_then(Value::as_f64).unwrap_or(0.0);
+        let t = |c: &Card| {
+            c.extra
+                .get("created_at")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+        };
         t(a).total_cmp(&t(b)).then_with(|| a.id.cmp(&b.id))
     });
     out
@@ -50,7 +61,11 @@ pub fn structure(control: &Doc) -> (Vec<Axis>, Vec<Axis>, JsonMap<String, Value>
                 };
                 let id = take_string(&mut fields, "id")?;
                 let label = take_string(&mut fields, "label").unwrap_or_else(|| id.clone());
-                Some(Axis { id, label, extra: fields })
+                Some(Axis {
+                    id,
+                    label,
+                    extra: fields,
+                })
             })
             .collect()
     };
@@ -81,7 +96,12 @@ pub fn phase(control: &Doc) -> String {
 /// The whole wall as plain data.
 pub fn wall_view(wall: &Doc, control: &Doc) -> WallView {
     let (rows, columns, meta) = structure(control);
-    WallView { rows, columns, cards: cards(wall), meta }
+    WallView {
+        rows,
+        columns,
+        cards: cards(wall),
+        meta,
+    }
 }
 
 /// Builds a document from a stored Yjs update (v1). Errors if the bytes are not an update.
@@ -121,7 +141,11 @@ mod tests {
             cards.insert(
                 &mut txn,
                 "b",
-                MapPrelim::from([("row", "asis-2"), ("column", "borgerservice"), ("text", "12")]),
+                MapPrelim::from([
+                    ("row", "asis-2"),
+                    ("column", "borgerservice"),
+                    ("text", "12"),
+                ]),
             );
             let a = cards.insert(&mut txn, "a", MapPrelim::default());
             a.insert(&mut txn, "row", "asis-1");
@@ -135,7 +159,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].id, "b");
         assert_eq!(got[1].text, "Ja, vi bruger det");
-        assert_eq!(got[1].extra.get("created_at").and_then(|v| v.as_f64()), Some(5.0));
+        assert_eq!(
+            got[1].extra.get("created_at").and_then(|v| v.as_f64()),
+            Some(5.0)
+        );
     }
 
     #[test]

@@ -28,8 +28,15 @@ pub const MAX_KLE: usize = 40;
 /// A readable id from a label, exactly as the web client's `slug()`: lowercase, æ → ae, ø → oe,
 /// å → aa, accents dropped, every other run of characters a `-`, at most 40 characters.
 pub fn slug(label: &str) -> String {
-    let lower = label.to_lowercase().replace('æ', "ae").replace('ø', "oe").replace('å', "aa");
-    let ascii: String = lower.nfkd().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect();
+    let lower = label
+        .to_lowercase()
+        .replace('æ', "ae")
+        .replace('ø', "oe")
+        .replace('å', "aa");
+    let ascii: String = lower
+        .nfkd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .collect();
     let mut out = String::new();
     let mut dash = false;
     for c in ascii.chars() {
@@ -57,7 +64,10 @@ pub fn unique_id(base: &str, taken: &HashSet<String>) -> String {
     if !taken.contains(base) {
         return base.to_string();
     }
-    (2..).map(|i| format!("{base}-{i}")).find(|id| !taken.contains(id)).unwrap_or_else(|| base.to_string())
+    (2..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|id| !taken.contains(id))
+        .unwrap_or_else(|| base.to_string())
 }
 
 /// One readable row of a screening list.
@@ -104,13 +114,19 @@ pub struct Imported {
 
 impl Rejected {
     fn whole(error: impl Into<String>) -> Rejected {
-        Rejected { error: error.into(), problems: Vec::new() }
+        Rejected {
+            error: error.into(),
+            problems: Vec::new(),
+        }
     }
 }
 
 /// A header cell as compared: trimmed, lowercase, without a trailing `:`, `?` or `*`.
 fn header_key(cell: &str) -> String {
-    cell.trim().trim_end_matches([':', '?', '*']).trim().to_lowercase()
+    cell.trim()
+        .trim_end_matches([':', '?', '*'])
+        .trim()
+        .to_lowercase()
 }
 
 #[derive(Debug, Default)]
@@ -129,10 +145,11 @@ fn layout(header: &[String], anvendes_header: Option<&str>) -> Layout {
         let slot = match key.as_str() {
             "fagområde" | "fagomraade" => &mut l.fagomraade,
             "sagsområde" | "sagsomraade" => &mut l.sagsomraade,
-            "kle" | "kle-nummer" | "kle nummer" | "klenummer" | "kle-nr" | "kle-nr." | "kle nr" | "kle nr." => {
-                &mut l.kle
+            "kle" | "kle-nummer" | "kle nummer" | "klenummer" | "kle-nr" | "kle-nr." | "kle nr"
+            | "kle nr." => &mut l.kle,
+            k if k == "anvendes" || k.contains("anvendes kmd sag") || own.as_deref() == Some(k) => {
+                &mut l.anvendes
             }
-            k if k == "anvendes" || k.contains("anvendes kmd sag") || own.as_deref() == Some(k) => &mut l.anvendes,
             _ => continue,
         };
         if slot.is_none() {
@@ -149,7 +166,10 @@ pub fn parse_anvendes(cell: &str) -> Result<Option<bool>, String> {
         "" => Ok(None),
         "ja" | "j" | "yes" | "y" | "x" => Ok(Some(true)),
         "nej" | "n" | "no" => Ok(Some(false)),
-        _ => Err(format!("Anvendes KMD Sag must be ja or nej (or blank), not {:?}", cell.trim())),
+        _ => Err(format!(
+            "Anvendes KMD Sag must be ja or nej (or blank), not {:?}",
+            cell.trim()
+        )),
     }
 }
 
@@ -164,7 +184,9 @@ pub fn parse(
 ) -> Result<Vec<ScreeningRow>, Rejected> {
     let blank = |r: &Vec<String>| r.iter().all(|c| c.trim().is_empty());
     let Some(h) = records.iter().position(|r| !blank(r)) else {
-        return Err(Rejected::whole("the list is empty: it needs a header row with Fagområde and Sagsområde"));
+        return Err(Rejected::whole(
+            "the list is empty: it needs a header row with Fagområde and Sagsområde",
+        ));
     };
     let header_row = first_row + h;
     let l = layout(&records[h], anvendes_header);
@@ -174,7 +196,10 @@ pub fn parse(
             .filter(|(_, at)| at.is_none())
             .map(|(name, _)| *name)
             .collect();
-        let problem = format!("the header has no column {}", missing.join(" and no column "));
+        let problem = format!(
+            "the header has no column {}",
+            missing.join(" and no column ")
+        );
         return Err(Rejected {
             error: format!(
                 "the first row must be a header naming the columns Fagområde and Sagsområde (KLE-nummer and Anvendes KMD Sag are optional); {problem}"
@@ -182,8 +207,13 @@ pub fn parse(
             problems: vec![Problem { row: header_row, problem }],
         });
     };
-    let body: Vec<(usize, &Vec<String>)> =
-        records.iter().enumerate().skip(h + 1).filter(|(_, r)| !blank(r)).map(|(i, r)| (first_row + i, r)).collect();
+    let body: Vec<(usize, &Vec<String>)> = records
+        .iter()
+        .enumerate()
+        .skip(h + 1)
+        .filter(|(_, r)| !blank(r))
+        .map(|(i, r)| (first_row + i, r))
+        .collect();
     if body.is_empty() {
         return Err(Rejected::whole("the list has no rows below its header"));
     }
@@ -196,7 +226,11 @@ pub fn parse(
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (row, cells) in body {
-        let cell = |at: Option<usize>| at.and_then(|i| cells.get(i)).map(|c| c.trim().to_string()).unwrap_or_default();
+        let cell = |at: Option<usize>| {
+            at.and_then(|i| cells.get(i))
+                .map(|c| c.trim().to_string())
+                .unwrap_or_default()
+        };
         let (fagomraade, sagsomraade, kle) = (cell(Some(fag)), cell(Some(sags)), cell(l.kle));
         let mut why = Vec::new();
         if fagomraade.is_empty() {
@@ -211,22 +245,36 @@ pub fn parse(
             }
         }
         if kle.chars().count() > MAX_KLE {
-            why.push(format!("the KLE number is longer than {MAX_KLE} characters"));
+            why.push(format!(
+                "the KLE number is longer than {MAX_KLE} characters"
+            ));
         }
         let anvendes = parse_anvendes(&cell(l.anvendes)).unwrap_or_else(|problem| {
             why.push(problem);
             None
         });
         if why.is_empty() {
-            rows.push(ScreeningRow { row, fagomraade, sagsomraade, kle, anvendes });
+            rows.push(ScreeningRow {
+                row,
+                fagomraade,
+                sagsomraade,
+                kle,
+                anvendes,
+            });
         } else {
-            problems.push(Problem { row, problem: why.join("; ") });
+            problems.push(Problem {
+                row,
+                problem: why.join("; "),
+            });
         }
     }
     if !problems.is_empty() {
         let n = problems.len();
         return Err(Rejected {
-            error: format!("{n} row{} of the list cannot be read; nothing was imported", if n == 1 { "" } else { "s" }),
+            error: format!(
+                "{n} row{} of the list cannot be read; nothing was imported",
+                if n == 1 { "" } else { "s" }
+            ),
             problems,
         });
     }
@@ -274,8 +322,10 @@ pub fn plan(existing: &[Column], rows: &[ScreeningRow]) -> Plan {
     let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
     let mut columns: Vec<Column> = existing.to_vec();
     let mut column_ids: HashSet<String> = columns.iter().map(|c| c.id.clone()).collect();
-    let mut sags_ids: HashSet<String> =
-        columns.iter().flat_map(|c| c.sagsomraader.iter().map(|s| s.id.clone())).collect();
+    let mut sags_ids: HashSet<String> = columns
+        .iter()
+        .flat_map(|c| c.sagsomraader.iter().map(|s| s.id.clone()))
+        .collect();
     let existing_sags = sags_ids.clone();
     let mut out = Plan::default();
     for row in rows {
@@ -285,12 +335,19 @@ pub fn plan(existing: &[Column], rows: &[ScreeningRow]) -> Plan {
                 let id = unique_id(&slug(&row.fagomraade), &column_ids);
                 column_ids.insert(id.clone());
                 out.new_columns.push((id.clone(), row.fagomraade.clone()));
-                columns.push(Column { id, label: row.fagomraade.clone(), sagsomraader: Vec::new() });
+                columns.push(Column {
+                    id,
+                    label: row.fagomraade.clone(),
+                    sagsomraader: Vec::new(),
+                });
                 columns.len() - 1
             }
         };
         let column = &mut columns[c];
-        let found = column.sagsomraader.iter().find(|s| same(&s.label, &row.sagsomraade) && s.kle.trim() == row.kle);
+        let found = column
+            .sagsomraader
+            .iter()
+            .find(|s| same(&s.label, &row.sagsomraade) && s.kle.trim() == row.kle);
         let id = match found {
             Some(s) => {
                 if existing_sags.contains(&s.id) {
@@ -306,9 +363,16 @@ pub fn plan(existing: &[Column], rows: &[ScreeningRow]) -> Plan {
                 };
                 let id = unique_id(&slug(&base), &sags_ids);
                 sags_ids.insert(id.clone());
-                let s = Sagsomraade { id: id.clone(), label: row.sagsomraade.clone(), kle: row.kle.clone() };
+                let s = Sagsomraade {
+                    id: id.clone(),
+                    label: row.sagsomraade.clone(),
+                    kle: row.kle.clone(),
+                };
                 column.sagsomraader.push(s.clone());
-                out.new_sagsomraader.push(NewSagsomraade { column_id: column.id.clone(), sagsomraade: s });
+                out.new_sagsomraader.push(NewSagsomraade {
+                    column_id: column.id.clone(),
+                    sagsomraade: s,
+                });
                 id
             }
         };
@@ -327,11 +391,15 @@ fn text_of(value: Option<&Value>) -> String {
 
 /// The room's columns and their sagsområder, read inside a transaction.
 pub fn columns<T: ReadTxn>(txn: &T) -> Vec<Column> {
-    let Some(array) = txn.get_array(schema::COLUMNS) else { return Vec::new() };
+    let Some(array) = txn.get_array(schema::COLUMNS) else {
+        return Vec::new();
+    };
     array
         .iter(txn)
         .filter_map(|entry| {
-            let Ok(Value::Object(c)) = serde_json::to_value(entry.to_json(txn)) else { return None };
+            let Ok(Value::Object(c)) = serde_json::to_value(entry.to_json(txn)) else {
+                return None;
+            };
             let id = text_of(c.get("id"));
             if id.is_empty() {
                 return None;
@@ -353,7 +421,11 @@ pub fn columns<T: ReadTxn>(txn: &T) -> Vec<Column> {
                 l if l.is_empty() => id.clone(),
                 l => l,
             };
-            Some(Column { id, label, sagsomraader })
+            Some(Column {
+                id,
+                label,
+                sagsomraader,
+            })
         })
         .collect()
 }
@@ -411,12 +483,23 @@ pub fn write_structure(txn: &mut TransactionMut, rows: &[ScreeningRow]) -> Plan 
 
 /// Sets the anvendes answer (`key`) of each row that has one, in the wall document's flat
 /// `answers` map (`<sagsområde id>/<key>`). Returns how many were set.
-pub fn write_answers(txn: &mut TransactionMut, key: &str, rows: &[ScreeningRow], targets: &[String]) -> usize {
+pub fn write_answers(
+    txn: &mut TransactionMut,
+    key: &str,
+    rows: &[ScreeningRow],
+    targets: &[String],
+) -> usize {
     let answers = txn.get_or_insert_map(schema::ANSWERS);
     let mut set = 0;
     for (row, id) in rows.iter().zip(targets) {
-        let Some(anvendes) = row.anvendes else { continue };
-        answers.insert(txn, crate::analysis::answer_key(id, key), if anvendes { "ja" } else { "nej" });
+        let Some(anvendes) = row.anvendes else {
+            continue;
+        };
+        answers.insert(
+            txn,
+            crate::analysis::answer_key(id, key),
+            if anvendes { "ja" } else { "nej" },
+        );
         set += 1;
     }
     set
@@ -428,20 +511,28 @@ mod tests {
     use yrs::{Doc, Transact};
 
     fn rec(rows: &[&[&str]]) -> Vec<Vec<String>> {
-        rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
     }
 
     #[test]
     fn slug_and_unique_id_as_the_client() {
         assert_eq!(slug("Teknik og Miljø"), "teknik-og-miljoe");
         assert_eq!(slug("Beskæftigelse"), "beskaeftigelse");
-        assert_eq!(slug("32.18 Hjælp til forsørgelse"), "32-18-hjaelp-til-forsoergelse");
+        assert_eq!(
+            slug("32.18 Hjælp til forsørgelse"),
+            "32-18-hjaelp-til-forsoergelse"
+        );
         assert_eq!(slug("  Åbne sager! "), "aabne-sager");
         assert_eq!(slug("Café Noël"), "cafe-noel");
         assert_eq!(slug("!!!"), "id");
         assert_eq!(slug(""), "id");
         // Cut at 40 after trimming; a dash at the cut stays (as in the client).
-        assert_eq!(slug(&format!("{} b", "a".repeat(39))), format!("{}-", "a".repeat(39)));
+        assert_eq!(
+            slug(&format!("{} b", "a".repeat(39))),
+            format!("{}-", "a".repeat(39))
+        );
         let taken: HashSet<String> = ["x".to_string(), "x-2".to_string()].into();
         assert_eq!(unique_id("x", &taken), "x-3");
         assert_eq!(unique_id("y", &taken), "y");
@@ -473,11 +564,17 @@ mod tests {
                 anvendes: Some(true)
             }
         );
-        assert_eq!((rows[1].row, rows[1].sagsomraade.as_str(), rows[1].anvendes), (5, "Boligstøtte", Some(false)));
+        assert_eq!(
+            (rows[1].row, rows[1].sagsomraade.as_str(), rows[1].anvendes),
+            (5, "Boligstøtte", Some(false))
+        );
         assert_eq!(rows[2].anvendes, None);
         // The sheet's own header of the anvendes answer is accepted too.
         let own = parse(
-            &rec(&[&["Fagområde", "Sagsområde", "As-is 1: Bruges systemet?"], &["A", "B", "x"]]),
+            &rec(&[
+                &["Fagområde", "Sagsområde", "As-is 1: Bruges systemet?"],
+                &["A", "B", "x"],
+            ]),
             1,
             Some("As-is 1: Bruges systemet?"),
         )
@@ -487,8 +584,15 @@ mod tests {
 
     #[test]
     fn bad_lists_are_rejected_whole_with_a_problem_per_row() {
-        let no_header = parse(&rec(&[&["Afdeling", "Sagsområde"], &["A", "B"]]), 1, None).unwrap_err();
-        assert_eq!(no_header.problems, [Problem { row: 1, problem: "the header has no column Fagområde".into() }]);
+        let no_header =
+            parse(&rec(&[&["Afdeling", "Sagsområde"], &["A", "B"]]), 1, None).unwrap_err();
+        assert_eq!(
+            no_header.problems,
+            [Problem {
+                row: 1,
+                problem: "the header has no column Fagområde".into()
+            }]
+        );
         let bad = parse(
             &rec(&[
                 &["Fagområde", "Sagsområde", "Anvendes KMD Sag"],
@@ -501,11 +605,23 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(bad.problems.len(), 2);
-        assert_eq!(bad.problems[0], Problem { row: 2, problem: "no sagsområde".into() });
+        assert_eq!(
+            bad.problems[0],
+            Problem {
+                row: 2,
+                problem: "no sagsområde".into()
+            }
+        );
         assert_eq!(bad.problems[1].row, 4);
-        assert!(bad.problems[1].problem.contains("no fagområde") && bad.problems[1].problem.contains("måske"));
+        assert!(
+            bad.problems[1].problem.contains("no fagområde")
+                && bad.problems[1].problem.contains("måske")
+        );
         assert!(parse(&rec(&[]), 1, None).is_err());
-        assert!(parse(&rec(&[&["Fagområde", "Sagsområde"]]), 1, None).unwrap_err().error.contains("no rows"));
+        assert!(parse(&rec(&[&["Fagområde", "Sagsområde"]]), 1, None)
+            .unwrap_err()
+            .error
+            .contains("no rows"));
         let mut many = rec(&[&["Fagområde", "Sagsområde"]]);
         many.extend((0..=MAX_ROWS).map(|i| vec!["A".to_string(), format!("S{i}")]));
         assert!(parse(&many, 1, None).unwrap_err().error.contains("at most"));
@@ -516,7 +632,11 @@ mod tests {
         let existing = vec![Column {
             id: "borgerservice".into(),
             label: "Borgerservice".into(),
-            sagsomraader: vec![Sagsomraade { id: "32-18-hjaelp".into(), label: "Hjælp".into(), kle: "32.18".into() }],
+            sagsomraader: vec![Sagsomraade {
+                id: "32-18-hjaelp".into(),
+                label: "Hjælp".into(),
+                kle: "32.18".into(),
+            }],
         }];
         let row = |f: &str, s: &str, k: &str| ScreeningRow {
             row: 0,
@@ -538,9 +658,24 @@ mod tests {
         assert_eq!(p.matched, 1);
         assert_eq!(
             p.new_columns,
-            [("teknik-og-miljoe".to_string(), "Teknik og Miljø".to_string()), ("ny".into(), "Ny".into())]
+            [
+                (
+                    "teknik-og-miljoe".to_string(),
+                    "Teknik og Miljø".to_string()
+                ),
+                ("ny".into(), "Ny".into())
+            ]
         );
-        assert_eq!(p.targets, ["32-18-hjaelp", "32-19-hjaelp", "byg", "byg", "32-19-hjaelp-2"]);
+        assert_eq!(
+            p.targets,
+            [
+                "32-18-hjaelp",
+                "32-19-hjaelp",
+                "byg",
+                "byg",
+                "32-19-hjaelp-2"
+            ]
+        );
         assert_eq!(p.new_sagsomraader.len(), 3);
         assert_eq!(p.new_sagsomraader[2].column_id, "ny");
     }
@@ -561,17 +696,32 @@ mod tests {
         )
         .unwrap();
         let plan = write_structure(&mut control.transact_mut(), &rows);
-        assert_eq!(write_answers(&mut wall.transact_mut(), "asis-1.anvendes", &rows, &plan.targets), 1);
+        assert_eq!(
+            write_answers(
+                &mut wall.transact_mut(),
+                "asis-1.anvendes",
+                &rows,
+                &plan.targets
+            ),
+            1
+        );
         let cols = columns(&control.transact());
         assert_eq!(
             cols[0].sagsomraader,
-            [Sagsomraade { id: "32-18-hjaelp".into(), label: "Hjælp".into(), kle: "32.18".into() }]
+            [Sagsomraade {
+                id: "32-18-hjaelp".into(),
+                label: "Hjælp".into(),
+                kle: "32.18".into()
+            }]
         );
         assert_eq!(cols.last().unwrap().id, "nyt");
         let input = crate::analysis::read(&wall, &control);
         let sheet = crate::analysis::sheet(&input);
         assert_eq!(sheet.rows.len(), 2);
-        assert_eq!(sheet.rows[0].answers.get("asis-1.anvendes"), Some(&Value::from("ja")));
+        assert_eq!(
+            sheet.rows[0].answers.get("asis-1.anvendes"),
+            Some(&Value::from("ja"))
+        );
         // Importing the same list again adds nothing.
         let again = write_structure(&mut control.transact_mut(), &rows);
         assert!(again.new_columns.is_empty() && again.new_sagsomraader.is_empty());

@@ -9,7 +9,12 @@ use crate::api::WallView;
 /// The documentation sheet's columns before the answers.
 pub const DOC_NAME_HEADER: &[&str] = &["Fagområde", "Sagsområde", "KLE-nummer"];
 /// The documentation sheet's columns after the answers: the derived values.
-pub const DOC_DERIVED_HEADER: &[&str] = &["Brugerantal", "Omfang af oprydningsarbejde", "Prioritet", "I analysen"];
+pub const DOC_DERIVED_HEADER: &[&str] = &[
+    "Brugerantal",
+    "Omfang af oprydningsarbejde",
+    "Prioritet",
+    "I analysen",
+];
 
 /// Header of the documentation sheet: names, one column per answer (its `header`), derived values.
 /// Neutralised like the rows: an answer's header comes from the room's rows (round, number and
@@ -31,15 +36,33 @@ pub fn documentation_rows(sheet: &Sheet) -> Vec<Vec<String>> {
         .rows
         .iter()
         .map(|row| {
-            let names = [row.fagomraade.clone(), row.sagsomraade.clone(), row.kle.clone()];
-            let answers = sheet.columns.iter().map(|c| row.answers.get(&c.key).map(analysis::display).unwrap_or_default());
+            let names = [
+                row.fagomraade.clone(),
+                row.sagsomraade.clone(),
+                row.kle.clone(),
+            ];
+            let answers = sheet.columns.iter().map(|c| {
+                row.answers
+                    .get(&c.key)
+                    .map(analysis::display)
+                    .unwrap_or_default()
+            });
             let derived = [
-                row.brugerantal.map(|b| b.label().to_string()).unwrap_or_default(),
-                row.omfang.map(|o| format!("{o} {}", analysis::omfang_label(o))).unwrap_or_default(),
+                row.brugerantal
+                    .map(|b| b.label().to_string())
+                    .unwrap_or_default(),
+                row.omfang
+                    .map(|o| format!("{o} {}", analysis::omfang_label(o)))
+                    .unwrap_or_default(),
                 row.prioritet.map(|p| p.to_string()).unwrap_or_default(),
                 if row.in_analysis { "ja" } else { "nej" }.to_string(),
             ];
-            names.into_iter().chain(answers).chain(derived).map(neutralise).collect()
+            names
+                .into_iter()
+                .chain(answers)
+                .chain(derived)
+                .map(neutralise)
+                .collect()
         })
         .collect()
 }
@@ -60,8 +83,18 @@ pub const CARD_HEADER: &[&str] = &[
 
 /// One row per card, in wall order (rows of the template, then columns, then time).
 pub fn card_rows(view: &WallView) -> Vec<Vec<String>> {
-    let row_pos = |id: &str| view.rows.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
-    let col_pos = |id: &str| view.columns.iter().position(|c| c.id == id).unwrap_or(usize::MAX);
+    let row_pos = |id: &str| {
+        view.rows
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    let col_pos = |id: &str| {
+        view.columns
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(usize::MAX)
+    };
     let mut cards: Vec<_> = view.cards.iter().collect();
     cards.sort_by_key(|c| (row_pos(&c.row), col_pos(&c.column)));
     cards
@@ -87,8 +120,11 @@ pub fn card_rows(view: &WallView) -> Vec<Vec<String>> {
                 .to_string();
             vec![
                 number,
-                row.map(|r| r.label.clone()).unwrap_or_else(|| card.row.clone()),
-                column.map(|c| c.label.clone()).unwrap_or_else(|| card.column.clone()),
+                row.map(|r| r.label.clone())
+                    .unwrap_or_else(|| card.row.clone()),
+                column
+                    .map(|c| c.label.clone())
+                    .unwrap_or_else(|| card.column.clone()),
                 extra("sagsomraade"),
                 extra("kle"),
                 card.text.clone(),
@@ -111,7 +147,10 @@ pub fn card_rows(view: &WallView) -> Vec<Vec<String>> {
 /// and header, CSV and XLSX alike.
 pub fn neutralise(value: String) -> String {
     match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | ' ' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}' | '\u{ff20}') => {
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | ' ' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}'
+            | '\u{ff20}',
+        ) => {
             format!("'{value}")
         }
         _ => value,
@@ -133,18 +172,28 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised() {
-        for v in ["=1+1", "+45", "-3", "@SUM(A1)", "\tx", "\rx", "\nx", " =1+1", "＝1", "＋1", "－1", "＠A1"] {
+        for v in [
+            "=1+1", "+45", "-3", "@SUM(A1)", "\tx", "\rx", "\nx", " =1+1", "＝1", "＋1", "－1",
+            "＠A1",
+        ] {
             assert_eq!(neutralise(v.to_string()), format!("'{v}"));
         }
         assert_eq!(neutralise("Ja".into()), "Ja");
-        assert_eq!(neutralise("1 = 1".into()), "1 = 1", "only the first character counts");
+        assert_eq!(
+            neutralise("1 = 1".into()),
+            "1 = 1",
+            "only the first character counts"
+        );
         assert_eq!(neutralise(String::new()), "");
     }
 
     #[test]
     fn epoch_ms_formats_as_rfc3339() {
         assert_eq!(rfc3339_from_ms(0).unwrap(), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_from_ms(1_795_000_000_000).unwrap(), "2026-11-18T11:06:40Z");
+        assert_eq!(
+            rfc3339_from_ms(1_795_000_000_000).unwrap(),
+            "2026-11-18T11:06:40Z"
+        );
         assert_eq!(rfc3339_from_ms(-1), None);
     }
 }

@@ -98,7 +98,10 @@ pub struct Column {
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template {file}: {source}")]
-    Parse { file: String, source: serde_json::Error },
+    Parse {
+        file: String,
+        source: serde_json::Error,
+    },
     #[error("template {file}: {problem}")]
     Invalid { file: String, problem: String },
     #[error("reading templates from {dir}: {source}")]
@@ -127,7 +130,10 @@ impl Templates {
 
     /// Adds (or replaces) every `*.json` template in `dir`.
     pub fn load_dir(&mut self, dir: &Path) -> Result<(), TemplateError> {
-        let io = |source| TemplateError::Io { dir: dir.display().to_string(), source };
+        let io = |source| TemplateError::Io {
+            dir: dir.display().to_string(),
+            source,
+        };
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -142,11 +148,17 @@ impl Templates {
     }
 
     fn add_json(&mut self, file: &str, bytes: &[u8]) -> Result<(), TemplateError> {
-        let template: Template = serde_json::from_slice(bytes)
-            .map_err(|source| TemplateError::Parse { file: file.to_string(), source })?;
+        let template: Template =
+            serde_json::from_slice(bytes).map_err(|source| TemplateError::Parse {
+                file: file.to_string(),
+                source,
+            })?;
         template
             .validate()
-            .map_err(|problem| TemplateError::Invalid { file: file.to_string(), problem })?;
+            .map_err(|problem| TemplateError::Invalid {
+                file: file.to_string(),
+                problem,
+            })?;
         self.by_id.insert(template.id.clone(), template);
         Ok(())
     }
@@ -173,7 +185,10 @@ impl Template {
     /// Checks what serde cannot: unique ids, known answer kinds, non-empty labels.
     pub fn validate(&self) -> Result<(), String> {
         if !is_slug(&self.id) {
-            return Err(format!("id {:?} must be lowercase ascii, digits and '-'", self.id));
+            return Err(format!(
+                "id {:?} must be lowercase ascii, digits and '-'",
+                self.id
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         let mut analysis_roles = std::collections::HashSet::new();
@@ -189,12 +204,22 @@ impl Template {
                     return Err(format!("row {:?}: unknown answer kind {:?}", row.id, kind));
                 }
             }
-            for role in row.analysis.iter().chain(row.fields.iter().filter_map(|f| f.analysis.as_ref())) {
+            for role in row
+                .analysis
+                .iter()
+                .chain(row.fields.iter().filter_map(|f| f.analysis.as_ref()))
+            {
                 if !ANALYSIS_ROLES.contains(&role.as_str()) {
-                    return Err(format!("row {:?}: unknown analysis role {:?}", row.id, role));
+                    return Err(format!(
+                        "row {:?}: unknown analysis role {:?}",
+                        row.id, role
+                    ));
                 }
                 if !analysis_roles.insert(role.clone()) {
-                    return Err(format!("row {:?}: analysis role {:?} is used twice", row.id, role));
+                    return Err(format!(
+                        "row {:?}: analysis role {:?} is used twice",
+                        row.id, role
+                    ));
                 }
             }
         }
@@ -209,7 +234,9 @@ impl Template {
 }
 
 fn is_slug(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -219,7 +246,13 @@ mod tests {
     #[test]
     fn built_in_templates_load_and_include_the_contracts_three() {
         let t = Templates::built_in().unwrap();
-        for id in ["kmd-sag-exit-as-is", "kmd-sag-exit-to-be", "kmd-sag-exit", "implementeringsmodel", "sbsys-medlemskab"] {
+        for id in [
+            "kmd-sag-exit-as-is",
+            "kmd-sag-exit-to-be",
+            "kmd-sag-exit",
+            "implementeringsmodel",
+            "sbsys-medlemskab",
+        ] {
             assert!(t.get(id).is_some(), "missing template {id}");
         }
     }
@@ -235,7 +268,14 @@ mod tests {
     #[test]
     fn combined_kmd_template_is_as_is_then_to_be() {
         let t = Templates::built_in().unwrap();
-        let ids = |id: &str| t.get(id).unwrap().rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        let ids = |id: &str| {
+            t.get(id)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>()
+        };
         let mut both = ids("kmd-sag-exit-as-is");
         both.extend(ids("kmd-sag-exit-to-be"));
         assert_eq!(ids("kmd-sag-exit"), both);
@@ -252,8 +292,17 @@ mod tests {
     fn kmd_templates_tag_the_analysis_answers() {
         let t = Templates::built_in().unwrap();
         let roles = |id: &str| {
-            let mut r: Vec<String> = t.get(id).unwrap().rows.iter()
-                .flat_map(|q| q.analysis.iter().cloned().chain(q.fields.iter().filter_map(|f| f.analysis.clone())))
+            let mut r: Vec<String> = t
+                .get(id)
+                .unwrap()
+                .rows
+                .iter()
+                .flat_map(|q| {
+                    q.analysis
+                        .iter()
+                        .cloned()
+                        .chain(q.fields.iter().filter_map(|f| f.analysis.clone()))
+                })
                 .collect();
             r.sort();
             r
@@ -266,7 +315,13 @@ mod tests {
         assert_eq!(roles("kmd-sag-exit"), all);
         assert!(roles("kmd-sag-exit-as-is").contains(&"brugsmoenster".to_string()));
         assert!(roles("kmd-sag-exit-to-be").contains(&"loesningsscenarie".to_string()));
-        let tobe1 = t.get("kmd-sag-exit").unwrap().rows.iter().find(|r| r.id == "tobe-1").unwrap();
+        let tobe1 = t
+            .get("kmd-sag-exit")
+            .unwrap()
+            .rows
+            .iter()
+            .find(|r| r.id == "tobe-1")
+            .unwrap();
         assert_eq!(tobe1.sheet, Some(false));
     }
 

@@ -52,7 +52,10 @@ impl Tree {
                 seen_outcomes.insert(id);
                 continue;
             }
-            let node = self.nodes.get(&id).ok_or_else(|| format!("target {id:?} is neither a node nor an outcome"))?;
+            let node = self
+                .nodes
+                .get(&id)
+                .ok_or_else(|| format!("target {id:?} is neither a node nor an outcome"))?;
             if path.contains(&id) {
                 return Err(format!("cycle through {id:?}"));
             }
@@ -77,7 +80,11 @@ impl Tree {
                 return Some(at);
             }
             let node = self.nodes.get(at)?;
-            at = if *answers.next()? { &node.ja } else { &node.nej };
+            at = if *answers.next()? {
+                &node.ja
+            } else {
+                &node.nej
+            };
         }
     }
 }
@@ -90,7 +97,8 @@ pub fn built_in() -> Result<BTreeMap<String, Tree>, String> {
         if !name.ends_with(".json") {
             continue;
         }
-        let tree: Tree = serde_json::from_slice(file.contents()).map_err(|e| format!("tree {name}: {e}"))?;
+        let tree: Tree =
+            serde_json::from_slice(file.contents()).map_err(|e| format!("tree {name}: {e}"))?;
         tree.validate().map_err(|e| format!("tree {name}: {e}"))?;
         trees.insert(tree.id.clone(), tree);
     }
@@ -102,7 +110,10 @@ mod tests {
     use super::*;
 
     fn r2() -> Tree {
-        built_in().unwrap().remove("brugsmoenster").expect("the brugsmønster tree is built in")
+        built_in()
+            .unwrap()
+            .remove("brugsmoenster")
+            .expect("the brugsmønster tree is built in")
     }
 
     #[test]
@@ -115,7 +126,10 @@ mod tests {
         assert_eq!(t.walk(&[true, true, false]), Some("C"));
         assert_eq!(t.walk(&[true, true, true, true]), Some("A"));
         assert_eq!(t.walk(&[true, true, true, false]), Some("B"));
-        assert_eq!(t.outcomes.keys().map(String::as_str).collect::<Vec<_>>(), ["0", "A", "B", "C", "D", "E"]);
+        assert_eq!(
+            t.outcomes.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["0", "A", "B", "C", "D", "E"]
+        );
     }
 
     #[test]
@@ -128,12 +142,22 @@ mod tests {
     fn broken_trees_are_rejected() {
         let mut t = r2();
         t.nodes.get_mut("adviser").unwrap().nej = "X".into();
-        assert!(t.validate().unwrap_err().contains("neither a node nor an outcome"));
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .contains("neither a node nor an outcome"));
         let mut t = r2();
         t.nodes.get_mut("adviser").unwrap().nej = "anvendes".into();
         assert!(t.validate().is_err());
         let mut t = r2();
-        t.outcomes.insert("F".into(), Outcome { label: "F".into(), description: String::new(), dependence: String::new() });
+        t.outcomes.insert(
+            "F".into(),
+            Outcome {
+                label: "F".into(),
+                description: String::new(),
+                dependence: String::new(),
+            },
+        );
         assert!(t.validate().unwrap_err().contains("cannot be reached"));
     }
 }

@@ -53,9 +53,13 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
-use yrs::{Any, Doc, Map, MapPrelim, MapRef, ReadTxn, TextPrelim, Transact, TransactionMut, Update};
+use yrs::{
+    Any, Doc, Map, MapPrelim, MapRef, ReadTxn, TextPrelim, Transact, TransactionMut, Update,
+};
 
-pub use kortvaeg_shared::api::{Axis, Card, ErrorBody, Health, Role, RoomCreated, RoomInfo, SnapshotInfo, WallView};
+pub use kortvaeg_shared::api::{
+    Axis, Card, ErrorBody, Health, Role, RoomCreated, RoomInfo, SnapshotInfo, WallView,
+};
 pub use kortvaeg_shared::{analysis, projection, schema, screening, sheet, Template, Templates};
 
 /// Default deadline for anything a test awaits.
@@ -73,7 +77,10 @@ pub const AS_IS: &str = "kmd-sag-exit-as-is";
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The `kortvaeg` binary under test: `$KORTVAEG_BIN`, else `kortvaeg` in this test binary's target
@@ -87,20 +94,32 @@ pub fn server_binary() -> PathBuf {
             return p;
         }
         // The test executable is target/<profile>/deps/<name>-<hash>; the server is target/<profile>/kortvaeg.
-        let from_exe = std::env::current_exe().ok().and_then(|exe| exe.parent()?.parent().map(|d| d.join("kortvaeg")));
+        let from_exe = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent()?.parent().map(|d| d.join("kortvaeg")));
         let bin = from_exe
             .filter(|p| p.parent().is_some_and(|d| d.is_dir()))
             .unwrap_or_else(|| workspace_root().join("target/debug/kortvaeg"));
         if !bin.is_file() {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            eprintln!("{} is missing: running cargo build --bin kortvaeg", bin.display());
+            eprintln!(
+                "{} is missing: running cargo build --bin kortvaeg",
+                bin.display()
+            );
             let status = Command::new(cargo)
                 .args(["build", "--bin", "kortvaeg"])
                 .current_dir(workspace_root())
                 .status()
                 .expect("running cargo build --bin kortvaeg");
-            assert!(status.success(), "cargo build --bin kortvaeg failed: {status}");
-            assert!(bin.is_file(), "cargo build --bin kortvaeg did not produce {}", bin.display());
+            assert!(
+                status.success(),
+                "cargo build --bin kortvaeg failed: {status}"
+            );
+            assert!(
+                bin.is_file(),
+                "cargo build --bin kortvaeg did not produce {}",
+                bin.display()
+            );
         }
         bin
     })
@@ -118,7 +137,10 @@ pub fn template(id: &str) -> Template {
 
 /// Milliseconds since the epoch, as the schema's `created_at`.
 pub fn now_ms() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_millis() as f64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as f64
 }
 
 /// Polls `check` (every 25 ms) until it gives `Ok`, failing with `what` and the last `Err` after
@@ -129,9 +151,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, String>>,
 {
-    try_eventually(timeout, check)
-        .await
-        .unwrap_or_else(|last| panic!("timed out after {timeout:?} waiting for {what}; last seen: {last}"))
+    try_eventually(timeout, check).await.unwrap_or_else(|last| {
+        panic!("timed out after {timeout:?} waiting for {what}; last seen: {last}")
+    })
 }
 
 /// [`eventually`] that returns the last `Err` on timeout instead of panicking.
@@ -198,7 +220,10 @@ fn strip_ansi(s: &str) -> String {
 fn listening_port(line: &str) -> Option<u16> {
     let line = strip_ansi(line);
     let rest = &line[line.find("listening on http://")? + "listening on http://".len()..];
-    let authority: String = rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '/' | ',')).collect();
+    let authority: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '/' | ','))
+        .collect();
     let port = &authority[authority.rfind(':')? + 1..];
     let digits: String = port.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
@@ -237,7 +262,13 @@ fn drain<R: Read + Send + 'static>(
 fn send_signal(child: &Child, signal: libc::c_int) {
     // SAFETY: kill(2) on the pid of a child we own and have not reaped yet.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-    assert_eq!(rc, 0, "kill({}, {signal}) failed: {}", child.id(), std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "kill({}, {signal}) failed: {}",
+        child.id(),
+        std::io::Error::last_os_error()
+    );
 }
 
 async fn wait_exit(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
@@ -320,8 +351,19 @@ impl Server {
                 (Some(tmp), dir)
             }
         };
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("reqwest client");
-        let mut server = Server { child: None, port: 0, opts, data_dir, _tmp: tmp, log: LogBuf::default(), http };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("reqwest client");
+        let mut server = Server {
+            child: None,
+            port: 0,
+            opts,
+            data_dir,
+            _tmp: tmp,
+            log: LogBuf::default(),
+            http,
+        };
         server.spawn().await;
         server
     }
@@ -335,7 +377,12 @@ impl Server {
         assert!(self.child.is_none(), "server already running");
         let bin = server_binary();
         let mut cmd = Command::new(&bin);
-        cmd.arg("--port").arg("0").arg("--bind").arg("127.0.0.1").arg("--data-dir").arg(&self.data_dir);
+        cmd.arg("--port")
+            .arg("0")
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--data-dir")
+            .arg(&self.data_dir);
         if let Some(url) = &self.opts.redis_url {
             cmd.arg("--redis-url").arg(url);
         }
@@ -350,8 +397,12 @@ impl Server {
             cmd.env("RUST_LOG", "info");
         }
         cmd.env("NO_COLOR", "1");
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         self.log.push(format!(
             "---- started {} {:?} (pid {})",
             bin.display(),
@@ -360,7 +411,12 @@ impl Server {
         ));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = Arc::new(Mutex::new(Some(tx)));
-        drain(child.stdout.take().unwrap(), "out", self.log.clone(), tx.clone());
+        drain(
+            child.stdout.take().unwrap(),
+            "out",
+            self.log.clone(),
+            tx.clone(),
+        );
         drain(child.stderr.take().unwrap(), "err", self.log.clone(), tx);
         match tokio::time::timeout(STARTUP_TIMEOUT, rx).await {
             Ok(Ok(port)) => {
@@ -444,17 +500,24 @@ impl Server {
 
     /// SIGTERM, then waits (up to 20 s) for the process to exit; returns its exit status.
     pub async fn stop(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("stop(): the server is not running");
+        let mut child = self
+            .child
+            .take()
+            .expect("stop(): the server is not running");
         send_signal(&child, libc::SIGTERM);
         match wait_exit(&mut child, Duration::from_secs(20)).await {
             Some(status) => {
-                self.log.push(format!("---- exited after SIGTERM: {status}"));
+                self.log
+                    .push(format!("---- exited after SIGTERM: {status}"));
                 status
             }
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("kortvaeg did not exit within 20 s of SIGTERM; output:\n{}", self.log.text());
+                panic!(
+                    "kortvaeg did not exit within 20 s of SIGTERM; output:\n{}",
+                    self.log.text()
+                );
             }
         }
     }
@@ -474,17 +537,30 @@ impl Server {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Response {
-        let resp =
-            req.send().await.unwrap_or_else(|e| panic!("{what}: request failed: {e}\nserver output:\n{}", self.logs()));
+        let resp = req.send().await.unwrap_or_else(|e| {
+            panic!(
+                "{what}: request failed: {e}\nserver output:\n{}",
+                self.logs()
+            )
+        });
         let status = resp.status().as_u16();
-        let content_type =
-            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = resp
-            .bytes()
-            .await
-            .map(|b| b.to_vec())
-            .unwrap_or_else(|e| panic!("{what}: reading the body failed: {e}\nserver output:\n{}", self.logs()));
-        Response { what: what.to_string(), status, content_type, body }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_else(|e| {
+            panic!(
+                "{what}: reading the body failed: {e}\nserver output:\n{}",
+                self.logs()
+            )
+        });
+        Response {
+            what: what.to_string(),
+            status,
+            content_type,
+            body,
+        }
     }
 
     fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -509,8 +585,12 @@ impl Server {
 
     /// `GET path` with a raw `Authorization` header value.
     pub async fn send_with_header(&self, path: &str, authorization: &str) -> Response {
-        let req = self.http.get(format!("{}{path}", self.url())).header(reqwest::header::AUTHORIZATION, authorization);
-        self.send(req, &format!("GET {path} (Authorization: {authorization})")).await
+        let req = self
+            .http
+            .get(format!("{}{path}", self.url()))
+            .header(reqwest::header::AUTHORIZATION, authorization);
+        self.send(req, &format!("GET {path} (Authorization: {authorization})"))
+            .await
     }
 
     /// `POST path` with a JSON body.
@@ -548,7 +628,10 @@ impl Server {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
         let body = body.into();
         let what = format!("{method} {path} ({content_type:?}, {} bytes)", body.len());
-        let mut req = self.http.request(method, format!("{}{path}", self.url())).body(body);
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url()))
+            .body(body);
         if let Some(ct) = content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
@@ -557,7 +640,13 @@ impl Server {
 
     /// `POST /api/rooms`, expecting `201`.
     pub async fn create_room(&self, title: &str, template: &str) -> RoomCreated {
-        let resp = self.post_json("/api/rooms", None, &serde_json::json!({"title": title, "template": template})).await;
+        let resp = self
+            .post_json(
+                "/api/rooms",
+                None,
+                &serde_json::json!({"title": title, "template": template}),
+            )
+            .await;
         resp.assert_status(201);
         resp.parse()
     }
@@ -582,14 +671,19 @@ impl Server {
     }
 
     /// Polls `/healthz` until `pred` holds.
-    pub async fn wait_health(&self, what: &str, timeout: Duration, pred: impl Fn(&Health) -> bool) -> Health {
+    pub async fn wait_health(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Health) -> bool,
+    ) -> Health {
         let result = try_eventually(timeout, || async {
             let resp = self.get("/healthz", None).await;
             if resp.status != 200 {
                 return Err(format!("HTTP {}: {}", resp.status, resp.text()));
             }
-            let h: Health =
-                serde_json::from_slice(&resp.body).map_err(|e| format!("bad /healthz body {}: {e}", resp.text()))?;
+            let h: Health = serde_json::from_slice(&resp.body)
+                .map_err(|e| format!("bad /healthz body {}: {e}", resp.text()))?;
             if pred(&h) {
                 Ok(h)
             } else {
@@ -607,21 +701,32 @@ impl Server {
 
     /// `POST /api/rooms/{id}/snapshots`, expecting `201`.
     pub async fn take_snapshot(&self, room: &str, token: &str) -> SnapshotInfo {
-        let resp = self.post_raw(&format!("/api/rooms/{room}/snapshots"), Some(token), "application/json", "{}").await;
+        let resp = self
+            .post_raw(
+                &format!("/api/rooms/{room}/snapshots"),
+                Some(token),
+                "application/json",
+                "{}",
+            )
+            .await;
         resp.assert_status(201);
         resp.parse()
     }
 
     /// `GET /api/rooms/{id}/snapshots`, expecting `200`.
     pub async fn snapshots(&self, room: &str, token: &str) -> Vec<SnapshotInfo> {
-        let resp = self.get(&format!("/api/rooms/{room}/snapshots"), Some(token)).await;
+        let resp = self
+            .get(&format!("/api/rooms/{room}/snapshots"), Some(token))
+            .await;
         resp.assert_status(200);
         resp.parse()
     }
 
     /// `GET /api/rooms/{id}/snapshots/{seq}`, expecting `200`.
     pub async fn snapshot(&self, room: &str, seq: u64, token: &str) -> WallView {
-        let resp = self.get(&format!("/api/rooms/{room}/snapshots/{seq}"), Some(token)).await;
+        let resp = self
+            .get(&format!("/api/rooms/{room}/snapshots/{seq}"), Some(token))
+            .await;
         resp.assert_status(200);
         resp.parse()
     }
@@ -635,15 +740,29 @@ impl Server {
     }
 
     /// `GET /api/rooms/{id}/export.csv`, expecting `200`; the records, header row first.
-    pub async fn export_csv(&self, room: &str, token: &str, snapshot: Option<u64>) -> Vec<Vec<String>> {
-        let resp = self.get(&Self::export_path(room, "csv", snapshot), Some(token)).await;
+    pub async fn export_csv(
+        &self,
+        room: &str,
+        token: &str,
+        snapshot: Option<u64>,
+    ) -> Vec<Vec<String>> {
+        let resp = self
+            .get(&Self::export_path(room, "csv", snapshot), Some(token))
+            .await;
         resp.assert_status(200);
         parse_csv(&resp.body)
     }
 
     /// `GET /api/rooms/{id}/export.xlsx`, expecting `200`; the card sheet's rows (`Kort`).
-    pub async fn export_xlsx(&self, room: &str, token: &str, snapshot: Option<u64>) -> Vec<Vec<String>> {
-        let resp = self.get(&Self::export_path(room, "xlsx", snapshot), Some(token)).await;
+    pub async fn export_xlsx(
+        &self,
+        room: &str,
+        token: &str,
+        snapshot: Option<u64>,
+    ) -> Vec<Vec<String>> {
+        let resp = self
+            .get(&Self::export_path(room, "xlsx", snapshot), Some(token))
+            .await;
         resp.assert_status(200);
         parse_xlsx(&resp.body)
     }
@@ -660,13 +779,23 @@ impl Server {
     }
 
     /// `POST /api/rooms/{id}/import` with a raw body (any status).
-    pub async fn import(&self, room: &str, token: Option<&str>, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+    pub async fn import(
+        &self,
+        room: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Response {
         let body = body.into();
         let path = format!("/api/rooms/{room}/import");
         let req = Self::with_token(self.http.post(format!("{}{path}", self.url())), token)
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body.clone());
-        let shown = if body.starts_with(b"PK") { format!("<{} bytes of XLSX>", body.len()) } else { String::from_utf8_lossy(&body).chars().take(200).collect() };
+        let shown = if body.starts_with(b"PK") {
+            format!("<{} bytes of XLSX>", body.len())
+        } else {
+            String::from_utf8_lossy(&body).chars().take(200).collect()
+        };
         self.send(req, &format!("POST {path} {shown}")).await
     }
 }
@@ -678,7 +807,10 @@ impl Drop for Server {
             let _ = child.wait();
         }
         if std::thread::panicking() && std::env::var_os("KORTVAEG_TEST_QUIET").is_none() {
-            eprintln!("---- kortvaeg output (last {LOG_LINES} lines) ----\n{}\n----", self.log.text());
+            eprintln!(
+                "---- kortvaeg output (last {LOG_LINES} lines) ----\n{}\n----",
+                self.log.text()
+            );
         }
     }
 }
@@ -700,8 +832,14 @@ impl Response {
 
     /// The body as JSON (panics with the body when it is not).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{}: HTTP {} body is not JSON ({e}): {:?}", self.what, self.status, self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{}: HTTP {} body is not JSON ({e}): {:?}",
+                self.what,
+                self.status,
+                self.text()
+            )
+        })
     }
 
     /// The body as `T` (panics with the body when it does not parse).
@@ -742,10 +880,20 @@ impl Response {
             self.text()
         );
         let body = self.json();
-        let msg = body.get("error").and_then(Value::as_str).unwrap_or_else(|| {
-            panic!("{}: HTTP {} error body has no string \"error\": {body}", self.what, self.status)
-        });
-        assert!(!msg.trim().is_empty(), "{}: empty error message in {body}", self.what);
+        let msg = body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: HTTP {} error body has no string \"error\": {body}",
+                    self.what, self.status
+                )
+            });
+        assert!(
+            !msg.trim().is_empty(),
+            "{}: empty error message in {body}",
+            self.what
+        );
         msg.to_string()
     }
 }
@@ -753,7 +901,10 @@ impl Response {
 /// CSV records (UTF-8, a leading BOM tolerated), header row included.
 pub fn parse_csv(body: &[u8]) -> Vec<Vec<String>> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
     reader
         .records()
         .map(|r| {
@@ -768,7 +919,12 @@ pub fn parse_csv(body: &[u8]) -> Vec<Vec<String>> {
 /// The card sheet (`Kort`, or the first sheet of a workbook without one) as strings (empty cells as "").
 pub fn parse_xlsx(body: &[u8]) -> Vec<Vec<String>> {
     let names = xlsx_sheet_names(body);
-    let name = names.iter().find(|n| *n == "Kort").or(names.first()).expect("the workbook has a sheet").clone();
+    let name = names
+        .iter()
+        .find(|n| *n == "Kort")
+        .or(names.first())
+        .expect("the workbook has a sheet")
+        .clone();
     parse_xlsx_sheet(body, &name)
 }
 
@@ -786,14 +942,21 @@ pub fn xlsx_sheet_names(body: &[u8]) -> Vec<String> {
 /// Sheet `name` of an XLSX workbook as strings (a formula cell as its cached value), from A1.
 pub fn parse_xlsx_sheet(body: &[u8], name: &str) -> Vec<Vec<String>> {
     use calamine::Reader;
-    let range = open_xlsx(body).worksheet_range(name).unwrap_or_else(|e| panic!("reading sheet {name}: {e}"));
-    range.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect()
+    let range = open_xlsx(body)
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("reading sheet {name}: {e}"));
+    range
+        .rows()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 /// The formulas of sheet `name` (without the leading `=`), `""` where a cell has none, from A1.
 pub fn xlsx_formulas(body: &[u8], name: &str) -> Vec<Vec<String>> {
     use calamine::Reader;
-    let range = open_xlsx(body).worksheet_formula(name).unwrap_or_else(|e| panic!("formulas of sheet {name}: {e}"));
+    let range = open_xlsx(body)
+        .worksheet_formula(name)
+        .unwrap_or_else(|e| panic!("formulas of sheet {name}: {e}"));
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let (r1, c1) = range.end().unwrap_or((0, 0));
     if range.is_empty() {
@@ -815,10 +978,14 @@ pub fn xlsx_formulas(body: &[u8], name: &str) -> Vec<Vec<String>> {
 
 /// One part of an XLSX file (a zip archive) as text, e.g. `xl/worksheets/sheet1.xml`.
 pub fn xlsx_part(body: &[u8], path: &str) -> String {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body.to_vec())).expect("an XLSX file is a zip archive");
-    let mut file = archive.by_name(path).unwrap_or_else(|e| panic!("no {path} in the XLSX: {e}"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body.to_vec()))
+        .expect("an XLSX file is a zip archive");
+    let mut file = archive
+        .by_name(path)
+        .unwrap_or_else(|e| panic!("no {path} in the XLSX: {e}"));
     let mut text = String::new();
-    file.read_to_string(&mut text).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    file.read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("reading {path}: {e}"));
     text
 }
 
@@ -840,7 +1007,11 @@ fn free_port() -> u16 {
 
 impl Redis {
     pub async fn start() -> Redis {
-        let mut r = Redis { child: None, port: free_port(), dir: tempfile::tempdir().expect("redis temporary dir") };
+        let mut r = Redis {
+            child: None,
+            port: free_port(),
+            dir: tempfile::tempdir().expect("redis temporary dir"),
+        };
         r.spawn().await;
         r
     }
@@ -853,8 +1024,22 @@ impl Redis {
             .open(self.dir.path().join("redis.log"))
             .expect("redis log file");
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--protected-mode",
+                "no",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdin(Stdio::null())
@@ -873,13 +1058,21 @@ impl Redis {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("redis-server exited ({status}) on port {}; log:\n{}", self.port, self.log());
+                panic!(
+                    "redis-server exited ({status}) on port {}; log:\n{}",
+                    self.port,
+                    self.log()
+                );
             }
             if ping(&url).await.is_ok() {
                 return;
             }
             if Instant::now() >= deadline {
-                panic!("redis-server on port {} did not answer PING within 15 s; log:\n{}", self.port, self.log());
+                panic!(
+                    "redis-server on port {} did not answer PING within 15 s; log:\n{}",
+                    self.port,
+                    self.log()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -923,14 +1116,24 @@ impl Redis {
     /// `KEYS pattern`.
     pub async fn keys(&self, pattern: &str) -> Vec<String> {
         let mut con = self.connection().await;
-        redis::cmd("KEYS").arg(pattern).query_async(&mut con).await.expect("KEYS")
+        redis::cmd("KEYS")
+            .arg(pattern)
+            .query_async(&mut con)
+            .await
+            .expect("KEYS")
     }
 }
 
 async fn ping(url: &str) -> Result<(), String> {
     let client = redis::Client::open(url).map_err(|e| e.to_string())?;
-    let mut con = client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
-    let pong: String = redis::cmd("PING").query_async(&mut con).await.map_err(|e| e.to_string())?;
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| e.to_string())?;
+    let pong: String = redis::cmd("PING")
+        .query_async(&mut con)
+        .await
+        .map_err(|e| e.to_string())?;
     if pong == "PONG" {
         Ok(())
     } else {
@@ -971,7 +1174,9 @@ pub enum ConnectError {
 impl std::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConnectError::Http { status, body } => write!(f, "upgrade refused with HTTP {status}: {body}"),
+            ConnectError::Http { status, body } => {
+                write!(f, "upgrade refused with HTTP {status}: {body}")
+            }
             ConnectError::Other(e) => write!(f, "{e}"),
         }
     }
@@ -1012,13 +1217,21 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { read_buffer_size: 4096, max_message_size: None, doc: None, send_sync_step1: true }
+        ClientOptions {
+            read_buffer_size: 4096,
+            max_message_size: None,
+            doc: None,
+            send_sync_step1: true,
+        }
     }
 }
 
 impl ClientOptions {
     pub fn with_doc(doc: Doc) -> Self {
-        ClientOptions { doc: Some(doc), ..Default::default() }
+        ClientOptions {
+            doc: Some(doc),
+            ..Default::default()
+        }
     }
 }
 
@@ -1078,17 +1291,25 @@ impl YClient {
         let config = WebSocketConfig::default()
             .read_buffer_size(opts.read_buffer_size)
             .max_message_size(opts.max_message_size.or(Some(64 << 20)));
-        let (ws, _resp) =
-            tokio_tungstenite::connect_async_with_config(url, Some(config), true).await.map_err(|e| match e {
+        let (ws, _resp) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+            .await
+            .map_err(|e| match e {
                 tokio_tungstenite::tungstenite::Error::Http(resp) => ConnectError::Http {
                     status: resp.status().as_u16(),
-                    body: resp.body().as_ref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default(),
+                    body: resp
+                        .body()
+                        .as_ref()
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .unwrap_or_default(),
                 },
                 e => ConnectError::Other(e.to_string()),
             })?;
         let doc = opts.doc.unwrap_or_default();
         let (version, _) = watch::channel(0u64);
-        let shared = Arc::new(Shared { inbox: Mutex::new(Inbox::default()), version });
+        let shared = Arc::new(Shared {
+            inbox: Mutex::new(Inbox::default()),
+            version,
+        });
         let (out, mut out_rx) = mpsc::unbounded_channel::<WsMessage>();
         let (mut sink, mut stream) = ws.split();
 
@@ -1123,7 +1344,8 @@ impl YClient {
                         reader_shared.update(|i| i.close = Some((code, reason)));
                     }
                     Some(Ok(WsMessage::Text(t))) => {
-                        reader_shared.update(|i| i.problems.push(format!("server sent a text frame: {t}")));
+                        reader_shared
+                            .update(|i| i.problems.push(format!("server sent a text frame: {t}")));
                     }
                     Some(Ok(_)) => {} // ping/pong
                     Some(Err(e)) => {
@@ -1158,31 +1380,54 @@ impl YClient {
     }
 
     /// Connects (panicking with the reason when refused) without waiting for the sync.
-    pub async fn connect(server: &Server, room: &str, kind: DocKind, token: &str, opts: ClientOptions) -> YClient {
+    pub async fn connect(
+        server: &Server,
+        room: &str,
+        kind: DocKind,
+        token: &str,
+        opts: ClientOptions,
+    ) -> YClient {
         let url = server.ws_url(room, kind, Some(token));
         match YClient::try_connect(&url, opts).await {
             Ok(c) => c,
-            Err(e) => panic!("connecting to {url}: {e}\nserver output:\n{}", server.logs()),
+            Err(e) => panic!(
+                "connecting to {url}: {e}\nserver output:\n{}",
+                server.logs()
+            ),
         }
     }
 
     /// Connects to a room's wall and waits for the initial sync.
     pub async fn wall(server: &Server, room: &str, token: &str) -> YClient {
-        let c = YClient::connect(server, room, DocKind::Wall, token, ClientOptions::default()).await;
+        let c =
+            YClient::connect(server, room, DocKind::Wall, token, ClientOptions::default()).await;
         c.synced().await;
         c
     }
 
     /// Connects to a room's control document and waits for the initial sync.
     pub async fn control(server: &Server, room: &str, token: &str) -> YClient {
-        let c = YClient::connect(server, room, DocKind::Control, token, ClientOptions::default()).await;
+        let c = YClient::connect(
+            server,
+            room,
+            DocKind::Control,
+            token,
+            ClientOptions::default(),
+        )
+        .await;
         c.synced().await;
         c
     }
 
     /// Connects with `doc` (e.g. kept from an earlier connection, with offline edits) and waits
     /// for the sync; the server's sync step 1 is answered with everything `doc` has.
-    pub async fn reconnect_with(server: &Server, room: &str, kind: DocKind, token: &str, doc: Doc) -> YClient {
+    pub async fn reconnect_with(
+        server: &Server,
+        room: &str,
+        kind: DocKind,
+        token: &str,
+        doc: Doc,
+    ) -> YClient {
         let c = YClient::connect(server, room, kind, token, ClientOptions::with_doc(doc)).await;
         c.synced().await;
         c
@@ -1212,8 +1457,12 @@ impl YClient {
                     .await;
                 match closed {
                     Ok(Some((code, reason))) => Refusal::Close(code, reason),
-                    Ok(None) => panic!("{url}: the connection was accepted and synced; expected a refusal"),
-                    Err(()) => panic!("{url}: the connection was accepted and neither synced nor closed"),
+                    Ok(None) => {
+                        panic!("{url}: the connection was accepted and synced; expected a refusal")
+                    }
+                    Err(()) => {
+                        panic!("{url}: the connection was accepted and neither synced nor closed")
+                    }
                 }
             }
         }
@@ -1248,7 +1497,10 @@ impl YClient {
     /// Sends a sync step 1 with this replica's state vector; returns how many have been sent
     /// (the server's answer to this one is its sync step 2 number n).
     pub fn send_sync_step1(&self) -> u64 {
-        let n = self.sync_step1_sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let n = self
+            .sync_step1_sent
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         let sv = self.doc.transact().state_vector();
         self.send(Message::Sync(SyncMessage::SyncStep1(sv)));
         n
@@ -1334,7 +1586,12 @@ impl YClient {
             let col = columns
                 .iter(txn)
                 .find_map(|v| match v {
-                    Out::YMap(m) if m.get(txn, "id").map(|id| id.to_string(txn)).as_deref() == Some(column) => Some(m),
+                    Out::YMap(m)
+                        if m.get(txn, "id").map(|id| id.to_string(txn)).as_deref()
+                            == Some(column) =>
+                    {
+                        Some(m)
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| panic!("no column {column} in the control document"));
@@ -1342,13 +1599,22 @@ impl YClient {
                 Some(Out::YArray(a)) => a,
                 _ => col.insert(txn, "sagsomraader", ArrayPrelim::default()),
             };
-            list.push_back(txn, MapPrelim::from([("id", id), ("label", label), ("kle", kle)]));
+            list.push_back(
+                txn,
+                MapPrelim::from([("id", id), ("label", label), ("kle", kle)]),
+            );
         })
     }
 
     /// Sets `key` of the row or column `id` (`list` is [`schema::ROWS`] or [`schema::COLUMNS`]) in a
     /// control document, as a facilitator's edit does, and sends the update.
-    pub fn set_axis_entry(&self, list: &str, id: &str, key: &str, value: impl Into<Any>) -> Vec<u8> {
+    pub fn set_axis_entry(
+        &self,
+        list: &str,
+        id: &str,
+        key: &str,
+        value: impl Into<Any>,
+    ) -> Vec<u8> {
         use yrs::{Array, Out};
         let entries = self.doc.get_or_insert_array(list);
         let value = value.into();
@@ -1356,7 +1622,11 @@ impl YClient {
             let entry = entries
                 .iter(txn)
                 .find_map(|v| match v {
-                    Out::YMap(m) if m.get(txn, "id").map(|v| v.to_string(txn)).as_deref() == Some(id) => Some(m),
+                    Out::YMap(m)
+                        if m.get(txn, "id").map(|v| v.to_string(txn)).as_deref() == Some(id) =>
+                    {
+                        Some(m)
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| panic!("no entry {id} in {list} of the control document"));
@@ -1406,7 +1676,13 @@ impl YClient {
             *c
         };
         let update = AwarenessUpdate {
-            clients: HashMap::from([(self.doc.client_id(), AwarenessUpdateEntry { clock, json: json.into() })]),
+            clients: HashMap::from([(
+                self.doc.client_id(),
+                AwarenessUpdateEntry {
+                    clock,
+                    json: json.into(),
+                },
+            )]),
         };
         self.send(Message::Awareness(update));
     }
@@ -1414,8 +1690,13 @@ impl YClient {
     /// Closes the connection with code 1000 and waits until the server has answered it (or the
     /// connection is gone).
     pub async fn close(self) {
-        let _ = self.out.send(WsMessage::Close(Some(CloseFrame { code: CloseCode::Normal, reason: "bye".into() })));
-        let _ = self.wait_until(Duration::from_secs(5), |i, _| i.ended.as_ref().map(|_| ())).await;
+        let _ = self.out.send(WsMessage::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bye".into(),
+        })));
+        let _ = self
+            .wait_until(Duration::from_secs(5), |i, _| i.ended.as_ref().map(|_| ()))
+            .await;
     }
 
     /// Drops the TCP connection without a close frame.
@@ -1448,12 +1729,21 @@ impl YClient {
     /// The other clients' awareness states this client has (removed ones left out).
     pub fn awareness(&self) -> HashMap<u64, Value> {
         let inbox = self.shared.inbox.lock().unwrap();
-        inbox.awareness.iter().filter_map(|(id, p)| Some((*id, p.state.clone()?))).collect()
+        inbox
+            .awareness
+            .iter()
+            .filter_map(|(id, p)| Some((*id, p.state.clone()?)))
+            .collect()
     }
 
     /// Whether an awareness update from the server ever mentioned this client id.
     pub fn awareness_ever_seen(&self, client_id: u64) -> bool {
-        self.shared.inbox.lock().unwrap().awareness.contains_key(&client_id)
+        self.shared
+            .inbox
+            .lock()
+            .unwrap()
+            .awareness
+            .contains_key(&client_id)
     }
 
     /// The close frame, if one came.
@@ -1479,8 +1769,10 @@ impl YClient {
             has_meta.then(|| projection::phase(&self.doc))
         };
         let i = self.shared.inbox.lock().unwrap();
-        let cards: Vec<String> =
-            projection::cards(&self.doc).into_iter().map(|c| format!("{}={:?}", c.id, c.text)).collect();
+        let cards: Vec<String> = projection::cards(&self.doc)
+            .into_iter()
+            .map(|c| format!("{}={:?}", c.id, c.text))
+            .collect();
         format!(
             "client {} on {}: synced={} updates={} close={:?} ended={:?} problems={:?} cards=[{}] phase={:?} awareness={:?}",
             self.client_id(),
@@ -1530,7 +1822,12 @@ impl YClient {
     }
 
     /// [`YClient::wait_for`] with a given deadline.
-    pub async fn wait_for_within(&self, what: &str, timeout: Duration, pred: impl Fn(&Doc) -> bool) {
+    pub async fn wait_for_within(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Doc) -> bool,
+    ) {
         let r = self
             .wait_until(timeout, |i, doc| {
                 if pred(doc) {
@@ -1545,26 +1842,36 @@ impl YClient {
         match r {
             Ok(Ok(())) => {}
             Ok(Err(why)) => panic!("waiting for {what}: {why}; {}", self.describe()),
-            Err(()) => panic!("timed out after {timeout:?} waiting for {what}; {}", self.describe()),
+            Err(()) => panic!(
+                "timed out after {timeout:?} waiting for {what}; {}",
+                self.describe()
+            ),
         }
     }
 
     /// Waits until the cards satisfy `pred`; returns them.
     pub async fn wait_cards(&self, what: &str, pred: impl Fn(&[Card]) -> bool) -> Vec<Card> {
-        self.wait_for(what, |doc| pred(&projection::cards(doc))).await;
+        self.wait_for(what, |doc| pred(&projection::cards(doc)))
+            .await;
         self.cards()
     }
 
     /// Waits until a card with this id is present; returns it.
     pub async fn wait_card(&self, id: &str) -> Card {
-        self.wait_for(&format!("card {id:?}"), |doc| projection::cards(doc).iter().any(|c| c.id == id)).await;
+        self.wait_for(&format!("card {id:?}"), |doc| {
+            projection::cards(doc).iter().any(|c| c.id == id)
+        })
+        .await;
         self.card(id).expect("just seen")
     }
 
     /// Waits until all these cards are present.
     pub async fn wait_cards_present(&self, ids: &[&str]) -> Vec<Card> {
         let what = format!("cards {ids:?}");
-        self.wait_cards(&what, |cards| ids.iter().all(|id| cards.iter().any(|c| c.id == *id))).await
+        self.wait_cards(&what, |cards| {
+            ids.iter().all(|id| cards.iter().any(|c| c.id == *id))
+        })
+        .await
     }
 
     /// Waits for the server's sync step 2 (the initial sync).
@@ -1583,7 +1890,10 @@ impl YClient {
         match r {
             Ok(Ok(())) => {}
             Ok(Err(())) => panic!("closed before the initial sync: {}", self.describe()),
-            Err(()) => panic!("no sync step 2 from the server within {TIMEOUT:?}: {}", self.describe()),
+            Err(()) => panic!(
+                "no sync step 2 from the server within {TIMEOUT:?}: {}",
+                self.describe()
+            ),
         }
     }
 
@@ -1604,8 +1914,14 @@ impl YClient {
             .await;
         match r {
             Ok(Ok(())) => {}
-            Ok(Err(())) => panic!("the connection closed before the barrier's sync step 2: {}", self.describe()),
-            Err(()) => panic!("no answer to the barrier's sync step 1 within {TIMEOUT:?}: {}", self.describe()),
+            Ok(Err(())) => panic!(
+                "the connection closed before the barrier's sync step 2: {}",
+                self.describe()
+            ),
+            Err(()) => panic!(
+                "no answer to the barrier's sync step 1 within {TIMEOUT:?}: {}",
+                self.describe()
+            ),
         }
     }
 
@@ -1625,7 +1941,10 @@ impl YClient {
             })
             .await;
         r.unwrap_or_else(|()| {
-            panic!("neither an answer to a sync step 1 nor a close within {TIMEOUT:?}: {}", self.describe())
+            panic!(
+                "neither an answer to a sync step 1 nor a close within {TIMEOUT:?}: {}",
+                self.describe()
+            )
         })
     }
 
@@ -1642,21 +1961,33 @@ impl YClient {
                 if let Some(c) = &i.close {
                     return Some(c.clone());
                 }
-                i.ended.as_ref().map(|e| (1006, format!("no close frame: {e}")))
+                i.ended
+                    .as_ref()
+                    .map(|e| (1006, format!("no close frame: {e}")))
             })
             .await;
         match r {
             Ok(c) => c,
-            Err(()) => panic!("the server did not close the connection within {timeout:?}: {}", self.describe()),
+            Err(()) => panic!(
+                "the server did not close the connection within {timeout:?}: {}",
+                self.describe()
+            ),
         }
     }
 
     /// Waits until the other clients' awareness states satisfy `pred`; returns them.
-    pub async fn wait_awareness(&self, what: &str, pred: impl Fn(&HashMap<u64, Value>) -> bool) -> HashMap<u64, Value> {
+    pub async fn wait_awareness(
+        &self,
+        what: &str,
+        pred: impl Fn(&HashMap<u64, Value>) -> bool,
+    ) -> HashMap<u64, Value> {
         let r = self
             .wait_until(TIMEOUT, |i, _| {
-                let states: HashMap<u64, Value> =
-                    i.awareness.iter().filter_map(|(id, p)| Some((*id, p.state.clone()?))).collect();
+                let states: HashMap<u64, Value> = i
+                    .awareness
+                    .iter()
+                    .filter_map(|(id, p)| Some((*id, p.state.clone()?)))
+                    .collect();
                 if pred(&states) {
                     Some(Ok(states))
                 } else if i.ended.is_some() {
@@ -1668,8 +1999,14 @@ impl YClient {
             .await;
         match r {
             Ok(Ok(s)) => s,
-            Ok(Err(())) => panic!("the connection ended while waiting for awareness: {what}; {}", self.describe()),
-            Err(()) => panic!("timed out after {TIMEOUT:?} waiting for awareness: {what}; {}", self.describe()),
+            Ok(Err(())) => panic!(
+                "the connection ended while waiting for awareness: {what}; {}",
+                self.describe()
+            ),
+            Err(()) => panic!(
+                "timed out after {TIMEOUT:?} waiting for awareness: {what}; {}",
+                self.describe()
+            ),
         }
     }
 }
@@ -1684,7 +2021,14 @@ impl Drop for YClient {
 
 /// Writes a card into `cards` (the wall's root map) inside `txn`: `row`, `column`, `text`,
 /// `author` and `created_at`. For offline edits: `write_card(&mut doc.transact_mut(), &cards, ...)`.
-pub fn write_card(txn: &mut TransactionMut, cards: &MapRef, id: &str, row: &str, column: &str, text: &str) {
+pub fn write_card(
+    txn: &mut TransactionMut,
+    cards: &MapRef,
+    id: &str,
+    row: &str,
+    column: &str,
+    text: &str,
+) {
     let card = cards.insert(txn, id, MapPrelim::default());
     card.insert(txn, "row", row);
     card.insert(txn, "column", column);
@@ -1740,7 +2084,9 @@ fn handle_binary(doc: &Doc, shared: &Shared, out: &mpsc::UnboundedSender<WsMessa
                             match serde_json::from_str(&json) {
                                 Ok(v) => Some(v),
                                 Err(e) => {
-                                    i.problems.push(format!("awareness state of {id} is not JSON ({e}): {json}"));
+                                    i.problems.push(format!(
+                                        "awareness state of {id} is not JSON ({e}): {json}"
+                                    ));
                                     continue;
                                 }
                             }
@@ -1748,17 +2094,29 @@ fn handle_binary(doc: &Doc, shared: &Shared, out: &mpsc::UnboundedSender<WsMessa
                         // y-protocols rules: a newer clock wins; `null` at the same clock removes.
                         let newer = match i.awareness.get(&id) {
                             None => true,
-                            Some(p) => p.clock < entry.clock || (p.clock == entry.clock && state.is_none()),
+                            Some(p) => {
+                                p.clock < entry.clock || (p.clock == entry.clock && state.is_none())
+                            }
                         };
                         if newer {
-                            i.awareness.insert(id, Peer { clock: entry.clock, state });
+                            i.awareness.insert(
+                                id,
+                                Peer {
+                                    clock: entry.clock,
+                                    state,
+                                },
+                            );
                         }
                     }
                 });
             }
             Ok(Message::AwarenessQuery) | Ok(Message::Auth(_)) | Ok(Message::Custom(..)) => {}
             Err(e) => {
-                shared.update(|i| i.problems.push(format!("undecodable message from the server ({e}): {data:?}")));
+                shared.update(|i| {
+                    i.problems.push(format!(
+                        "undecodable message from the server ({e}): {data:?}"
+                    ))
+                });
                 return;
             }
         }
@@ -1767,7 +2125,11 @@ fn handle_binary(doc: &Doc, shared: &Shared, out: &mpsc::UnboundedSender<WsMessa
 
 fn apply(doc: &Doc, update: &[u8]) -> Option<String> {
     match Update::decode_v1(update) {
-        Ok(u) => doc.transact_mut().apply_update(u).err().map(|e| format!("applying a server update: {e}")),
+        Ok(u) => doc
+            .transact_mut()
+            .apply_update(u)
+            .err()
+            .map(|e| format!("applying a server update: {e}")),
         Err(e) => Some(format!("undecodable update from the server: {e}")),
     }
 }

@@ -18,7 +18,10 @@ async fn log_len(redis: &Redis, room: &str) -> i64 {
 async fn the_log_is_compacted_every_n_updates_and_on_unload_and_nothing_is_lost() {
     let redis = Redis::start().await;
     let mut f = Fixture::with(
-        ServerOptions::new().redis(redis.url()).arg("--compact-after", 10).unload_after_ms(100),
+        ServerOptions::new()
+            .redis(redis.url())
+            .arg("--compact-after", 10)
+            .unload_after_ms(100),
     )
     .await;
     let (row, col) = as_is_cell();
@@ -28,14 +31,27 @@ async fn the_log_is_compacted_every_n_updates_and_on_unload_and_nothing_is_lost(
         writer.barrier().await;
     }
     let len = log_len(&redis, &f.room.id).await;
-    assert!(len < 10, "35 updates with --compact-after 10 left {len} entries in the log");
+    assert!(
+        len < 10,
+        "35 updates with --compact-after 10 left {len} entries in the log"
+    );
 
     writer.close().await;
-    f.server.wait_health("the room unloaded", TIMEOUT, |h| h.rooms_loaded == 0).await;
-    assert_eq!(log_len(&redis, &f.room.id).await, 0, "unloading compacts the whole log");
+    f.server
+        .wait_health("the room unloaded", TIMEOUT, |h| h.rooms_loaded == 0)
+        .await;
+    assert_eq!(
+        log_len(&redis, &f.room.id).await,
+        0,
+        "unloading compacts the whole log"
+    );
 
     f.server.kill9();
     f.server.restart().await;
     let reader = f.wall(Role::Review).await;
-    assert_eq!(reader.cards().len(), 35, "every card is back after compaction and kill -9");
+    assert_eq!(
+        reader.cards().len(),
+        35,
+        "every card is back after compaction and kill -9"
+    );
 }

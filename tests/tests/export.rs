@@ -16,7 +16,11 @@ async fn fill(f: &Fixture) -> (YClient, Vec<Vec<String>>) {
         ("at", "asis-3", "@SUM(A1:A9)"),
         ("tab", "asis-4", "\tfane"),
         ("cr", "asis-4", "\rvognretur"),
-        ("plain", "asis-5", "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå"),
+        (
+            "plain",
+            "asis-5",
+            "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå",
+        ),
     ];
     for (id, row, text) in texts {
         wall.add_card(id, row, "borgerservice", text);
@@ -62,7 +66,11 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
     assert!(!got.is_empty(), "{format}: empty sheet");
     assert_eq!(got[0], header(), "{format}: header row");
     let body = &got[1..];
-    assert_eq!(body.len(), want.len(), "{format}: one row per card; got {body:?}");
+    assert_eq!(
+        body.len(),
+        want.len(),
+        "{format}: one row per card; got {body:?}"
+    );
     assert_eq!(by_id(body), by_id(want), "{format}: rows");
     // Spot checks, independent of the shared sheet code.
     let text = |id: &str| row(body, id)[5].clone();
@@ -72,8 +80,16 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
     assert_eq!(text("at"), "'@SUM(A1:A9)", "{format}");
     assert_eq!(text("tab"), "'\tfane", "{format}");
     assert_eq!(text("cr"), "'\rvognretur", "{format}");
-    assert_eq!(text("plain"), "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå", "{format}");
-    assert_eq!(text("ytext"), "'=Y.Text formel", "{format}: a Y.Text comes out as its string");
+    assert_eq!(
+        text("plain"),
+        "Ja, vi bruger \"KMD Sag\"\npå to linjer; æøå",
+        "{format}"
+    );
+    assert_eq!(
+        text("ytext"),
+        "'=Y.Text formel",
+        "{format}: a Y.Text comes out as its string"
+    );
     let fields = row(body, "fields");
     assert_eq!(fields[0], "8", "{format}: question number");
     assert_eq!(fields[2], "Teknik og Miljø", "{format}: fagområde label");
@@ -95,13 +111,20 @@ fn check_sheet(format: &str, got: &[Vec<String>], want: &[Vec<String>]) {
 async fn csv_export() {
     let f = Fixture::new().await;
     let (_wall, want) = fill(&f).await;
-    let resp = f.server.get(&Server::export_path(&f.room.id, "csv", None), Some(&f.room.participant_token)).await;
+    let resp = f
+        .server
+        .get(
+            &Server::export_path(&f.room.id, "csv", None),
+            Some(&f.room.participant_token),
+        )
+        .await;
     resp.assert_status(200);
     let ct = resp.content_type.clone().unwrap_or_default();
     assert!(ct.starts_with("text/csv"), "CSV content type {ct:?}");
     let text = String::from_utf8(resp.body.clone()).expect("CSV is UTF-8");
     assert!(
-        text.trim_start_matches('\u{feff}').starts_with("Spørgsmål nr.,Spørgsmål,Fagområde,"),
+        text.trim_start_matches('\u{feff}')
+            .starts_with("Spørgsmål nr.,Spørgsmål,Fagområde,"),
         "CSV starts {:?}",
         &text[..text.len().min(80)]
     );
@@ -112,7 +135,13 @@ async fn csv_export() {
 async fn xlsx_export() {
     let f = Fixture::new().await;
     let (_wall, want) = fill(&f).await;
-    let resp = f.server.get(&Server::export_path(&f.room.id, "xlsx", None), Some(&f.room.review_token)).await;
+    let resp = f
+        .server
+        .get(
+            &Server::export_path(&f.room.id, "xlsx", None),
+            Some(&f.room.review_token),
+        )
+        .await;
     resp.assert_status(200);
     let ct = resp.content_type.clone().unwrap_or_default();
     assert!(ct.contains("spreadsheetml"), "XLSX content type {ct:?}");
@@ -122,9 +151,15 @@ async fn xlsx_export() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_room_exports_only_the_header() {
     let f = Fixture::new().await;
-    let csv = f.server.export_csv(&f.room.id, &f.room.facilitator_token, None).await;
+    let csv = f
+        .server
+        .export_csv(&f.room.id, &f.room.facilitator_token, None)
+        .await;
     assert_eq!(csv, vec![header()]);
-    let xlsx = f.server.export_xlsx(&f.room.id, &f.room.facilitator_token, None).await;
+    let xlsx = f
+        .server
+        .export_xlsx(&f.room.id, &f.room.facilitator_token, None)
+        .await;
     assert_eq!(xlsx, vec![header()]);
 }
 
@@ -140,20 +175,30 @@ async fn export_of_a_snapshot() {
     wall.barrier().await;
 
     let ids = |rows: &[Vec<String>]| {
-        let mut ids: Vec<String> = rows[1..].iter().map(|r| r.last().unwrap().clone()).collect();
+        let mut ids: Vec<String> = rows[1..]
+            .iter()
+            .map(|r| r.last().unwrap().clone())
+            .collect();
         ids.sort();
         ids
     };
     let now_csv = f.server.export_csv(room, fac, None).await;
     assert!(
-        ids(&now_csv).contains(&"later".to_string()) && !ids(&now_csv).contains(&"plain".to_string()),
+        ids(&now_csv).contains(&"later".to_string())
+            && !ids(&now_csv).contains(&"plain".to_string()),
         "current export: {:?}",
         ids(&now_csv)
     );
 
-    let snap_csv = f.server.export_csv(room, &f.room.participant_token, Some(snap.seq)).await;
+    let snap_csv = f
+        .server
+        .export_csv(room, &f.room.participant_token, Some(snap.seq))
+        .await;
     check_sheet("CSV of the snapshot", &snap_csv, &want);
-    let snap_xlsx = f.server.export_xlsx(room, &f.room.review_token, Some(snap.seq)).await;
+    let snap_xlsx = f
+        .server
+        .export_xlsx(room, &f.room.review_token, Some(snap.seq))
+        .await;
     check_sheet("XLSX of the snapshot", &snap_xlsx, &want);
 }
 
@@ -162,7 +207,11 @@ const CELL_MAX: usize = 32_767;
 
 /// `n` characters of text, starting with `start`.
 fn long_text(start: &str, n: usize) -> String {
-    let text: String = start.chars().chain("Lang tekst med æøå. ".chars().cycle()).take(n).collect();
+    let text: String = start
+        .chars()
+        .chain("Lang tekst med æøå. ".chars().cycle())
+        .take(n)
+        .collect();
     assert_eq!(text.chars().count(), n);
     text
 }
@@ -171,13 +220,33 @@ fn long_text(start: &str, n: usize) -> String {
 /// then the marker with `whole`'s length.
 fn assert_cut(what: &str, cell: &str, whole: &str) {
     let units = cell.encode_utf16().count();
-    assert!(units <= CELL_MAX, "{what}: {units} UTF-16 units in one cell");
-    let marker = format!("… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]", whole.chars().count());
-    let tail: String = cell.chars().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect();
-    let kept =
-        cell.strip_suffix(&marker).unwrap_or_else(|| panic!("{what}: no marker {marker:?} at the end: …{tail:?}"));
-    assert!(whole.starts_with(kept), "{what}: the cell is not the beginning of the text");
-    assert!(units > CELL_MAX - 2, "{what}: cut to {units} UTF-16 units, more than needed");
+    assert!(
+        units <= CELL_MAX,
+        "{what}: {units} UTF-16 units in one cell"
+    );
+    let marker = format!(
+        "… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]",
+        whole.chars().count()
+    );
+    let tail: String = cell
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let kept = cell
+        .strip_suffix(&marker)
+        .unwrap_or_else(|| panic!("{what}: no marker {marker:?} at the end: …{tail:?}"));
+    assert!(
+        whole.starts_with(kept),
+        "{what}: the cell is not the beginning of the text"
+    );
+    assert!(
+        units > CELL_MAX - 2,
+        "{what}: cut to {units} UTF-16 units, more than needed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,39 +268,76 @@ async fn texts_over_a_cells_limit_are_cut_in_xlsx_and_whole_in_csv() {
     let snap = f.server.take_snapshot(room, fac).await;
 
     for snapshot in [None, Some(snap.seq)] {
-        let of = |what: &str| format!("{what} ({})", snapshot.map_or("live".to_string(), |s| format!("snapshot {s}")));
-        let resp = f.server.get(&Server::export_path(room, "xlsx", snapshot), Some(fac)).await;
+        let of = |what: &str| {
+            format!(
+                "{what} ({})",
+                snapshot.map_or("live".to_string(), |s| format!("snapshot {s}"))
+            )
+        };
+        let resp = f
+            .server
+            .get(&Server::export_path(room, "xlsx", snapshot), Some(fac))
+            .await;
         resp.assert_status(200);
         let kort = parse_xlsx(&resp.body);
-        assert_cut(&of("XLSX card"), &row(&kort[1..], "lang")[5], &format!("'{card}"));
+        assert_cut(
+            &of("XLSX card"),
+            &row(&kort[1..], "lang")[5],
+            &format!("'{card}"),
+        );
         assert_cut(&of("XLSX emoji card"), &row(&kort[1..], "emoji")[5], &emoji);
         let doc = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
-        let col = doc[0].iter().position(|h| h.starts_with("As-is 7:")).expect("an As-is 7 column");
+        let col = doc[0]
+            .iter()
+            .position(|h| h.starts_with("As-is 7:"))
+            .expect("an As-is 7 column");
         assert_cut(&of("XLSX answer"), &doc[1][col], &answer);
 
         let csv = f.server.export_csv(room, fac, snapshot).await;
-        assert_eq!(row(&csv[1..], "lang")[5], format!("'{card}"), "{}", of("CSV card: the whole text"));
-        assert_eq!(row(&csv[1..], "emoji")[5], emoji, "{}", of("CSV emoji card: the whole text"));
+        assert_eq!(
+            row(&csv[1..], "lang")[5],
+            format!("'{card}"),
+            "{}",
+            of("CSV card: the whole text")
+        );
+        assert_eq!(
+            row(&csv[1..], "emoji")[5],
+            emoji,
+            "{}",
+            of("CSV emoji card: the whole text")
+        );
         let path = match snapshot {
-            Some(seq) => format!("/api/rooms/{room}/export.csv?sheet=dokumentationsark&snapshot={seq}"),
+            Some(seq) => {
+                format!("/api/rooms/{room}/export.csv?sheet=dokumentationsark&snapshot={seq}")
+            }
             None => format!("/api/rooms/{room}/export.csv?sheet=dokumentationsark"),
         };
         let resp = f.server.get(&path, Some(fac)).await;
         resp.assert_status(200);
         let doc_csv = parse_csv(&resp.body);
-        assert_eq!(doc_csv[1][col], answer, "{}", of("documentation CSV: the whole answer"));
+        assert_eq!(
+            doc_csv[1][col],
+            answer,
+            "{}",
+            of("documentation CSV: the whole answer")
+        );
     }
 }
 
 /// Whether a spreadsheet could take `cell` for a formula: what every exported cell must not start with.
 fn looks_like_formula(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', ' ', '＝', '＋', '－', '＠'])
+    cell.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\n', ' ', '＝', '＋', '－', '＠',
+    ])
 }
 
 fn assert_no_formulas(what: &str, rows: &[Vec<String>]) {
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            assert!(!looks_like_formula(cell), "{what}: row {r} column {c} starts like a formula: {cell:?}");
+            assert!(
+                !looks_like_formula(cell),
+                "{what}: row {r} column {c} starts like a formula: {cell:?}"
+            );
         }
     }
 }
@@ -242,11 +348,21 @@ async fn headers_and_labels_from_the_room_are_neutralised() {
     let (room, fac) = (&f.room.id, &f.room.facilitator_token);
     let control = f.control(Role::Facilitator).await;
     // An answer's header is `<round> <number>: <label>`, all of it the facilitator's text.
-    control.set_axis_entry(schema::ROWS, "asis-2", "round", "=HYPERLINK(\"http://x\",\"klik\")");
+    control.set_axis_entry(
+        schema::ROWS,
+        "asis-2",
+        "round",
+        "=HYPERLINK(\"http://x\",\"klik\")",
+    );
     control.set_axis_entry(schema::ROWS, "asis-3", "round", " =1+1");
     control.set_axis_entry(schema::ROWS, "asis-7", "round", "＝1");
     control.set_axis_entry(schema::ROWS, "asis-8", "label", "-SUM(1)");
-    control.set_axis_entry(schema::COLUMNS, "borgerservice", "label", "=HYPERLINK(\"http://y\")");
+    control.set_axis_entry(
+        schema::COLUMNS,
+        "borgerservice",
+        "label",
+        "=HYPERLINK(\"http://y\")",
+    );
     control.add_sagsomraade("borgerservice", "s1", "＋Sagsområde", "@1");
     control.barrier().await;
     let wall = f.wall(Role::Participant).await;
@@ -255,21 +371,47 @@ async fn headers_and_labels_from_the_room_are_neutralised() {
     wall.barrier().await;
 
     let doc_csv = {
-        let resp = f.server.get(&format!("/api/rooms/{room}/export.csv?sheet=dokumentationsark"), Some(fac)).await;
+        let resp = f
+            .server
+            .get(
+                &format!("/api/rooms/{room}/export.csv?sheet=dokumentationsark"),
+                Some(fac),
+            )
+            .await;
         resp.assert_status(200);
         parse_csv(&resp.body)
     };
-    let resp = f.server.get(&Server::export_path(room, "xlsx", None), Some(fac)).await;
+    let resp = f
+        .server
+        .get(&Server::export_path(room, "xlsx", None), Some(fac))
+        .await;
     resp.assert_status(200);
     let doc_xlsx = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
-    for (what, doc) in [("documentation CSV", &doc_csv), ("XLSX Dokumentationsark", &doc_xlsx)] {
+    for (what, doc) in [
+        ("documentation CSV", &doc_csv),
+        ("XLSX Dokumentationsark", &doc_xlsx),
+    ] {
         assert_no_formulas(what, doc);
         let head = &doc[0];
-        for want in ["'=HYPERLINK(\"http://x\",\"klik\") 2: ", "' =1+1 3: ", "'＝1 7: "] {
-            assert!(head.iter().any(|h| h.starts_with(want)), "{what}: no header starting {want:?} in {head:?}");
+        for want in [
+            "'=HYPERLINK(\"http://x\",\"klik\") 2: ",
+            "' =1+1 3: ",
+            "'＝1 7: ",
+        ] {
+            assert!(
+                head.iter().any(|h| h.starts_with(want)),
+                "{what}: no header starting {want:?} in {head:?}"
+            );
         }
-        assert!(head.iter().any(|h| h == "As-is 8: -SUM(1)"), "{what}: {head:?}");
-        assert_eq!(doc[1][..3], ["'=HYPERLINK(\"http://y\")", "'＋Sagsområde", "'@1"], "{what}: names");
+        assert!(
+            head.iter().any(|h| h == "As-is 8: -SUM(1)"),
+            "{what}: {head:?}"
+        );
+        assert_eq!(
+            doc[1][..3],
+            ["'=HYPERLINK(\"http://y\")", "'＋Sagsområde", "'@1"],
+            "{what}: names"
+        );
         let col = head.iter().position(|h| h.starts_with("As-is 8:")).unwrap();
         assert_eq!(doc[1][col], "' =2+2", "{what}: answer");
     }
@@ -279,7 +421,11 @@ async fn headers_and_labels_from_the_room_are_neutralised() {
         assert_no_formulas(what, kort);
         assert_eq!(kort[0], header(), "{what}");
         let card = row(&kort[1..], "kort");
-        assert_eq!(card[1..3], ["'-SUM(1)", "'=HYPERLINK(\"http://y\")"], "{what}: question and fagområde labels");
+        assert_eq!(
+            card[1..3],
+            ["'-SUM(1)", "'=HYPERLINK(\"http://y\")"],
+            "{what}: question and fagområde labels"
+        );
         assert_eq!(card[5], "'\nny linje", "{what}: text");
     }
 }

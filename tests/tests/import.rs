@@ -11,7 +11,10 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 /// What an import must reproduce: per sagsområde its fagområde, id, label, KLE and anvendes.
 fn screening_of(sheet: &analysis::Sheet) -> Vec<(String, String, String, String, Option<Value>)> {
-    let key = sheet.column_for(analysis::role::ANVENDES).map(|c| c.key.clone()).unwrap_or_default();
+    let key = sheet
+        .column_for(analysis::role::ANVENDES)
+        .map(|c| c.key.clone())
+        .unwrap_or_default();
     sheet
         .rows
         .iter()
@@ -37,9 +40,19 @@ async fn export_then_import_into_a_fresh_room() {
     let server = Server::start_default().await;
     let room = server.create_room("Kilde", COMBINED).await;
     let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
-    control.add_sagsomraade("borgerservice", "32-18-hjaelp-til-forsoergelse", "Hjælp til forsørgelse", "32.18");
+    control.add_sagsomraade(
+        "borgerservice",
+        "32-18-hjaelp-til-forsoergelse",
+        "Hjælp til forsørgelse",
+        "32.18",
+    );
     control.add_sagsomraade("borgerservice", "boligstoette", "Boligstøtte", "");
-    control.add_sagsomraade("teknik-og-miljoe", "02-00-byggesager", "Byggesager", "02.00");
+    control.add_sagsomraade(
+        "teknik-og-miljoe",
+        "02-00-byggesager",
+        "Byggesager",
+        "02.00",
+    );
     control.barrier().await;
     let wall = YClient::wall(&server, &room.id, &room.facilitator_token).await;
     wall.set_answer("32-18-hjaelp-til-forsoergelse", "asis-1.anvendes", "ja");
@@ -51,16 +64,33 @@ async fn export_then_import_into_a_fresh_room() {
     assert_eq!(want.len(), 3);
 
     let csv = server
-        .get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token))
+        .get(
+            &format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id),
+            Some(&room.review_token),
+        )
         .await;
     csv.assert_status(200);
-    let xlsx = server.get(&Server::export_path(&room.id, "xlsx", None), Some(&room.review_token)).await;
+    let xlsx = server
+        .get(
+            &Server::export_path(&room.id, "xlsx", None),
+            Some(&room.review_token),
+        )
+        .await;
     xlsx.assert_status(200);
 
-    for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx.body)] {
+    for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx.body)]
+    {
         let fresh = server.create_room(&format!("Fra {format}"), COMBINED).await;
-        let result =
-            imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
+        let result = imported(
+            &server
+                .import(
+                    &fresh.id,
+                    Some(&fresh.facilitator_token),
+                    content_type,
+                    body.clone(),
+                )
+                .await,
+        );
         assert_eq!(
             result,
             screening::Imported {
@@ -74,22 +104,54 @@ async fn export_then_import_into_a_fresh_room() {
             "{format}"
         );
         let got = server.sheet(&fresh.id, &fresh.review_token, None).await;
-        assert_eq!(screening_of(&got), want, "{format}: same fagområder, sagsområder (ids too) and anvendes");
+        assert_eq!(
+            screening_of(&got),
+            want,
+            "{format}: same fagområder, sagsområder (ids too) and anvendes"
+        );
         // Importing the same list again finds everything in place.
-        let again =
-            imported(&server.import(&fresh.id, Some(&fresh.facilitator_token), content_type, body.clone()).await);
-        assert_eq!((again.columns_added, again.sagsomraader_added, again.sagsomraader_matched), (0, 0, 3), "{format}");
-        assert_eq!(screening_of(&server.sheet(&fresh.id, &fresh.review_token, None).await), want, "{format}");
+        let again = imported(
+            &server
+                .import(
+                    &fresh.id,
+                    Some(&fresh.facilitator_token),
+                    content_type,
+                    body.clone(),
+                )
+                .await,
+        );
+        assert_eq!(
+            (
+                again.columns_added,
+                again.sagsomraader_added,
+                again.sagsomraader_matched
+            ),
+            (0, 0, 3),
+            "{format}"
+        );
+        assert_eq!(
+            screening_of(&server.sheet(&fresh.id, &fresh.review_token, None).await),
+            want,
+            "{format}"
+        );
     }
 
     // The XLSX is detected by its bytes, whatever the content type says.
     let sniffed = server.create_room("Sniffed", COMBINED).await;
     imported(
         &server
-            .import(&sniffed.id, Some(&sniffed.facilitator_token), "application/octet-stream", xlsx.body.clone())
+            .import(
+                &sniffed.id,
+                Some(&sniffed.facilitator_token),
+                "application/octet-stream",
+                xlsx.body.clone(),
+            )
             .await,
     );
-    assert_eq!(screening_of(&server.sheet(&sniffed.id, &sniffed.review_token, None).await), want);
+    assert_eq!(
+        screening_of(&server.sheet(&sniffed.id, &sniffed.review_token, None).await),
+        want
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,25 +162,61 @@ async fn a_danish_excel_csv_with_semicolons_and_a_bom() {
                 Økonomi;Opkrævning;;nej\r\n\
                 ;;;\r\n\
                 Økonomi;\"Inddrivelse; restancer\";25.02;\r\n";
-    let result =
-        imported(&f.server.import(&f.room.id, Some(&f.room.facilitator_token), "text/csv; charset=utf-8", list).await);
-    assert_eq!((result.rows, result.columns_added, result.sagsomraader_added, result.answers_set), (3, 1, 3, 2));
+    let result = imported(
+        &f.server
+            .import(
+                &f.room.id,
+                Some(&f.room.facilitator_token),
+                "text/csv; charset=utf-8",
+                list,
+            )
+            .await,
+    );
+    assert_eq!(
+        (
+            result.rows,
+            result.columns_added,
+            result.sagsomraader_added,
+            result.answers_set
+        ),
+        (3, 1, 3, 2)
+    );
     let sheet = f.server.sheet(&f.room.id, &f.room.review_token, None).await;
-    let got: Vec<(String, String, String)> =
-        sheet.rows.iter().map(|r| (r.fagomraade_id.clone(), r.sagsomraade_id.clone(), r.kle.clone())).collect();
+    let got: Vec<(String, String, String)> = sheet
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.fagomraade_id.clone(),
+                r.sagsomraade_id.clone(),
+                r.kle.clone(),
+            )
+        })
+        .collect();
     assert_eq!(
         got,
         [
-            ("borgerservice".to_string(), "32-18-hjaelp-til-forsoergelse".to_string(), "32.18".to_string()),
+            (
+                "borgerservice".to_string(),
+                "32-18-hjaelp-til-forsoergelse".to_string(),
+                "32.18".to_string()
+            ),
             ("oekonomi".into(), "opkraevning".into(), "".into()),
-            ("oekonomi".into(), "25-02-inddrivelse-restancer".into(), "25.02".into()),
+            (
+                "oekonomi".into(),
+                "25-02-inddrivelse-restancer".into(),
+                "25.02".into()
+            ),
         ],
         "an existing column matched by label in any case; a new one with the client's id"
     );
     assert_eq!(sheet.rows[0].fagomraade, "Borgerservice");
     assert_eq!(sheet.rows[1].fagomraade, "Økonomi");
     assert!(!sheet.rows[1].in_analysis, "anvendes nej");
-    assert!(sheet.rows[2].answers.is_empty(), "a blank anvendes sets nothing");
+    assert!(
+        sheet.rows[2].answers.is_empty(),
+        "a blank anvendes sets nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,7 +226,10 @@ async fn lists_that_cannot_be_read_change_nothing() {
     let control = f.control(Role::Review).await;
     let before = projection::structure(&control.doc);
 
-    let bad_header = f.server.import(room, fac, "text/csv", "Afdeling,Sagsområde\nA,B\n").await;
+    let bad_header = f
+        .server
+        .import(room, fac, "text/csv", "Afdeling,Sagsområde\nA,B\n")
+        .await;
     let msg = bad_header.assert_error(400);
     assert!(msg.contains("Fagområde"), "{msg}");
     assert_eq!(bad_header.json()["problems"][0]["row"], 1);
@@ -146,28 +247,72 @@ async fn lists_that_cannot_be_read_change_nothing() {
     let problems = bad_rows.json()["problems"].clone();
     assert_eq!(problems.as_array().map(Vec::len), Some(2), "{problems}");
     assert_eq!(problems[0]["row"], 3);
-    assert!(problems[0]["problem"].as_str().unwrap().contains("sagsområde"), "{problems}");
+    assert!(
+        problems[0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("sagsområde"),
+        "{problems}"
+    );
     assert_eq!(problems[1]["row"], 4);
-    assert!(problems[1]["problem"].as_str().unwrap().contains("måske"), "{problems}");
+    assert!(
+        problems[1]["problem"].as_str().unwrap().contains("måske"),
+        "{problems}"
+    );
 
     let ok = "Fagområde,Sagsområde\nNy,X\n";
-    f.server.import(room, Some(&f.room.participant_token), "text/csv", ok).await.assert_error(403);
-    f.server.import(room, Some(&f.room.review_token), "text/csv", ok).await.assert_error(403);
-    f.server.import(room, None, "text/csv", ok).await.assert_error(401);
-    f.server.import("AAAAAAAAAAAA", fac, "text/csv", ok).await.assert_error(404);
-    f.server.import(room, fac, "text/csv", "").await.assert_error(400);
-    f.server.import(room, fac, "text/csv", "Fagområde,Sagsområde\n").await.assert_error(400);
-    f.server.import(room, fac, "text/csv", b"Fagomr\xe5de,Sagsomr\xe5de\nA,B\n".to_vec()).await.assert_error(400);
-    f.server.import(room, fac, XLSX, b"PK\x03\x04 not really a zip".to_vec()).await.assert_error(400);
+    f.server
+        .import(room, Some(&f.room.participant_token), "text/csv", ok)
+        .await
+        .assert_error(403);
+    f.server
+        .import(room, Some(&f.room.review_token), "text/csv", ok)
+        .await
+        .assert_error(403);
+    f.server
+        .import(room, None, "text/csv", ok)
+        .await
+        .assert_error(401);
+    f.server
+        .import("AAAAAAAAAAAA", fac, "text/csv", ok)
+        .await
+        .assert_error(404);
+    f.server
+        .import(room, fac, "text/csv", "")
+        .await
+        .assert_error(400);
+    f.server
+        .import(room, fac, "text/csv", "Fagområde,Sagsområde\n")
+        .await
+        .assert_error(400);
+    f.server
+        .import(
+            room,
+            fac,
+            "text/csv",
+            b"Fagomr\xe5de,Sagsomr\xe5de\nA,B\n".to_vec(),
+        )
+        .await
+        .assert_error(400);
+    f.server
+        .import(room, fac, XLSX, b"PK\x03\x04 not really a zip".to_vec())
+        .await
+        .assert_error(400);
     let mut huge = b"Fagomr\xc3\xa5de,Sagsomr\xc3\xa5de\n".to_vec();
     huge.resize(6 * 1024 * 1024, b'x');
     // The server answers 413 without reading the rest of the body and then closes that
     // connection: send it on a connection of its own, so the shared client's pooled connection
     // is not the one closed under the next request.
-    let lone = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+    let lone = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
     let resp = lone
         .post(format!("{}/api/rooms/{room}/import", f.server.url()))
-        .header(reqwest::header::AUTHORIZATION, format!("Bearer {}", f.room.facilitator_token))
+        .header(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", f.room.facilitator_token),
+        )
         .header(reqwest::header::CONTENT_TYPE, "text/csv")
         .body(huge)
         .send()
@@ -175,17 +320,28 @@ async fn lists_that_cannot_be_read_change_nothing() {
         .expect("POST of 6 MiB");
     assert_eq!(resp.status().as_u16(), 413);
     let error: Value = resp.json().await.expect("413 body is JSON");
-    assert!(error["error"].as_str().is_some_and(|e| e.contains("MiB")), "{error}");
+    assert!(
+        error["error"].as_str().is_some_and(|e| e.contains("MiB")),
+        "{error}"
+    );
     let mut many = String::from("Fagområde,Sagsområde\n");
     for i in 0..=screening::MAX_ROWS {
         many.push_str(&format!("A,S{i}\n"));
     }
-    f.server.import(room, fac, "text/csv", many).await.assert_error(400);
+    f.server
+        .import(room, fac, "text/csv", many)
+        .await
+        .assert_error(400);
 
     // Nothing changed: the control document is as before, and the wall has no answers.
     control.barrier().await;
     assert_eq!(projection::structure(&control.doc), before);
-    assert!(f.server.sheet(room, &f.room.review_token, None).await.rows.is_empty());
+    assert!(f
+        .server
+        .sheet(room, &f.room.review_token, None)
+        .await
+        .rows
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,8 +351,19 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
     let control = f.control(Role::Participant).await;
     let wall = f.wall(Role::Participant).await;
     let list = "Fagområde,Sagsområde,KLE,Anvendes KMD Sag\nVoksenservice,Handicap,27.12,ja\nKultur,Biblioteker,,nej\n";
-    let result = imported(&f.server.import(&room, Some(&f.room.facilitator_token), "text/csv", list).await);
-    assert_eq!((result.columns_added, result.sagsomraader_added, result.answers_set), (1, 2, 2));
+    let result = imported(
+        &f.server
+            .import(&room, Some(&f.room.facilitator_token), "text/csv", list)
+            .await,
+    );
+    assert_eq!(
+        (
+            result.columns_added,
+            result.sagsomraader_added,
+            result.answers_set
+        ),
+        (1, 2, 2)
+    );
 
     control
         .wait_for("the imported sagsområder", |doc| {
@@ -204,19 +371,32 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
             analysis::sagsomraader(&columns).len() == 2
         })
         .await;
-    let ids: Vec<(String, String)> = control.sagsomraader().into_iter().map(|s| (s.fagomraade_id, s.id)).collect();
+    let ids: Vec<(String, String)> = control
+        .sagsomraader()
+        .into_iter()
+        .map(|s| (s.fagomraade_id, s.id))
+        .collect();
     assert_eq!(
         ids,
-        [("voksenservice".to_string(), "27-12-handicap".to_string()), ("kultur".into(), "biblioteker".into())]
+        [
+            ("voksenservice".to_string(), "27-12-handicap".to_string()),
+            ("kultur".into(), "biblioteker".into())
+        ]
     );
     wall.wait_for("the imported anvendes answers", |doc| {
         use yrs::{Map, ReadTxn, Transact};
         let txn = doc.transact();
-        txn.get_map(schema::ANSWERS).map(|answers| answers.len(&txn)) == Some(2)
+        txn.get_map(schema::ANSWERS)
+            .map(|answers| answers.len(&txn))
+            == Some(2)
     })
     .await;
     let local = analysis::sheet(&analysis::read(&wall.doc, &control.doc));
-    assert_eq!(local, f.server.sheet(&room, &f.room.review_token, None).await, "the clients have what the server has");
+    assert_eq!(
+        local,
+        f.server.sheet(&room, &f.room.review_token, None).await,
+        "the clients have what the server has"
+    );
     assert!(wall.problems().is_empty() && control.problems().is_empty());
 
     // The participant's own edits still merge with the imported state.
@@ -226,7 +406,10 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
     f.server.restart().await;
     let after = f.server.sheet(&room, &f.room.review_token, None).await;
     assert_eq!(screening_of(&after), screening_of(&local));
-    assert_eq!(after.rows[1].answers.get("asis-2"), Some(&serde_json::json!(2.0)));
+    assert_eq!(
+        after.rows[1].answers.get("asis-2"),
+        Some(&serde_json::json!(2.0))
+    );
 }
 
 /// A workbook whose cells lie far apart (A1 and XFD1048576) would make a dense reader allocate
@@ -238,21 +421,32 @@ async fn a_workbook_with_far_apart_cells_is_refused_not_a_crash() {
     let room = &f.room.id;
     let mut book = small_list();
     let sheet = book.worksheet_from_index(0).expect("sheet");
-    sheet.write_string(1_048_575, 16_383, "langt væk").expect("far cell");
+    sheet
+        .write_string(1_048_575, 16_383, "langt væk")
+        .expect("far cell");
     let body = book.save_to_buffer().expect("xlsx");
     let control = f.control(Role::Facilitator).await;
     let before = projection::structure(&control.doc);
 
-    let resp = f.server.import(room, Some(&f.room.facilitator_token), XLSX, body).await;
+    let resp = f
+        .server
+        .import(room, Some(&f.room.facilitator_token), XLSX, body)
+        .await;
     let error = resp.assert_error(400);
     assert!(error.contains("row 1048576"), "{error}");
 
     // The same sideways: a cell in the last column.
     let mut book = small_list();
     let sheet = book.worksheet_from_index(0).expect("sheet");
-    sheet.write_string(1, 16_383, "langt til siden").expect("far cell");
+    sheet
+        .write_string(1, 16_383, "langt til siden")
+        .expect("far cell");
     let body = book.save_to_buffer().expect("xlsx");
-    let error = f.server.import(room, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(400);
+    let error = f
+        .server
+        .import(room, Some(&f.room.facilitator_token), XLSX, body)
+        .await
+        .assert_error(400);
     assert!(error.contains("column 16384"), "{error}");
 
     // Still up, nothing changed.
@@ -271,7 +465,8 @@ async fn a_workbook_that_inflates_past_the_limit_is_refused() {
     let plain = book.save_to_buffer().expect("xlsx");
     let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).expect("zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..source.len() {
         let mut part = source.by_index(i).expect("part");
         let name = part.name().expect("part name").to_string();
@@ -280,15 +475,24 @@ async fn a_workbook_that_inflates_past_the_limit_is_refused() {
         out.start_file(name, deflated).expect("start");
         out.write_all(&bytes).expect("write");
     }
-    out.start_file("xl/media/padding.bin", deflated).expect("start bomb");
+    out.start_file("xl/media/padding.bin", deflated)
+        .expect("start bomb");
     let zeros = vec![0u8; 1024 * 1024];
     for _ in 0..80 {
         out.write_all(&zeros).expect("write bomb");
     }
     let body = out.finish().expect("finish").into_inner();
-    assert!(body.len() < 1024 * 1024, "the bomb is small packed: {} bytes", body.len());
+    assert!(
+        body.len() < 1024 * 1024,
+        "the bomb is small packed: {} bytes",
+        body.len()
+    );
 
-    let error = f.server.import(&f.room.id, Some(&f.room.facilitator_token), XLSX, body).await.assert_error(413);
+    let error = f
+        .server
+        .import(&f.room.id, Some(&f.room.facilitator_token), XLSX, body)
+        .await
+        .assert_error(413);
     assert!(error.contains("unpacks to more than"), "{error}");
     f.server.health().await;
 }
@@ -297,7 +501,12 @@ async fn a_workbook_that_inflates_past_the_limit_is_refused() {
 fn small_list() -> rust_xlsxwriter::Workbook {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (row, col, text) in [(0, 0, "Fagområde"), (0, 1, "Sagsområde"), (1, 0, "Ydelser"), (1, 1, "Boligstøtte")] {
+    for (row, col, text) in [
+        (0, 0, "Fagområde"),
+        (0, 1, "Sagsområde"),
+        (1, 0, "Ydelser"),
+        (1, 1, "Boligstøtte"),
+    ] {
         sheet.write_string(row, col, text).expect("cell");
     }
     book

@@ -20,8 +20,22 @@ async fn stock_y_websocket_client_and_yrs_client_exchange_cards() {
 
     let mut node = tokio::process::Command::new("node")
         .arg(node_dir.join("interop.mjs"))
-        .args(["--url", &f.server.ws_base(), "--room", &f.room.id, "--token", &f.room.participant_token])
-        .args(["--card-id", "node-1", "--expect-card", "rust-1", "--timeout-ms", "20000"])
+        .args([
+            "--url",
+            &f.server.ws_base(),
+            "--room",
+            &f.room.id,
+            "--token",
+            &f.room.participant_token,
+        ])
+        .args([
+            "--card-id",
+            "node-1",
+            "--expect-card",
+            "rust-1",
+            "--timeout-ms",
+            "20000",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -40,29 +54,41 @@ async fn stock_y_websocket_client_and_yrs_client_exchange_cards() {
         use tokio::io::AsyncReadExt;
         let mut out = String::new();
         let mut err = String::new();
-        let (a, b) = tokio::join!(stdout.read_to_string(&mut out), stderr.read_to_string(&mut err));
+        let (a, b) = tokio::join!(
+            stdout.read_to_string(&mut out),
+            stderr.read_to_string(&mut err)
+        );
         a.unwrap();
         b.unwrap();
         (out, err, node.wait().await.unwrap())
     })
     .await
     .expect("interop.mjs did not finish within 30 s");
-    assert!(status.success(), "interop.mjs failed ({status}); stderr:\n{err}\nstdout:\n{out}");
+    assert!(
+        status.success(),
+        "interop.mjs failed ({status}); stderr:\n{err}\nstdout:\n{out}"
+    );
     let line = out
         .lines()
         .rev()
         .find(|l| l.trim_start().starts_with('{'))
         .unwrap_or_else(|| panic!("no JSON on stdout: {out}"));
-    let cards: Value =
-        serde_json::from_str(line).unwrap_or_else(|e| panic!("interop.mjs printed bad JSON ({e}): {line}"));
-    assert_eq!(cards["rust-1"]["text"], "fra Rust", "the stock client's view of the Rust card: {cards}");
+    let cards: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("interop.mjs printed bad JSON ({e}): {line}"));
+    assert_eq!(
+        cards["rust-1"]["text"], "fra Rust",
+        "the stock client's view of the Rust card: {cards}"
+    );
     assert_eq!(cards["rust-1"]["row"], "asis-2");
     assert_eq!(cards["node-1"]["text"], "fra Node");
 
     // The server has both: a fresh client sees them.
     let fresh = f.wall(Role::Review).await;
     let ids = fresh.card_ids();
-    assert!(ids.contains(&"node-1".to_string()) && ids.contains(&"rust-1".to_string()), "{ids:?}");
+    assert!(
+        ids.contains(&"node-1".to_string()) && ids.contains(&"rust-1".to_string()),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,12 +102,27 @@ async fn stock_client_is_refused_with_a_bad_token() {
     let f = Fixture::new().await;
     let out = tokio::process::Command::new("node")
         .arg(node_dir.join("interop.mjs"))
-        .args(["--url", &f.server.ws_base(), "--room", &f.room.id, "--token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+        .args([
+            "--url",
+            &f.server.ws_base(),
+            "--room",
+            &f.room.id,
+            "--token",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ])
         .args(["--timeout-ms", "10000"])
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(20), out).await.expect("interop.mjs hung").expect("node");
-    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let out = tokio::time::timeout(Duration::from_secs(20), out)
+        .await
+        .expect("interop.mjs hung")
+        .expect("node");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("403"), "expected a refusal with 403: {err}");
 }

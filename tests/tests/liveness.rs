@@ -17,9 +17,14 @@ type Raw = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 async fn silent_client(server: &Server, room: &str, token: &str) -> Raw {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(([127, 0, 0, 1], server.port()).into()).await.unwrap();
+    let stream = socket
+        .connect(([127, 0, 0, 1], server.port()).into())
+        .await
+        .unwrap();
     let url = server.ws_url(room, DocKind::Wall, Some(token));
-    let (ws, _) = tokio_tungstenite::client_async(url, stream).await.expect("upgrade");
+    let (ws, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .expect("upgrade");
     ws
 }
 
@@ -37,7 +42,9 @@ async fn close_code(ws: &mut Raw) -> Option<u16> {
         }
         None
     };
-    tokio::time::timeout(Duration::from_secs(40), read).await.expect("no close frame within 40 s")
+    tokio::time::timeout(Duration::from_secs(40), read)
+        .await
+        .expect("no close frame within 40 s")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,15 +56,30 @@ async fn a_peer_that_never_answers_pings_is_closed_and_its_presence_removed() {
     let mut clients = std::collections::HashMap::new();
     clients.insert(
         yrs::ClientID::new(777),
-        AwarenessUpdateEntry { clock: 1, json: r#"{"user":{"name":"Tavs"}}"#.into() },
+        AwarenessUpdateEntry {
+            clock: 1,
+            json: r#"{"user":{"name":"Tavs"}}"#.into(),
+        },
     );
     let update = Message::Awareness(AwarenessUpdate { clients }).encode_v1();
     silent.send(WsMessage::Binary(update.into())).await.unwrap();
 
-    observer.wait_awareness("the silent peer's presence", |states| states.contains_key(&777)).await;
+    observer
+        .wait_awareness("the silent peer's presence", |states| {
+            states.contains_key(&777)
+        })
+        .await;
     // The silent client reads nothing, so it answers no ping: after two intervals it is closed.
-    observer.wait_awareness("the silent peer's presence removed", |states| !states.contains_key(&777)).await;
-    f.server.wait_health("only the observer connected", TIMEOUT, |h| h.connections == 1).await;
+    observer
+        .wait_awareness("the silent peer's presence removed", |states| {
+            !states.contains_key(&777)
+        })
+        .await;
+    f.server
+        .wait_health("only the observer connected", TIMEOUT, |h| {
+            h.connections == 1
+        })
+        .await;
     if let Some(code) = close_code(&mut silent).await {
         assert_eq!(code, 1001, "a peer closed for not answering pings");
     }
@@ -80,8 +102,17 @@ async fn a_client_that_falls_behind_is_closed_with_4408_not_skipped() {
         writer.barrier().await;
     }
     reader
-        .wait_cards("every card at the client that keeps up", |cards| cards.len() == 600)
+        .wait_cards("every card at the client that keeps up", |cards| {
+            cards.len() == 600
+        })
         .await;
-    assert!(writer.close_frame().is_none() && reader.close_frame().is_none(), "clients that keep up stay open");
-    assert_eq!(close_code(&mut slow).await, Some(4408), "the slow client must be told it fell behind");
+    assert!(
+        writer.close_frame().is_none() && reader.close_frame().is_none(),
+        "clients that keep up stay open"
+    );
+    assert_eq!(
+        close_code(&mut slow).await,
+        Some(4408),
+        "the slow client must be told it fell behind"
+    );
 }

@@ -13,7 +13,9 @@ async fn concurrent_joiners_share_one_load_and_see_the_full_state() {
     writer.add_card("stored", &row, &col, "gemt før alle kom");
     writer.barrier().await;
     writer.close().await;
-    f.server.wait_health("the room unloaded", TIMEOUT, |h| h.rooms_loaded == 0).await;
+    f.server
+        .wait_health("the room unloaded", TIMEOUT, |h| h.rooms_loaded == 0)
+        .await;
     let loads_before = f.server.logs().matches("room loaded").count();
 
     let joiners = futures_util::future::join_all(
@@ -22,9 +24,16 @@ async fn concurrent_joiners_share_one_load_and_see_the_full_state() {
     .await;
     for (i, client) in joiners.iter().enumerate() {
         let card = client.card("stored");
-        assert!(card.is_some(), "joiner {i} synced without the stored card: {:?}", client.cards());
+        assert!(
+            card.is_some(),
+            "joiner {i} synced without the stored card: {:?}",
+            client.cards()
+        );
     }
     let loads = f.server.logs().matches("room loaded").count() - loads_before;
-    assert_eq!(loads, 1, "the room was loaded {loads} times by 20 concurrent joiners");
+    assert_eq!(
+        loads, 1,
+        "the room was loaded {loads} times by 20 concurrent joiners"
+    );
     assert_eq!(f.server.health().await.rooms_loaded, 1);
 }

@@ -31,7 +31,13 @@ impl Target {
     fn leaked(self, doc: &Doc) -> bool {
         match self {
             Target::WallCard(id) => projection::cards(doc).iter().any(|c| c.id == id),
-            Target::ControlTitle(t) => projection::structure(doc).2.get("title").and_then(|v| v.as_str()) == Some(t),
+            Target::ControlTitle(t) => {
+                projection::structure(doc)
+                    .2
+                    .get("title")
+                    .and_then(|v| v.as_str())
+                    == Some(t)
+            }
         }
     }
     /// Makes the forbidden change through `c` (sent as an update).
@@ -79,7 +85,11 @@ async fn marker(f: &Fixture, kind: DocKind, observer: &YClient, n: u32) {
             fac.set_meta("marker", &value);
             observer
                 .wait_for(&format!("meta.marker = {value}"), |doc| {
-                    projection::structure(doc).2.get("marker").and_then(|v| v.as_str()) == Some(value.as_str())
+                    projection::structure(doc)
+                        .2
+                        .get("marker")
+                        .and_then(|v| v.as_str())
+                        == Some(value.as_str())
                 })
                 .await;
         }
@@ -91,18 +101,33 @@ async fn marker(f: &Fixture, kind: DocKind, observer: &YClient, n: u32) {
 async fn assert_not_leaked(f: &mut Fixture, target: Target, observer: &YClient, n: u32) {
     let kind = target.kind();
     marker(f, kind, observer, n).await;
-    assert!(!target.leaked(&observer.doc), "a forbidden change reached another client");
+    assert!(
+        !target.leaked(&observer.doc),
+        "a forbidden change reached another client"
+    );
     let fresh = connect(f, kind, Role::Facilitator).await;
-    assert!(!target.leaked(&fresh.doc), "a forbidden change is in the server's document (fresh client)");
+    assert!(
+        !target.leaked(&fresh.doc),
+        "a forbidden change is in the server's document (fresh client)"
+    );
     drop(fresh);
     f.server.restart().await;
     let after = connect(f, kind, Role::Facilitator).await;
-    assert!(!target.leaked(&after.doc), "a forbidden change was stored (fresh client after a restart)");
+    assert!(
+        !target.leaked(&after.doc),
+        "a forbidden change was stored (fresh client after a restart)"
+    );
     // The store did work: the marker survived the restart.
     match kind {
-        DocKind::Wall => assert!(after.card(&format!("marker-{n}")).is_some(), "marker card lost in the restart"),
+        DocKind::Wall => assert!(
+            after.card(&format!("marker-{n}")).is_some(),
+            "marker card lost in the restart"
+        ),
         DocKind::Control => {
-            assert!(projection::structure(&after.doc).2.contains_key("marker"), "meta.marker lost in the restart")
+            assert!(
+                projection::structure(&after.doc).2.contains_key("marker"),
+                "meta.marker lost in the restart"
+            )
         }
     }
 }
@@ -115,8 +140,14 @@ async fn refused_live(role: Role, target: Target) {
     let writer = connect(&f, kind, role).await;
     target.write(&writer);
     let (code, reason) = writer.closed().await;
-    assert_eq!(code, FORBIDDEN, "{role:?} writing {kind:?}: close code (reason {reason:?})");
-    assert!(!reason.trim().is_empty(), "{role:?} writing {kind:?}: the 4403 close has no reason");
+    assert_eq!(
+        code, FORBIDDEN,
+        "{role:?} writing {kind:?}: close code (reason {reason:?})"
+    );
+    assert!(
+        !reason.trim().is_empty(),
+        "{role:?} writing {kind:?}: the 4403 close has no reason"
+    );
     assert_not_leaked(&mut f, target, &observer, 1).await;
 }
 
@@ -133,7 +164,14 @@ async fn refused_in_sync_step2(role: Role, target: Target) {
     target.write_offline(&doc);
     assert!(target.leaked(&doc));
 
-    let again = YClient::connect(&f.server, &f.room.id, kind, f.token(role), ClientOptions::with_doc(doc)).await;
+    let again = YClient::connect(
+        &f.server,
+        &f.room.id,
+        kind,
+        f.token(role),
+        ClientOptions::with_doc(doc),
+    )
+    .await;
     if let Some((code, reason)) = again.settle().await {
         assert_eq!(
             code, FORBIDDEN,
@@ -150,14 +188,23 @@ async fn allowed(role: Role, target: Target) {
     let observer = connect(&f, kind, Role::Review).await;
     let writer = connect(&f, kind, role).await;
     target.write(&writer);
-    observer.wait_for("the allowed change", |doc| target.leaked(doc)).await;
+    observer
+        .wait_for("the allowed change", |doc| target.leaked(doc))
+        .await;
     writer.barrier().await;
-    assert!(!writer.is_closed(), "{role:?} writing {kind:?} was closed: {:?}", writer.close_frame());
+    assert!(
+        !writer.is_closed(),
+        "{role:?} writing {kind:?} was closed: {:?}",
+        writer.close_frame()
+    );
     drop(writer);
     drop(observer);
     f.server.restart().await;
     let after = connect(&f, kind, Role::Review).await;
-    assert!(target.leaked(&after.doc), "{role:?}'s allowed change to {kind:?} was not stored");
+    assert!(
+        target.leaked(&after.doc),
+        "{role:?}'s allowed change to {kind:?} was not stored"
+    );
 }
 
 // ---- wall
@@ -224,7 +271,11 @@ async fn participant_cannot_close_the_phase() {
     let w = f.wall(Role::Participant).await;
     w.add_card("still-open", &row, &col, "x");
     w.barrier().await;
-    assert!(!w.is_closed(), "participant wall write refused: {:?}", w.close_frame());
+    assert!(
+        !w.is_closed(),
+        "participant wall write refused: {:?}",
+        w.close_frame()
+    );
 }
 
 // ---- read-only clients that do not write stay connected
@@ -238,13 +289,22 @@ async fn read_only_clients_empty_sync_step2_is_ignored() {
     fac.barrier().await;
     // These clients answer the server's sync step 1 with an empty update (they have nothing of
     // their own), as a stock read-only client does; none of them may be closed for it.
-    let clients = [f.wall(Role::Review).await, f.control(Role::Review).await, f.control(Role::Participant).await];
+    let clients = [
+        f.wall(Role::Review).await,
+        f.control(Role::Review).await,
+        f.control(Role::Participant).await,
+    ];
     for c in &clients {
         // An explicitly empty update too.
         let empty = yrs::Update::EMPTY_V1.to_vec();
         c.send_sync_step2(empty.clone());
         c.send_update(empty);
-        assert_eq!(c.settle().await, None, "read-only client closed for an empty update: {}", c.url());
+        assert_eq!(
+            c.settle().await,
+            None,
+            "read-only client closed for an empty update: {}",
+            c.url()
+        );
     }
     assert_eq!(clients[0].card_ids(), vec!["c"]);
 }
@@ -275,8 +335,19 @@ async fn read_only_reconnect_after_deletions_is_not_refused() {
         first.synced().await;
         let doc = first.doc.clone();
         first.close().await;
-        let again = YClient::connect(&f.server, &f.room.id, kind, f.token(role), ClientOptions::with_doc(doc)).await;
-        assert_eq!(again.settle().await, None, "{role:?} on {kind:?} closed for re-sending known deletions");
+        let again = YClient::connect(
+            &f.server,
+            &f.room.id,
+            kind,
+            f.token(role),
+            ClientOptions::with_doc(doc),
+        )
+        .await;
+        assert_eq!(
+            again.settle().await,
+            None,
+            "{role:?} on {kind:?} closed for re-sending known deletions"
+        );
     }
 
     // A review client that deletes a card the server still has is refused, and the card stays.
@@ -289,12 +360,27 @@ async fn read_only_reconnect_after_deletions_is_not_refused() {
         let cards = doc.get_or_insert_map(schema::CARDS);
         cards.remove(&mut doc.transact_mut(), "stays");
     }
-    let again = YClient::connect(&f.server, &f.room.id, DocKind::Wall, &f.room.review_token, ClientOptions::with_doc(doc)).await;
-    assert_eq!(again.closed().await.0, FORBIDDEN, "a review client's new deletion was not refused");
+    let again = YClient::connect(
+        &f.server,
+        &f.room.id,
+        DocKind::Wall,
+        &f.room.review_token,
+        ClientOptions::with_doc(doc),
+    )
+    .await;
+    assert_eq!(
+        again.closed().await.0,
+        FORBIDDEN,
+        "a review client's new deletion was not refused"
+    );
     drop(fac);
     f.server.restart().await;
     let after = f.wall(Role::Review).await;
-    assert_eq!(after.card_ids(), vec!["stays"], "a review client's deletion was applied");
+    assert_eq!(
+        after.card_ids(),
+        vec!["stays"],
+        "a review client's deletion was applied"
+    );
 }
 
 // ---- the closed phase
@@ -303,7 +389,11 @@ async fn set_phase(f: &Fixture, phase: &str) {
     let fac = f.control(Role::Facilitator).await;
     fac.set_phase(phase);
     fac.barrier().await;
-    assert!(!fac.is_closed(), "the facilitator's phase change was refused: {:?}", fac.close_frame());
+    assert!(
+        !fac.is_closed(),
+        "the facilitator's phase change was refused: {:?}",
+        fac.close_frame()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,14 +412,21 @@ async fn closed_phase_makes_the_wall_read_only_for_participants() {
     set_phase(&f, schema::phase::CLOSED).await;
     p.add_card("after-close", &row, &col, "for sent");
     let (code, reason) = p.closed().await;
-    assert_eq!(code, FORBIDDEN, "participant writing a closed wall: reason {reason:?}");
+    assert_eq!(
+        code, FORBIDDEN,
+        "participant writing a closed wall: reason {reason:?}"
+    );
     assert!(!reason.trim().is_empty(), "the 4403 close has no reason");
 
     // A participant connecting while closed can read, is not closed for its empty sync step 2,
     // and is refused when it writes.
     let p2 = f.wall(Role::Participant).await;
     assert!(p2.card("in-plenum").is_some());
-    assert_eq!(p2.settle().await, None, "a participant that did not write was closed");
+    assert_eq!(
+        p2.settle().await,
+        None,
+        "a participant that did not write was closed"
+    );
     p2.add_card("also-late", &row, &col, "for sent");
     assert_eq!(p2.closed().await.0, FORBIDDEN);
 
@@ -352,10 +449,16 @@ async fn closed_phase_makes_the_wall_read_only_for_participants() {
     let after = f.wall(Role::Review).await;
     let ids = after.card_ids();
     for id in ["in-plenum", "fac-in-closed", "reopened"] {
-        assert!(ids.iter().any(|i| i == id), "{id} missing after restart: {ids:?}");
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{id} missing after restart: {ids:?}"
+        );
     }
     for id in ["after-close", "also-late"] {
-        assert!(!ids.iter().any(|i| i == id), "refused card {id} was stored: {ids:?}");
+        assert!(
+            !ids.iter().any(|i| i == id),
+            "refused card {id} was stored: {ids:?}"
+        );
     }
 }
 
@@ -370,13 +473,24 @@ async fn closed_phase_drops_participant_sync_step2() {
     set_phase(&f, schema::phase::CLOSED).await;
     add_card_offline(&doc, "offline-while-closed", &row, &col, "skrevet offline");
 
-    let again =
-        YClient::connect(&f.server, &f.room.id, DocKind::Wall, &f.room.participant_token, ClientOptions::with_doc(doc))
-            .await;
+    let again = YClient::connect(
+        &f.server,
+        &f.room.id,
+        DocKind::Wall,
+        &f.room.participant_token,
+        ClientOptions::with_doc(doc),
+    )
+    .await;
     if let Some((code, reason)) = again.settle().await {
         assert_eq!(code, FORBIDDEN, "close code (reason {reason:?})");
     }
-    assert_not_leaked(&mut f, Target::WallCard("offline-while-closed"), &observer, 1).await;
+    assert_not_leaked(
+        &mut f,
+        Target::WallCard("offline-while-closed"),
+        &observer,
+        1,
+    )
+    .await;
 }
 
 // ---- refusals at the upgrade
@@ -390,14 +504,28 @@ async fn bad_tokens_and_unknown_rooms_are_refused_at_the_upgrade() {
         let cases: Vec<(String, u16, &str)> = vec![
             (f.server.ws_url(room, kind, None), 401, "no token"),
             (f.server.ws_url(room, kind, Some("")), 401, "empty token"),
-            (f.server.ws_url(room, kind, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")), 403, "wrong token"),
-            (f.server.ws_url(room, kind, Some(&other.facilitator_token)), 403, "another room's token"),
             (
-                f.server.ws_url("no-such-room", kind, Some(&f.room.facilitator_token)),
+                f.server
+                    .ws_url(room, kind, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")),
+                403,
+                "wrong token",
+            ),
+            (
+                f.server.ws_url(room, kind, Some(&other.facilitator_token)),
+                403,
+                "another room's token",
+            ),
+            (
+                f.server
+                    .ws_url("no-such-room", kind, Some(&f.room.facilitator_token)),
                 404,
                 "unknown room, a valid token",
             ),
-            (f.server.ws_url("no-such-room", kind, None), 404, "unknown room, no token"),
+            (
+                f.server.ws_url("no-such-room", kind, None),
+                404,
+                "unknown room, no token",
+            ),
         ];
         for (url, status, what) in cases {
             let refusal = YClient::refused(&url).await;
@@ -416,17 +544,52 @@ async fn bad_tokens_and_unknown_rooms_are_refused_at_the_upgrade() {
 async fn rest_permissions_per_role() {
     let f = Fixture::new().await;
     let room = &f.room.id;
-    let seq = f.server.take_snapshot(room, &f.room.facilitator_token).await.seq;
+    let seq = f
+        .server
+        .take_snapshot(room, &f.room.facilitator_token)
+        .await
+        .seq;
     for role in [Role::Facilitator, Role::Participant, Role::Review] {
         let token = Some(f.token(role));
-        let info: RoomInfo = f.server.get(&format!("/api/rooms/{room}"), token).await.assert_status(200).parse();
+        let info: RoomInfo = f
+            .server
+            .get(&format!("/api/rooms/{room}"), token)
+            .await
+            .assert_status(200)
+            .parse();
         assert_eq!(info.role, role);
-        f.server.get(&format!("/api/rooms/{room}/snapshots"), token).await.assert_status(200);
-        f.server.get(&format!("/api/rooms/{room}/snapshots/{seq}"), token).await.assert_status(200);
-        f.server.get(&format!("/api/rooms/{room}/export.csv"), token).await.assert_status(200);
-        f.server.get(&format!("/api/rooms/{room}/export.xlsx"), token).await.assert_status(200);
-        f.server.get(&format!("/api/rooms/{room}/export.csv?snapshot={seq}"), token).await.assert_status(200);
-        let post = f.server.post_raw(&format!("/api/rooms/{room}/snapshots"), token, "application/json", "{}").await;
+        f.server
+            .get(&format!("/api/rooms/{room}/snapshots"), token)
+            .await
+            .assert_status(200);
+        f.server
+            .get(&format!("/api/rooms/{room}/snapshots/{seq}"), token)
+            .await
+            .assert_status(200);
+        f.server
+            .get(&format!("/api/rooms/{room}/export.csv"), token)
+            .await
+            .assert_status(200);
+        f.server
+            .get(&format!("/api/rooms/{room}/export.xlsx"), token)
+            .await
+            .assert_status(200);
+        f.server
+            .get(
+                &format!("/api/rooms/{room}/export.csv?snapshot={seq}"),
+                token,
+            )
+            .await
+            .assert_status(200);
+        let post = f
+            .server
+            .post_raw(
+                &format!("/api/rooms/{room}/snapshots"),
+                token,
+                "application/json",
+                "{}",
+            )
+            .await;
         if role == Role::Facilitator {
             post.assert_status(201);
         } else {

@@ -20,16 +20,27 @@ async fn kill9_keeps_what_was_seen(opts: ServerOptions) -> Fixture {
     for i in 0..20 {
         writer.add_card(&format!("seen-{i}"), &row, &col, &format!("kort {i}"));
     }
-    observer.wait_cards("the first 20 cards", |c| c.len() >= 20).await;
+    observer
+        .wait_cards("the first 20 cards", |c| c.len() >= 20)
+        .await;
     // The control client's phase change reached another client.
     let control_observer = f.control(Role::Review).await;
-    control_observer.wait_for("phase plenum", |d| projection::phase(d) == "plenum").await;
+    control_observer
+        .wait_for("phase plenum", |d| projection::phase(d) == "plenum")
+        .await;
 
     // A second batch in flight while the server is killed.
     for i in 0..200 {
-        writer.add_card(&format!("flight-{i}"), &row, &col, &format!("undervejs {i}"));
+        writer.add_card(
+            &format!("flight-{i}"),
+            &row,
+            &col,
+            &format!("undervejs {i}"),
+        );
     }
-    observer.wait_cards("some of the second batch", |c| c.len() >= 25).await;
+    observer
+        .wait_cards("some of the second batch", |c| c.len() >= 25)
+        .await;
     f.server.kill9();
     // Once the observer's connection is gone its replica is final: that is what it saw.
     observer.closed().await;
@@ -39,8 +50,11 @@ async fn kill9_keeps_what_was_seen(opts: ServerOptions) -> Fixture {
     f.server.restart().await;
     let after = f.wall(Role::Review).await;
     let back = after.cards();
-    let missing: Vec<&str> =
-        seen.iter().filter(|c| !back.iter().any(|b| b.id == c.id && b.text == c.text)).map(|c| c.id.as_str()).collect();
+    let missing: Vec<&str> = seen
+        .iter()
+        .filter(|c| !back.iter().any(|b| b.id == c.id && b.text == c.text))
+        .map(|c| c.id.as_str())
+        .collect();
     assert!(
         missing.is_empty(),
         "{} of {} cards the observer saw are gone after kill -9: {missing:?}",
@@ -48,7 +62,11 @@ async fn kill9_keeps_what_was_seen(opts: ServerOptions) -> Fixture {
         seen.len()
     );
     let control_after = f.control(Role::Review).await;
-    assert_eq!(control_after.phase(), "plenum", "the control document's change was lost");
+    assert_eq!(
+        control_after.phase(),
+        "plenum",
+        "the control document's change was lost"
+    );
     // The restarted server takes writes for the room again.
     let w2 = f.wall(Role::Participant).await;
     w2.add_card("after-restart", &row, &col, "efter");
@@ -68,8 +86,14 @@ async fn kill9_redis_store() {
     assert_eq!(f.server.health().await.store_kind, "redis");
     let keys = redis.keys("*").await;
     assert!(!keys.is_empty(), "nothing in Redis");
-    let foreign: Vec<&String> = keys.iter().filter(|k| !k.starts_with("kortvaeg:")).collect();
-    assert!(foreign.is_empty(), "keys outside the kortvaeg: prefix: {foreign:?}");
+    let foreign: Vec<&String> = keys
+        .iter()
+        .filter(|k| !k.starts_with("kortvaeg:"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "keys outside the kortvaeg: prefix: {foreign:?}"
+    );
 }
 
 async fn sigterm_flushes(opts: ServerOptions) {
@@ -131,9 +155,11 @@ async fn unloads_and_reloads(opts: ServerOptions) {
     wall.close().await;
     control.drop_connection();
     f.server
-        .wait_health("the room unloaded after its last client left", Duration::from_secs(15), |h| {
-            h.rooms_loaded == 0 && h.connections == 0
-        })
+        .wait_health(
+            "the room unloaded after its last client left",
+            Duration::from_secs(15),
+            |h| h.rooms_loaded == 0 && h.connections == 0,
+        )
         .await;
 
     // Loaded again, with its state.
@@ -144,8 +170,15 @@ async fn unloads_and_reloads(opts: ServerOptions) {
     assert!(f.server.health().await.rooms_loaded >= 1);
     // REST on an unloaded room works too.
     drop((again, control_again));
-    f.server.wait_health("the room unloaded again", Duration::from_secs(15), |h| h.rooms_loaded == 0).await;
-    let csv = f.server.export_csv(&f.room.id, &f.room.review_token, None).await;
+    f.server
+        .wait_health("the room unloaded again", Duration::from_secs(15), |h| {
+            h.rooms_loaded == 0
+        })
+        .await;
+    let csv = f
+        .server
+        .export_csv(&f.room.id, &f.room.review_token, None)
+        .await;
     assert_eq!(csv.len(), 2, "export of an unloaded room: {csv:?}");
 }
 
@@ -169,7 +202,11 @@ async fn room_stays_loaded_while_a_client_is_connected() {
     a.add_card("x", &row, &col, "x");
     b.wait_card("x").await;
     a.close().await;
-    f.server.wait_health("a's connection gone", Duration::from_secs(10), |h| h.connections == 1).await;
+    f.server
+        .wait_health("a's connection gone", Duration::from_secs(10), |h| {
+            h.connections == 1
+        })
+        .await;
     // b is still there: the room is still loaded and live.
     let c = f.wall(Role::Participant).await;
     c.add_card("y", &row, &col, "y");

@@ -45,7 +45,11 @@ async fn filled(server: &Server) -> (RoomCreated, YClient, YClient) {
 }
 
 fn row<'a>(sheet: &'a analysis::Sheet, id: &str) -> &'a analysis::SheetRow {
-    sheet.rows.iter().find(|r| r.sagsomraade_id == id).unwrap_or_else(|| panic!("no row {id}: {sheet:?}"))
+    sheet
+        .rows
+        .iter()
+        .find(|r| r.sagsomraade_id == id)
+        .unwrap_or_else(|| panic!("no row {id}: {sheet:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,41 +59,91 @@ async fn sheet_json_follows_the_answers() {
     let sheet = server.sheet(&room.id, &room.review_token, None).await;
 
     // The same definition computed from the clients' own replicas.
-    assert_eq!(sheet, analysis::sheet(&analysis::read(&wall.doc, &control.doc)));
+    assert_eq!(
+        sheet,
+        analysis::sheet(&analysis::read(&wall.doc, &control.doc))
+    );
 
     assert_eq!(sheet.settings.faa_max, 10.0, "the room's own threshold");
     assert_eq!(sheet.settings.mellem_max, 20.0, "a default");
-    let ids: Vec<&str> = sheet.rows.iter().map(|r| r.sagsomraade_id.as_str()).collect();
+    let ids: Vec<&str> = sheet
+        .rows
+        .iter()
+        .map(|r| r.sagsomraade_id.as_str())
+        .collect();
     assert_eq!(ids, [S1, S2, S3], "wall order");
     let s1 = row(&sheet, S1);
     assert_eq!(
-        (s1.fagomraade.as_str(), s1.sagsomraade.as_str(), s1.kle.as_str()),
+        (
+            s1.fagomraade.as_str(),
+            s1.sagsomraade.as_str(),
+            s1.kle.as_str()
+        ),
         ("Borgerservice", "Hjælp til forsørgelse", "32.18")
     );
     assert_eq!(s1.answers.get("asis-2"), Some(&json!(30.0)));
     assert_eq!(s1.answers.get("tobe-loesningsscenarie"), Some(&json!("2")));
     // 30 caseworkers > mellem_max 20 → mange (3) × middel (2) = 6 > moderat_max 4 → 3 Stort.
     assert_eq!(
-        (s1.in_analysis, s1.brugerantal, s1.omfang_point, s1.omfang, s1.prioritet),
-        (true, Some(analysis::Brugerantal::Mange), Some(6), Some(3), Some(1))
+        (
+            s1.in_analysis,
+            s1.brugerantal,
+            s1.omfang_point,
+            s1.omfang,
+            s1.prioritet
+        ),
+        (
+            true,
+            Some(analysis::Brugerantal::Mange),
+            Some(6),
+            Some(3),
+            Some(1)
+        )
     );
     let s2 = row(&sheet, S2);
-    assert_eq!((s2.in_analysis, s2.brugerantal, s2.omfang, s2.prioritet), (false, None, None, None), "anvendes nej");
+    assert_eq!(
+        (s2.in_analysis, s2.brugerantal, s2.omfang, s2.prioritet),
+        (false, None, None, None),
+        "anvendes nej"
+    );
     let s3 = row(&sheet, S3);
     // Hand-set få (1) × høj (3) = 3 → 2 Moderat; not forretningskritisk → after S1.
-    assert_eq!(s3.answers.get("asis-2"), Some(&json!(12.0)), "a numeric string is the number");
     assert_eq!(
-        (s3.brugerantal, s3.brugerantal_hand, s3.omfang_point, s3.omfang, s3.prioritet),
-        (Some(analysis::Brugerantal::Faa), true, Some(3), Some(2), Some(2))
+        s3.answers.get("asis-2"),
+        Some(&json!(12.0)),
+        "a numeric string is the number"
+    );
+    assert_eq!(
+        (
+            s3.brugerantal,
+            s3.brugerantal_hand,
+            s3.omfang_point,
+            s3.omfang,
+            s3.prioritet
+        ),
+        (
+            Some(analysis::Brugerantal::Faa),
+            true,
+            Some(3),
+            Some(2),
+            Some(2)
+        )
     );
     let keys: Vec<&str> = sheet.columns.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(keys[..2], ["asis-1.anvendes", "asis-2"]);
-    assert!(!keys.contains(&"tobe-1"), "To-be 1 is answered in plenum, not per sagsområde");
+    assert!(
+        !keys.contains(&"tobe-1"),
+        "To-be 1 is answered in plenum, not per sagsområde"
+    );
     assert_eq!(sheet.summaries.total, 3);
     assert_eq!(sheet.summaries.in_analysis, 2);
     assert_eq!(sheet.summaries.forretningskritiske, [S1]);
     assert_eq!(sheet.summaries.loesningsscenarie[1].sagsomraader, [S1]);
-    assert_eq!(sheet.summaries.loesningsscenarie[4].sagsomraader, [S3], "unanswered last");
+    assert_eq!(
+        sheet.summaries.loesningsscenarie[4].sagsomraader,
+        [S3],
+        "unanswered last"
+    );
     assert_eq!(sheet.summaries.brugsmoenster[4].value.as_deref(), Some("D"));
     assert_eq!(sheet.summaries.brugsmoenster[4].count, 1);
 
@@ -99,21 +153,41 @@ async fn sheet_json_follows_the_answers() {
     control.barrier().await;
     let after = server.sheet(&room.id, &room.participant_token, None).await;
     assert_eq!(row(&after, S1).omfang, Some(2), "6 ≤ moderat_max 6");
-    assert_eq!(row(&after, S1).prioritet, Some(1), "forretningskritisk still first");
+    assert_eq!(
+        row(&after, S1).prioritet,
+        Some(1),
+        "forretningskritisk still first"
+    );
 
     // A snapshot keeps the sheet as it was.
-    let snap = server.take_snapshot(&room.id, &room.facilitator_token).await;
+    let snap = server
+        .take_snapshot(&room.id, &room.facilitator_token)
+        .await;
     // S1 no longer forretningskritisk, and høj: 3 × 3 = 9 → Stort; with "let" first S3 (Moderat) leads.
     wall.set_answer(S1, "tobe-5", "nej");
     wall.set_answer(S1, "tobe-6", "hoej");
     wall.barrier().await;
     let now = server.sheet(&room.id, &room.review_token, None).await;
-    assert_eq!((row(&now, S3).prioritet, row(&now, S1).prioritet), (Some(1), Some(2)));
-    let then = server.sheet(&room.id, &room.review_token, Some(snap.seq)).await;
+    assert_eq!(
+        (row(&now, S3).prioritet, row(&now, S1).prioritet),
+        (Some(1), Some(2))
+    );
+    let then = server
+        .sheet(&room.id, &room.review_token, Some(snap.seq))
+        .await;
     assert_eq!(row(&then, S1).prioritet, Some(1));
 
-    server.get(&format!("/api/rooms/{}/sheet", room.id), None).await.assert_error(401);
-    server.get(&format!("/api/rooms/{}/sheet?snapshot=9", room.id), Some(&room.review_token)).await.assert_error(404);
+    server
+        .get(&format!("/api/rooms/{}/sheet", room.id), None)
+        .await
+        .assert_error(401);
+    server
+        .get(
+            &format!("/api/rooms/{}/sheet?snapshot=9", room.id),
+            Some(&room.review_token),
+        )
+        .await
+        .assert_error(404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,15 +198,22 @@ async fn csv_of_the_documentation_sheet() {
     wall.barrier().await;
     let sheet = server.sheet(&room.id, &room.facilitator_token, None).await;
     let resp = server
-        .get(&format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id), Some(&room.review_token))
+        .get(
+            &format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id),
+            Some(&room.review_token),
+        )
         .await;
     resp.assert_status(200);
     let rows = parse_csv(&resp.body);
     assert_eq!(rows[0], sheet::documentation_header(&sheet));
     assert_eq!(rows[1..], sheet::documentation_rows(&sheet)[..]);
     let header = &rows[0];
-    let col =
-        |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header:?}"))
+    };
     assert_eq!(&header[..3], ["Fagområde", "Sagsområde", "KLE-nummer"]);
     assert_eq!(header[3], "As-is 1: Anvendes KMD Sag på sagsområdet?");
     let s1 = &rows[1];
@@ -140,16 +221,35 @@ async fn csv_of_the_documentation_sheet() {
     assert_eq!(s1[col("Omfang af oprydningsarbejde")], "3 Stort");
     assert_eq!(s1[col("Prioritet")], "1");
     assert_eq!(s1[col("I analysen")], "ja");
-    assert_eq!(s1[col("As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?")], "30");
+    assert_eq!(
+        s1[col(
+            "As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?"
+        )],
+        "30"
+    );
     assert_eq!(rows[2][col("I analysen")], "nej");
-    assert_eq!(rows[3][1], "'=Handicap", "formula-looking values are neutralised");
-    assert!(rows[3].contains(&"høj".to_string()) && rows[3].contains(&"'+45 formel".to_string()), "{:?}", rows[3]);
+    assert_eq!(
+        rows[3][1], "'=Handicap",
+        "formula-looking values are neutralised"
+    );
+    assert!(
+        rows[3].contains(&"høj".to_string()) && rows[3].contains(&"'+45 formel".to_string()),
+        "{:?}",
+        rows[3]
+    );
 
     // The default CSV is still one row per card.
-    let cards = server.export_csv(&room.id, &room.facilitator_token, None).await;
+    let cards = server
+        .export_csv(&room.id, &room.facilitator_token, None)
+        .await;
     assert_eq!(cards[0], sheet::CARD_HEADER);
     assert_eq!(cards.len(), 2);
-    let bad = server.get(&format!("/api/rooms/{}/export.csv?sheet=andet", room.id), Some(&room.review_token)).await;
+    let bad = server
+        .get(
+            &format!("/api/rooms/{}/export.csv?sheet=andet", room.id),
+            Some(&room.review_token),
+        )
+        .await;
     assert!(bad.assert_error(400).contains("dokumentationsark"));
 }
 
@@ -160,20 +260,41 @@ async fn xlsx_is_the_documentation_sheet() {
     wall.add_card("k1", "asis-2", "borgerservice", "=30");
     wall.barrier().await;
     let sheet = server.sheet(&room.id, &room.facilitator_token, None).await;
-    let resp = server.get(&Server::export_path(&room.id, "xlsx", None), Some(&room.participant_token)).await;
+    let resp = server
+        .get(
+            &Server::export_path(&room.id, "xlsx", None),
+            Some(&room.participant_token),
+        )
+        .await;
     resp.assert_status(200);
     let body = &resp.body;
-    assert_eq!(xlsx_sheet_names(body), ["Dokumentationsark", "Kort", "Prioritering"]);
+    assert_eq!(
+        xlsx_sheet_names(body),
+        ["Dokumentationsark", "Kort", "Prioritering"]
+    );
 
     // Values (formula cells as the cached results the server wrote).
     let doc = parse_xlsx_sheet(body, "Dokumentationsark");
     assert_eq!(doc[0], sheet::documentation_header(&sheet));
     assert_eq!(doc[1..], sheet::documentation_rows(&sheet)[..]);
     let header = doc[0].clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (brugerantal, omfang, i_analysen) = (col("Brugerantal"), col("Omfang af oprydningsarbejde"), col("I analysen"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (brugerantal, omfang, i_analysen) = (
+        col("Brugerantal"),
+        col("Omfang af oprydningsarbejde"),
+        col("I analysen"),
+    );
     assert_eq!(
-        (doc[1][brugerantal].as_str(), doc[1][omfang].as_str(), doc[1][i_analysen].as_str()),
+        (
+            doc[1][brugerantal].as_str(),
+            doc[1][omfang].as_str(),
+            doc[1][i_analysen].as_str()
+        ),
         ("mange", "3 Stort", "ja")
     );
     assert_eq!(doc[2][i_analysen], "nej");
@@ -191,7 +312,9 @@ async fn xlsx_is_the_documentation_sheet() {
     let f_brugerantal = &formulas[1][brugerantal];
     let sagsbehandlere = format!(
         "{}2",
-        letter(col("As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?"))
+        letter(col(
+            "As-is 2: Hvor mange sagsbehandlere har I på sagsområdet/arbejder med sagsområdet?"
+        ))
     );
     assert!(
         f_brugerantal.contains(&sagsbehandlere)
@@ -201,12 +324,24 @@ async fn xlsx_is_the_documentation_sheet() {
     );
     let f_omfang = &formulas[1][omfang];
     assert!(
-        f_omfang.contains("MATCH(") && f_omfang.contains("Prioritering!$B$4") && f_omfang.contains("Prioritering!$B$5"),
+        f_omfang.contains("MATCH(")
+            && f_omfang.contains("Prioritering!$B$4")
+            && f_omfang.contains("Prioritering!$B$5"),
         "{f_omfang}"
     );
-    assert!(f_omfang.contains(&format!("{}2", letter(brugerantal))), "omfang uses the brugerantal cell: {f_omfang}");
-    assert!(formulas[1][i_analysen].contains("=\"nej\""), "{}", formulas[1][i_analysen]);
-    assert_eq!(formulas[3][brugerantal], "", "a hand-set brugerantal is a value");
+    assert!(
+        f_omfang.contains(&format!("{}2", letter(brugerantal))),
+        "omfang uses the brugerantal cell: {f_omfang}"
+    );
+    assert!(
+        formulas[1][i_analysen].contains("=\"nej\""),
+        "{}",
+        formulas[1][i_analysen]
+    );
+    assert_eq!(
+        formulas[3][brugerantal], "",
+        "a hand-set brugerantal is a value"
+    );
     assert_eq!(formulas[1][col("Prioritet")], "", "prioritet is a value");
     assert_eq!(formulas[1][1], "", "names are values");
 
@@ -217,12 +352,24 @@ async fn xlsx_is_the_documentation_sheet() {
 
     // Dropdowns, autofilter, frozen header: in the sheet's XML.
     let xml = xlsx_part(body, "xl/worksheets/sheet1.xml");
-    for list in ["ja,nej", "lav,middel,høj", "0,A,B,C,D,E", "1,2,3,4", "få,mellem,mange"] {
-        assert!(xml.contains(&format!("<formula1>\"{list}\"</formula1>")), "no dropdown {list:?} in {xml}");
+    for list in [
+        "ja,nej",
+        "lav,middel,høj",
+        "0,A,B,C,D,E",
+        "1,2,3,4",
+        "få,mellem,mange",
+    ] {
+        assert!(
+            xml.contains(&format!("<formula1>\"{list}\"</formula1>")),
+            "no dropdown {list:?} in {xml}"
+        );
     }
     assert!(xml.contains("<dataValidation "), "{xml}");
     assert!(xml.contains("<autoFilter ref=\"A1:"), "{xml}");
-    assert!(xml.contains("state=\"frozen\"") && xml.contains("ySplit=\"1\""), "{xml}");
+    assert!(
+        xml.contains("state=\"frozen\"") && xml.contains("ySplit=\"1\""),
+        "{xml}"
+    );
     assert!(xml.contains("<f>IF(OR("), "{xml}");
 
     // The cards are on the second sheet, as before.
@@ -238,7 +385,13 @@ async fn a_room_without_sagsomraader_has_an_empty_sheet() {
     assert!(sheet.rows.is_empty());
     assert_eq!(sheet.settings, analysis::Settings::default());
     assert_eq!(sheet.summaries.total, 0);
-    let resp = f.server.get(&Server::export_path(&f.room.id, "xlsx", None), Some(&f.room.review_token)).await;
+    let resp = f
+        .server
+        .get(
+            &Server::export_path(&f.room.id, "xlsx", None),
+            Some(&f.room.review_token),
+        )
+        .await;
     resp.assert_status(200);
     let doc = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
     assert_eq!(doc, vec![sheet::documentation_header(&sheet)]);

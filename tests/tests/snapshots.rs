@@ -15,7 +15,10 @@ async fn snapshots_are_taken_listed_and_read_back() {
     let (row, col) = as_is_cell();
     let t = template(AS_IS);
 
-    assert!(f.server.snapshots(room, fac).await.is_empty(), "a new room has snapshots");
+    assert!(
+        f.server.snapshots(room, fac).await.is_empty(),
+        "a new room has snapshots"
+    );
 
     let w = f.wall(Role::Participant).await;
     w.add_card("plain", &row, &col, "almindelig tekst");
@@ -55,27 +58,64 @@ async fn snapshots_are_taken_listed_and_read_back() {
 
     let v1 = f.server.snapshot(room, s1.seq, &f.room.review_token).await;
     let rows: Vec<&str> = v1.rows.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(rows, t.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        rows,
+        t.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()
+    );
     assert_eq!(v1.rows[0].label, t.rows[0].label);
     let cols: Vec<&str> = v1.columns.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(cols, t.columns.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        cols,
+        t.columns.iter().map(|c| c.id.as_str()).collect::<Vec<_>>()
+    );
     let mut ids: Vec<&str> = v1.cards.iter().map(|c| c.id.as_str()).collect();
     ids.sort();
     assert_eq!(ids, vec!["full", "plain", "ytext"], "snapshot 1 cards");
     let card = |v: &WallView, id: &str| v.cards.iter().find(|c| c.id == id).cloned().unwrap();
     assert_eq!(card(&v1, "plain").text, "almindelig tekst");
     let yt = card(&v1, "ytext");
-    assert_eq!(yt.text, "Y.Text med æøå", "a Y.Text must come out as a plain string");
-    assert_eq!((yt.row.as_str(), yt.column.as_str()), (t.rows[1].id.as_str(), t.columns[2].id.as_str()));
+    assert_eq!(
+        yt.text, "Y.Text med æøå",
+        "a Y.Text must come out as a plain string"
+    );
+    assert_eq!(
+        (yt.row.as_str(), yt.column.as_str()),
+        (t.rows[1].id.as_str(), t.columns[2].id.as_str())
+    );
     let full = card(&v1, "full");
-    assert_eq!(full.extra.get("sagsomraade").and_then(|v| v.as_str()), Some("Hjælp til forsørgelse"));
-    assert_eq!(full.extra.get("kle").and_then(|v| v.as_str()), Some("32.18.00"));
-    assert_eq!(full.extra.get("author").and_then(|v| v.as_str()), Some("Gruppe 2"));
-    assert_eq!(full.extra.get("created_at").and_then(|v| v.as_f64()), Some(1_795_000_000_000.0));
+    assert_eq!(
+        full.extra.get("sagsomraade").and_then(|v| v.as_str()),
+        Some("Hjælp til forsørgelse")
+    );
+    assert_eq!(
+        full.extra.get("kle").and_then(|v| v.as_str()),
+        Some("32.18.00")
+    );
+    assert_eq!(
+        full.extra.get("author").and_then(|v| v.as_str()),
+        Some("Gruppe 2")
+    );
+    assert_eq!(
+        full.extra.get("created_at").and_then(|v| v.as_f64()),
+        Some(1_795_000_000_000.0)
+    );
 
     // The raw JSON has the contract's shape: text is a JSON string.
-    let raw = f.server.get(&format!("/api/rooms/{room}/snapshots/{}", s1.seq), Some(fac)).await.json();
-    let raw_yt = raw["cards"].as_array().unwrap().iter().find(|c| c["id"] == "ytext").unwrap().clone();
+    let raw = f
+        .server
+        .get(
+            &format!("/api/rooms/{room}/snapshots/{}", s1.seq),
+            Some(fac),
+        )
+        .await
+        .json();
+    let raw_yt = raw["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "ytext")
+        .unwrap()
+        .clone();
     assert_eq!(raw_yt["text"], "Y.Text med æøå", "raw card: {raw_yt}");
 
     let v2 = f.server.snapshot(room, s2.seq, fac).await;
@@ -92,10 +132,27 @@ async fn only_the_facilitator_takes_snapshots() {
     let room = &f.room.id;
     let path = format!("/api/rooms/{room}/snapshots");
     for role in [Role::Participant, Role::Review] {
-        f.server.post_raw(&path, Some(f.token(role)), "application/json", "{}").await.assert_error(403);
+        f.server
+            .post_raw(&path, Some(f.token(role)), "application/json", "{}")
+            .await
+            .assert_error(403);
     }
-    assert!(f.server.snapshots(room, &f.room.facilitator_token).await.is_empty(), "a refused POST made a snapshot");
-    f.server.post_raw(&path, Some(&f.room.facilitator_token), "application/json", "{}").await.assert_status(201);
+    assert!(
+        f.server
+            .snapshots(room, &f.room.facilitator_token)
+            .await
+            .is_empty(),
+        "a refused POST made a snapshot"
+    );
+    f.server
+        .post_raw(
+            &path,
+            Some(&f.room.facilitator_token),
+            "application/json",
+            "{}",
+        )
+        .await
+        .assert_status(201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,15 +160,36 @@ async fn unknown_snapshots_are_404() {
     let f = Fixture::new().await;
     let room = &f.room.id;
     let fac = &f.room.facilitator_token;
-    f.server.get(&format!("/api/rooms/{room}/snapshots/1"), Some(fac)).await.assert_error(404);
+    f.server
+        .get(&format!("/api/rooms/{room}/snapshots/1"), Some(fac))
+        .await
+        .assert_error(404);
     let s = f.server.take_snapshot(room, fac).await;
-    f.server.get(&format!("/api/rooms/{room}/snapshots/{}", s.seq), Some(fac)).await.assert_status(200);
-    f.server.get(&format!("/api/rooms/{room}/snapshots/{}", s.seq + 1), Some(fac)).await.assert_error(404);
-    f.server.get(&format!("/api/rooms/{room}/export.csv?snapshot={}", s.seq + 1), Some(fac)).await.assert_error(404);
+    f.server
+        .get(&format!("/api/rooms/{room}/snapshots/{}", s.seq), Some(fac))
+        .await
+        .assert_status(200);
+    f.server
+        .get(
+            &format!("/api/rooms/{room}/snapshots/{}", s.seq + 1),
+            Some(fac),
+        )
+        .await
+        .assert_error(404);
+    f.server
+        .get(
+            &format!("/api/rooms/{room}/export.csv?snapshot={}", s.seq + 1),
+            Some(fac),
+        )
+        .await
+        .assert_error(404);
     // Another room's snapshot numbers are not this room's.
     let other = f.server.new_room().await;
     f.server
-        .get(&format!("/api/rooms/{}/snapshots/{}", other.id, s.seq), Some(&other.facilitator_token))
+        .get(
+            &format!("/api/rooms/{}/snapshots/{}", other.id, s.seq),
+            Some(&other.facilitator_token),
+        )
         .await
         .assert_error(404);
 }

@@ -21,17 +21,27 @@ async fn health_follows_the_store() {
     let mut redis = Redis::start().await;
     let server = Server::start(ServerOptions::new().redis(redis.url())).await;
     let h = server.health().await;
-    assert_eq!((h.status.as_str(), h.store.as_str(), h.store_kind.as_str()), ("ok", "ok", "redis"), "{h:?}");
+    assert_eq!(
+        (h.status.as_str(), h.store.as_str(), h.store_kind.as_str()),
+        ("ok", "ok", "redis"),
+        "{h:?}"
+    );
 
     redis.stop().await;
     server
-        .wait_health("store unreachable while Redis is down", OUTAGE_TIMEOUT, |h| {
-            h.store == "unreachable" && h.status == "degraded"
-        })
+        .wait_health(
+            "store unreachable while Redis is down",
+            OUTAGE_TIMEOUT,
+            |h| h.store == "unreachable" && h.status == "degraded",
+        )
         .await;
 
     redis.start_again().await;
-    server.wait_health("store ok after Redis is back", OUTAGE_TIMEOUT, |h| h.store == "ok" && h.status == "ok").await;
+    server
+        .wait_health("store ok after Redis is back", OUTAGE_TIMEOUT, |h| {
+            h.store == "ok" && h.status == "ok"
+        })
+        .await;
     // And it works again.
     let room = server.new_room().await;
     YClient::wall(&server, &room.id, &room.participant_token).await;
@@ -40,7 +50,12 @@ async fn health_follows_the_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writer_is_closed_when_its_update_cannot_be_saved_and_recovers() {
     let mut redis = Redis::start().await;
-    let mut f = Fixture::with(ServerOptions::new().redis(redis.url()).arg("--outage-buffer", 0)).await;
+    let mut f = Fixture::with(
+        ServerOptions::new()
+            .redis(redis.url())
+            .arg("--outage-buffer", 0),
+    )
+    .await;
     let (row, col) = as_is_cell();
     let observer = f.wall(Role::Review).await;
     let writer = f.wall(Role::Participant).await;
@@ -50,22 +65,46 @@ async fn writer_is_closed_when_its_update_cannot_be_saved_and_recovers() {
     redis.stop().await;
     writer.add_card("during-outage", &row, &col, "under nedbrud");
     let (code, reason) = writer.closed_within(OUTAGE_TIMEOUT).await;
-    assert_eq!(code, STORE_FAILED, "a writer whose update was not saved: close code (reason {reason:?})");
-    f.server.wait_health("store unreachable", OUTAGE_TIMEOUT, |h| h.store == "unreachable" && h.status != "ok").await;
+    assert_eq!(
+        code, STORE_FAILED,
+        "a writer whose update was not saved: close code (reason {reason:?})"
+    );
+    f.server
+        .wait_health("store unreachable", OUTAGE_TIMEOUT, |h| {
+            h.store == "unreachable" && h.status != "ok"
+        })
+        .await;
 
     redis.start_again().await;
-    f.server.wait_health("store ok again", OUTAGE_TIMEOUT, |h| h.store == "ok" && h.status == "ok").await;
+    f.server
+        .wait_health("store ok again", OUTAGE_TIMEOUT, |h| {
+            h.store == "ok" && h.status == "ok"
+        })
+        .await;
 
     // The writer reconnects with its replica, which still has the unsaved card: its sync step 2
     // brings it to the server, and this time it is saved.
     let doc = writer.doc.clone();
     drop(writer);
-    let again = YClient::reconnect_with(&f.server, &f.room.id, DocKind::Wall, &f.room.participant_token, doc).await;
-    assert_eq!(again.settle().await, None, "the reconnected writer was closed");
+    let again = YClient::reconnect_with(
+        &f.server,
+        &f.room.id,
+        DocKind::Wall,
+        &f.room.participant_token,
+        doc,
+    )
+    .await;
+    assert_eq!(
+        again.settle().await,
+        None,
+        "the reconnected writer was closed"
+    );
     again.add_card("after-outage", &row, &col, "efter");
     again.barrier().await;
     let fresh = f.wall(Role::Review).await;
-    fresh.wait_cards_present(&["before-outage", "during-outage", "after-outage"]).await;
+    fresh
+        .wait_cards_present(&["before-outage", "during-outage", "after-outage"])
+        .await;
 
     // Everything any client saw survives a kill -9 now.
     let mut seen = observer.cards();
@@ -75,9 +114,16 @@ async fn writer_is_closed_when_its_update_cannot_be_saved_and_recovers() {
     f.server.restart().await;
     let after = f.wall(Role::Review).await;
     let ids = after.card_ids();
-    let mut lost: Vec<&str> = seen.iter().map(|c| c.id.as_str()).filter(|id| !ids.iter().any(|i| i == id)).collect();
+    let mut lost: Vec<&str> = seen
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !ids.iter().any(|i| i == id))
+        .collect();
     lost.dedup();
-    assert!(lost.is_empty(), "cards seen by a client but lost after the outage and a restart: {lost:?} (have {ids:?})");
+    assert!(
+        lost.is_empty(),
+        "cards seen by a client but lost after the outage and a restart: {lost:?} (have {ids:?})"
+    );
     for id in ["before-outage", "during-outage", "after-outage"] {
         assert!(ids.iter().any(|i| i == id), "{id} missing: {ids:?}");
     }
@@ -89,12 +135,24 @@ async fn new_rooms_fail_cleanly_while_the_store_is_down() {
     let server = Server::start(ServerOptions::new().redis(redis.url())).await;
     redis.stop().await;
     // Creating a room needs the store: it must fail with a JSON error (5xx), not hang or crash.
-    let resp =
-        server.post_json("/api/rooms", None, &serde_json::json!({"title": "Under nedbrud", "template": AS_IS})).await;
-    assert!(resp.status >= 500, "creating a room with Redis down: HTTP {} {}", resp.status, resp.text());
+    let resp = server
+        .post_json(
+            "/api/rooms",
+            None,
+            &serde_json::json!({"title": "Under nedbrud", "template": AS_IS}),
+        )
+        .await;
+    assert!(
+        resp.status >= 500,
+        "creating a room with Redis down: HTTP {} {}",
+        resp.status,
+        resp.text()
+    );
     resp.assert_error(resp.status);
     redis.start_again().await;
-    server.wait_health("store ok again", OUTAGE_TIMEOUT, |h| h.store == "ok").await;
+    server
+        .wait_health("store ok again", OUTAGE_TIMEOUT, |h| h.store == "ok")
+        .await;
     server.new_room().await;
 }
 
@@ -141,7 +199,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let unmounted = Command::new("umount").arg(self.path()).status().is_ok_and(|s| s.success());
+        let unmounted = Command::new("umount")
+            .arg(self.path())
+            .status()
+            .is_ok_and(|s| s.success());
         if !unmounted {
             // Still busy (a process that has not exited yet): detach it now, freed when unused.
             let _ = Command::new("umount").arg("-l").arg(self.path()).status();
@@ -157,9 +218,17 @@ async fn embedded_store_recovers_when_the_disk_has_room_again() {
     let (row, col) = as_is_cell();
     let writer = f.wall(Role::Participant).await;
     writer.add_card("before", &row, &col, "før");
-    assert_eq!(writer.settle().await, None, "a write before the disk is full");
+    assert_eq!(
+        writer.settle().await,
+        None,
+        "a write before the disk is full"
+    );
     let h = f.server.health().await;
-    assert_eq!((h.status.as_str(), h.store.as_str(), h.store_kind.as_str()), ("ok", "ok", "embedded"), "{h:?}");
+    assert_eq!(
+        (h.status.as_str(), h.store.as_str(), h.store_kind.as_str()),
+        ("ok", "ok", "embedded"),
+        "{h:?}"
+    );
 
     let filler = tmpfs.fill();
     // The file may have free pages of its own: write until the store refuses.
@@ -173,27 +242,44 @@ async fn embedded_store_recovers_when_the_disk_has_room_again() {
         }
     }
     let (code, reason) = closed.expect("32 cards of 256 KiB were saved on a full 2 MiB tmpfs");
-    assert_eq!(code, STORE_FAILED, "a writer whose update was not saved: close code (reason {reason:?})");
+    assert_eq!(
+        code, STORE_FAILED,
+        "a writer whose update was not saved: close code (reason {reason:?})"
+    );
     f.server
         .wait_health("degraded while the disk is full", OUTAGE_TIMEOUT, |h| {
             h.status == "degraded" && h.store == "unreachable"
         })
         .await;
     // Reading meanwhile is an answer (the room, or a JSON 503), not a crash.
-    let resp = f.server.get(&format!("/api/rooms/{}", f.room.id), Some(&f.room.review_token)).await;
+    let resp = f
+        .server
+        .get(
+            &format!("/api/rooms/{}", f.room.id),
+            Some(&f.room.review_token),
+        )
+        .await;
     if resp.status != 200 {
         resp.assert_error(503);
     }
     assert!(f.server.is_running(), "the server exited on a full disk");
 
     std::fs::remove_file(&filler).expect("removing the filler");
-    f.server.wait_health("ok once the disk has room", OUTAGE_TIMEOUT, |h| h.status == "ok" && h.store == "ok").await;
+    f.server
+        .wait_health("ok once the disk has room", OUTAGE_TIMEOUT, |h| {
+            h.status == "ok" && h.store == "ok"
+        })
+        .await;
     let again = f.wall(Role::Participant).await;
     let after = ["after-1", "after-2", "after-3"];
     for id in after {
         again.add_card(id, &row, &col, id);
     }
-    assert_eq!(again.settle().await, None, "a write after the disk has room again");
+    assert_eq!(
+        again.settle().await,
+        None,
+        "a write after the disk has room again"
+    );
     let observer = f.wall(Role::Review).await;
     observer.wait_cards_present(&after).await;
 
@@ -203,7 +289,10 @@ async fn embedded_store_recovers_when_the_disk_has_room_again() {
     let fresh = f.wall(Role::Review).await;
     let ids = fresh.card_ids();
     for id in ["before"].iter().chain(&after) {
-        assert!(ids.iter().any(|i| i == id), "{id} is missing after a restart: {ids:?}");
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{id} is missing after a restart: {ids:?}"
+        );
     }
     drop(fresh);
     f.server.kill9();

@@ -19,8 +19,10 @@ async fn two_clients_converge() {
     a.add_card("same", &row, &col, "a skrev");
     b.add_card("same", &row, &col, "b skrev");
 
-    let all: Vec<String> =
-        (0..10).flat_map(|i| [format!("a-{i}"), format!("b-{i}")]).chain(["same".to_string()]).collect();
+    let all: Vec<String> = (0..10)
+        .flat_map(|i| [format!("a-{i}"), format!("b-{i}")])
+        .chain(["same".to_string()])
+        .collect();
     let ids: Vec<&str> = all.iter().map(String::as_str).collect();
     a.wait_cards_present(&ids).await;
     b.wait_cards_present(&ids).await;
@@ -29,12 +31,26 @@ async fn two_clients_converge() {
     a.barrier().await;
     b.barrier().await;
     let server_state = f.wall(Role::Review).await.cards();
-    assert_eq!(server_state.len(), 21, "a fresh client's cards: {server_state:?}");
-    a.wait_for("a's replica equal to the server's", |doc| projection::cards(doc) == server_state).await;
-    b.wait_for("b's replica equal to the server's", |doc| projection::cards(doc) == server_state).await;
+    assert_eq!(
+        server_state.len(),
+        21,
+        "a fresh client's cards: {server_state:?}"
+    );
+    a.wait_for("a's replica equal to the server's", |doc| {
+        projection::cards(doc) == server_state
+    })
+    .await;
+    b.wait_for("b's replica equal to the server's", |doc| {
+        projection::cards(doc) == server_state
+    })
+    .await;
     assert_eq!(a.cards().len(), 21);
     let same = a.card("same").unwrap();
-    assert!(same.text == "a skrev" || same.text == "b skrev", "conflict resolved to {:?}", same.text);
+    assert!(
+        same.text == "a skrev" || same.text == "b skrev",
+        "conflict resolved to {:?}",
+        same.text
+    );
     assert_eq!(a.card("a-3").unwrap().text, "fra a 3");
     assert_eq!(b.card("b-7").unwrap().row, row);
     assert_eq!(b.card("b-7").unwrap().column, col);
@@ -55,7 +71,12 @@ async fn late_joiner_gets_full_state_in_initial_sync() {
     // The joiner is asserted right after its initial sync: no waiting for later updates.
     let late = f.wall(Role::Review).await;
     let cards = late.cards();
-    assert_eq!(cards.len(), 25, "late joiner's cards after its initial sync: {:?}", late.card_ids());
+    assert_eq!(
+        cards.len(),
+        25,
+        "late joiner's cards after its initial sync: {:?}",
+        late.card_ids()
+    );
     assert!(late.card("c-0").is_none(), "a removed card came back");
     assert_eq!(late.card("c-24").unwrap().text, "kort 24");
     assert_eq!(late.card("yt").unwrap().text, "Y.Text-kort");
@@ -87,7 +108,9 @@ async fn ytext_edits_converge() {
         text.insert(txn, len, " med dig");
     });
     a.wait_for("a sees b's text edit", |doc| {
-        projection::cards(doc).iter().any(|c| c.id == "t" && c.text == "Hej med dig")
+        projection::cards(doc)
+            .iter()
+            .any(|c| c.id == "t" && c.text == "Hej med dig")
     })
     .await;
 }
@@ -108,11 +131,22 @@ async fn offline_edits_are_merged_on_reconnect() {
     observer.barrier().await;
 
     // Reconnect: the client's sync step 2 carries the offline card, the server's brings "meanwhile".
-    let a2 = YClient::reconnect_with(&f.server, &f.room.id, DocKind::Wall, &f.room.participant_token, doc).await;
+    let a2 = YClient::reconnect_with(
+        &f.server,
+        &f.room.id,
+        DocKind::Wall,
+        &f.room.participant_token,
+        doc,
+    )
+    .await;
     a2.wait_card("meanwhile").await;
     let card = observer.wait_card("offline").await;
     assert_eq!(card.text, "skrevet uden forbindelse");
-    assert!(!a2.is_closed(), "a participant's sync step 2 on the wall must be accepted: {:?}", a2.close_frame());
+    assert!(
+        !a2.is_closed(),
+        "a participant's sync step 2 on the wall must be accepted: {:?}",
+        a2.close_frame()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,9 +157,21 @@ async fn control_document_is_readable_by_every_role() {
         let c = f.control(role).await;
         // Everything is there right after the initial sync.
         let (rows, columns, meta) = projection::structure(&c.doc);
-        assert_eq!(meta.get("title").and_then(|v| v.as_str()), Some("Testværksted"), "{role:?}: meta {meta:?}");
-        assert_eq!(meta.get("template").and_then(|v| v.as_str()), Some(AS_IS), "{role:?}: meta {meta:?}");
-        assert_eq!(meta.get("phase").and_then(|v| v.as_str()), Some(schema::phase::GROUP), "{role:?}: meta {meta:?}");
+        assert_eq!(
+            meta.get("title").and_then(|v| v.as_str()),
+            Some("Testværksted"),
+            "{role:?}: meta {meta:?}"
+        );
+        assert_eq!(
+            meta.get("template").and_then(|v| v.as_str()),
+            Some(AS_IS),
+            "{role:?}: meta {meta:?}"
+        );
+        assert_eq!(
+            meta.get("phase").and_then(|v| v.as_str()),
+            Some(schema::phase::GROUP),
+            "{role:?}: meta {meta:?}"
+        );
         let row_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let want_rows: Vec<&str> = t.rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(row_ids, want_rows, "{role:?}: rows");
@@ -144,8 +190,15 @@ async fn control_changes_reach_participants() {
     let part = f.control(Role::Participant).await;
     let review = f.control(Role::Review).await;
     fac.set_phase(schema::phase::PLENUM);
-    part.wait_for("phase plenum at the participant", |doc| projection::phase(doc) == "plenum").await;
-    review.wait_for("phase plenum at the review client", |doc| projection::phase(doc) == "plenum").await;
+    part.wait_for("phase plenum at the participant", |doc| {
+        projection::phase(doc) == "plenum"
+    })
+    .await;
+    review
+        .wait_for("phase plenum at the review client", |doc| {
+            projection::phase(doc) == "plenum"
+        })
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,7 +220,11 @@ async fn rooms_are_isolated() {
     assert_eq!(b2.card_ids(), vec!["in-b"]);
     // And the wall and control documents are separate documents.
     let c = f.control(Role::Review).await;
-    assert!(c.cards().is_empty(), "the control document has cards: {:?}", c.card_ids());
+    assert!(
+        c.cards().is_empty(),
+        "the control document has cards: {:?}",
+        c.card_ids()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,10 +235,21 @@ async fn large_update_within_the_limit_is_accepted() {
     let cards = a.doc.get_or_insert_map(schema::CARDS);
     let update = a.transact(|txn| {
         for i in 0..500 {
-            write_card(txn, &cards, &format!("bulk-{i}"), &row, &col, &"x".repeat(200));
+            write_card(
+                txn,
+                &cards,
+                &format!("bulk-{i}"),
+                &row,
+                &col,
+                &"x".repeat(200),
+            );
         }
     });
-    assert!(update.len() > 100_000 && update.len() < 1_000_000, "update is {} bytes", update.len());
+    assert!(
+        update.len() > 100_000 && update.len() < 1_000_000,
+        "update is {} bytes",
+        update.len()
+    );
     a.barrier().await;
     let b = f.wall(Role::Review).await;
     assert_eq!(b.cards().len(), 500);

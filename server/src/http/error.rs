@@ -64,7 +64,13 @@ impl IntoResponse for ApiError {
         }
         match self {
             ApiError::Rejected(rejected) => (status, Json(rejected)).into_response(),
-            other => (status, Json(ErrorBody { error: other.to_string() })).into_response(),
+            other => (
+                status,
+                Json(ErrorBody {
+                    error: other.to_string(),
+                }),
+            )
+                .into_response(),
         }
     }
 }
@@ -103,7 +109,10 @@ pub async fn json_errors(response: Response) -> Response {
         false => text,
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     let body = serde_json::to_vec(&ErrorBody { error }).expect("a string serialises");
     Response::from_parts(parts, Body::from(body))
 }

@@ -10,7 +10,9 @@ use axum::Json;
 use yrs::Doc;
 
 use super::snapshots::{parse_seq, snapshot_docs};
-use super::{authorize, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params, Shared};
+use super::{
+    authorize, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params, Shared,
+};
 use kortvaeg_shared::analysis::{self, Sheet};
 use kortvaeg_shared::{projection, sheet};
 
@@ -21,7 +23,9 @@ pub async fn sheet(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<Sheet>> {
-    Ok(Json(read_room(&state, &id, &params, &headers, documentation).await?))
+    Ok(Json(
+        read_room(&state, &id, &params, &headers, documentation).await?,
+    ))
 }
 
 fn documentation(wall: &Doc, control: &Doc) -> Sheet {
@@ -61,12 +65,18 @@ pub async fn csv(
         Ok(())
     };
     write(&mut out).map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
-    let body = out.into_inner().map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+    let body = out
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
     let name = match params.get("sheet") {
         Some("dokumentationsark") => format!("{id}-dokumentationsark"),
         _ => id.clone(),
     };
-    Ok(download(body, "text/csv; charset=utf-8", &filename(&name, params.get("snapshot"), "csv")))
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        &filename(&name, params.get("snapshot"), "csv"),
+    ))
 }
 
 /// `GET /api/rooms/{id}/export.xlsx`: the documentation sheet, the cards and the thresholds.
@@ -76,10 +86,19 @@ pub async fn xlsx(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (view, doc) =
-        read_room(&state, &id, &params, &headers, |wall, control| (projection::wall_view(wall, control), documentation(wall, control)))
-            .await?;
-    let title = view.meta.get("title").and_then(|v| v.as_str()).unwrap_or("Kortvæg").to_string();
+    let (view, doc) = read_room(&state, &id, &params, &headers, |wall, control| {
+        (
+            projection::wall_view(wall, control),
+            documentation(wall, control),
+        )
+    })
+    .await?;
+    let title = view
+        .meta
+        .get("title")
+        .and_then(|v| v.as_str())
+        .unwrap_or("Kortvæg")
+        .to_string();
     let body = tokio::task::spawn_blocking(move || workbook::workbook(&view, &doc, &title))
         .await
         .map_err(|e| ApiError::Internal(format!("writing XLSX: {e}")))?
@@ -123,6 +142,16 @@ fn filename(id: &str, snapshot: Option<&str>, ext: &str) -> String {
 }
 
 fn download(body: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{}\"", filename.replace(['"', '\\'], ""));
-    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(['"', '\\'], "")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
 }

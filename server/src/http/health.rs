@@ -16,20 +16,46 @@ use kortvaeg_shared::api::Health;
 const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Prometheus text format; the gauges are read now (see `metrics.rs` for every name).
-pub async fn metrics(State(state): State<AppState>) -> Result<([(axum::http::HeaderName, &'static str); 1], String), super::ApiError> {
+pub async fn metrics(
+    State(state): State<AppState>,
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String), super::ApiError> {
     let Some(handle) = &state.metrics else {
-        return Err(super::ApiError::Unavailable("metrics are not recorded in this process".into()));
+        return Err(super::ApiError::Unavailable(
+            "metrics are not recorded in this process".into(),
+        ));
     };
-    let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));
-    crate::metrics::gauges(state.rooms.loaded(), state.connections.len(), state.rooms.writer().buffered(), store_ok);
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()))
+    let store_ok = matches!(
+        tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    crate::metrics::gauges(
+        state.rooms.loaded(),
+        state.connections.len(),
+        state.rooms.writer().buffered(),
+        store_ok,
+    );
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        handle.render(),
+    ))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
-    let store_ok = matches!(tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await, Ok(Ok(())));
+    let store_ok = matches!(
+        tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    );
     let buffered = state.rooms.writer().buffered();
     Json(Health {
-        status: if store_ok && buffered == 0 { "ok" } else { "degraded" }.into(),
+        status: if store_ok && buffered == 0 {
+            "ok"
+        } else {
+            "degraded"
+        }
+        .into(),
         buffered_updates: buffered,
         store: if store_ok { "ok" } else { "unreachable" }.into(),
         store_kind: state.store.kind().into(),

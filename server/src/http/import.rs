@@ -29,10 +29,15 @@ pub async fn import(
 ) -> ApiResult<Json<Imported>> {
     let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     if role != Role::Facilitator {
-        return Err(ApiError::Forbidden("only the facilitator can import a screening list".into()));
+        return Err(ApiError::Forbidden(
+            "only the facilitator can import a screening list".into(),
+        ));
     }
     let bytes = read_body(body).await?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let (records, first_row) = if is_xlsx(content_type, &bytes) {
         tokio::task::spawn_blocking(move || xlsx_records(bytes))
             .await
@@ -47,22 +52,33 @@ pub async fn import(
         .control
         .read(|control| {
             let (rows, _, _) = projection::structure(control);
-            analysis::answer_columns(&rows).into_iter().find(|c| c.analysis.as_deref() == Some(role::ANVENDES))
+            analysis::answer_columns(&rows)
+                .into_iter()
+                .find(|c| c.analysis.as_deref() == Some(role::ANVENDES))
         })
         .map_err(broken)?;
-    let rows = screening::parse(&records, first_row, anvendes.as_ref().map(|c| c.header.as_str()))
-        .map_err(ApiError::Rejected)?;
+    let rows = screening::parse(
+        &records,
+        first_row,
+        anvendes.as_ref().map(|c| c.header.as_str()),
+    )
+    .map_err(ApiError::Rejected)?;
 
     let writer = state.rooms.writer();
     let refused = |c: Close| match c.code {
         1013 => ApiError::Unavailable(format!("nothing was imported: {}", c.reason)),
         _ => ApiError::Internal(format!("nothing was imported: {}", c.reason)),
     };
-    let plan = room.control.change(&room, writer, |txn| screening::write_structure(txn, &rows)).map_err(refused)?;
+    let plan = room
+        .control
+        .change(&room, writer, |txn| screening::write_structure(txn, &rows))
+        .map_err(refused)?;
     let answers_set = match &anvendes {
         Some(column) if rows.iter().any(|r| r.anvendes.is_some()) => room
             .wall
-            .change(&room, writer, |txn| screening::write_answers(txn, &column.key, &rows, &plan.targets))
+            .change(&room, writer, |txn| {
+                screening::write_answers(txn, &column.key, &rows, &plan.targets)
+            })
             .map_err(|c| {
                 ApiError::Internal(format!(
                     "the fagområder and sagsområder were imported, the anvendes answers not: {}",
@@ -73,7 +89,8 @@ pub async fn import(
     };
     if !writer.flush(room.clone()).await {
         return Err(ApiError::Unavailable(
-            "the store failed to save the import; the room was reloaded without it: try again".into(),
+            "the store failed to save the import; the room was reloaded without it: try again"
+                .into(),
         ));
     }
     tracing::info!(
@@ -95,7 +112,12 @@ pub async fn import(
 
 /// The whole body, refused with `413` past [`MAX_BODY`] without reading the rest.
 async fn read_body(body: Body) -> ApiResult<Vec<u8>> {
-    let too_large = || ApiError::TooLarge(format!("the list is larger than {} MiB", MAX_BODY / (1024 * 1024)));
+    let too_large = || {
+        ApiError::TooLarge(format!(
+            "the list is larger than {} MiB",
+            MAX_BODY / (1024 * 1024)
+        ))
+    };
     let mut stream = body.into_data_stream();
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
@@ -106,14 +128,18 @@ async fn read_body(body: Body) -> ApiResult<Vec<u8>> {
         out.extend_from_slice(&chunk);
     }
     if out.is_empty() {
-        return Err(ApiError::BadRequest("the body is empty: send the screening list as CSV or XLSX".into()));
+        return Err(ApiError::BadRequest(
+            "the body is empty: send the screening list as CSV or XLSX".into(),
+        ));
     }
     Ok(out)
 }
 
 /// XLSX when the content type says so or the body is a zip archive (`PK\x03\x04`).
 fn is_xlsx(content_type: &str, body: &[u8]) -> bool {
-    body.starts_with(b"PK\x03\x04") || content_type.contains("spreadsheetml") || content_type.contains("ms-excel")
+    body.starts_with(b"PK\x03\x04")
+        || content_type.contains("spreadsheetml")
+        || content_type.contains("ms-excel")
 }
 
 /// CSV records: UTF-8 (a BOM is dropped), separated by `;` (Danish Excel), `,` or tab, whichever
@@ -125,11 +151,20 @@ fn csv_records(body: &[u8]) -> ApiResult<Vec<Vec<String>>> {
             "the CSV is not UTF-8 ({e}); in Excel save it as \"CSV UTF-8\", or send the XLSX file"
         ))
     })?;
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
     let count = |c: char| first.matches(c).count();
-    let delimiter = [b';', b',', b'\t'].into_iter().max_by_key(|d| (count(*d as char), *d == b';')).unwrap_or(b',');
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let delimiter = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|d| (count(*d as char), *d == b';'))
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     reader
         .records()
         .enumerate()
@@ -137,7 +172,10 @@ fn csv_records(body: &[u8]) -> ApiResult<Vec<Vec<String>>> {
             Ok(record) => Ok(record.iter().map(str::to_string).collect()),
             Err(e) => Err(ApiError::Rejected(Rejected {
                 error: format!("the CSV cannot be read: {e}"),
-                problems: vec![screening::Problem { row: i + 1, problem: e.to_string() }],
+                problems: vec![screening::Problem {
+                    row: i + 1,
+                    problem: e.to_string(),
+                }],
             })),
         })
         .collect()
@@ -151,16 +189,23 @@ const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 /// [`MAX_INFLATED`]. The sizes an archive declares can lie; the bytes inflated cannot.
 fn check_inflated_size(body: &[u8]) -> ApiResult<()> {
     use std::io::Read;
-    let unreadable = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"))
+    };
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let mut part = archive.by_index(i).map_err(|e| unreadable(&e))?;
         let allowed = MAX_INFLATED - total;
-        let n = std::io::copy(&mut (&mut part).take(allowed + 1), &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+        let n = std::io::copy(&mut (&mut part).take(allowed + 1), &mut std::io::sink())
+            .map_err(|e| unreadable(&e))?;
         total += n;
         if total > MAX_INFLATED {
-            return Err(ApiError::TooLarge(format!("the workbook unpacks to more than {} MiB", MAX_INFLATED / (1024 * 1024))));
+            return Err(ApiError::TooLarge(format!(
+                "the workbook unpacks to more than {} MiB",
+                MAX_INFLATED / (1024 * 1024)
+            )));
         }
     }
     Ok(())
@@ -178,13 +223,18 @@ const MAX_COLUMNS: u32 = 64;
 fn xlsx_records(body: Vec<u8>) -> ApiResult<(Vec<Vec<String>>, usize)> {
     use calamine::{DataRef, Reader, Xlsx};
     use std::collections::BTreeMap;
-    let unreadable = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"));
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ApiError::BadRequest(format!("not a readable XLSX workbook: {e}"))
+    };
     check_inflated_size(&body)?;
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).map_err(|e| unreadable(&e))?;
     let Some(name) = book.sheet_names().first().cloned() else {
         return Err(ApiError::BadRequest("the workbook has no sheet".into()));
     };
-    let mut reader = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable(&e))?;
     let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
     let mut first: Option<(u32, u32)> = None;
     while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
@@ -219,9 +269,15 @@ fn xlsx_records(body: Vec<u8>) -> ApiResult<(Vec<Vec<String>>, usize)> {
         }
         rows.entry(row).or_default().insert(col, text);
     }
-    let Some((first_row, first_col)) = first else { return Ok((Vec::new(), 1)) };
+    let Some((first_row, first_col)) = first else {
+        return Ok((Vec::new(), 1));
+    };
     let last_row = rows.keys().next_back().copied().unwrap_or(first_row);
-    let last_col = rows.values().filter_map(|r| r.keys().next_back().copied()).max().unwrap_or(first_col);
+    let last_col = rows
+        .values()
+        .filter_map(|r| r.keys().next_back().copied())
+        .max()
+        .unwrap_or(first_col);
     if last_col - first_col >= MAX_COLUMNS {
         return Err(ApiError::BadRequest(format!(
             "the sheet has cells in column {}, more than {MAX_COLUMNS} columns from its first",
@@ -231,7 +287,14 @@ fn xlsx_records(body: Vec<u8>) -> ApiResult<(Vec<Vec<String>>, usize)> {
     let records = (first_row..=last_row)
         .map(|r| {
             let cells = rows.get(&r);
-            (first_col..=last_col).map(|c| cells.and_then(|cells| cells.get(&c)).cloned().unwrap_or_default()).collect()
+            (first_col..=last_col)
+                .map(|c| {
+                    cells
+                        .and_then(|cells| cells.get(&c))
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect()
         })
         .collect();
     Ok((records, first_row as usize + 1))

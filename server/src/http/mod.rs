@@ -58,7 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route("/trees/{id}", get(rooms::get_tree))
         .route("/rooms", post(rooms::create_room))
         .route("/rooms/{id}", get(rooms::get_room))
-        .route("/rooms/{id}/snapshots", get(snapshots::list).post(snapshots::create))
+        .route(
+            "/rooms/{id}/snapshots",
+            get(snapshots::list).post(snapshots::create),
+        )
         .route("/rooms/{id}/snapshots/{seq}", get(snapshots::get))
         .route("/rooms/{id}/export.csv", get(export::csv))
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
@@ -111,7 +114,10 @@ pub fn token_of<'a>(headers: &'a HeaderMap, query_token: Option<&'a str>) -> Opt
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .or(query_token)
         .filter(|t| !t.is_empty())
@@ -122,12 +128,16 @@ pub fn token_of<'a>(headers: &'a HeaderMap, query_token: Option<&'a str>) -> Opt
 /// (`POST /api/rooms`): a cross-origin page can send a `text/plain` POST without asking the browser
 /// first (a CORS "simple request"), but not an `application/json` one.
 pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
-    let value = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let value = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let mut parts = value.split(';').map(str::trim);
     let media_type = parts.next().unwrap_or_default();
     let params_ok = parts.all(|p| {
         let (name, v) = p.split_once('=').unwrap_or((p, ""));
-        name.trim().eq_ignore_ascii_case("charset") && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        name.trim().eq_ignore_ascii_case("charset")
+            && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
     });
     if media_type.eq_ignore_ascii_case("application/json") && params_ok {
         return Ok(());
@@ -139,7 +149,11 @@ pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
 
 /// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of
 /// its tokens (401 when missing, 403 when wrong). Returns the room's record and the token's role.
-pub async fn authorize(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<(Arc<RoomRecord>, Role)> {
+pub async fn authorize(
+    state: &Shared,
+    id: &str,
+    token: Option<&str>,
+) -> ApiResult<(Arc<RoomRecord>, Role)> {
     if !tokens::is_room_id(id) {
         return Err(ApiError::NotFound(format!("no room with id {id}")));
     }
@@ -149,7 +163,9 @@ pub async fn authorize(state: &Shared, id: &str, token: Option<&str>) -> ApiResu
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no room with id {id}")))?;
     let token = token.ok_or_else(|| {
-        ApiError::Unauthorized("a token is required: Authorization: Bearer <token> or ?token=".into())
+        ApiError::Unauthorized(
+            "a token is required: Authorization: Bearer <token> or ?token=".into(),
+        )
     })?;
     let role = tokens::role_of(&record, token)
         .ok_or_else(|| ApiError::Forbidden("the token does not give access to this room".into()))?;

@@ -20,7 +20,10 @@ pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>
     Json(state.templates.iter().cloned().collect())
 }
 
-pub async fn get_template(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Template>> {
+pub async fn get_template(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Template>> {
     state
         .templates
         .get(&id)
@@ -30,8 +33,16 @@ pub async fn get_template(State(state): State<AppState>, Path(id): Path<String>)
 }
 
 /// A decision tree (`shared/trees/{id}.json`), e.g. `brugsmoenster` (R2).
-pub async fn get_tree(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<kortvaeg_shared::trees::Tree>> {
-    state.trees.get(&id).cloned().map(Json).ok_or_else(|| ApiError::NotFound(format!("no decision tree with id {id}")))
+pub async fn get_tree(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<kortvaeg_shared::trees::Tree>> {
+    state
+        .trees
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no decision tree with id {id}")))
 }
 
 pub async fn create_room(
@@ -40,14 +51,16 @@ pub async fn create_room(
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
     require_json(&headers)?;
-    let request: CreateRoom =
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
+    let request: CreateRoom = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
     let title = request.title.as_deref().map(str::trim).unwrap_or_default();
     if title.is_empty() {
         return Err(ApiError::BadRequest("title is missing or empty".into()));
     }
     if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::BadRequest(format!("title is longer than {MAX_TITLE_CHARS} characters")));
+        return Err(ApiError::BadRequest(format!(
+            "title is longer than {MAX_TITLE_CHARS} characters"
+        )));
     }
     let template_id = request.template.as_deref().unwrap_or_default();
     if template_id.is_empty() {
@@ -55,15 +68,26 @@ pub async fn create_room(
     }
     let template = state.templates.get(template_id).ok_or_else(|| {
         let known: Vec<&str> = state.templates.iter().map(|t| t.id.as_str()).collect();
-        ApiError::BadRequest(format!("unknown template {template_id:?}; known: {}", known.join(", ")))
+        ApiError::BadRequest(format!(
+            "unknown template {template_id:?}; known: {}",
+            known.join(", ")
+        ))
     })?;
 
     let control = Doc::new();
     schema::init_control(&control, title, template);
-    let control_state = control.transact().encode_state_as_update_v1(&StateVector::default());
-    let wall_state = Doc::new().transact().encode_state_as_update_v1(&StateVector::default());
+    let control_state = control
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let wall_state = Doc::new()
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
 
-    let (facilitator, participant, review) = (tokens::new_token(), tokens::new_token(), tokens::new_token());
+    let (facilitator, participant, review) = (
+        tokens::new_token(),
+        tokens::new_token(),
+        tokens::new_token(),
+    );
     let mut record = RoomRecord {
         id: tokens::new_room_id(),
         title: title.to_string(),
@@ -76,7 +100,11 @@ pub async fn create_room(
     // 72-bit ids do not collide in practice; if one ever does, draw again.
     let mut attempts = 0;
     loop {
-        match state.store.create_room(&record, &wall_state, &control_state).await {
+        match state
+            .store
+            .create_room(&record, &wall_state, &control_state)
+            .await
+        {
             Ok(()) => break,
             Err(StoreError::RoomExists(_)) if attempts < 3 => {
                 attempts += 1;

@@ -18,14 +18,19 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<SnapshotInfo>)> {
     let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     if !permissions::may_take_snapshot(role) {
-        return Err(ApiError::Forbidden("only the facilitator can take a snapshot".into()));
+        return Err(ApiError::Forbidden(
+            "only the facilitator can take a snapshot".into(),
+        ));
     }
     let room = open_room(&state, &id).await?;
     let close_to_api = |c: crate::connection::Close| ApiError::Internal(c.reason);
     let wall = room.wall.encode_state().map_err(close_to_api)?;
     let control = room.control.encode_state().map_err(close_to_api)?;
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let seq = state.store.add_snapshot(&id, &taken_at, &wall, &control).await?;
+    let seq = state
+        .store
+        .add_snapshot(&id, &taken_at, &wall, &control)
+        .await?;
     tracing::info!(room = id, seq, "snapshot taken");
     Ok(created(SnapshotInfo { seq, taken_at }))
 }
@@ -52,7 +57,11 @@ pub async fn get(
 }
 
 pub fn parse_seq(seq: &str) -> ApiResult<u64> {
-    seq.parse().map_err(|_| ApiError::NotFound(format!("no snapshot {seq:?}: snapshot numbers are 1, 2, 3, …")))
+    seq.parse().map_err(|_| {
+        ApiError::NotFound(format!(
+            "no snapshot {seq:?}: snapshot numbers are 1, 2, 3, …"
+        ))
+    })
 }
 
 /// The wall of snapshot `seq` as plain data.
@@ -62,13 +71,19 @@ pub async fn snapshot_view(state: &super::Shared, id: &str, seq: u64) -> ApiResu
 }
 
 /// The wall and control documents of snapshot `seq`, opened from their stored state.
-pub async fn snapshot_docs(state: &super::Shared, id: &str, seq: u64) -> ApiResult<(yrs::Doc, yrs::Doc)> {
+pub async fn snapshot_docs(
+    state: &super::Shared,
+    id: &str,
+    seq: u64,
+) -> ApiResult<(yrs::Doc, yrs::Doc)> {
     let record = state
         .store
         .snapshot(id, seq)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("room {id} has no snapshot {seq}")))?;
-    let corrupt = |e: yrs::encoding::read::Error| ApiError::Internal(format!("snapshot {seq} does not decode: {e}"));
+    let corrupt = |e: yrs::encoding::read::Error| {
+        ApiError::Internal(format!("snapshot {seq} does not decode: {e}"))
+    };
     let wall = projection::doc_from_update(&record.wall).map_err(corrupt)?;
     let control = projection::doc_from_update(&record.control).map_err(corrupt)?;
     Ok((wall, control))

@@ -17,7 +17,9 @@
 
 use std::borrow::Cow;
 
-use rust_xlsxwriter::{column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError,
+};
 use serde_json::Value;
 
 use kortvaeg_shared::analysis::{self, role, Settings, Sheet, SheetRow};
@@ -42,7 +44,10 @@ fn fit_cell(value: &str) -> Cow<'_, str> {
     if value.len() <= CELL_MAX || value.encode_utf16().count() <= CELL_MAX {
         return Cow::Borrowed(value);
     }
-    let marker = format!("… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]", value.chars().count());
+    let marker = format!(
+        "… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]",
+        value.chars().count()
+    );
     let budget = CELL_MAX - marker.encode_utf16().count();
     let (mut units, mut end) = (0, 0);
     for (i, c) in value.char_indices() {
@@ -56,7 +61,13 @@ fn fit_cell(value: &str) -> Cow<'_, str> {
 }
 
 /// Writes a text cell, cut to fit (see [`fit_cell`]): the one way this module writes the room's text.
-fn text(ws: &mut Worksheet, r: u32, c: u16, value: &str, format: Option<&Format>) -> Result<(), XlsxError> {
+fn text(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    value: &str,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
     let value = fit_cell(value);
     match format {
         Some(f) => ws.write_string_with_format(r, c, value, f)?,
@@ -70,9 +81,16 @@ pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, Xl
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let header = Format::new().set_bold().set_text_wrap();
-    documentation(book.add_worksheet().set_name("Dokumentationsark")?, doc, &header)?;
+    documentation(
+        book.add_worksheet().set_name("Dokumentationsark")?,
+        doc,
+        &header,
+    )?;
     cards(book.add_worksheet().set_name("Kort")?, view)?;
-    settings(book.add_worksheet().set_name("Prioritering")?, &doc.settings)?;
+    settings(
+        book.add_worksheet().set_name("Prioritering")?,
+        &doc.settings,
+    )?;
     book.save_to_buffer()
 }
 
@@ -95,8 +113,12 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         text(ws, 0, c as u16, name, Some(header))?;
     }
     let first_answer = sheet::DOC_NAME_HEADER.len() as u16;
-    let col_of =
-        |r: &str| doc.columns.iter().position(|c| c.analysis.as_deref() == Some(r)).map(|i| first_answer + i as u16);
+    let col_of = |r: &str| {
+        doc.columns
+            .iter()
+            .position(|c| c.analysis.as_deref() == Some(r))
+            .map(|i| first_answer + i as u16)
+    };
     let derived = first_answer + doc.columns.len() as u16;
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
@@ -109,12 +131,17 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     };
     for (i, row) in doc.rows.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, name) in [&row.fagomraade, &row.sagsomraade, &row.kle].into_iter().enumerate() {
+        for (c, name) in [&row.fagomraade, &row.sagsomraade, &row.kle]
+            .into_iter()
+            .enumerate()
+        {
             text(ws, r, c as u16, &sheet::neutralise(name.clone()), None)?;
         }
         for (j, column) in doc.columns.iter().enumerate() {
             let c = first_answer + j as u16;
-            let Some(value) = row.answers.get(&column.key) else { continue };
+            let Some(value) = row.answers.get(&column.key) else {
+                continue;
+            };
             let number = match value {
                 Value::Number(n) => n.as_f64(),
                 // Excel's list dropdown stores 1–4 as numbers: write them the same way.
@@ -139,7 +166,13 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
                 ws.add_data_validation(1, c, n, c, &list(values)?)?;
             }
         }
-        ws.add_data_validation(1, cols.brugerantal, n, cols.brugerantal, &list(&["få", "mellem", "mange"])?)?;
+        ws.add_data_validation(
+            1,
+            cols.brugerantal,
+            n,
+            cols.brugerantal,
+            &list(&["få", "mellem", "mange"])?,
+        )?;
     }
     let last = head.len() as u16 - 1;
     ws.set_freeze_panes(1, 2)?;
@@ -190,7 +223,10 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
         }
         _ => {}
     }
-    let omfang = row.omfang.map(|o| format!("{o} {}", analysis::omfang_label(o))).unwrap_or_default();
+    let omfang = row
+        .omfang
+        .map(|o| format!("{o} {}", analysis::omfang_label(o)))
+        .unwrap_or_default();
     if let Some(k) = cols.kompleksitet {
         let point = format!(
             "MATCH({},{{\"lav\",\"middel\",\"høj\"}},0)*MATCH({},{{\"få\",\"mellem\",\"mange\"}},0)",
@@ -231,14 +267,33 @@ fn cards(ws: &mut Worksheet, view: &WallView) -> Result<(), XlsxError> {
 /// The thresholds, in column B at the rows the formulas name (`FAA_MAX` …).
 fn settings(ws: &mut Worksheet, s: &Settings) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    for (c, name) in ["Indstilling", "Værdi", "Betydning"].into_iter().enumerate() {
+    for (c, name) in ["Indstilling", "Værdi", "Betydning"]
+        .into_iter()
+        .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, name, &bold)?;
     }
     let numbers = [
-        ("faa_max", s.faa_max, "Brugerantal: højst så mange sagsbehandlere giver få"),
-        ("mellem_max", s.mellem_max, "Brugerantal: højst så mange giver mellem; flere giver mange"),
-        ("let_max", s.let_max, "Omfang: point højst dette giver 1 Let"),
-        ("moderat_max", s.moderat_max, "Omfang: point højst dette giver 2 Moderat; flere giver 3 Stort"),
+        (
+            "faa_max",
+            s.faa_max,
+            "Brugerantal: højst så mange sagsbehandlere giver få",
+        ),
+        (
+            "mellem_max",
+            s.mellem_max,
+            "Brugerantal: højst så mange giver mellem; flere giver mange",
+        ),
+        (
+            "let_max",
+            s.let_max,
+            "Omfang: point højst dette giver 1 Let",
+        ),
+        (
+            "moderat_max",
+            s.moderat_max,
+            "Omfang: point højst dette giver 2 Moderat; flere giver 3 Stort",
+        ),
     ];
     for (i, (key, value, meaning)) in numbers.into_iter().enumerate() {
         let r = i as u32 + 1;
@@ -283,10 +338,22 @@ mod tests {
         for (unit, n) in [("x", 40_000), ("æ", CELL_MAX + 1), ("😀", CELL_MAX / 2 + 1)] {
             let long = unit.repeat(n);
             let cut = fit_cell(&long);
-            assert!(utf16(&cut) <= CELL_MAX, "{unit} × {n}: {} UTF-16 units", utf16(&cut));
-            assert!(utf16(&cut) > CELL_MAX - 2, "{unit} × {n}: cut more than needed: {}", utf16(&cut));
+            assert!(
+                utf16(&cut) <= CELL_MAX,
+                "{unit} × {n}: {} UTF-16 units",
+                utf16(&cut)
+            );
+            assert!(
+                utf16(&cut) > CELL_MAX - 2,
+                "{unit} × {n}: cut more than needed: {}",
+                utf16(&cut)
+            );
             let marker = format!("… [afkortet: {n} tegn i alt; hele teksten i CSV-eksporten]");
-            assert!(cut.ends_with(&marker), "{unit} × {n}: ends {:?}", &cut[cut.len() - 80..]);
+            assert!(
+                cut.ends_with(&marker),
+                "{unit} × {n}: ends {:?}",
+                &cut[cut.len() - 80..]
+            );
             assert!(
                 long.starts_with(cut.strip_suffix(&marker).unwrap()),
                 "{unit} × {n}: the kept part is the beginning"
@@ -298,7 +365,10 @@ mod tests {
     fn rust_xlsxwriter_takes_the_cut_text() {
         let mut book = Workbook::new();
         let ws = book.add_worksheet();
-        assert!(ws.write_string(0, 0, "😀".repeat(CELL_MAX)).is_err(), "the limit is in UTF-16 units");
+        assert!(
+            ws.write_string(0, 0, "😀".repeat(CELL_MAX)).is_err(),
+            "the limit is in UTF-16 units"
+        );
         text(ws, 0, 0, &"😀".repeat(CELL_MAX), None).expect("cut to fit");
         book.save_to_buffer().expect("saves");
     }

@@ -42,7 +42,8 @@ async fn serve(
 ) -> ApiResult<Response> {
     // The room and the token are checked first, so an unknown room is a 404 whatever the request.
     let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
-    let upgrade = upgrade.map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
+    let upgrade = upgrade
+        .map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
     let room = open_room(&state, &id).await?;
     let config = &state.config;
     let session = Session {

@@ -23,10 +23,22 @@ pub(crate) fn record(id: &str) -> RoomRecord {
 /// Reading room `room`, whose record and snapshots 1 and 2 the caller has corrupted, gives
 /// [`StoreError::Corrupt`] for each, never a panic or a made-up value.
 pub(crate) async fn corrupt_reads_are_reported(store: &dyn Store, room: &str) {
-    assert!(matches!(store.room(room).await, Err(StoreError::Corrupt(_))));
-    assert!(matches!(store.snapshots(room).await, Err(StoreError::Corrupt(_))));
-    assert!(matches!(store.snapshot(room, 1).await, Err(StoreError::Corrupt(_))));
-    assert!(matches!(store.snapshot(room, 2).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        store.room(room).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        store.snapshots(room).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        store.snapshot(room, 1).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        store.snapshot(room, 2).await,
+        Err(StoreError::Corrupt(_))
+    ));
 }
 
 pub(crate) fn append(room: &str, doc: DocKind, update: &[u8]) -> WriteOp {
@@ -54,7 +66,10 @@ fn content(doc: StoredDoc) -> Content {
 }
 
 fn doc(state: &[u8], log: &[&[u8]]) -> Content {
-    (Some(state.to_vec()), log.iter().map(|u| u.to_vec()).collect())
+    (
+        Some(state.to_vec()),
+        log.iter().map(|u| u.to_vec()).collect(),
+    )
 }
 
 /// Runs the whole contract of [`Store`] against `store`, which must not yet hold rooms `a`, `b`

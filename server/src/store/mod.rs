@@ -11,10 +11,10 @@
 //! order and atomically (one redb transaction, one Redis `MULTI`): a failed batch leaves nothing
 //! half-written.
 
-pub mod embedded;
-pub mod redis;
 #[cfg(test)]
 mod conformance;
+pub mod embedded;
+pub mod redis;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -75,7 +75,10 @@ pub struct StreamId {
 impl StreamId {
     pub fn parse(id: &str) -> Option<StreamId> {
         let (ms, seq) = id.split_once('-')?;
-        Some(StreamId { ms: ms.parse().ok()?, seq: seq.parse().ok()? })
+        Some(StreamId {
+            ms: ms.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
     }
 }
 
@@ -99,12 +102,21 @@ pub struct SnapshotRecord {
 #[derive(Debug, Clone)]
 pub enum WriteOp {
     /// Append one Yjs v1 update to a document's log.
-    Append { room: String, doc: DocKind, update: Bytes },
+    Append {
+        room: String,
+        doc: DocKind,
+        update: Bytes,
+    },
     /// Replace a document's state with `state` and drop the log entries it contains.
     /// `upto: None` — `state` contains every update appended before this op (one writer: the
     /// embedded store). `upto: Some(id)` (Redis, several nodes) — `state` contains every stream
     /// entry up to `id`; only those are trimmed, and a state older than the stored one is ignored.
-    Compact { room: String, doc: DocKind, state: Vec<u8>, upto: Option<StreamId> },
+    Compact {
+        room: String,
+        doc: DocKind,
+        state: Vec<u8>,
+        upto: Option<StreamId>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +145,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a new room with the initial state of both documents, atomically.
     /// Fails with [`StoreError::RoomExists`] if the id is taken.
-    async fn create_room(&self, record: &RoomRecord, wall: &[u8], control: &[u8]) -> StoreResult<()>;
+    async fn create_room(
+        &self,
+        record: &RoomRecord,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<()>;
 
     /// The room's record, or `None` if no such room exists.
     async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>>;
@@ -145,7 +162,13 @@ pub trait Store: Send + Sync + 'static {
     async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()>;
 
     /// Stores a snapshot and returns its sequence number: 1 for a room's first, then +1.
-    async fn add_snapshot(&self, room: &str, taken_at: &str, wall: &[u8], control: &[u8]) -> StoreResult<u64>;
+    async fn add_snapshot(
+        &self,
+        room: &str,
+        taken_at: &str,
+        wall: &[u8],
+        control: &[u8],
+    ) -> StoreResult<u64>;
 
     /// The room's snapshots, oldest first.
     async fn snapshots(&self, room: &str) -> StoreResult<Vec<SnapshotInfo>>;

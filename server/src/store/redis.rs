@@ -26,8 +26,8 @@ use ::redis::{Client, RedisError};
 use async_trait::async_trait;
 
 use super::{
-    StreamId, DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
-    WriteOp,
+    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
+    StreamId, WriteOp,
 };
 
 /// The prefix of every key this store reads or writes, so it can share a Redis with others.
@@ -161,7 +161,10 @@ impl RedisStore {
         let config = ::redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        self.client.get_multiplexed_async_connection_with_config(&config).await.map_err(redis_err)
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(redis_err)
     }
 
     /// A pub/sub connection (awareness between nodes).
@@ -171,7 +174,12 @@ impl RedisStore {
 
     /// Publishes `payload` on `channel`.
     pub async fn publish(&self, channel: &str, payload: &[u8]) -> StoreResult<()> {
-        ::redis::cmd("PUBLISH").arg(channel).arg(payload).exec_async(&mut self.conn()).await.map_err(redis_err)
+        ::redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
     }
 
     /// The entries after each position, waiting up to `block` for the first (one `XREAD` over
@@ -183,13 +191,22 @@ impl RedisStore {
         block: Duration,
         count: usize,
     ) -> StoreResult<Vec<Vec<StreamEntry>>> {
-        let keys: Vec<String> = positions.iter().map(|(room, doc, _)| stream_key(room, *doc)).collect();
+        let keys: Vec<String> = positions
+            .iter()
+            .map(|(room, doc, _)| stream_key(room, *doc))
+            .collect();
         let mut cmd = ::redis::cmd("XREAD");
-        cmd.arg("COUNT").arg(count).arg("BLOCK").arg(block.as_millis() as u64).arg("STREAMS").arg(&keys);
+        cmd.arg("COUNT")
+            .arg(count)
+            .arg("BLOCK")
+            .arg(block.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&keys);
         for (_, _, id) in positions {
             cmd.arg(id.to_string());
         }
-        let reply: Option<::redis::streams::StreamReadReply> = cmd.query_async(conn).await.map_err(redis_err)?;
+        let reply: Option<::redis::streams::StreamReadReply> =
+            cmd.query_async(conn).await.map_err(redis_err)?;
         let mut out: Vec<Vec<StreamEntry>> = vec![Vec::new(); positions.len()];
         for stream in reply.map(|r| r.keys).unwrap_or_default() {
             if let Some(i) = keys.iter().position(|k| *k == stream.key) {
@@ -201,12 +218,18 @@ impl RedisStore {
 
     /// For each position, the stored state if it was compacted past that position (another node
     /// trimmed entries this one has not read yet): the state and its id.
-    pub async fn states_past(&self, positions: &[(String, DocKind, StreamId)]) -> StoreResult<Vec<Option<(StreamId, Vec<u8>)>>> {
+    pub async fn states_past(
+        &self,
+        positions: &[(String, DocKind, StreamId)],
+    ) -> StoreResult<Vec<Option<(StreamId, Vec<u8>)>>> {
         let mut pipe = ::redis::pipe();
         for (room, doc, _) in positions {
             pipe.cmd("GET").arg(state_id_key(room, *doc));
         }
-        let ids: Vec<Option<Vec<u8>>> = pipe.query_async(&mut self.conn()).await.map_err(redis_err)?;
+        let ids: Vec<Option<Vec<u8>>> = pipe
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
         let mut out = Vec::with_capacity(positions.len());
         for ((room, doc, position), id) in positions.iter().zip(ids) {
             match parse_id(&state_id_key(room, *doc), id)? {
@@ -231,7 +254,12 @@ impl RedisStore {
 
     /// Takes the compaction lock of a document for `ttl` if no node holds it. The one compactor
     /// at a time: a node that does not get it leaves the compaction to the holder.
-    pub async fn lock_compaction(&self, room: &str, doc: DocKind, ttl: Duration) -> StoreResult<bool> {
+    pub async fn lock_compaction(
+        &self,
+        room: &str,
+        doc: DocKind,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
         let set: Option<String> = ::redis::cmd("SET")
             .arg(lock_key(room, doc))
             .arg(&self.node)
@@ -246,7 +274,13 @@ impl RedisStore {
 
     /// Compacts under this node's lock (taken with [`RedisStore::lock_compaction`]) and releases
     /// it. False if the lock was lost meanwhile or a newer state is already stored.
-    pub async fn compact_locked(&self, room: &str, doc: DocKind, state: &[u8], upto: StreamId) -> StoreResult<bool> {
+    pub async fn compact_locked(
+        &self,
+        room: &str,
+        doc: DocKind,
+        state: &[u8],
+        upto: StreamId,
+    ) -> StoreResult<bool> {
         let done: i64 = ::redis::cmd("EVAL")
             .arg(COMPACT_LUA)
             .arg(4)
@@ -297,14 +331,17 @@ pub fn stream_key(room: &str, doc: DocKind) -> String {
 fn entries(key: &str, ids: Vec<::redis::streams::StreamId>) -> StoreResult<Vec<StreamEntry>> {
     ids.into_iter()
         .map(|entry| {
-            let corrupt = |what: &str| StoreError::Corrupt(format!("stream {key}, entry {}: {what}", entry.id));
+            let corrupt = |what: &str| {
+                StoreError::Corrupt(format!("stream {key}, entry {}: {what}", entry.id))
+            };
             let id = StreamId::parse(&entry.id).ok_or_else(|| corrupt("bad id"))?;
             let field = |name: &str| match entry.map.get(name) {
                 Some(::redis::Value::BulkString(bytes)) => Some(bytes.clone()),
                 _ => None,
             };
             let update = field("u").ok_or_else(|| corrupt("no update"))?;
-            let node = String::from_utf8(field("n").unwrap_or_default()).map_err(|_| corrupt("bad node"))?;
+            let node = String::from_utf8(field("n").unwrap_or_default())
+                .map_err(|_| corrupt("bad node"))?;
             Ok(StreamEntry { id, node, update })
         })
         .collect()
@@ -315,7 +352,9 @@ fn parse_id(key: &str, raw: Option<Vec<u8>>) -> StoreResult<Option<StreamId>> {
         std::str::from_utf8(&raw)
             .ok()
             .and_then(StreamId::parse)
-            .ok_or_else(|| StoreError::Corrupt(format!("{key} holds {:?}", String::from_utf8_lossy(&raw))))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("{key} holds {:?}", String::from_utf8_lossy(&raw)))
+            })
     })
     .transpose()
 }
@@ -402,26 +441,36 @@ impl Store for RedisStore {
 
     async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc> {
         let stream = stream_key(room, doc);
-        let (state, state_id, range): (Option<Vec<u8>>, Option<Vec<u8>>, ::redis::streams::StreamRangeReply) =
-            ::redis::pipe()
-                .atomic()
-                .cmd("GET")
-                .arg(state_key(room, doc))
-                .cmd("GET")
-                .arg(state_id_key(room, doc))
-                .cmd("XRANGE")
-                .arg(&stream)
-                .arg("-")
-                .arg("+")
-                .query_async(&mut self.conn())
-                .await
-                .map_err(redis_err)?;
+        let (state, state_id, range): (
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            ::redis::streams::StreamRangeReply,
+        ) = ::redis::pipe()
+            .atomic()
+            .cmd("GET")
+            .arg(state_key(room, doc))
+            .cmd("GET")
+            .arg(state_id_key(room, doc))
+            .cmd("XRANGE")
+            .arg(&stream)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
         let state_id = parse_id(&state_id_key(room, doc), state_id)?.unwrap_or_default();
         // The state contains the entries up to its id; a compaction trims them, but one that
         // raced with another node's may leave a few behind.
-        let log: Vec<StreamEntry> = entries(&stream, range.ids)?.into_iter().filter(|e| e.id > state_id).collect();
+        let log: Vec<StreamEntry> = entries(&stream, range.ids)?
+            .into_iter()
+            .filter(|e| e.id > state_id)
+            .collect();
         let position = log.last().map(|e| e.id).unwrap_or(state_id);
-        Ok(StoredDoc { state, log: log.into_iter().map(|e| e.update).collect(), position: Some(position) })
+        Ok(StoredDoc {
+            state,
+            log: log.into_iter().map(|e| e.update).collect(),
+            position: Some(position),
+        })
     }
 
     async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()> {
@@ -442,7 +491,12 @@ impl Store for RedisStore {
                         .arg(update.as_ref())
                         .ignore();
                 }
-                WriteOp::Compact { room, doc, state, upto } => {
+                WriteOp::Compact {
+                    room,
+                    doc,
+                    state,
+                    upto,
+                } => {
                     let upto = upto.map(|id| id.to_string()).unwrap_or_default();
                     // EVAL, not EVALSHA: inside MULTI a script missing from Redis's cache (after
                     // a restart) could not be loaded on the fly.

@@ -57,7 +57,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use kortvaeg_tests::{as_is_cell, schema, write_card, RoomCreated, Server, ServerOptions, YClient, AS_IS};
+use kortvaeg_tests::{
+    as_is_cell, schema, write_card, RoomCreated, Server, ServerOptions, YClient, AS_IS,
+};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -68,7 +70,8 @@ use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, Map, ReadTxn, StateVector, Transact, Update};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 
@@ -88,7 +91,10 @@ fn cpu_seconds(pid: u32) -> f64 {
     // utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
     // SAFETY: sysconf only reads a configuration value.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     ticks as f64 / per_second
@@ -126,15 +132,36 @@ impl Load {
         // SAFETY: sysconf only reads a configuration value.
         let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
         let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let cpu: Vec<f64> =
-            stat.lines().next().unwrap_or("").split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+        let cpu: Vec<f64> = stat
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
         // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
-        let busy: f64 = cpu.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
+        let busy: f64 = cpu
+            .iter()
+            .take(8)
+            .enumerate()
+            .filter(|(i, _)| *i != 3 && *i != 4)
+            .map(|(_, v)| v)
+            .sum();
         let own_stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
         let rest = own_stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
         // utime, stime, cutime, cstime: fields 14–17.
-        let own: f64 = rest.split_whitespace().skip(11).take(4).filter_map(|v| v.parse::<f64>().ok()).sum();
-        Load { busy: busy / per_second, own: own / per_second, at: Instant::now() }
+        let own: f64 = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .filter_map(|v| v.parse::<f64>().ok())
+            .sum();
+        Load {
+            busy: busy / per_second,
+            own: own / per_second,
+            at: Instant::now(),
+        }
     }
 
     /// A line saying how busy other processes kept the machine since `self`.
@@ -142,7 +169,9 @@ impl Load {
         let now = Load::now();
         let wall = now.at.duration_since(self.at).as_secs_f64();
         let others = ((now.busy - self.busy) - (now.own - self.own)).max(0.0);
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1) as f64;
         format!(
             "(other processes on the machine used {others:.1} CPU-s during these {wall:.0} s: {:.0}% of its {cores} cores)",
             100.0 * others / (wall * cores).max(1e-9)
@@ -224,24 +253,33 @@ fn step1(sv: StateVector) -> WsMessage {
 
 /// An empty update: what a client with nothing to contribute answers the server's sync step 1 with.
 fn empty_update() -> Vec<u8> {
-    Doc::new().transact().encode_state_as_update_v1(&StateVector::default())
+    Doc::new()
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default())
 }
 
 /// Decodes every y-websocket message in one frame.
 fn messages(data: &[u8]) -> Vec<Message> {
     let mut decoder = DecoderV1::from(data);
-    MessageReader::new(&mut decoder).filter_map(|m| m.ok()).collect()
+    MessageReader::new(&mut decoder)
+        .filter_map(|m| m.ok())
+        .collect()
 }
 
 /// Connects with the settings LESSONS.md asks for: a 4 KiB read buffer, Nagle off.
 async fn connect(url: &str) -> Result<Ws> {
-    let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(64 << 20));
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .max_message_size(Some(64 << 20));
     let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
     Ok(ws)
 }
 
 fn close_frame() -> WsMessage {
-    WsMessage::Close(Some(CloseFrame { code: CloseCode::Normal, reason: "bench done".into() }))
+    WsMessage::Close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bench done".into(),
+    }))
 }
 
 fn apply(doc: &Doc, update: &[u8]) -> Result<()> {
@@ -252,7 +290,9 @@ fn apply(doc: &Doc, update: &[u8]) -> Result<()> {
 
 fn card_count(doc: &Doc) -> usize {
     let txn = doc.transact();
-    txn.get_map(schema::CARDS).map(|m| m.len(&txn) as usize).unwrap_or(0)
+    txn.get_map(schema::CARDS)
+        .map(|m| m.len(&txn) as usize)
+        .unwrap_or(0)
 }
 
 /// Joins a document as a fresh client and counts the cards the server sends in its sync step 2.
@@ -262,7 +302,9 @@ async fn server_card_count(url: &str) -> Result<usize> {
     let doc = Doc::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let frame = tokio::time::timeout_at(deadline, ws.next()).await.map_err(|_| "no sync step 2 within 30 s")?;
+        let frame = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .map_err(|_| "no sync step 2 within 30 s")?;
         match frame {
             Some(Ok(WsMessage::Binary(data))) => {
                 for msg in messages(&data) {
@@ -296,7 +338,9 @@ fn scan_markers(bytes: &[u8], mut found: impl FnMut(usize, usize, u64)) {
     let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
     let mut i = 0;
     while i + MARK_LEN <= bytes.len() {
-        let Some(pos) = bytes[i..].windows(MARK.len()).position(|w| w == MARK) else { break };
+        let Some(pos) = bytes[i..].windows(MARK.len()).position(|w| w == MARK) else {
+            break;
+        };
         let m = &bytes[i + pos..];
         if m.len() >= MARK_LEN {
             if let (Some(w), Some(s), Some(t)) = (num(&m[4..6]), num(&m[7..12]), num(&m[13..25])) {
@@ -375,8 +419,10 @@ impl Subscriber {
             let data = match received {
                 Some(Ok(WsMessage::Binary(data))) => data,
                 Some(Ok(WsMessage::Close(f))) => {
-                    r.close =
-                        Some(f.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new())));
+                    r.close = Some(
+                        f.map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new())),
+                    );
                     break;
                 }
                 Some(Ok(_)) => continue,
@@ -493,7 +539,8 @@ impl Peer {
                             match msg {
                                 Message::Sync(SyncMessage::SyncStep1(sv)) => {
                                     let diff = reader_doc.transact().encode_state_as_update_v1(&sv);
-                                    let _ = reader_out.send(frame(Message::Sync(SyncMessage::SyncStep2(diff))));
+                                    let _ = reader_out
+                                        .send(frame(Message::Sync(SyncMessage::SyncStep2(diff))));
                                 }
                                 Message::Sync(SyncMessage::SyncStep2(u)) => {
                                     let _ = apply(&reader_doc, &u);
@@ -507,7 +554,10 @@ impl Peer {
                         }
                     }
                     Some(Ok(WsMessage::Close(f))) => {
-                        break format!("closed: {:?}", f.map(|f| (u16::from(f.code), f.reason.to_string())));
+                        break format!(
+                            "closed: {:?}",
+                            f.map(|f| (u16::from(f.code), f.reason.to_string()))
+                        );
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => break format!("read: {e}"),
@@ -516,7 +566,12 @@ impl Peer {
             };
             let _ = ack_tx.send(Err(end));
         });
-        let mut peer = Peer { doc, out, acks, tasks: vec![writer, reader] };
+        let mut peer = Peer {
+            doc,
+            out,
+            acks,
+            tasks: vec![writer, reader],
+        };
         peer.sync().await?;
         Ok(peer)
     }
@@ -553,14 +608,19 @@ impl Peer {
             txn.encode_update_v1()
         };
         let size = update.len();
-        let _ = self.out.send(frame(Message::Sync(SyncMessage::Update(update))));
+        let _ = self
+            .out
+            .send(frame(Message::Sync(SyncMessage::Update(update))));
         size
     }
 
     async fn close(mut self) {
         let _ = self.out.send(close_frame());
         // Wait (briefly) for the server's close so the connection is really gone.
-        let _ = tokio::time::timeout(Duration::from_secs(2), async { while self.acks.recv().await.is_some() {} }).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while self.acks.recv().await.is_some() {}
+        })
+        .await;
         self.tasks.iter().for_each(|t| t.abort());
     }
 }
@@ -597,7 +657,10 @@ async fn write_cards(
             let period = Duration::from_secs_f64(1.0 / per_second);
             // Stagger the writers over one period so their sends do not line up.
             let offset = period.mul_f64((w % 16) as f64 / 16.0);
-            Some(tokio::time::interval_at(tokio::time::Instant::now() + offset, period))
+            Some(tokio::time::interval_at(
+                tokio::time::Instant::now() + offset,
+                period,
+            ))
         }
         Pace::Acked | Pace::Flood => None,
     };
@@ -661,7 +724,11 @@ impl Target {
         match self {
             Target::Kortvaeg(s, _) => {
                 let room = s.create_room(label, AS_IS).await;
-                s.ws_url(&room.id, kortvaeg_tests::DocKind::Wall, Some(&room.participant_token))
+                s.ws_url(
+                    &room.id,
+                    kortvaeg_tests::DocKind::Wall,
+                    Some(&room.participant_token),
+                )
             }
             Target::Node(n) => format!("ws://127.0.0.1:{}/bench-{label}-{}", n.port, now_us()),
         }
@@ -676,15 +743,18 @@ struct NodeServer {
 
 impl NodeServer {
     fn script() -> PathBuf {
-        kortvaeg_tests::workspace_root().join("tests/bench-node/node_modules/@y/websocket-server/src/server.js")
+        kortvaeg_tests::workspace_root()
+            .join("tests/bench-node/node_modules/@y/websocket-server/src/server.js")
     }
 
     async fn start() -> Result<NodeServer> {
         let script = NodeServer::script();
         if !script.is_file() {
-            return Err(
-                format!("{} is missing (scripts/bench runs npm ci in tests/bench-node)", script.display()).into()
-            );
+            return Err(format!(
+                "{} is missing (scripts/bench runs npm ci in tests/bench-node)",
+                script.display()
+            )
+            .into());
         }
         let port = free_port();
         let child = Command::new("node")
@@ -697,7 +767,10 @@ impl NodeServer {
             .spawn()?;
         let server = NodeServer { child, port };
         let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
             if Instant::now() >= deadline {
                 return Err("the Node server did not listen within 15 s".into());
             }
@@ -726,7 +799,16 @@ impl RedisServer {
         let dir = tempfile::tempdir()?;
         let port = free_port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--protected-mode",
+                "no",
+            ])
             .args(["--appendonly", "yes", "--appendfsync", appendfsync])
             .arg("--dir")
             .arg(dir.path())
@@ -735,7 +817,11 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start redis-server ({e}); scripts/bench installs it"))?;
-        let redis = RedisServer { child, port, _dir: dir };
+        let redis = RedisServer {
+            child,
+            port,
+            _dir: dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if redis.ping().await.is_ok() {
@@ -768,7 +854,10 @@ impl Drop for RedisServer {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -803,7 +892,11 @@ struct FanoutResult {
 }
 
 async fn fanout(target: &Target, spec: &FanoutSpec) -> FanoutResult {
-    let label = format!("fanout-{}-{}", spec.subscribers, spec.pace_label().replace(['/', ' '], ""));
+    let label = format!(
+        "fanout-{}-{}",
+        spec.subscribers,
+        spec.pace_label().replace(['/', ' '], "")
+    );
     let url = target.new_wall(&label).await;
     let pid = target.pid();
     let mut problems = Vec::new();
@@ -833,7 +926,10 @@ async fn fanout(target: &Target, spec: &FanoutSpec) -> FanoutResult {
         }
     }
     if ready < spec.subscribers {
-        problems.push(format!("only {ready}/{} subscribers synced", spec.subscribers));
+        problems.push(format!(
+            "only {ready}/{} subscribers synced",
+            spec.subscribers
+        ));
     }
 
     // Writers: connect and sync, then start together.
@@ -842,9 +938,14 @@ async fn fanout(target: &Target, spec: &FanoutSpec) -> FanoutResult {
     let mut writers = Vec::new();
     for w in 0..spec.writers {
         match Peer::connect(&url).await {
-            Ok(peer) => {
-                writers.push(tokio::spawn(write_cards(peer, w, spec.per_writer, spec.pace, go_rx.clone(), deadline)))
-            }
+            Ok(peer) => writers.push(tokio::spawn(write_cards(
+                peer,
+                w,
+                spec.per_writer,
+                spec.pace,
+                go_rx.clone(),
+                deadline,
+            ))),
             Err(e) => problems.push(format!("writer {w}: {e}")),
         }
     }
@@ -882,34 +983,66 @@ async fn fanout(target: &Target, spec: &FanoutSpec) -> FanoutResult {
     let frames: usize = subs_done.iter().map(|s| s.frames).sum();
     let last = subs_done.iter().map(|s| s.last_us).max().unwrap_or(t0);
     let seconds = (last.saturating_sub(t0)) as f64 / 1e6;
-    let mut lat: Vec<u64> = subs_done.iter().flat_map(|s| s.latencies.iter().copied()).collect();
+    let mut lat: Vec<u64> = subs_done
+        .iter()
+        .flat_map(|s| s.latencies.iter().copied())
+        .collect();
     lat.sort_unstable();
     let converged = subs_done.iter().filter(|s| s.seen == expected).count();
-    let closed_4408 = subs_done.iter().filter(|s| s.close.as_ref().is_some_and(|c| c.0 == 4408)).count();
-    let silent = subs_done.iter().filter(|s| s.seen < expected && s.close.is_none()).count();
+    let closed_4408 = subs_done
+        .iter()
+        .filter(|s| s.close.as_ref().is_some_and(|c| c.0 == 4408))
+        .count();
+    let silent = subs_done
+        .iter()
+        .filter(|s| s.seen < expected && s.close.is_none())
+        .count();
     for (i, s) in subs_done.iter().enumerate() {
         if let Some(n) = s.doc_cards {
             if n != s.seen {
-                problems.push(format!("subscriber {i}: its document has {n} cards, its markers say {}", s.seen));
+                problems.push(format!(
+                    "subscriber {i}: its document has {n} cards, its markers say {}",
+                    s.seen
+                ));
             }
         }
         if s.seen < expected {
-            problems
-                .push(format!("subscriber {i}: {}/{expected} cards, close {:?}, error {:?}", s.seen, s.close, s.error));
+            problems.push(format!(
+                "subscriber {i}: {}/{expected} cards, close {:?}, error {:?}",
+                s.seen, s.close, s.error
+            ));
         }
     }
     if silent > 0 {
-        problems.push(format!("{silent} subscribers missed cards without being closed (silent drop?)"));
+        problems.push(format!(
+            "{silent} subscribers missed cards without being closed (silent drop?)"
+        ));
     }
-    let other_closes: Vec<_> = subs_done.iter().filter_map(|s| s.close.clone()).filter(|c| c.0 != 4408).collect();
+    let other_closes: Vec<_> = subs_done
+        .iter()
+        .filter_map(|s| s.close.clone())
+        .filter(|c| c.0 != 4408)
+        .collect();
     if !other_closes.is_empty() {
-        problems.push(format!("{} other closes, e.g. {:?}", other_closes.len(), other_closes[0]));
+        problems.push(format!(
+            "{} other closes, e.g. {:?}",
+            other_closes.len(),
+            other_closes[0]
+        ));
     }
-    let on_server = server_card_count(&url).await.map(|n| n.to_string()).unwrap_or_else(|e| format!("? ({e})"));
+    let on_server = server_card_count(&url)
+        .await
+        .map(|n| n.to_string())
+        .unwrap_or_else(|e| format!("? ({e})"));
     if on_server != expected.to_string() {
-        problems.push(format!("the server has {on_server} cards, {expected} were written"));
+        problems.push(format!(
+            "the server has {on_server} cards, {expected} were written"
+        ));
     }
-    let mut acks: Vec<u64> = reports.iter().flat_map(|r| r.acks.iter().copied()).collect();
+    let mut acks: Vec<u64> = reports
+        .iter()
+        .flat_map(|r| r.acks.iter().copied())
+        .collect();
     acks.sort_unstable();
     let per_s = deliveries as f64 / seconds.max(1e-9);
     let row = vec![
@@ -928,7 +1061,11 @@ async fn fanout(target: &Target, spec: &FanoutSpec) -> FanoutResult {
         if acks.is_empty() {
             "–".into()
         } else {
-            format!("{}/{}", ms(percentile(&acks, 50.0)), ms(percentile(&acks, 99.0)))
+            format!(
+                "{}/{}",
+                ms(percentile(&acks, 50.0)),
+                ms(percentile(&acks, 99.0))
+            )
         },
         format!("{cpu:.2}"),
         format!("{:.1}", cpu * 1e6 / deliveries.max(1) as f64),
@@ -972,10 +1109,30 @@ const FANOUT_HEADER: &[&str] = &[
 
 fn fanout_specs() -> Vec<FanoutSpec> {
     vec![
-        FanoutSpec { subscribers: 50, writers: 5, per_writer: 200, pace: Pace::Acked },
-        FanoutSpec { subscribers: 200, writers: 5, per_writer: 200, pace: Pace::Acked },
-        FanoutSpec { subscribers: 200, writers: 5, per_writer: 200, pace: Pace::Rate(20.0) },
-        FanoutSpec { subscribers: 200, writers: 5, per_writer: 1000, pace: Pace::Flood },
+        FanoutSpec {
+            subscribers: 50,
+            writers: 5,
+            per_writer: 200,
+            pace: Pace::Acked,
+        },
+        FanoutSpec {
+            subscribers: 200,
+            writers: 5,
+            per_writer: 200,
+            pace: Pace::Acked,
+        },
+        FanoutSpec {
+            subscribers: 200,
+            writers: 5,
+            per_writer: 200,
+            pace: Pace::Rate(20.0),
+        },
+        FanoutSpec {
+            subscribers: 200,
+            writers: 5,
+            per_writer: 1000,
+            pace: Pace::Flood,
+        },
     ]
 }
 
@@ -984,7 +1141,12 @@ async fn run_fanouts(target: &Target) -> Vec<FanoutResult> {
     for spec in fanout_specs() {
         let r = fanout(target, &spec).await;
         for p in &r.problems {
-            eprintln!("  problem ({} {} subs {}): {p}", target.name(), spec.subscribers, spec.pace_label());
+            eprintln!(
+                "  problem ({} {} subs {}): {p}",
+                target.name(),
+                spec.subscribers,
+                spec.pace_label()
+            );
         }
         results.push(r);
     }
@@ -1020,14 +1182,18 @@ async fn scenario_fanout() -> Ours {
     let mut tmpfs_results = Vec::new();
     match tempfile::tempdir_in("/dev/shm") {
         Ok(dir) => {
-            let server = Server::start(ServerOptions::new().data_dir(dir.path().join("data"))).await;
+            let server =
+                Server::start(ServerOptions::new().data_dir(dir.path().join("data"))).await;
             let target = Target::Kortvaeg(server, "kortvaeg, store on tmpfs");
             tmpfs_results = run_fanouts(&target).await;
         }
         Err(e) => note(&format!("(no tmpfs run: /dev/shm: {e})")),
     }
     let all: Vec<FanoutResult> = results.into_iter().chain(tmpfs_results).collect();
-    print_fanouts("1. Fan-out (kortvaeg, embedded store; on disk, then on tmpfs)", &all);
+    print_fanouts(
+        "1. Fan-out (kortvaeg, embedded store; on disk, then on tmpfs)",
+        &all,
+    );
     let mut disk = all;
     let tmpfs = disk.split_off(fanout_specs().len().min(disk.len()));
     note("deliveries = cards × subscribers that received them live; latency = writer's send → subscriber's receipt;");
@@ -1059,7 +1225,12 @@ struct Joined {
 }
 
 /// Connects when `go` fires, sends a sync step 1 and waits for the answer.
-async fn join_once(url: String, keep: bool, mut go: watch::Receiver<bool>, t0: Arc<AtomicU64>) -> Joined {
+async fn join_once(
+    url: String,
+    keep: bool,
+    mut go: watch::Receiver<bool>,
+    t0: Arc<AtomicU64>,
+) -> Joined {
     let mut j = Joined::default();
     let _ = go.wait_for(|g| *g).await;
     let t0 = t0.load(Ordering::SeqCst);
@@ -1090,7 +1261,9 @@ async fn join_once(url: String, keep: bool, mut go: watch::Receiver<bool>, t0: A
                             break 'read;
                         }
                         Message::Sync(SyncMessage::SyncStep1(_)) => {
-                            let _ = ws.send(frame(Message::Sync(SyncMessage::SyncStep2(empty_update())))).await;
+                            let _ = ws
+                                .send(frame(Message::Sync(SyncMessage::SyncStep2(empty_update()))))
+                                .await;
                         }
                         _ => {}
                     }
@@ -1125,7 +1298,14 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
     let (go_tx, go_rx) = watch::channel(false);
     let t0 = Arc::new(AtomicU64::new(0));
     let joiners: Vec<_> = (0..STORM_CLIENTS)
-        .map(|i| tokio::spawn(join_once(url.to_string(), i == 0, go_rx.clone(), t0.clone())))
+        .map(|i| {
+            tokio::spawn(join_once(
+                url.to_string(),
+                i == 0,
+                go_rx.clone(),
+                t0.clone(),
+            ))
+        })
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await; // every joiner is waiting on `go`
     reset_peak_rss(pid);
@@ -1144,14 +1324,20 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
 
     let errors: Vec<&String> = joined.iter().filter_map(|j| j.error.as_ref()).collect();
     if !errors.is_empty() {
-        problems.push(format!("{label}: {} joiners failed, e.g. {}", errors.len(), errors[0]));
+        problems.push(format!(
+            "{label}: {} joiners failed, e.g. {}",
+            errors.len(),
+            errors[0]
+        ));
     }
     if let Some(step2) = joined.first().and_then(|j| j.step2.as_ref()) {
         let doc = Doc::new();
         match apply(&doc, step2) {
             Ok(()) if card_count(&doc) == STORM_CARDS => {}
-            Ok(()) => problems
-                .push(format!("{label}: the joiner's document has {} cards, not {STORM_CARDS}", card_count(&doc))),
+            Ok(()) => problems.push(format!(
+                "{label}: the joiner's document has {} cards, not {STORM_CARDS}",
+                card_count(&doc)
+            )),
             Err(e) => problems.push(format!("{label}: the sync step 2 does not apply: {e}")),
         }
     }
@@ -1179,7 +1365,11 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
 async fn scenario_join() -> Vec<Vec<String>> {
     let server = Server::start(ServerOptions::new().unload_after_ms(300)).await;
     let room = server.new_room().await;
-    let url = server.ws_url(&room.id, kortvaeg_tests::DocKind::Wall, Some(&room.participant_token));
+    let url = server.ws_url(
+        &room.id,
+        kortvaeg_tests::DocKind::Wall,
+        Some(&room.participant_token),
+    );
     let mut problems = Vec::new();
 
     // Fill the room: 10 000 cards in updates of 500, each acknowledged.
@@ -1189,14 +1379,24 @@ async fn scenario_join() -> Vec<Vec<String>> {
         let cards: Vec<(String, String)> = (0..STORM_BATCH)
             .map(|i| {
                 let n = batch * STORM_BATCH + i;
-                (format!("storm-{n}"), format!("Kort {n}: Sagsbehandlingen i KMD Sag {filler}"))
+                (
+                    format!("storm-{n}"),
+                    format!("Kort {n}: Sagsbehandlingen i KMD Sag {filler}"),
+                )
             })
             .collect();
         builder.add_cards(&cards);
-        builder.sync().await.expect("the builder's update is acknowledged");
+        builder
+            .sync()
+            .await
+            .expect("the builder's update is acknowledged");
     }
     builder.close().await;
-    server.wait_health("the room unloaded", Duration::from_secs(30), |h| h.rooms_loaded == 0).await;
+    server
+        .wait_health("the room unloaded", Duration::from_secs(30), |h| {
+            h.rooms_loaded == 0
+        })
+        .await;
 
     let mut rows = Vec::new();
     // Cold: the room is not loaded; the first joiner loads it and the others wait for that load.
@@ -1207,7 +1407,9 @@ async fn scenario_join() -> Vec<Vec<String>> {
     holder.close().await;
 
     table(
-        &format!("2. Join storm: {STORM_CLIENTS} clients join a room of {STORM_CARDS} cards at once"),
+        &format!(
+            "2. Join storm: {STORM_CLIENTS} clients join a room of {STORM_CARDS} cards at once"
+        ),
         &[
             "room",
             "synced",
@@ -1245,7 +1447,12 @@ async fn open_rooms(server: &Server, rooms: &[RoomCreated], fresh: bool) -> Vec<
         if fresh {
             let (row, column) = cell();
             for i in 0..MEMORY_CARDS {
-                c.add_card(&format!("m{i}"), row, column, &format!("Kort {i} i {}", room.id));
+                c.add_card(
+                    &format!("m{i}"),
+                    row,
+                    column,
+                    &format!("Kort {i} i {}", room.id),
+                );
             }
         }
         c.barrier().await;
@@ -1272,7 +1479,11 @@ async fn memory_cycles(server: &Server, cycles: usize) -> (Vec<Vec<String>>, f64
     server.health().await;
     let idle = rss_kb(pid);
     let redb = server.data_dir().join("kortvaeg.redb");
-    let file = || mib(std::fs::metadata(&redb).map(|m| m.len() / 1024).unwrap_or(0));
+    let file = || {
+        mib(std::fs::metadata(&redb)
+            .map(|m| m.len() / 1024)
+            .unwrap_or(0))
+    };
     let row = |what: String, h: &kortvaeg_tests::Health, rss: u64| {
         vec![
             what,
@@ -1283,20 +1494,38 @@ async fn memory_cycles(server: &Server, cycles: usize) -> (Vec<Vec<String>>, f64
             file(),
         ]
     };
-    let mut rows =
-        vec![vec!["idle (started, one /healthz)".into(), "0".into(), "0".into(), mib(idle), "–".into(), file()]];
+    let mut rows = vec![vec![
+        "idle (started, one /healthz)".into(),
+        "0".into(),
+        "0".into(),
+        mib(idle),
+        "–".into(),
+        file(),
+    ]];
     let create = |tag: &'static str| async move {
         let mut rooms = Vec::new();
         for i in 0..MEMORY_ROOMS {
-            rooms.push(server.create_room(&format!("Hukommelse {tag}{i}"), AS_IS).await);
+            rooms.push(
+                server
+                    .create_room(&format!("Hukommelse {tag}{i}"), AS_IS)
+                    .await,
+            );
         }
         rooms
     };
     let first = create("A").await;
     let mut per_room = 0.0;
-    let labels = [("A: 200 new rooms", true), ("B: the same 200 again", false), ("C: 200 more new rooms", true)];
+    let labels = [
+        ("A: 200 new rooms", true),
+        ("B: the same 200 again", false),
+        ("C: 200 more new rooms", true),
+    ];
     for (n, (label, fresh)) in labels.into_iter().take(cycles).enumerate() {
-        let rooms = if n == 2 { create("C").await } else { first.clone() };
+        let rooms = if n == 2 {
+            create("C").await
+        } else {
+            first.clone()
+        };
         let clients = open_rooms(server, &rooms, fresh).await;
         let h = server.health().await;
         let open = rss_kb(pid);
@@ -1306,21 +1535,38 @@ async fn memory_cycles(server: &Server, cycles: usize) -> (Vec<Vec<String>>, f64
         rows.push(row(format!("{label}: open, 1 client each"), &h, open));
         futures_util::future::join_all(clients.into_iter().map(YClient::close)).await;
         let h = server
-            .wait_health("every room unloaded", Duration::from_secs(60), |h| h.rooms_loaded == 0 && h.connections == 0)
+            .wait_health("every room unloaded", Duration::from_secs(60), |h| {
+                h.rooms_loaded == 0 && h.connections == 0
+            })
             .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        rows.push(row(format!("{label}: all left, unloaded (+2 s)"), &h, rss_kb(pid)));
+        rows.push(row(
+            format!("{label}: all left, unloaded (+2 s)"),
+            &h,
+            rss_kb(pid),
+        ));
     }
     (rows, per_room)
 }
 
 async fn scenario_memory() -> Vec<Vec<String>> {
-    let header = &["state", "rooms loaded", "connections", "RSS MiB", "Δ idle MiB", "redb file MiB"];
+    let header = &[
+        "state",
+        "rooms loaded",
+        "connections",
+        "RSS MiB",
+        "Δ idle MiB",
+        "redb file MiB",
+    ];
     let opts = || ServerOptions::new().unload_after_ms(200);
     let server = Server::start(opts()).await;
     let (rows, per_room) = memory_cycles(&server, 3).await;
     drop(server);
-    table("3. Memory per room and unload (--unload-after-ms 200)", header, &rows);
+    table(
+        "3. Memory per room and unload (--unload-after-ms 200)",
+        header,
+        &rows,
+    );
     note(&format!(
         "Per open room with one client and {MEMORY_CARDS} cards (cycle A): {per_room:.0} KiB (room + connection + its buffers)."
     ));
@@ -1338,8 +1584,10 @@ async fn scenario_memory() -> Vec<Vec<String>> {
     variants.push(("MALLOC_ARENA_MAX=1 (glibc: one arena)", rows, per_room));
     let mut all = Vec::new();
     for (label, rows, per_room) in variants {
-        let mut rows: Vec<Vec<String>> =
-            rows.into_iter().map(|r| std::iter::once(label.to_string()).chain(r).collect()).collect();
+        let mut rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| std::iter::once(label.to_string()).chain(r).collect())
+            .collect();
         rows.push(vec![
             label.to_string(),
             format!("per open room (cycle A): {per_room:.0} KiB"),
@@ -1353,7 +1601,15 @@ async fn scenario_memory() -> Vec<Vec<String>> {
     }
     table(
         "3b. Memory: where it goes (variants)",
-        &["server", "state", "rooms loaded", "connections", "RSS MiB", "Δ idle MiB", "redb file MiB"],
+        &[
+            "server",
+            "state",
+            "rooms loaded",
+            "connections",
+            "RSS MiB",
+            "Δ idle MiB",
+            "redb file MiB",
+        ],
         &all,
     );
     all
@@ -1370,7 +1626,11 @@ struct DurabilityRun {
 /// Writers in one room, each awaiting the acknowledgement of every update.
 async fn durability_run(server: &Server, run: &DurabilityRun) -> (Vec<String>, Vec<String>) {
     let room = server.new_room().await;
-    let url = server.ws_url(&room.id, kortvaeg_tests::DocKind::Wall, Some(&room.participant_token));
+    let url = server.ws_url(
+        &room.id,
+        kortvaeg_tests::DocKind::Wall,
+        Some(&room.participant_token),
+    );
     let pid = server.pid().expect("running");
     let mut problems = Vec::new();
     let (go_tx, go_rx) = watch::channel(false);
@@ -1378,7 +1638,14 @@ async fn durability_run(server: &Server, run: &DurabilityRun) -> (Vec<String>, V
     let mut tasks = Vec::new();
     for w in 0..run.writers {
         let peer = Peer::connect(&url).await.expect("writer connects");
-        tasks.push(tokio::spawn(write_cards(peer, w, run.per_writer, Pace::Acked, go_rx.clone(), deadline)));
+        tasks.push(tokio::spawn(write_cards(
+            peer,
+            w,
+            run.per_writer,
+            Pace::Acked,
+            go_rx.clone(),
+            deadline,
+        )));
     }
     let cpu0 = cpu_seconds(pid);
     let t0 = Instant::now();
@@ -1409,14 +1676,27 @@ async fn durability_run(server: &Server, run: &DurabilityRun) -> (Vec<String>, V
 }
 
 async fn scenario_durability() -> Vec<Vec<String>> {
-    let runs = [DurabilityRun { writers: 1, per_writer: 300 }, DurabilityRun { writers: 10, per_writer: 100 }];
+    let runs = [
+        DurabilityRun {
+            writers: 1,
+            per_writer: 300,
+        },
+        DurabilityRun {
+            writers: 10,
+            per_writer: 100,
+        },
+    ];
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let configs: [(&str, Option<&str>, Option<u64>); 4] = [
         ("embedded (redb), commit window 0 (default)", None, None),
         ("embedded (redb), commit window 2 ms", None, Some(2)),
         ("redis, appendfsync everysec", Some("everysec"), None),
-        ("redis, appendfsync always (as the test harness)", Some("always"), None),
+        (
+            "redis, appendfsync always (as the test harness)",
+            Some("always"),
+            None,
+        ),
     ];
     for (label, fsync, window) in configs {
         let redis = match fsync {
@@ -1479,9 +1759,14 @@ async fn scenario_reference(ours: Option<&Ours>) {
     };
     let target = Target::Node(node);
     let results = run_fanouts(&target).await;
-    print_fanouts("5. Reference: the same fan-out against @y/websocket-server (Node, in memory, no store)", &results);
+    print_fanouts(
+        "5. Reference: the same fan-out against @y/websocket-server (Node, in memory, no store)",
+        &results,
+    );
     let Some(ours) = ours else { return };
-    let cell = |r: Option<&FanoutResult>, f: &dyn Fn(&FanoutResult) -> String| r.map(f).unwrap_or_else(|| "–".into());
+    let cell = |r: Option<&FanoutResult>, f: &dyn Fn(&FanoutResult) -> String| {
+        r.map(f).unwrap_or_else(|| "–".into())
+    };
     let rows: Vec<Vec<String>> = fanout_specs()
         .iter()
         .enumerate()
@@ -1538,11 +1823,15 @@ fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string()))
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+            })
         })
         .unwrap_or_else(|| "?".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!("{cores} cores, {cpu}, kernel {}", kernel.trim())
 }
@@ -1575,10 +1864,16 @@ fn main() {
         kill_children();
         std::process::exit(3);
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     runtime.spawn(async {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
             return;
         };
         tokio::select! {
@@ -1598,12 +1893,22 @@ const TIME_BUDGET: Duration = Duration::from_secs(9 * 60);
 /// Kills (SIGKILL) every process whose parent is this one: what the bench started.
 fn kill_children() {
     let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         // After the command name: state, then the parent's pid.
-        let ppid = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1)?.parse::<u32>().ok());
         if ppid == Some(me) {
             // SAFETY: kill(2) on a child of this process.
             unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -1650,5 +1955,7 @@ async fn run(args: Vec<String>) {
 
 fn display_path(p: &Path) -> String {
     let root = kortvaeg_tests::workspace_root();
-    p.strip_prefix(&root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string())
+    p.strip_prefix(&root)
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| p.display().to_string())
 }
