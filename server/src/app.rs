@@ -12,6 +12,7 @@ use crate::cluster;
 use crate::config::Config;
 use crate::http::{self, Shared};
 use crate::rooms::Rooms;
+use crate::spool::Spool;
 use crate::store::{embedded::EmbeddedStore, redis::RedisStore, Store};
 use crate::writer::Writer;
 use kortvaeg_shared::Templates;
@@ -33,6 +34,8 @@ pub enum StartError {
     Trees(String),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Spool(#[from] crate::spool::SpoolError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -64,7 +67,18 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             Arc::new(store)
         }
     };
-    // The outage buffer is for Redis; an embedded store that fails a write is a broken disk.
+    // The outage spool is for Redis; an embedded store that fails a write is a broken disk. It
+    // is opened even with --outage-buffer 0, so that what an earlier run left in it is written.
+    let spool = match &redis {
+        Some(_) => {
+            let dir = config.spool_dir();
+            let (spool, waiting) = tokio::task::spawn_blocking(move || Spool::open(&dir))
+                .await
+                .map_err(|e| crate::spool::SpoolError::Io(e.to_string()))??;
+            Some((spool, waiting))
+        }
+        None => None,
+    };
     let buffer = if redis.is_some() {
         config.outage_buffer
     } else {
@@ -72,6 +86,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let (writer, writer_task) = Writer::start(
         store.clone(),
+        spool,
         config.commit_window(),
         config.compact_after,
         WRITER_QUEUE,
@@ -82,7 +97,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         store.clone(),
         writer,
         config.unload_after(),
-        config.client_queue,
+        config.doc_limits(),
         link.clone(),
     );
 
@@ -149,9 +164,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     // queue, so the store is complete. Rooms still waiting out --unload-after-ms are not waited for.
     match tokio::time::timeout(FLUSH_DEADLINE, rooms.flush_all()).await {
         Ok((flushed, total)) => tracing::info!(flushed, total, "rooms flushed"),
-        Err(_) => tracing::error!(
-            buffered = rooms.writer().buffered(),
-            "the store did not take everything within {FLUSH_DEADLINE:?}; buffered updates are lost"
+        Err(_) => tracing::warn!(
+            spooled = rooms.writer().buffered(),
+            "the store did not take everything within {FLUSH_DEADLINE:?}; the outage spool keeps the rest for the next start"
         ),
     }
     writer_task.abort();

@@ -255,7 +255,7 @@ async fn compact(store: Arc<RedisStore>, room: Arc<Room>, kind: DocKind) {
             return;
         }
     }
-    let Some((state, upto)) = room.doc(kind).compaction_state() else {
+    let Some((state, upto)) = room.doc(kind).compaction_state(room.id()) else {
         return;
     };
     match store.compact_locked(room.id(), kind, &state, upto).await {

@@ -42,6 +42,19 @@ pub struct Config {
     #[arg(long, env = "MAX_MESSAGE_BYTES", default_value_t = 1 << 20)]
     pub max_message_bytes: usize,
 
+    /// Most bytes a document's full state may weigh (what every joiner's greeting carries); an
+    /// update that would grow it further is refused (close 4413).
+    #[arg(long, env = "MAX_DOC_BYTES", default_value_t = 8 << 20)]
+    pub max_doc_bytes: usize,
+
+    /// Largest presence (awareness) state one client may set, in bytes of JSON (close 4413).
+    #[arg(long, env = "MAX_AWARENESS_BYTES", default_value_t = 8 << 10)]
+    pub max_awareness_bytes: usize,
+
+    /// Most presence ids one connection may set (a stock client sets one per document; close 4429).
+    #[arg(long, env = "MAX_PRESENCE_IDS", default_value_t = 4)]
+    pub max_presence_ids: usize,
+
     /// How long a room without clients stays loaded before it is flushed and unloaded.
     #[arg(long, env = "UNLOAD_AFTER_MS", default_value_t = 2000)]
     pub unload_after_ms: u64,
@@ -59,11 +72,18 @@ pub struct Config {
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
-    /// With Redis: updates this node keeps while Redis is unreachable (collaboration goes on and
-    /// they are written when it is back); beyond that, changes are refused (1013). 0: close the
-    /// writers' connections instead (1011), as with the embedded store.
+    /// With Redis: updates this node keeps in its outage spool (`--spool-dir`) while Redis is
+    /// unreachable (collaboration goes on and they are written when it is back); beyond that,
+    /// changes are refused (1013). 0: close the writers' connections instead (1011), as with the
+    /// embedded store.
     #[arg(long, env = "OUTAGE_BUFFER", default_value_t = 10_000)]
     pub outage_buffer: usize,
+
+    /// With Redis: folder of this node's outage spool (a redb file), where updates Redis did not
+    /// take wait on disk before anyone sees them; default `<--data-dir>/spool`. One per node:
+    /// a second process on the same folder does not start.
+    #[arg(long, env = "SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
 
     /// With Redis: how long a presence (awareness) state from another node lives unless its
     /// client renews it (stock clients renew every 15 s); then it is removed, as after a node crash.
@@ -95,8 +115,29 @@ impl Config {
         Duration::from_millis(self.ping_interval_ms.max(10))
     }
 
+    pub fn awareness_limits(&self) -> crate::room::AwarenessLimits {
+        crate::room::AwarenessLimits {
+            max_state_bytes: self.max_awareness_bytes,
+            max_ids: self.max_presence_ids.max(1),
+        }
+    }
+
+    pub fn doc_limits(&self) -> crate::room::DocLimits {
+        crate::room::DocLimits {
+            queue: self.client_queue,
+            max_doc_bytes: self.max_doc_bytes,
+        }
+    }
+
     pub fn commit_window(&self) -> Duration {
         Duration::from_millis(self.commit_window_ms)
+    }
+
+    /// `--spool-dir`, or `spool` in the data directory.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.spool_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("spool"))
     }
 
     /// The base of handed-out links, without a trailing slash.

@@ -61,6 +61,15 @@ impl Close {
             "text frames are not part of the y-websocket protocol; send binary",
         )
     }
+    /// Something a limit of the document or its presence does not allow (`--max-doc-bytes`,
+    /// `--max-awareness-bytes`); nothing of it was applied.
+    pub fn too_large(reason: impl Into<String>) -> Self {
+        Close::new(4413, reason)
+    }
+    /// More of something than one connection may have (`--max-presence-ids`).
+    pub fn too_many(reason: impl Into<String>) -> Self {
+        Close::new(4429, reason)
+    }
     pub fn too_big(limit: usize) -> Self {
         Close::new(1009, format!("message too big: the limit is {limit} bytes"))
     }
@@ -124,6 +133,7 @@ pub struct Session {
     pub doc: DocKind,
     pub role: Role,
     pub max_message_bytes: usize,
+    pub awareness: crate::room::AwarenessLimits,
     pub ping_interval: Duration,
     pub queue: usize,
     pub shutdown: watch::Receiver<bool>,
@@ -268,7 +278,7 @@ fn handle_binary(
         }
         Message::Awareness(update) => {
             if session.role != Role::Review {
-                announced.extend(doc.apply_awareness(room, conn, update)?);
+                doc.apply_awareness(room, conn, update, announced, session.awareness)?;
             }
             Ok(())
         }

@@ -5,7 +5,8 @@
 //! - [`connection`]: one socket — y-websocket frames in, permissions, frames out;
 //! - [`rooms`] → [`room`]: the registry (load once, unload when idle) and one live room with its
 //!   wall and control documents, awareness and broadcast;
-//! - [`writer`]: the store writer (group commit; broadcast only after the store has it);
+//! - [`writer`]: the store writer (group commit; broadcast only after the store has it), with
+//!   [`spool`], the node's on-disk outage spool for updates Redis did not take;
 //! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations;
 //! - [`cluster`]: with Redis, several nodes share rooms (stream reader, awareness pub/sub).
 //!
@@ -23,6 +24,7 @@ mod metrics;
 mod permissions;
 mod room;
 mod rooms;
+mod spool;
 mod store;
 mod tokens;
 mod writer;

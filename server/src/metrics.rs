@@ -53,6 +53,29 @@ pub fn update_accepted(doc: DocKind, from_client: bool) {
     counters[doc][usize::from(!from_client)].increment(1);
 }
 
+/// A client update refused before it touched the document: `reason` is `schema` (the gate) or
+/// `size` (`--max-doc-bytes`).
+pub fn update_refused(doc: DocKind, reason: &'static str) {
+    metrics::counter!("kortvaeg_updates_refused_total", "doc" => doc.as_str(), "reason" => reason)
+        .increment(1);
+}
+
+/// A stored update that did not load and was set aside (the room loaded without it).
+pub fn update_set_aside(doc: DocKind) {
+    metrics::counter!("kortvaeg_updates_set_aside_total", "doc" => doc.as_str()).increment(1);
+}
+
+/// A compaction not stored because its state would not load back into a fresh document.
+pub fn compaction_skipped(doc: DocKind) {
+    metrics::counter!("kortvaeg_compactions_skipped_total", "doc" => doc.as_str()).increment(1);
+}
+
+/// A room dropped without a flush, by why: `poisoned` (a panic under a document lock), `apply`
+/// (an update that passed the gate did not apply), `store` (a write failed).
+pub fn room_evicted(reason: &'static str) {
+    metrics::counter!("kortvaeg_rooms_evicted_total", "reason" => reason).increment(1);
+}
+
 pub fn store_batch(ops: usize, took: Duration, ok: bool) {
     metrics::counter!("kortvaeg_store_batches_total", "result" => if ok { "ok" } else { "error" })
         .increment(1);

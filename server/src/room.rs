@@ -9,9 +9,18 @@
 //! the order the document did; answers to a sync step 1 take the same queue, so no client is ever
 //! shown a state that is not yet in the store.
 //!
+//! Before any of that, the update passes the schema gate ([`kortvaeg_shared::gate`]) and the
+//! document's size limit: a refused update closes its sender (4400, 4413) and nothing else.
+//!
 //! Locks: each document sits behind a std `Mutex`, held only for synchronous work (apply, encode)
-//! and never across `.await`. A panic while it is held poisons it; the room then counts as broken,
-//! its clients are closed and it is reloaded from the store on the next connection.
+//! and never across `.await`. A panic while it is held poisons it; the room then counts as broken:
+//! it is evicted (its clients are closed with 1011) and the next connection loads it afresh from
+//! the store. The same happens when an update that passed the gate still fails to apply (the
+//! document may hold part of it). Nothing else evicts a room.
+//!
+//! Loading never fails on content: stored updates are applied one by one and one that does not
+//! apply (or that the gate refuses) is set aside ([`SetAside`]) while the rest load; a compaction
+//! is only stored when its state loads back into a fresh document.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +40,8 @@ use crate::store::redis::StreamEntry;
 use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
 use crate::writer::{Permit, Then, Writer};
 use kortvaeg_shared::projection;
+use kortvaeg_shared::schema::DocSchema;
+use kortvaeg_shared::{gate, stored};
 
 /// Identifies one WebSocket connection within the process.
 pub type ConnId = u64;
@@ -61,7 +72,7 @@ pub struct Room {
     /// Set once when the room must be dropped without a flush (a store write failed, a document
     /// lock was poisoned): every connection closes with this reason and the next one reloads the
     /// room from the store.
-    evicted: watch::Sender<Option<Close>>,
+    evicted: Eviction,
     /// Redis: where local awareness changes go so other nodes relay them. `None`: one node.
     cluster: Option<ClusterLink>,
 }
@@ -72,36 +83,104 @@ struct Presence {
     unloading: bool,
 }
 
+/// The room's eviction flag, shared by the room and its documents (a poisoned document lock
+/// evicts the room it belongs to).
+#[derive(Clone)]
+struct Eviction(Arc<watch::Sender<Option<Close>>>);
+
+impl Eviction {
+    fn new() -> Self {
+        Eviction(Arc::new(watch::channel(None).0))
+    }
+
+    /// Sets the reason; the first one wins.
+    fn evict(&self, reason: Close) {
+        self.0.send_if_modified(|current| {
+            if current.is_none() {
+                *current = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+}
+
+/// A stored update that did not load: the room loads without it, and the store keeps it aside
+/// (see [`crate::store::Store::set_aside`]) so nothing is thrown away.
+#[derive(Debug, Clone)]
+pub struct SetAside {
+    pub doc: DocKind,
+    pub update: Vec<u8>,
+    pub reason: String,
+}
+
+/// What one connection may put into a document's awareness, from the flags.
+#[derive(Debug, Clone, Copy)]
+pub struct AwarenessLimits {
+    /// Largest presence state (its JSON), in bytes (`--max-awareness-bytes`).
+    pub max_state_bytes: usize,
+    /// Most presence ids one connection may set (`--max-presence-ids`).
+    pub max_ids: usize,
+}
+
+/// What the documents of a room may weigh, from the flags.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLimits {
+    /// Client queue of the wall (the control document gets an eighth, at least 64).
+    pub queue: usize,
+    /// Most bytes a document's full state may take (`--max-doc-bytes`): what a joiner's greeting weighs.
+    pub max_doc_bytes: usize,
+}
+
 impl Room {
-    /// Builds a live room from what the store holds. Fails if a stored update does not decode.
+    /// Builds a live room from what the store holds, with the stored updates that did not load.
     pub fn from_stored(
         record: RoomRecord,
         wall: StoredDoc,
         control: StoredDoc,
-        queue: usize,
+        limits: DocLimits,
         cluster: Option<ClusterLink>,
-    ) -> Result<Self, String> {
-        let wall = LiveDoc::new(DocKind::Wall, doc_from_stored(&wall)?, wall.position, queue);
-        let control_doc = doc_from_stored(&control)?;
+    ) -> (Self, Vec<SetAside>) {
+        let evicted = Eviction::new();
+        let (wall_doc, mut aside) = doc_from_stored(&wall, DocKind::Wall);
+        let wall = LiveDoc::new(
+            DocKind::Wall,
+            wall_doc,
+            &wall,
+            limits.queue,
+            limits.max_doc_bytes,
+            evicted.clone(),
+        );
+        let (control_doc, control_aside) = doc_from_stored(&control, DocKind::Control);
+        aside.extend(control_aside);
         let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
         // The control document changes a few times a workshop (phase, timer, structure) and
         // carries no presence from the web client: a short ring is plenty, and the ring is
         // allocated up front for every room (BENCHMARKS.md, memory per room).
+        let control_queue = (limits.queue / 8).max(64);
         let control = LiveDoc::new(
             DocKind::Control,
             control_doc,
-            control.position,
-            (queue / 8).max(64),
+            &control,
+            control_queue,
+            limits.max_doc_bytes,
+            evicted.clone(),
         );
-        Ok(Room {
+        let room = Room {
             record,
             wall,
             control,
             wall_closed: AtomicBool::new(closed),
             presence: Mutex::new(Presence::default()),
-            evicted: watch::channel(None).0,
+            evicted,
             cluster,
-        })
+        };
+        (room, aside)
     }
 
     pub fn id(&self) -> &str {
@@ -132,7 +211,7 @@ impl Room {
         let Ok(mut p) = self.presence.lock() else {
             return false;
         };
-        if p.unloading || self.evicted.borrow().is_some() {
+        if p.unloading || self.evicted.is_set() {
             return false;
         }
         p.holders += 1;
@@ -167,23 +246,16 @@ impl Room {
 
     /// Drops the room without a flush: its connections close with `reason`.
     pub fn evict(&self, reason: Close) {
-        self.evicted.send_if_modified(|current| {
-            if current.is_none() {
-                *current = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
+        self.evicted.evict(reason);
     }
 
     pub fn is_evicted(&self) -> bool {
-        self.evicted.borrow().is_some()
+        self.evicted.is_set()
     }
 
     /// Resolves when the room is evicted, with the reason.
     pub fn evictions(&self) -> watch::Receiver<Option<Close>> {
-        self.evicted.subscribe()
+        self.evicted.0.subscribe()
     }
 }
 
@@ -197,6 +269,11 @@ struct Handoff<'a> {
 /// One Yjs document of a live room, its awareness, and the channel its updates go out on.
 pub struct LiveDoc {
     pub kind: DocKind,
+    /// What an update may hold (the gate) and what the document may weigh.
+    schema: &'static DocSchema,
+    max_bytes: usize,
+    /// The room's: a poisoned lock evicts the room.
+    evicted: Eviction,
     inner: Mutex<DocInner>,
     /// Encoded once per update by the writer after the store has it; every connection of the
     /// document holds a receiver. A receiver that falls behind is closed, never skipped.
@@ -228,6 +305,10 @@ pub struct DocInner {
     /// appended. A node compacts only a stream it writes to (see `cluster.rs`).
     read_since_compaction: usize,
     own_since_compaction: usize,
+    /// At least what the document's full state weighs, in bytes: the size at the last load or
+    /// compaction plus every update since (an update never grows the encoding by more than its
+    /// own size). Measured exactly only when this bound reaches `--max-doc-bytes`.
+    approx_bytes: usize,
 }
 
 impl DocInner {
@@ -236,18 +317,81 @@ impl DocInner {
     fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let update = Update::decode_v1(bytes).map_err(|e| format!("does not decode: {e}"))?;
         self.full_state = None;
+        self.approx_bytes += bytes.len();
         self.awareness
             .doc()
             .transact_mut()
             .apply_update(update)
             .map_err(|e| format!("does not apply: {e}"))
     }
+
+    /// Refuses an update of `bytes` that would make the document's full state weigh more than
+    /// `limit`; measures the state exactly (once) before refusing.
+    fn make_room_for(&mut self, bytes: usize, limit: usize, kind: DocKind) -> Result<(), Close> {
+        if self.approx_bytes + bytes <= limit {
+            return Ok(());
+        }
+        self.approx_bytes = match &self.full_state {
+            Some(frame) => frame.len(),
+            None => self
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+                .len(),
+        };
+        if self.approx_bytes + bytes <= limit {
+            return Ok(());
+        }
+        crate::metrics::update_refused(kind, "size");
+        Err(Close::too_large(format!(
+            "the {} document is full: at most {limit} bytes (--max-doc-bytes)",
+            kind.as_str()
+        )))
+    }
+
+    /// The full state for a compaction, if it loads back into a fresh document; else `None`
+    /// (logged and counted), and the log stays as it is.
+    fn compaction_state(&mut self, room: &str, kind: DocKind) -> Option<Vec<u8>> {
+        let state = self
+            .awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        match stored::loads_back(&state) {
+            Ok(()) => {
+                self.approx_bytes = state.len();
+                Some(state)
+            }
+            Err(error) => {
+                tracing::error!(room, doc = kind.as_str(), %error, "compaction skipped: the state would not load back");
+                crate::metrics::compaction_skipped(kind);
+                None
+            }
+        }
+    }
 }
 
 impl LiveDoc {
-    fn new(kind: DocKind, doc: Doc, position: Option<StreamId>, queue: usize) -> Self {
+    fn new(
+        kind: DocKind,
+        doc: Doc,
+        stored: &StoredDoc,
+        queue: usize,
+        max_bytes: usize,
+        evicted: Eviction,
+    ) -> Self {
+        let approx_bytes = stored
+            .state
+            .iter()
+            .chain(stored.log.iter())
+            .map(Vec::len)
+            .sum();
         LiveDoc {
             kind,
+            schema: kind.schema(),
+            max_bytes,
+            evicted,
             inner: Mutex::new(DocInner {
                 awareness: Awareness::new(doc),
                 since_compaction: 0,
@@ -255,16 +399,27 @@ impl LiveDoc {
                 awareness_changed_here: HashSet::new(),
                 awareness_here: Default::default(),
                 full_state: None,
-                position,
+                position: stored.position,
                 read_since_compaction: 0,
                 own_since_compaction: 0,
+                approx_bytes,
             }),
             broadcast: broadcast::channel(queue.max(16)).0,
         }
     }
 
+    /// The document, or — if a panic poisoned its lock — the room is evicted (its clients close
+    /// with 1011 and the next connection reloads it from the store).
     fn lock(&self) -> Result<MutexGuard<'_, DocInner>, Close> {
-        self.inner.lock().map_err(|_| Close::room_broken())
+        self.inner.lock().map_err(|_| {
+            tracing::error!(
+                doc = self.kind.as_str(),
+                "a document lock was poisoned; evicting the room"
+            );
+            crate::metrics::room_evicted("poisoned");
+            self.evicted.evict(Close::room_broken());
+            Close::room_broken()
+        })
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Outbound> {
@@ -373,16 +528,25 @@ impl LiveDoc {
     ) -> Result<(), Close> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
-        let inner = self.lock()?;
+        let mut inner = self.lock()?;
+        if let Err(refusal) = gate::check(self.schema, &inner.awareness.doc().transact(), &raw) {
+            crate::metrics::update_refused(self.kind, "schema");
+            return Err(Close::bad_message(format!("update refused: {refusal}")));
+        }
+        inner.make_room_for(raw.len(), self.max_bytes, self.kind)?;
         let applied = inner.awareness.doc().transact_mut().apply_update(update);
         if let Err(e) = applied {
-            // The document may hold part of the update: drop the room, reload it from the store.
+            // It passed the gate and still failed: the document may hold part of it, so its
+            // integrity is in doubt. Drop the room; the next connection reloads it from the store.
             drop(inner);
+            tracing::error!(room = room.id(), doc = self.kind.as_str(), error = %e, "an update that passed the gate did not apply; evicting the room");
+            crate::metrics::room_evicted("apply");
             room.evict(Close::room_broken());
             return Err(Close::bad_message(format!(
                 "the update could not be applied: {e}"
             )));
         }
+        inner.approx_bytes += raw.len();
         self.hand_off(
             room,
             writer,
@@ -456,11 +620,42 @@ impl LiveDoc {
         // With Redis the cluster reader compacts, by stream position (see `cluster.rs`).
         if inner.position.is_none() && inner.since_compaction >= writer.compact_after() {
             if let Some(permit) = handoff.compaction {
-                let state = inner
-                    .awareness
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&StateVector::default());
+                inner.since_compaction = 0;
+                if let Some(state) = inner.compaction_state(room.id(), self.kind) {
+                    permit.send(
+                        room.clone(),
+                        Some(WriteOp::Compact {
+                            room: room.id().to_string(),
+                            doc: self.kind,
+                            state,
+                            upto: inner.position,
+                        }),
+                        Then::Nothing,
+                    );
+                }
+            }
+        }
+        drop(inner);
+        if self.kind == DocKind::Control {
+            room.refresh_phase()?;
+        }
+        Ok(())
+    }
+
+    /// Makes the next [`Self::compact_if_needed`] compact (the log holds updates set aside).
+    pub fn needs_compaction(&self) {
+        if let Ok(mut inner) = self.lock() {
+            inner.since_compaction = inner.since_compaction.max(1);
+        }
+    }
+
+    /// Queues a compaction if anything was appended since the last one (used before unloading).
+    pub fn compact_if_needed(&self, room: &Arc<Room>, writer: &Writer) -> Result<(), Close> {
+        let permit = writer.reserve()?;
+        let mut inner = self.lock()?;
+        if inner.since_compaction > 0 {
+            inner.since_compaction = 0;
+            if let Some(state) = inner.compaction_state(room.id(), self.kind) {
                 permit.send(
                     room.clone(),
                     Some(WriteOp::Compact {
@@ -471,37 +666,7 @@ impl LiveDoc {
                     }),
                     Then::Nothing,
                 );
-                inner.since_compaction = 0;
             }
-        }
-        drop(inner);
-        if self.kind == DocKind::Control {
-            room.refresh_phase()?;
-        }
-        Ok(())
-    }
-
-    /// Queues a compaction if anything was appended since the last one (used before unloading).
-    pub fn compact_if_needed(&self, room: &Arc<Room>, writer: &Writer) -> Result<(), Close> {
-        let permit = writer.reserve()?;
-        let mut inner = self.lock()?;
-        if inner.since_compaction > 0 {
-            let state = inner
-                .awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
-            permit.send(
-                room.clone(),
-                Some(WriteOp::Compact {
-                    room: room.id().to_string(),
-                    doc: self.kind,
-                    state,
-                    upto: inner.position,
-                }),
-                Then::Nothing,
-            );
-            inner.since_compaction = 0;
         }
         Ok(())
     }
@@ -509,14 +674,28 @@ impl LiveDoc {
     /// Applies an awareness update. Only the states it changed (a newer clock) are relayed, and
     /// not at once: changes are collected for [`AWARENESS_TICK`] and sent as one message, so a
     /// burst of cursor moves in a big room costs one fan-out, not one per move (LESSONS.md,
-    /// awareness storms). Returns the client ids the update set a state for, so the connection
-    /// can remove them when it closes.
+    /// awareness storms). `announced` holds the client ids this connection set a state for (so
+    /// it can remove them when it closes); a state over `limits.max_state_bytes`, or more than
+    /// `limits.max_ids` ids on one connection, refuses the whole update (4413, 4429).
     pub fn apply_awareness(
         &self,
         room: &Arc<Room>,
         conn: ConnId,
         mut update: AwarenessUpdate,
-    ) -> Result<Vec<ClientID>, Close> {
+        announced: &mut HashSet<ClientID>,
+        limits: AwarenessLimits,
+    ) -> Result<(), Close> {
+        if let Some(entry) = update
+            .clients
+            .values()
+            .find(|entry| entry.json.len() > limits.max_state_bytes)
+        {
+            return Err(Close::too_large(format!(
+                "a presence state of {} bytes: at most {} (--max-awareness-bytes)",
+                entry.json.len(),
+                limits.max_state_bytes
+            )));
+        }
         let mut inner = self.lock()?;
         update.clients.retain(|id, _| {
             inner
@@ -525,25 +704,32 @@ impl LiveDoc {
                 .is_none_or(|owner| *owner == conn)
         });
         if update.clients.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
-        let announced: Vec<ClientID> = update
+        let new: Vec<ClientID> = update
             .clients
             .iter()
-            .filter(|(_, entry)| entry.json.as_ref() != "null")
+            .filter(|(id, entry)| entry.json.as_ref() != "null" && !announced.contains(id))
             .map(|(id, _)| *id)
             .collect();
+        if announced.len() + new.len() > limits.max_ids {
+            return Err(Close::too_many(format!(
+                "more than {} presence ids on one connection (--max-presence-ids)",
+                limits.max_ids
+            )));
+        }
         let summary = inner
             .awareness
             .apply_update_summary(update)
             .map_err(|e| Close::bad_message(format!("bad awareness update: {e}")))?;
         inner
             .awareness_here
-            .extend(announced.iter().map(|id| (*id, conn)));
+            .extend(new.iter().map(|id| (*id, conn)));
+        announced.extend(new);
         if let Some(summary) = summary {
             self.mark_awareness_changed(room, &mut inner, summary.all_changes(), true);
         }
-        Ok(announced)
+        Ok(())
     }
 
     /// Removes the awareness states a closed connection had set, for everyone.
@@ -589,7 +775,7 @@ impl LiveDoc {
             .iter()
             .filter(|(id, state)| {
                 state.data.is_some()
-                    && !inner.awareness_here.contains_key(&id)
+                    && !inner.awareness_here.contains_key(id)
                     && now.saturating_sub(state.last_updated) > timeout.as_millis() as u64
             })
             .map(|(id, _)| id)
@@ -711,7 +897,12 @@ impl LiveDoc {
             match inner.apply_bytes(&entry.update) {
                 Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
                 Err(error) => {
-                    tracing::warn!(room = room.id(), id = %entry.id, %error, "stream entry skipped")
+                    // The document may hold part of it: reload the room, which sets it aside.
+                    tracing::error!(room = room.id(), id = %entry.id, %error, "a stream entry did not apply; evicting the room");
+                    crate::metrics::room_evicted("apply");
+                    drop(inner);
+                    room.evict(Close::room_broken());
+                    return false;
                 }
             }
         }
@@ -729,16 +920,12 @@ impl LiveDoc {
 
     /// The document's full state and the stream position it contains, for a compaction; the
     /// counts toward the next one start again.
-    pub fn compaction_state(&self) -> Option<(Vec<u8>, StreamId)> {
+    pub fn compaction_state(&self, room: &str) -> Option<(Vec<u8>, StreamId)> {
         let mut inner = self.lock().ok()?;
         let position = inner.position?;
         inner.read_since_compaction = 0;
         inner.own_since_compaction = 0;
-        let state = inner
-            .awareness
-            .doc()
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let state = inner.compaction_state(room, self.kind)?;
         Some((state, position))
     }
 
@@ -803,17 +990,193 @@ impl LiveDoc {
     }
 }
 
-/// Rebuilds a document from its stored state and log.
-pub fn doc_from_stored(stored: &StoredDoc) -> Result<Doc, String> {
-    let doc = Doc::new();
-    {
+/// Rebuilds a document from its stored state and log ([`stored::rebuild`]): what does not load
+/// is set aside, the rest loads.
+pub fn doc_from_stored(stored: &StoredDoc, kind: DocKind) -> (Doc, Vec<SetAside>) {
+    let (doc, aside) = stored::rebuild(kind.schema(), stored.state.as_deref(), &stored.log);
+    let update = |i: usize| match (&stored.state, i) {
+        (Some(state), 0) => state.clone(),
+        (Some(_), i) => stored.log[i - 1].clone(),
+        (None, i) => stored.log[i].clone(),
+    };
+    let aside = aside
+        .into_iter()
+        .map(|(i, reason)| SetAside {
+            doc: kind,
+            update: update(i),
+            reason,
+        })
+        .collect();
+    (doc, aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use yrs::updates::encoder::{Encoder, EncoderV1};
+    use yrs::{Map, MapPrelim, WriteTxn, XmlElementPrelim};
+
+    use super::*;
+    use kortvaeg_shared::stored::loads_back;
+
+    fn update(doc: &Doc, f: impl FnOnce(&mut TransactionMut)) -> Vec<u8> {
         let mut txn = doc.transact_mut();
-        for bytes in stored.state.iter().chain(stored.log.iter()) {
-            let update = Update::decode_v1(bytes)
-                .map_err(|e| format!("stored update does not decode: {e}"))?;
-            txn.apply_update(update)
-                .map_err(|e| format!("stored update does not apply: {e}"))?;
-        }
+        f(&mut txn);
+        txn.encode_update_v1()
     }
-    Ok(doc)
+
+    fn card(doc: &Doc, id: &str) -> Vec<u8> {
+        update(doc, |txn| {
+            let m = txn
+                .get_or_insert_map("cards")
+                .insert(txn, id, MapPrelim::default());
+            m.insert(txn, "text", id);
+        })
+    }
+
+    fn cards(doc: &Doc) -> Vec<String> {
+        let txn = doc.transact();
+        let mut ids: Vec<String> = txn
+            .get_map("cards")
+            .map(|m| m.keys(&txn).map(str::to_string).collect())
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// An item (client 99) whose parent is the plain value `parent`: the library fails half-way.
+    fn under_a_value(parent: yrs::ID) -> Vec<u8> {
+        use yrs::encoding::write::Write;
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(99));
+        e.write_var(0u32);
+        e.write_info(8 | 0b0010_0000);
+        e.write_parent_info(false);
+        e.write_left_id(&parent);
+        e.write_string("x");
+        e.write_len(1);
+        e.write_any(&yrs::Any::from("x"));
+        e.write_var(0u32);
+        e.to_vec()
+    }
+
+    #[test]
+    fn a_stored_update_that_does_not_load_is_set_aside_and_the_rest_load() {
+        let client = Doc::with_client_id(7);
+        let a = card(&client, "a");
+        // Stored before the gate existed: a Y.XmlElement in the cards map (stock Yjs cannot read
+        // the wall back), and an item under a plain value.
+        let xml = update(&client, |txn| {
+            txn.get_or_insert_map("cards")
+                .insert(txn, "x", XmlElementPrelim::empty("p"));
+        });
+        let b = card(&client, "b");
+        let bad_parent = under_a_value(yrs::ID::new(ClientID::new(7), 1));
+        let c = card(&client, "c");
+        let stored = StoredDoc {
+            state: Some(a.clone()),
+            log: vec![xml.clone(), b, bad_parent.clone(), vec![1, 2, 3], c],
+            position: None,
+        };
+        let (doc, aside) = doc_from_stored(&stored, DocKind::Wall);
+        // The XML element is refused, so every card after it (its clock follows) is too: a log is
+        // applied in order, and what builds on a refused update cannot load either.
+        let reasons: Vec<&str> = aside.iter().map(|a| a.reason.as_str()).collect();
+        assert_eq!(aside.len(), 5, "{reasons:?}");
+        assert_eq!(aside[0].update, xml);
+        assert!(reasons[0].contains("Y.XmlElement"), "{reasons:?}");
+        assert!(reasons[2].contains("not a shared type"), "{reasons:?}");
+        assert!(
+            reasons[3].contains("refused") || reasons[3].contains("decode"),
+            "{reasons:?}"
+        );
+        assert_eq!(cards(&doc), vec!["a"]);
+    }
+
+    #[test]
+    fn a_refused_log_entry_is_skipped_and_later_ones_load() {
+        let client = Doc::with_client_id(7);
+        let a = card(&client, "a");
+        let b = card(&client, "b");
+        let stored = StoredDoc {
+            state: None,
+            log: vec![a, under_a_value(yrs::ID::new(ClientID::new(7), 1)), b],
+            position: None,
+        };
+        let (doc, aside) = doc_from_stored(&stored, DocKind::Wall);
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(cards(&doc), vec!["a", "b"]);
+        assert!(loads_back(
+            &doc.transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_state_with_missing_dependencies_does_not_load_back() {
+        let client = Doc::with_client_id(7);
+        let _first = card(&client, "a");
+        let sv = client.transact().state_vector();
+        let _second = card(&client, "b");
+        let gap = client.transact().encode_state_as_update_v1(&sv);
+        assert!(loads_back(&gap).unwrap_err().contains("pending"));
+        assert!(loads_back(&[0xff, 0xff]).is_err());
+        assert!(loads_back(
+            &client
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        )
+        .is_ok());
+        // Deleted (garbage-collected) items in the middle are no gap.
+        update(&client, |txn| {
+            drop(txn.get_or_insert_map("cards").remove(txn, "a"))
+        });
+        let _ = card(&client, "c");
+        let state = client
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert_eq!(loads_back(&state), Ok(()));
+    }
+
+    #[test]
+    fn a_poisoned_document_lock_evicts_the_room() {
+        let record = RoomRecord {
+            id: "r".into(),
+            title: "t".into(),
+            template: "kmd-sag-exit".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            facilitator_digest: String::new(),
+            participant_digest: String::new(),
+            review_digest: String::new(),
+        };
+        let limits = DocLimits {
+            queue: 16,
+            max_doc_bytes: 1 << 20,
+        };
+        let (room, aside) = Room::from_stored(
+            record,
+            StoredDoc::default(),
+            StoredDoc::default(),
+            limits,
+            None,
+        );
+        assert!(aside.is_empty());
+        let room = Arc::new(room);
+        assert!(room.acquire());
+        let r = room.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = r.wall.inner.lock().unwrap();
+            panic!("a panic under the document lock");
+        })
+        .join();
+        assert!(!room.is_evicted());
+        assert_eq!(room.wall.greeting().unwrap_err(), Close::room_broken());
+        assert!(
+            room.is_evicted(),
+            "the room is evicted, so the next connection reloads it"
+        );
+        assert!(!room.acquire(), "an evicted room takes no new holders");
+    }
 }

@@ -17,9 +17,13 @@ use tokio::sync::{Notify, OnceCell};
 
 use crate::cluster::ClusterLink;
 
-use crate::room::Room;
+use crate::room::{DocLimits, Room, SetAside};
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
 use crate::writer::Writer;
+
+/// How long a room load waits for the outage spool to be written (at start after a crash, or
+/// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
+const SPOOL_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -27,8 +31,6 @@ pub enum OpenError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("room {0} cannot be loaded: {1}")]
-    Corrupt(String, String),
 }
 
 #[derive(Clone)]
@@ -41,8 +43,8 @@ struct Inner {
     store: Arc<dyn Store>,
     writer: Writer,
     unload_after: Duration,
-    /// Capacity of each document's broadcast channel (= how far a client may fall behind).
-    client_queue: usize,
+    /// Each document's broadcast capacity and size limit.
+    limits: DocLimits,
     /// Redis: the link to the other nodes, given to every room. `None`: one node.
     cluster: Option<ClusterLink>,
     /// Woken when a room is loaded (the cluster reader waits on it while it holds no room).
@@ -59,7 +61,7 @@ impl Rooms {
         store: Arc<dyn Store>,
         writer: Writer,
         unload_after: Duration,
-        client_queue: usize,
+        limits: DocLimits,
         cluster: Option<ClusterLink>,
     ) -> Self {
         Rooms(Arc::new(Inner {
@@ -68,7 +70,7 @@ impl Rooms {
             store,
             writer,
             unload_after,
-            client_queue,
+            limits,
             cluster,
             loaded: Notify::new(),
         }))
@@ -119,20 +121,39 @@ impl Rooms {
     }
 
     async fn load(&self, id: &str) -> Result<Arc<Room>, OpenError> {
+        // What this node spooled during a Redis outage (perhaps before it crashed) must be in the
+        // store first: loaded without it, the room would never get it (see `writer.rs`).
+        if !self.0.writer.drained(SPOOL_WAIT).await {
+            return Err(OpenError::Store(StoreError::Redis(
+                "this node's outage spool is not written to Redis yet; try again".into(),
+            )));
+        }
         let record = self
             .record(id)
             .await?
             .ok_or_else(|| OpenError::NotFound(id.to_string()))?;
         let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
         let control = self.0.store.load_doc(id, DocKind::Control).await?;
-        let room = Room::from_stored(
+        let (room, aside) = Room::from_stored(
             (*record).clone(),
             wall,
             control,
-            self.0.client_queue,
+            self.0.limits,
             self.0.cluster.clone(),
-        )
-        .map_err(|e| OpenError::Corrupt(id.to_string(), e))?;
+        );
+        // Kept before the room is served: the compaction the room queues when it unloads (or
+        // sooner) drops the log entries they came from.
+        for SetAside {
+            doc,
+            update,
+            reason,
+        } in &aside
+        {
+            tracing::error!(room = id, doc = doc.as_str(), bytes = update.len(), %reason, "a stored update did not load; set aside");
+            self.0.store.set_aside(id, *doc, update).await?;
+            crate::metrics::update_set_aside(*doc);
+            room.doc(*doc).needs_compaction();
+        }
         tracing::info!(room = id, "room loaded");
         crate::metrics::room_loaded();
         if let Some(cluster) = &self.0.cluster {

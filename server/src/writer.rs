@@ -13,29 +13,38 @@
 //!   are closed with 1011 and reconnect, the room reloads from the store (which has none of the
 //!   batch), and the clients re-send what they had in their sync step 2. Nothing is half-written
 //!   and nothing is lost.
-//! - **Redis** (`--outage-buffer N`): the ops wait in an in-memory buffer, in order, and the
-//!   writer retries until Redis takes them; meanwhile collaboration goes on (updates are
-//!   broadcast on this node), later ops queue behind the buffer, and flushes wait for it. When N
-//!   updates are buffered, new changes are refused before they are applied (close 1013 with a
-//!   reason), never dropped after. Other nodes get the buffered updates from the stream once
-//!   Redis is back, and this node reads theirs: all converge.
+//! - **Redis** (`--outage-buffer N`): the ops go to the node's outage spool ([`crate::spool`], a
+//!   redb file under `--spool-dir`), in order and committed, and only then do the follow-ups
+//!   run; later batches go to the spool behind them while it holds anything, and the writer
+//!   drains it into Redis, oldest first, as Redis takes them. So collaboration goes on during an
+//!   outage (updates are broadcast on this node) and a `kill -9` of the node loses none of what a
+//!   client saw. Flushes wait for the spool. When N ops are spooled, new changes are refused
+//!   before they are applied (close 1013 with a reason), never dropped after. If the spool
+//!   cannot be written either, the rooms of the batch are evicted as with the embedded store:
+//!   nothing is broadcast. Other nodes get the spooled updates from the stream once Redis has
+//!   them, and this node reads theirs: all converge.
+//!
+//! A node that starts with a spool that is not empty (it died mid-outage) drains it first, and
+//! rooms are not loaded from Redis until the spool is empty ([`Writer::drained`]): a room loaded
+//! without the spooled updates would never get them, since a node's stream reader skips the
+//! entries it appended itself.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::connection::{Close, Outbox};
 use crate::room::{ConnId, Room};
+use crate::spool::Spool;
 use crate::store::{DocKind, Store, WriteOp};
 
-/// Most jobs written in one batch.
+/// Most jobs written in one batch (and most spooled ops drained in one).
 const MAX_BATCH: usize = 1024;
-/// How often a writer with buffered ops tries the store again.
+/// How often a writer with spooled ops tries the store again.
 const RETRY: Duration = Duration::from_millis(500);
 
 /// What to do once a job's op is stored.
@@ -67,9 +76,9 @@ pub struct Job {
 pub struct Writer {
     tx: mpsc::Sender<Job>,
     compact_after: usize,
-    /// Ops waiting in the outage buffer (shared with the task).
-    buffered: Arc<AtomicUsize>,
-    /// `--outage-buffer`: most ops buffered while the store is unreachable; 0 evicts instead.
+    /// Ops waiting in the outage spool (the task keeps it current).
+    spooled: watch::Receiver<usize>,
+    /// `--outage-buffer`: most ops spooled while the store is unreachable; 0 evicts instead.
     buffer_limit: usize,
 }
 
@@ -85,27 +94,37 @@ impl Permit<'_> {
 
 impl Writer {
     /// Starts the writer task. It ends when every `Writer` handle is dropped and the queue is empty.
+    /// `spool` (Redis only) is the outage spool with the number of ops already in it, which the
+    /// task writes to the store first.
     pub fn start(
         store: Arc<dyn Store>,
+        spool: Option<(Spool, usize)>,
         window: Duration,
         compact_after: usize,
         capacity: usize,
         buffer_limit: usize,
     ) -> (Writer, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity);
-        let buffered = Arc::new(AtomicUsize::new(0));
+        let (spool, waiting) = match spool {
+            Some((spool, waiting)) => (Some(spool), waiting),
+            None => (None, 0),
+        };
+        let (spooled_tx, spooled) = watch::channel(waiting);
         let task = Task {
             store,
-            buffered: buffered.clone(),
+            spool,
+            spooled: spooled_tx,
+            pushed: waiting as u64,
+            drained: 0,
             buffer_limit,
-            pending: VecDeque::new(),
+            waiters: VecDeque::new(),
         };
         let task = tokio::spawn(task.run(rx, window));
         (
             Writer {
                 tx,
                 compact_after: compact_after.max(1),
-                buffered,
+                spooled,
                 buffer_limit,
             },
             task,
@@ -117,7 +136,7 @@ impl Writer {
         self.tx.try_reserve().map(Permit).map_err(|_| Close::busy())
     }
 
-    /// A place for a client's change; also refused while the outage buffer is full, so that a
+    /// A place for a client's change; also refused while the outage spool is full, so that a
     /// change is refused before it is applied rather than lost after.
     pub fn reserve_change(&self) -> Result<Permit<'_>, Close> {
         if self.buffer_limit > 0 && self.buffered() >= self.buffer_limit {
@@ -126,9 +145,17 @@ impl Writer {
         self.reserve()
     }
 
-    /// Ops waiting for the store to come back.
+    /// Ops waiting in the outage spool for the store to come back.
     pub fn buffered(&self) -> usize {
-        self.buffered.load(Ordering::Relaxed)
+        *self.spooled.borrow()
+    }
+
+    /// Waits (at most `timeout`) until the outage spool is empty, so that the store has every
+    /// update this node took; false if it is not. Rooms are loaded only then (module doc).
+    pub async fn drained(&self, timeout: Duration) -> bool {
+        let mut spooled = self.spooled.clone();
+        let empty = tokio::time::timeout(timeout, spooled.wait_for(|n| *n == 0)).await;
+        matches!(empty, Ok(Ok(_)))
     }
 
     pub fn compact_after(&self) -> usize {
@@ -155,29 +182,38 @@ impl Writer {
     }
 }
 
-/// What waits in the outage buffer, in order.
-enum Pending {
-    Op(WriteOp),
-    Done(oneshot::Sender<bool>),
-}
-
 struct Task {
     store: Arc<dyn Store>,
-    buffered: Arc<AtomicUsize>,
+    /// Redis: where ops wait, on disk, while the store does not take them.
+    spool: Option<Spool>,
+    /// Ops in the spool, for the handles: `pushed - drained`.
+    spooled: watch::Sender<usize>,
+    /// Ops ever put in the spool (counting those found in it at start) and ever written from it.
+    pushed: u64,
+    drained: u64,
     buffer_limit: usize,
-    pending: VecDeque<Pending>,
+    /// Flushes waiting for the spool, oldest first: each is answered once `drained` reaches its
+    /// mark (the value of `pushed` when it came).
+    waiters: VecDeque<(u64, oneshot::Sender<bool>)>,
 }
 
 impl Task {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>, window: Duration) {
+        if self.waiting() > 0 {
+            tracing::warn!(
+                ops = self.waiting(),
+                "the outage spool holds updates from before this start: writing them first"
+            );
+            self.drain().await;
+        }
         loop {
-            let first = if self.pending.is_empty() {
+            let first = if self.waiting() == 0 {
                 rx.recv().await
             } else {
                 tokio::select! {
                     job = rx.recv() => job,
                     _ = tokio::time::sleep(RETRY) => {
-                        self.retry().await;
+                        self.drain().await;
                         continue;
                     }
                 }
@@ -199,6 +235,11 @@ impl Task {
         }
     }
 
+    /// Ops in the spool.
+    fn waiting(&self) -> usize {
+        (self.pushed - self.drained) as usize
+    }
+
     /// One atomic batch to the store, timed and counted (`/metrics`).
     async fn write_batch(&self, ops: &[WriteOp]) -> Result<(), crate::store::StoreError> {
         let started = std::time::Instant::now();
@@ -207,42 +248,72 @@ impl Task {
         written
     }
 
-    /// Writes the buffered ops, oldest first, as long as the store takes them.
-    async fn retry(&mut self) {
-        while !self.pending.is_empty() {
-            let ops: Vec<WriteOp> = self
-                .pending
-                .iter()
-                .take(MAX_BATCH)
-                .filter_map(|p| match p {
-                    Pending::Op(op) => Some(op.clone()),
-                    Pending::Done(_) => None,
-                })
-                .collect();
-            if !ops.is_empty() {
-                if let Err(error) = self.write_batch(&ops).await {
-                    tracing::debug!(%error, buffered = self.buffered.load(Ordering::Relaxed), "store still unreachable");
+    /// Puts the ops of a batch in the spool, committed, before its follow-ups run. Without a
+    /// spool, or if it cannot take them, the rooms of the batch are evicted: nothing of it may be
+    /// broadcast.
+    async fn spool(&mut self, ops: Vec<WriteOp>, jobs: &[Job], has_op: &[bool]) {
+        let Some(spool) = self.spool.clone() else {
+            return evict(jobs, has_op);
+        };
+        match spool.push(&ops).await {
+            Ok(()) => {
+                self.pushed += ops.len() as u64;
+                self.spooled.send_replace(self.waiting());
+            }
+            Err(error) => {
+                tracing::error!(%error, ops = ops.len(), "the outage spool failed too; evicting the rooms of the batch");
+                evict(jobs, has_op);
+            }
+        }
+    }
+
+    /// Writes the spooled ops to the store, oldest first, as long as it takes them; each batch is
+    /// deleted from the spool once the store has it.
+    async fn drain(&mut self) {
+        let Some(spool) = self.spool.clone() else {
+            return;
+        };
+        while self.waiting() > 0 {
+            let batch = match spool.oldest(MAX_BATCH).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the outage spool");
                     return;
                 }
+            };
+            let Some(&(last, _)) = batch.last() else {
+                // Nothing is left after all (a count can only run ahead of a failed push, which
+                // commits nothing and is not counted): the spool is empty.
+                self.drained = self.pushed;
+                break;
+            };
+            let ops: Vec<WriteOp> = batch.into_iter().map(|(_, op)| op).collect();
+            if let Err(error) = self.write_batch(&ops).await {
+                tracing::debug!(%error, spooled = self.waiting(), "store still unreachable");
+                return;
             }
-            for _ in 0..MAX_BATCH.min(self.pending.len()) {
-                match self.pending.pop_front() {
-                    Some(Pending::Op(_)) => {
-                        self.buffered.fetch_sub(1, Ordering::Relaxed);
-                    }
-                    Some(Pending::Done(done)) => {
-                        let _ = done.send(true);
-                    }
-                    None => break,
+            // Written again if this fails: harmless, Yjs updates are idempotent (docs/STORE.md).
+            if let Err(error) = spool.remove_through(last).await {
+                tracing::error!(%error, "cannot delete written ops from the outage spool");
+                return;
+            }
+            self.drained += ops.len() as u64;
+            self.spooled.send_replace(self.waiting());
+            while self
+                .waiters
+                .front()
+                .is_some_and(|(mark, _)| *mark <= self.drained)
+            {
+                if let Some((_, done)) = self.waiters.pop_front() {
+                    let _ = done.send(true);
                 }
             }
         }
-        tracing::info!("store reachable again: the outage buffer is written");
-    }
-
-    fn buffer(&mut self, op: WriteOp) {
-        self.pending.push_back(Pending::Op(op));
-        self.buffered.fetch_add(1, Ordering::Relaxed);
+        self.spooled.send_replace(0);
+        for (_, done) in self.waiters.drain(..) {
+            let _ = done.send(true);
+        }
+        tracing::info!("store reachable: the outage spool is written");
     }
 
     async fn write(&mut self, mut jobs: Vec<Job>) {
@@ -256,30 +327,28 @@ impl Task {
                 *has_op = true;
             }
         }
-        if !self.pending.is_empty() {
-            // Behind the buffer: keep the order.
-            ops.into_iter().for_each(|op| self.buffer(op));
-        } else if !ops.is_empty() {
-            if let Err(error) = self.write_batch(&ops).await {
+        if !ops.is_empty() {
+            if self.waiting() > 0 {
+                // Behind the spool: keep the order.
+                self.spool(ops, &jobs, &has_op).await;
+            } else if let Err(error) = self.write_batch(&ops).await {
                 if self.buffer_limit > 0 {
-                    tracing::warn!(%error, ops = ops.len(), "store write failed; buffering until it is back");
-                    ops.into_iter().for_each(|op| self.buffer(op));
+                    tracing::warn!(%error, ops = ops.len(), "store write failed; spooling until it is back");
+                    self.spool(ops, &jobs, &has_op).await;
                 } else {
                     tracing::error!(%error, ops = ops.len(), "store write failed; evicting the rooms of the batch");
-                    for (job, _) in jobs.iter().zip(&has_op).filter(|(_, has_op)| **has_op) {
-                        job.room.evict(Close::store_failed());
-                    }
+                    evict(&jobs, &has_op);
                 }
             }
         }
         self.follow_up(jobs);
-        if !self.pending.is_empty() {
-            self.retry().await;
+        if self.waiting() > 0 {
+            self.drain().await;
         }
     }
 
     /// Runs what follows a batch: broadcasts (one merged message per document), answers, and
-    /// flushes — which, while ops are buffered, wait for the buffer.
+    /// flushes — which, while ops are spooled, wait for the spool.
     fn follow_up(&mut self, jobs: Vec<Job>) {
         // Updates of one document in one batch go out as one merged message: under load a
         // client gets one message per commit, not one per update, each encoded once for all.
@@ -288,8 +357,8 @@ impl Task {
             let live = !job.room.is_evicted();
             match job.then {
                 Then::Nothing => {}
-                Then::Done(done) if live && !self.pending.is_empty() => {
-                    self.pending.push_back(Pending::Done(done))
+                Then::Done(done) if live && self.waiting() > 0 => {
+                    self.waiters.push_back((self.pushed, done))
                 }
                 Then::Done(done) => {
                     let _ = done.send(live);
@@ -310,6 +379,14 @@ impl Task {
         for (room, doc, updates) in fanout {
             room.doc(doc).publish_updates(updates);
         }
+    }
+}
+
+/// Evicts the rooms with an op in a batch that could not be stored: their clients reconnect and
+/// re-send, the rooms reload from the store.
+fn evict(jobs: &[Job], has_op: &[bool]) {
+    for (job, _) in jobs.iter().zip(has_op).filter(|(_, has_op)| **has_op) {
+        job.room.evict(Close::store_failed());
     }
 }
 

@@ -5,9 +5,12 @@
 //!   the JSON files in `shared/templates/`.
 //! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
 //!   control document is laid out.
+//! - [`gate`]: the schema gate every client update passes before it touches a document.
 //! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
 //!   snapshots and the documentation sheet.
 //! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
+//! - [`stored`]: a document from its stored state and log (what does not load is set aside), and
+//!   whether a compaction's state loads back.
 //! - [`trees`]: decision trees as data (`shared/trees/*.json`): the brugsmønster model (R2).
 //! - [`analysis`]: the documentation sheet per sagsområde (structured answers) and the
 //!   prioritisation derived from it: brugerantal, omfang, prioritet, summaries.
@@ -18,10 +21,12 @@
 
 pub mod analysis;
 pub mod api;
+pub mod gate;
 pub mod projection;
 pub mod schema;
 pub mod screening;
 pub mod sheet;
+pub mod stored;
 pub mod template;
 pub mod trees;
 

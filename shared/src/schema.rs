@@ -89,3 +89,68 @@ pub fn init_control(doc: &Doc, title: &str, template: &Template) {
         );
     }
 }
+
+/// Wall document: `Y.Map` column id → `Y.Map {done, by, at}` (the groups' "vi er færdige").
+pub const GROUPS: &str = "groups";
+
+/// What a document of one kind may hold, as far as the server checks it before an update touches
+/// the document (the gate, [`crate::gate`]): its root types by name and shape, and the limits on
+/// keys and strings. Everything else of the schema (which keys a card has, their value types) is
+/// the readers' business: they ignore what they do not know. Documented in `docs/API.md`,
+/// "What the server accepts".
+#[derive(Debug)]
+pub struct DocSchema {
+    /// The document kind, as in logs and close reasons (`wall`, `control`).
+    pub name: &'static str,
+    /// The root types an update may write to, each with its shape.
+    pub roots: &'static [(&'static str, Shape)],
+}
+
+/// The shape of a shared type: keyed (`Y.Map`) or sequential (`Y.Array`, `Y.Text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Map,
+    Array,
+}
+
+impl DocSchema {
+    /// The shape of the root named `name`, if the schema has it.
+    pub fn root(&self, name: &str) -> Option<Shape> {
+        self.roots
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, shape)| *shape)
+    }
+}
+
+/// The wall: cards, structured answers and the groups' status.
+pub const WALL: DocSchema = DocSchema {
+    name: "wall",
+    roots: &[
+        (CARDS, Shape::Map),
+        (ANSWERS, Shape::Map),
+        (GROUPS, Shape::Map),
+    ],
+};
+
+/// The control document: meta, questions, fagområder and the prioritisation settings.
+pub const CONTROL: DocSchema = DocSchema {
+    name: "control",
+    roots: &[
+        (META, Shape::Map),
+        (ROWS, Shape::Array),
+        (COLUMNS, Shape::Array),
+        (PRIORITERING, Shape::Map),
+    ],
+};
+
+/// Longest map key (a card id, an answer key `<sagsområde id>/<row id>.<field id>`), in bytes.
+pub const MAX_KEY_BYTES: usize = 512;
+
+/// Longest string in one update: a chunk of a `Y.Text`, or a string value (also inside a JSON
+/// value), in characters. A card is a few lines; this is about ten pages.
+pub const MAX_STRING_CHARS: usize = 20_000;
+
+/// Deepest nesting of a JSON value (arrays and objects in a map or array entry); the templates'
+/// row `fields` (an array of objects) are 2 deep.
+pub const MAX_VALUE_DEPTH: usize = 8;

@@ -4,7 +4,8 @@
 //! - [`Server`]: starts `target/debug/kortvaeg` (or `$KORTVAEG_BIN`) with `--port 0` on its own data
 //!   directory, learns the port from its `listening on http://127.0.0.1:PORT` log line, keeps draining
 //!   its output (the last lines go into every failure message), and can be killed (`kill9`), stopped
-//!   gracefully (`stop`, SIGTERM) and started again on the same data directory and store (`restart`).
+//!   gracefully (`stop`, SIGTERM) and started again on the same data directory and store (`restart`);
+//!   [`Server::start_refused`] starts one that must exit at start, and returns its output.
 //!   It also carries the HTTP helpers: [`Server::get`], [`Server::post_json`], [`Server::create_room`],
 //!   [`Server::health`], [`Server::export_csv`], … each answering a [`Response`] or a parsed body.
 //! - [`Redis`]: a throw-away `redis-server` on a free port with append-only persistence, which can be
@@ -343,6 +344,13 @@ pub struct Server {
 impl Server {
     /// Starts the server and returns once it has logged that it listens.
     pub async fn start(opts: ServerOptions) -> Server {
+        let mut server = Server::new(opts);
+        server.spawn().await;
+        server
+    }
+
+    /// A server not started yet: its data directory and HTTP client.
+    fn new(opts: ServerOptions) -> Server {
         let (tmp, data_dir) = match &opts.data_dir {
             Some(d) => (None, d.clone()),
             None => {
@@ -355,7 +363,7 @@ impl Server {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("reqwest client");
-        let mut server = Server {
+        Server {
             child: None,
             port: 0,
             opts,
@@ -363,9 +371,7 @@ impl Server {
             _tmp: tmp,
             log: LogBuf::default(),
             http,
-        };
-        server.spawn().await;
-        server
+        }
     }
 
     /// Starts with the embedded store and default options.
@@ -373,7 +379,27 @@ impl Server {
         Server::start(ServerOptions::default()).await
     }
 
+    /// Starts a server that must refuse to start: returns its output once it has exited without
+    /// listening (panics if it listens).
+    pub async fn start_refused(opts: ServerOptions) -> String {
+        let mut server = Server::new(opts);
+        match server.try_spawn().await {
+            Ok(()) => panic!(
+                "kortvaeg started although it should not have; output:\n{}",
+                server.logs()
+            ),
+            Err(output) => output,
+        }
+    }
+
     async fn spawn(&mut self) {
+        if let Err(output) = self.try_spawn().await {
+            panic!("kortvaeg exited without logging 'listening on http://127.0.0.1:PORT'; output:\n{output}");
+        }
+    }
+
+    /// Spawns the process and waits for its `listening on` line; `Err(output)` if it exits first.
+    async fn try_spawn(&mut self) -> Result<(), String> {
         assert!(self.child.is_none(), "server already running");
         let bin = server_binary();
         let mut cmd = Command::new(&bin);
@@ -390,7 +416,14 @@ impl Server {
             cmd.arg("--public-url").arg(url);
         }
         cmd.args(&self.opts.args);
-        for var in ["PORT", "BIND", "DATA_DIR", "REDIS_URL", "PUBLIC_URL"] {
+        for var in [
+            "PORT",
+            "BIND",
+            "DATA_DIR",
+            "REDIS_URL",
+            "PUBLIC_URL",
+            "SPOOL_DIR",
+        ] {
             cmd.env_remove(var);
         }
         if std::env::var_os("RUST_LOG").is_none() {
@@ -422,13 +455,12 @@ impl Server {
             Ok(Ok(port)) => {
                 self.port = port;
                 self.child = Some(child);
+                Ok(())
             }
             Ok(Err(_)) => {
                 let status = child.wait().ok();
-                panic!(
-                    "kortvaeg exited ({status:?}) without logging 'listening on http://127.0.0.1:PORT'; output:\n{}",
-                    self.log.text()
-                );
+                self.log.push(format!("---- exited: {status:?}"));
+                Err(self.log.text())
             }
             Err(_) => {
                 let _ = child.kill();

@@ -1,7 +1,7 @@
 //! A Redis outage with several nodes and the outage buffer: collaboration goes on on each node,
-//! `/healthz` says degraded, updates wait in a bounded buffer (beyond it, writes are refused with
-//! a clear close, never dropped) and are written when Redis is back; then all nodes converge and
-//! nothing a client saw is lost.
+//! `/healthz` says degraded, updates wait in a bounded on-disk spool (beyond it, writes are
+//! refused with a clear close, never dropped) and are written when Redis is back; then all nodes
+//! converge and nothing a client saw is lost — not even when the node is killed mid-outage.
 
 use std::time::Duration;
 
@@ -133,4 +133,84 @@ async fn a_full_buffer_refuses_writes_with_a_reason_and_keeps_what_it_took() {
     .await;
     again.barrier().await;
     reader.wait_card("overflow").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_outage_loses_nothing_its_clients_saw() {
+    let mut redis = Redis::start().await;
+    let mut n0 = Server::start(ServerOptions::new().redis(redis.url())).await;
+    let n1 = Server::start(ServerOptions::new().redis(redis.url())).await;
+    let room = n0.new_room().await;
+    let (row, col) = as_is_cell();
+    let writer = YClient::wall(&n0, &room.id, &room.participant_token).await;
+    let observer = YClient::wall(&n0, &room.id, &room.review_token).await;
+    // On the other node since before the outage: it gets the cards once Redis has them.
+    let other = YClient::wall(&n1, &room.id, &room.review_token).await;
+
+    redis.stop().await;
+    for i in 0..20 {
+        writer.add_card(&format!("c{i}"), &row, &col, "under nedbrud");
+    }
+    observer
+        .wait_cards("the 20 cards on the observer during the outage", |c| {
+            c.len() == 20
+        })
+        .await;
+    n0.wait_health("degraded with spooled updates", OUTAGE_TIMEOUT, |h| {
+        h.status == "degraded" && h.buffered_updates >= 20
+    })
+    .await;
+
+    // What the observer saw is on n0's disk: it survives SIGKILL, and the node writes it to
+    // Redis when it starts again (same data directory, so the same spool).
+    n0.kill9();
+    redis.start_again().await;
+    n0.restart().await;
+    let fresh = YClient::wall(&n0, &room.id, &room.review_token).await;
+    assert_eq!(
+        fresh.cards().len(),
+        20,
+        "the restarted node serves the spooled cards: {:?}",
+        fresh.card_ids()
+    );
+    n0.wait_health("spool written after the restart", OUTAGE_TIMEOUT, |h| {
+        h.status == "ok" && h.buffered_updates == 0
+    })
+    .await;
+    other
+        .wait_cards("the spooled cards reach the other node", |c| c.len() == 20)
+        .await;
+    let on_n1 = YClient::wall(&n1, &room.id, &room.review_token).await;
+    assert_eq!(
+        on_n1.cards().len(),
+        20,
+        "a fresh client on the other node: {:?}",
+        on_n1.card_ids()
+    );
+    let n2 = Server::start(ServerOptions::new().redis(redis.url())).await;
+    let from_redis = YClient::wall(&n2, &room.id, &room.review_token).await;
+    assert_eq!(
+        from_redis.cards().len(),
+        20,
+        "a node loading the room from Redis: {:?}",
+        from_redis.card_ids()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_cannot_share_a_spool() {
+    let redis = Redis::start().await;
+    let n0 = Server::start(ServerOptions::new().redis(redis.url())).await;
+    let spool = n0.data_dir().join("spool");
+    let output = Server::start_refused(
+        ServerOptions::new()
+            .redis(redis.url())
+            .arg("--spool-dir", spool.display()),
+    )
+    .await;
+    assert!(
+        output.contains("in use by another kortvaeg process"),
+        "the error says why:\n{output}"
+    );
+    assert!(output.contains("--spool-dir"), "and what to do:\n{output}");
 }

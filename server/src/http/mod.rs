@@ -177,7 +177,6 @@ pub async fn open_room(state: &Shared, id: &str) -> ApiResult<RoomHandle> {
     state.rooms.open(id).await.map_err(|e| match e {
         OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
         OpenError::Store(e) => ApiError::Store(e),
-        OpenError::Corrupt(..) => ApiError::Internal(e.to_string()),
     })
 }
 

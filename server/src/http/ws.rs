@@ -51,6 +51,7 @@ async fn serve(
         doc,
         role,
         max_message_bytes: config.max_message_bytes,
+        awareness: config.awareness_limits(),
         ping_interval: config.ping_interval(),
         queue: config.client_queue,
         shutdown: state.shutdown.clone(),

@@ -243,6 +243,41 @@ pub(crate) async fn exercise(store: &dyn Store) {
         content(store.load_doc("ab", DocKind::Control).await.expect("load")),
         doc(b"ab-control", &[])
     );
+
+    // Updates set aside are kept once each, per document, apart from the log.
+    assert!(store
+        .set_aside_updates("a", DocKind::Wall)
+        .await
+        .expect("set aside")
+        .is_empty());
+    store
+        .set_aside("a", DocKind::Wall, b"bad-1")
+        .await
+        .expect("set aside");
+    store
+        .set_aside("a", DocKind::Wall, b"bad-2")
+        .await
+        .expect("set aside");
+    store
+        .set_aside("a", DocKind::Wall, b"bad-1")
+        .await
+        .expect("set aside again");
+    let mut kept = store
+        .set_aside_updates("a", DocKind::Wall)
+        .await
+        .expect("set aside");
+    kept.sort();
+    assert_eq!(kept, vec![b"bad-1".to_vec(), b"bad-2".to_vec()]);
+    assert!(store
+        .set_aside_updates("a", DocKind::Control)
+        .await
+        .expect("set aside")
+        .is_empty());
+    assert!(store
+        .set_aside_updates("ab", DocKind::Wall)
+        .await
+        .expect("set aside")
+        .is_empty());
 }
 
 /// What [`exercise`] leaves behind, checked on a store reopened over the same data.

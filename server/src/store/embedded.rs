@@ -55,6 +55,8 @@ const DOC_LOG: TableDefinition<(&str, &str, u64), &[u8]> = TableDefinition::new(
 const SNAPSHOTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("snapshots");
 const SNAPSHOT_DOCS: TableDefinition<(&str, u64, &str), &[u8]> =
     TableDefinition::new("snapshot_docs");
+/// Stored updates that did not load: `(room, doc, sha256 hex)` → the update.
+const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("set_aside");
 /// One row, `"ping"` → ms since the epoch, rewritten by every [`Store::ping`]: a health check
 /// that proves the file can be written.
 const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
@@ -133,6 +135,7 @@ fn open_file(path: &Path) -> StoreResult<Database> {
         txn.open_table(DOC_LOG).map_err(embedded)?;
         txn.open_table(SNAPSHOTS).map_err(embedded)?;
         txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+        txn.open_table(SET_ASIDE).map_err(embedded)?;
         txn.open_table(HEALTH).map_err(embedded)?;
     }
     txn.commit().map_err(embedded)?;
@@ -435,6 +438,48 @@ impl Store for EmbeddedStore {
                 wall: read(DocKind::Wall)?,
                 control: read(DocKind::Control)?,
             }))
+        })
+        .await
+    }
+
+    async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()> {
+        let (room, key, update) = (
+            room.to_string(),
+            super::set_aside_key(update),
+            update.to_vec(),
+        );
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut table = txn.open_table(SET_ASIDE).map_err(embedded)?;
+                table
+                    .insert(
+                        (room.as_str(), doc.as_str(), key.as_str()),
+                        update.as_slice(),
+                    )
+                    .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let table = txn.open_table(SET_ASIDE).map_err(embedded)?;
+            // Every key of the document: hex digests sort between "" and "g".
+            let keys = (room.as_str(), doc.as_str(), "")..(room.as_str(), doc.as_str(), "g");
+            table
+                .range(keys)
+                .map_err(embedded)?
+                .map(|entry| {
+                    entry
+                        .map(|(_, update)| update.value().to_vec())
+                        .map_err(embedded)
+                })
+                .collect()
         })
         .await
     }

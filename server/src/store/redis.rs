@@ -319,6 +319,10 @@ fn state_id_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.as_str())
 }
 
+fn set_aside_key(room: &str, doc: DocKind) -> String {
+    format!("{KEY_PREFIX}room:{room}:{}:set_aside", doc.as_str())
+}
+
 fn lock_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:compactor", doc.as_str())
 }
@@ -622,6 +626,24 @@ impl Store for RedisStore {
                 "snapshot {room}/{seq} lacks a field"
             ))),
         }
+    }
+
+    async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()> {
+        ::redis::cmd("HSET")
+            .arg(set_aside_key(room, doc))
+            .arg(super::set_aside_key(update))
+            .arg(update)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
+    }
+
+    async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {
+        ::redis::cmd("HVALS")
+            .arg(set_aside_key(room, doc))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
     }
 }
 
