@@ -568,7 +568,9 @@ impl Server {
         &self.http
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Response {
+    /// Sends `req` (built on [`Server::http`] or a client of its own) and reads the whole answer;
+    /// `what` names the request in failure messages.
+    pub async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Response {
         let resp = req.send().await.unwrap_or_else(|e| {
             panic!(
                 "{what}: request failed: {e}\nserver output:\n{}",

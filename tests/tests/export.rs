@@ -2,7 +2,7 @@
 //! values neutralised, `?snapshot=` exports the snapshot's wall.
 
 use kortvaeg_tests::*;
-use yrs::Any;
+use yrs::{Any, Map, Out, Text};
 
 /// Writes cards whose values a spreadsheet would run as formulas, and others; returns the rows the
 /// sheet must have for them, computed from the client's own replicas with the shared sheet code.
@@ -257,14 +257,36 @@ async fn texts_over_a_cells_limit_are_cut_in_xlsx_and_whole_in_csv() {
     control.add_sagsomraade("borgerservice", "lange-svar", "Lange svar", "01.02");
     control.barrier().await;
     let wall = f.wall(Role::Participant).await;
-    let card = long_text("=", 40_000);
-    // 20,000 characters, but 40,000 UTF-16 units: over the limit as Excel counts.
-    let emoji = "😀".repeat(20_000);
-    let answer = long_text("Svar: ", 40_000);
-    wall.add_card("lang", "asis-7", "borgerservice", &card);
+    // A Y.Text of 40,000 characters, typed in two updates (one update carries at most
+    // schema::MAX_STRING_CHARS of it).
+    let card = long_text("=", 2 * schema::MAX_STRING_CHARS);
+    let (first, rest) = card.split_at(card.char_indices().nth(schema::MAX_STRING_CHARS).unwrap().0);
+    wall.add_card_ytext("lang", "asis-7", "borgerservice", first);
+    let cards = wall.doc.get_or_insert_map(schema::CARDS);
+    wall.transact(|txn| {
+        let Some(Out::YMap(lang)) = cards.get(txn, "lang") else {
+            panic!("no card lang")
+        };
+        let Some(Out::YText(text)) = lang.get(txn, "text") else {
+            panic!("card lang has no Y.Text")
+        };
+        text.push(txn, rest);
+    });
+    // Within the characters one update may carry, but twice as many UTF-16 units (what Excel
+    // counts): over a cell's limit all the same.
+    let emoji = "😀".repeat(schema::MAX_STRING_CHARS);
+    let answer: String = "Svar: "
+        .chars()
+        .chain(std::iter::repeat('😀'))
+        .take(schema::MAX_STRING_CHARS)
+        .collect();
     wall.add_card("emoji", "asis-8", "borgerservice", &emoji);
     wall.set_answer("lange-svar", "asis-7", answer.as_str());
     wall.barrier().await;
+    assert_eq!(
+        wall.card("lang").expect("card lang").text.chars().count(),
+        40_000
+    );
     let snap = f.server.take_snapshot(room, fac).await;
 
     for snapshot in [None, Some(snap.seq)] {

@@ -232,16 +232,17 @@ async fn embedded_store_recovers_when_the_disk_has_room_again() {
 
     let filler = tmpfs.fill();
     // The file may have free pages of its own: write until the store refuses.
-    let text = "x".repeat(256 * 1024);
+    let text = "x".repeat(schema::MAX_STRING_CHARS);
     let mut closed = None;
-    for i in 0..32 {
+    for i in 0..200 {
         writer.add_card(&format!("full-{i}"), &row, &col, &text);
         if let Some(close) = writer.settle().await {
             closed = Some(close);
             break;
         }
     }
-    let (code, reason) = closed.expect("32 cards of 256 KiB were saved on a full 2 MiB tmpfs");
+    let (code, reason) =
+        closed.expect("200 cards of 20,000 characters were saved on a full 2 MiB tmpfs");
     assert_eq!(
         code, STORE_FAILED,
         "a writer whose update was not saved: close code (reason {reason:?})"
