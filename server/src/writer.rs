@@ -386,6 +386,9 @@ impl Task {
 /// re-send, the rooms reload from the store.
 fn evict(jobs: &[Job], has_op: &[bool]) {
     for (job, _) in jobs.iter().zip(has_op).filter(|(_, has_op)| **has_op) {
+        if !job.room.is_evicted() {
+            crate::metrics::room_evicted("store");
+        }
         job.room.evict(Close::store_failed());
     }
 }

@@ -154,3 +154,49 @@ pub const MAX_STRING_CHARS: usize = 20_000;
 /// Deepest nesting of a JSON value (arrays and objects in a map or array entry); the templates'
 /// row `fields` (an array of objects) are 2 deep.
 pub const MAX_VALUE_DEPTH: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/API.md`, "What the server accepts", states the same roots and limits as this file.
+    #[test]
+    fn the_api_docs_state_this_schema() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md"))
+            .unwrap();
+        let section = docs
+            .split("### What the server accepts")
+            .nth(1)
+            .expect("the section")
+            .split("\n## ")
+            .next()
+            .unwrap();
+        for schema in [&WALL, &CONTROL] {
+            let row = section
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", schema.name)))
+                .expect(schema.name);
+            for (name, shape) in schema.roots {
+                let ty = match shape {
+                    Shape::Map => "Y.Map",
+                    Shape::Array => "Y.Array",
+                };
+                assert!(
+                    row.contains(&format!("`{name}` (`{ty}`)")),
+                    "{name} as {ty} in: {row}"
+                );
+            }
+            assert_eq!(
+                row.matches("` (`").count(),
+                schema.roots.len(),
+                "no other roots in: {row}"
+            );
+        }
+        for limit in [MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH] {
+            assert!(
+                section.contains(&format!("**{limit}**")),
+                "{limit} in the section"
+            );
+        }
+    }
+}

@@ -105,3 +105,76 @@ async fn hostile_updates_hurt_only_their_sender_redis() {
     let rooms = attack(&server).await;
     after_restart(&mut server, &rooms).await;
 }
+
+/// An update that a node stored before the gate existed (written into the room's stream here, as
+/// an older node would have): the room still loads, without it, and it is kept aside and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_update_the_schema_refuses_is_set_aside_and_the_room_loads() {
+    use redis::AsyncCommands;
+    use yrs::{Doc, Transact, WriteTxn, XmlElementPrelim};
+
+    let redis = Redis::start().await;
+    let mut server =
+        Server::start(ServerOptions::new().redis(redis.url()).unload_after_ms(100)).await;
+    let room = server.new_room().await;
+    let (row, col) = as_is_cell();
+    let writer = YClient::wall(&server, &room.id, &room.participant_token).await;
+    writer.add_card("good", &row, &col, "bliver");
+    writer.barrier().await;
+    writer.close().await;
+    server
+        .wait_health("the room unloaded", Duration::from_secs(10), |h| {
+            h.rooms_loaded == 0
+        })
+        .await;
+
+    // A Y.XmlElement in the cards map: stock Yjs clients could not read the wall back.
+    let old = Doc::with_client_id(4242);
+    let bad = {
+        let mut txn = old.transact_mut();
+        let cards = txn.get_or_insert_map("cards");
+        yrs::Map::insert(&cards, &mut txn, "xml", XmlElementPrelim::empty("p"));
+        txn.encode_update_v1()
+    };
+    let mut conn = redis.connection().await;
+    let stream = format!("kortvaeg:room:{}:wall:stream", room.id);
+    let _: String = conn
+        .xadd(
+            &stream,
+            "*",
+            &[("n", b"old-node".to_vec()), ("u", bad.clone())],
+        )
+        .await
+        .unwrap();
+
+    // The first load sets it aside; the compaction when the room unloads drops it from the log,
+    // so after a restart it is not set aside again, and the copy kept aside stays.
+    for (round, set_aside_now) in [
+        ("after the bad entry was stored", true),
+        ("after a restart", false),
+    ] {
+        let reader = YClient::wall(&server, &room.id, &room.review_token).await;
+        reader.synced().await;
+        assert_eq!(reader.card_ids(), vec!["good".to_string()], "{round}");
+        assert!(
+            reader.close_frame().is_none(),
+            "{round}: {:?}",
+            reader.close_frame()
+        );
+        let kept: Vec<Vec<u8>> = conn
+            .hvals(format!("kortvaeg:room:{}:wall:set_aside", room.id))
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![bad.clone()], "{round}: kept once");
+        let metrics = server.get("/metrics", None).await.text();
+        let counted = metrics.contains("kortvaeg_updates_set_aside_total{doc=\"wall\"} 1");
+        assert_eq!(counted, set_aside_now, "{round}: {metrics}");
+        reader.close().await;
+        server
+            .wait_health("the room unloaded", Duration::from_secs(10), |h| {
+                h.rooms_loaded == 0
+            })
+            .await;
+        server.restart().await;
+    }
+}
