@@ -17,12 +17,15 @@ pub const DOC_DERIVED_HEADER: &[&str] = &[
 ];
 
 /// Header of the documentation sheet: names, one column per answer (its `header`), derived values.
+/// Neutralised like the rows: an answer's header comes from the room's rows (round, number and
+/// label are the facilitator's text), so it can start with `=` as well as any value can.
 pub fn documentation_header(sheet: &Sheet) -> Vec<String> {
     DOC_NAME_HEADER
         .iter()
         .map(|s| s.to_string())
         .chain(sheet.columns.iter().map(|c| c.header.clone()))
         .chain(DOC_DERIVED_HEADER.iter().map(|s| s.to_string()))
+        .map(neutralise)
         .collect()
 }
 
@@ -137,10 +140,19 @@ pub fn card_rows(view: &WallView) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Prefixes `'` to a value a spreadsheet would evaluate as a formula (`=`, `+`, `-`, `@`, tab, CR).
+/// Prefixes `'` to a value a spreadsheet could evaluate as a formula: one starting with `=`, `+`,
+/// `-`, `@`, tab, CR or LF, a space (spreadsheets that trim cells on import would then see what
+/// follows it), or the full-width `＝` `＋` `－` `＠` (U+FF1D, U+FF0B, U+FF0D, U+FF20), which some
+/// spreadsheets and IMEs fold into their ASCII forms. The one neutraliser of every exported value
+/// and header, CSV and XLSX alike.
 pub fn neutralise(value: String) -> String {
     match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | ' ' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}'
+            | '\u{ff20}',
+        ) => {
+            format!("'{value}")
+        }
         _ => value,
     }
 }
@@ -160,10 +172,18 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised() {
-        for v in ["=1+1", "+45", "-3", "@SUM(A1)", "\tx", "\rx"] {
+        for v in [
+            "=1+1", "+45", "-3", "@SUM(A1)", "\tx", "\rx", "\nx", " =1+1", "＝1", "＋1", "－1",
+            "＠A1",
+        ] {
             assert_eq!(neutralise(v.to_string()), format!("'{v}"));
         }
         assert_eq!(neutralise("Ja".into()), "Ja");
+        assert_eq!(
+            neutralise("1 = 1".into()),
+            "1 = 1",
+            "only the first character counts"
+        );
         assert_eq!(neutralise(String::new()), "");
     }
 

@@ -568,7 +568,9 @@ impl Server {
         &self.http
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Response {
+    /// Sends `req` (built on [`Server::http`] or a client of its own) and reads the whole answer;
+    /// `what` names the request in failure messages.
+    pub async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Response {
         let resp = req.send().await.unwrap_or_else(|e| {
             panic!(
                 "{what}: request failed: {e}\nserver output:\n{}",
@@ -646,6 +648,27 @@ impl Server {
         let req = Self::with_token(self.http.post(format!("{}{path}", self.url())), token)
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body);
+        self.send(req, &what).await
+    }
+
+    /// Any method on `path`, with a body and `Content-Type` when one is given, no token.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Vec<u8>>,
+    ) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let body = body.into();
+        let what = format!("{method} {path} ({content_type:?}, {} bytes)", body.len());
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url()))
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
         self.send(req, &what).await
     }
 
@@ -878,9 +901,18 @@ impl Response {
         self
     }
 
-    /// Asserts the status and a JSON `{"error": "<non-empty>"}` body; returns the message.
+    /// Asserts the status, `Content-Type: application/json` and a JSON `{"error": "<non-empty>"}`
+    /// body; returns the message.
     pub fn assert_error(&self, expected: u16) -> String {
         self.assert_status(expected);
+        let ct = self.content_type.as_deref().unwrap_or_default();
+        assert!(
+            ct.starts_with("application/json"),
+            "{}: HTTP {} error has Content-Type {ct:?}, not application/json; body {:?}",
+            self.what,
+            self.status,
+            self.text()
+        );
         let body = self.json();
         let msg = body
             .get("error")
@@ -1605,6 +1637,34 @@ impl YClient {
                 txn,
                 MapPrelim::from([("id", id), ("label", label), ("kle", kle)]),
             );
+        })
+    }
+
+    /// Sets `key` of the row or column `id` (`list` is [`schema::ROWS`] or [`schema::COLUMNS`]) in a
+    /// control document, as a facilitator's edit does, and sends the update.
+    pub fn set_axis_entry(
+        &self,
+        list: &str,
+        id: &str,
+        key: &str,
+        value: impl Into<Any>,
+    ) -> Vec<u8> {
+        use yrs::{Array, Out};
+        let entries = self.doc.get_or_insert_array(list);
+        let value = value.into();
+        self.transact(|txn| {
+            let entry = entries
+                .iter(txn)
+                .find_map(|v| match v {
+                    Out::YMap(m)
+                        if m.get(txn, "id").map(|v| v.to_string(txn)).as_deref() == Some(id) =>
+                    {
+                        Some(m)
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no entry {id} in {list} of the control document"));
+            entry.insert(txn, key, value);
         })
     }
 

@@ -508,3 +508,103 @@ async fn metrics_count_connections_updates_and_store_batches() {
     assert_eq!(m("kortvaeg_store_up", &[]), 1.0);
     assert_eq!(m("kortvaeg_buffered_updates", &[]), 0.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_axum_answers_by_itself_are_json_too() {
+    let f = Fixture::new().await;
+    let id = &f.room.id;
+    let token = &f.room.participant_token;
+    let s = &f.server;
+    // Invalid UTF-8 in a path id: axum's Path rejection.
+    for path in [
+        "/api/rooms/%FF",
+        "/api/rooms/%FF/snapshots",
+        "/api/templates/%C3%28",
+        "/ws/%FF",
+        "/ws/%FF/control",
+    ] {
+        eprintln!("{path}: {}", s.get(path, None).await.assert_error(400));
+    }
+    // Methods a route does not have: the router's 405, inside /api and out.
+    let not_allowed = [
+        ("POST", format!("/ws/{id}")),
+        ("POST", "/healthz".into()),
+        ("DELETE", "/api/rooms".into()),
+    ];
+    for (method, path) in not_allowed {
+        eprintln!(
+            "{method} {path}: {}",
+            s.request(method, &path, None, "").await.assert_error(405)
+        );
+    }
+    // Not a WebSocket upgrade, on both documents, with a good token.
+    for path in [
+        format!("/ws/{id}?token={token}"),
+        format!("/ws/{id}/control?token={token}"),
+    ] {
+        s.get(&path, None).await.assert_error(400);
+    }
+    // A body over the limit (2 MiB) is a JSON 413. The server closes that connection without
+    // reading the rest of the body, so the request goes on a client of its own, not the pool
+    // the later requests share.
+    let big = format!(
+        "{{\"title\": \"{}\", \"template\": \"{AS_IS}\"}}",
+        "x".repeat(2 * 1024 * 1024 + 1024)
+    );
+    let once = reqwest::Client::new()
+        .post(format!("{}/api/rooms", s.url()))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(big);
+    s.send(once, "POST /api/rooms with 2 MiB + 1 KiB")
+        .await
+        .assert_error(413);
+    // Still serving.
+    s.new_room().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_a_room_requires_a_json_content_type() {
+    let server = Server::start_default().await;
+    let body = json!({"title": "Værksted", "template": AS_IS}).to_string();
+    // What a cross-origin page can send without a CORS preflight, and anything else not JSON.
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("text/plain; charset=utf-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/json; charset=latin1"),
+        Some("application/json-seq"),
+        Some("application/vnd.api+json"),
+    ] {
+        let resp = server.request("POST", "/api/rooms", ct, body.clone()).await;
+        eprintln!("{ct:?}: {}", resp.assert_error(415));
+    }
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=\"UTF-8\"",
+    ] {
+        let resp = server
+            .request("POST", "/api/rooms", Some(ct), body.clone())
+            .await;
+        resp.assert_status(201);
+        let room: RoomCreated = resp.parse();
+        server.room_info(&room.id, &room.facilitator_token).await;
+    }
+    // Other POSTs are guarded by a token and keep their own bodies: a snapshot needs none (the web
+    // client sends none), an import is CSV or XLSX (import.rs).
+    let room = server.new_room().await;
+    let resp = server
+        .http()
+        .post(format!("{}/api/rooms/{}/snapshots", server.url(), room.id))
+        .bearer_auth(&room.facilitator_token)
+        .send()
+        .await
+        .expect("POST snapshot");
+    assert_eq!(
+        resp.status().as_u16(),
+        201,
+        "a snapshot without a body or Content-Type"
+    );
+}

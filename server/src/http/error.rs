@@ -1,6 +1,8 @@
-//! The one error type of the HTTP API: every error is `{"error": "..."}` with a status code.
+//! Every error of the HTTP API is `{"error": "..."}` with a status code: the handlers' own errors
+//! through [`ApiError`], everything axum answers by itself through the [`json_errors`] layer.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kortvaeg_shared::api::ErrorBody;
@@ -21,6 +23,8 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A screening list that cannot be read: `400` with a problem per row.
     #[error("{}", .0.error)]
     Rejected(kortvaeg_shared::screening::Rejected),
@@ -43,6 +47,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -71,3 +76,43 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The most of a non-JSON error body [`json_errors`] reads as the message (axum's own are one line).
+const MAX_PLAIN_ERROR: usize = 16 * 1024;
+
+/// Middleware (`axum::middleware::map_response`) over the whole router: an error response (4xx,
+/// 5xx) that is not JSON becomes `{"error": <its text>}` with the same status and headers (`Allow`
+/// of a 405 stays), an empty one `{"error": <the status's reason>}`.
+///
+/// Why a layer and not custom extractors: axum answers some requests before any handler of ours
+/// runs, as `text/plain` or with an empty body — the rejections of `Path` (invalid UTF-8 in an id),
+/// `Query`, `Json`, `Bytes` (the body limit, 413), `WebSocketUpgrade`, and the router's own 405s.
+/// Wrapping each extractor would cover only the ones we thought of, and not the router; one layer
+/// at the edge covers every one of them, including those a later route brings.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_PLAIN_ERROR).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let error = match text.is_empty() {
+        true => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        false => text,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&ErrorBody { error }).expect("a string serialises");
+    Response::from_parts(parts, Body::from(body))
+}

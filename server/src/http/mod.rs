@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/{id}", get(ws::wall))
         .route("/ws/{id}/control", get(ws::control))
         .merge(health::web_client(&state.config.web_dir))
+        .layer(axum::middleware::map_response(error::json_errors))
         .with_state(state)
 }
 
@@ -120,6 +121,30 @@ pub fn token_of<'a>(headers: &'a HeaderMap, query_token: Option<&'a str>) -> Opt
         .map(str::trim)
         .or(query_token)
         .filter(|t| !t.is_empty())
+}
+
+/// Checks that a request body is declared as JSON: `Content-Type: application/json`, optionally
+/// with `charset=utf-8` (`415` otherwise). Required where no token guards the endpoint
+/// (`POST /api/rooms`): a cross-origin page can send a `text/plain` POST without asking the browser
+/// first (a CORS "simple request"), but not an `application/json` one.
+pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
+    let value = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut parts = value.split(';').map(str::trim);
+    let media_type = parts.next().unwrap_or_default();
+    let params_ok = parts.all(|p| {
+        let (name, v) = p.split_once('=').unwrap_or((p, ""));
+        name.trim().eq_ignore_ascii_case("charset")
+            && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    });
+    if media_type.eq_ignore_ascii_case("application/json") && params_ok {
+        return Ok(());
+    }
+    Err(ApiError::UnsupportedMediaType(format!(
+        "the body must be sent as Content-Type: application/json (got {value:?})"
+    )))
 }
 
 /// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use super::{authorize, created, token_of, ApiError, ApiResult, AppState, Params};
+use super::{authorize, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
@@ -47,8 +47,10 @@ pub async fn get_tree(
 
 pub async fn create_room(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
+    require_json(&headers)?;
     let request: CreateRoom = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
     let title = request.title.as_deref().map(str::trim).unwrap_or_default();

@@ -10,7 +10,12 @@
 //! - `Kort`: the card sheet (`sheet::card_rows`).
 //! - `Prioritering`: the room's thresholds, referenced by the formulas.
 //!
-//! Everything written as text goes through `sheet::neutralise`; only our own formulas are formulas.
+//! Everything written as text goes through `sheet::neutralise` (in the shared rows and headers);
+//! only our own formulas are formulas. Every text that comes from the room (header cells included)
+//! is written by [`text`], which cuts a text over Excel's cell limit, so no content can make the
+//! export fail.
+
+use std::borrow::Cow;
 
 use rust_xlsxwriter::{
     column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError,
@@ -26,6 +31,50 @@ const FAA_MAX: &str = "Prioritering!$B$2";
 const MELLEM_MAX: &str = "Prioritering!$B$3";
 const LET_MAX: &str = "Prioritering!$B$4";
 const MODERAT_MAX: &str = "Prioritering!$B$5";
+
+/// Excel's limit on the text of one cell, counted as Excel (and rust_xlsxwriter, which refuses a
+/// longer string) counts it: in UTF-16 code units, so a character outside the BMP counts twice.
+const CELL_MAX: usize = 32_767;
+
+/// `value` as it fits in one cell: whole when it can, else its beginning and a marker saying how
+/// long it was and where the whole text is (the CSV export keeps every character), within
+/// [`CELL_MAX`] marker included. Cut between characters, never inside one.
+fn fit_cell(value: &str) -> Cow<'_, str> {
+    // A character takes at least as many UTF-8 bytes as UTF-16 units, so most texts stop here.
+    if value.len() <= CELL_MAX || value.encode_utf16().count() <= CELL_MAX {
+        return Cow::Borrowed(value);
+    }
+    let marker = format!(
+        "… [afkortet: {} tegn i alt; hele teksten i CSV-eksporten]",
+        value.chars().count()
+    );
+    let budget = CELL_MAX - marker.encode_utf16().count();
+    let (mut units, mut end) = (0, 0);
+    for (i, c) in value.char_indices() {
+        units += c.len_utf16();
+        if units > budget {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    Cow::Owned(format!("{}{marker}", &value[..end]))
+}
+
+/// Writes a text cell, cut to fit (see [`fit_cell`]): the one way this module writes the room's text.
+fn text(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    value: &str,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
+    let value = fit_cell(value);
+    match format {
+        Some(f) => ws.write_string_with_format(r, c, value, f)?,
+        None => ws.write_string(r, c, value)?,
+    };
+    Ok(())
+}
 
 /// The whole workbook.
 pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, XlsxError> {
@@ -61,7 +110,7 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     ws.set_formula_result_default("");
     let head = sheet::documentation_header(doc);
     for (c, name) in head.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, sheet::neutralise(name.clone()), header)?;
+        text(ws, 0, c as u16, name, Some(header))?;
     }
     let first_answer = sheet::DOC_NAME_HEADER.len() as u16;
     let col_of = |r: &str| {
@@ -82,11 +131,11 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     };
     for (i, row) in doc.rows.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, text) in [&row.fagomraade, &row.sagsomraade, &row.kle]
+        for (c, name) in [&row.fagomraade, &row.sagsomraade, &row.kle]
             .into_iter()
             .enumerate()
         {
-            ws.write_string(r, c as u16, sheet::neutralise(text.clone()))?;
+            text(ws, r, c as u16, &sheet::neutralise(name.clone()), None)?;
         }
         for (j, column) in doc.columns.iter().enumerate() {
             let c = first_answer + j as u16;
@@ -100,9 +149,11 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
                 _ => None,
             };
             match number {
-                Some(n) => ws.write_number(r, c, n)?,
-                None => ws.write_string(r, c, sheet::neutralise(analysis::display(value)))?,
-            };
+                Some(n) => {
+                    ws.write_number(r, c, n)?;
+                }
+                None => text(ws, r, c, &sheet::neutralise(analysis::display(value)), None)?,
+            }
         }
         derived_cells(ws, r, row, &cols)?;
     }
@@ -198,12 +249,12 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
 fn cards(ws: &mut Worksheet, view: &WallView) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     for (col, name) in sheet::CARD_HEADER.iter().enumerate() {
-        ws.write_string_with_format(0, col as u16, *name, &bold)?;
+        text(ws, 0, col as u16, name, Some(&bold))?;
     }
     let rows = sheet::card_rows(view);
     for (r, row) in rows.iter().enumerate() {
         for (c, value) in row.iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, value)?;
+            text(ws, r as u32 + 1, c as u16, value, None)?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
@@ -265,4 +316,60 @@ fn settings(ws: &mut Worksheet, s: &Settings) -> Result<(), XlsxError> {
     ws.set_column_width(0, 16)?;
     ws.set_column_width(2, 80)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(s: &str) -> usize {
+        s.encode_utf16().count()
+    }
+
+    #[test]
+    fn texts_that_fit_are_whole() {
+        let full = "æ".repeat(CELL_MAX);
+        assert!(matches!(fit_cell(&full), Cow::Borrowed(_)));
+        assert_eq!(fit_cell("kort"), "kort");
+    }
+
+    #[test]
+    fn long_texts_are_cut_with_a_marker_within_the_limit() {
+        for (unit, n) in [("x", 40_000), ("æ", CELL_MAX + 1), ("😀", CELL_MAX / 2 + 1)] {
+            let long = unit.repeat(n);
+            let cut = fit_cell(&long);
+            assert!(
+                utf16(&cut) <= CELL_MAX,
+                "{unit} × {n}: {} UTF-16 units",
+                utf16(&cut)
+            );
+            assert!(
+                utf16(&cut) > CELL_MAX - 2,
+                "{unit} × {n}: cut more than needed: {}",
+                utf16(&cut)
+            );
+            let marker = format!("… [afkortet: {n} tegn i alt; hele teksten i CSV-eksporten]");
+            assert!(
+                cut.ends_with(&marker),
+                "{unit} × {n}: ends {:?}",
+                &cut[cut.len() - 80..]
+            );
+            assert!(
+                long.starts_with(cut.strip_suffix(&marker).unwrap()),
+                "{unit} × {n}: the kept part is the beginning"
+            );
+        }
+    }
+
+    #[test]
+    fn rust_xlsxwriter_takes_the_cut_text() {
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        assert!(
+            ws.write_string(0, 0, "😀".repeat(CELL_MAX)).is_err(),
+            "the limit is in UTF-16 units"
+        );
+        text(ws, 0, 0, &"😀".repeat(CELL_MAX), None).expect("cut to fit");
+        book.save_to_buffer().expect("saves");
+    }
 }

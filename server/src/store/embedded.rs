@@ -18,10 +18,23 @@
 //! Every method is one redb transaction, run on the blocking pool: a write batch commits once with
 //! redb's default durability (fsync before `commit` returns), so it is applied all or nothing.
 //! More in `docs/STORE.md`.
+//!
+//! **Recovery.** After one I/O error (a full disk, say) redb refuses every later operation, reads
+//! included ("Previous I/O error occurred. Please close and re-open the database"), even once the
+//! disk has room again. So an operation that fails with a redb error marks the database failed,
+//! and the next operation — a write, a read or a health ping — first closes it and opens the file
+//! again (redb repairs it on open), at most once per [`REOPEN_INTERVAL`]; until a reopen succeeds
+//! every operation answers an error, never a panic. The reopen takes the database's write lock,
+//! so it waits for the operations in flight, and only one thread does it. The writer has evicted
+//! the rooms of the failed batch (`crate::writer`), so they reload from what was committed.
+//! [`Store::ping`] is a tiny write transaction (table `health`), so `/healthz` reports the store
+//! unreachable while writes fail, not only while the file cannot be read.
 
 use std::ops::RangeInclusive;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -44,10 +57,29 @@ const SNAPSHOT_DOCS: TableDefinition<(&str, u64, &str), &[u8]> =
     TableDefinition::new("snapshot_docs");
 /// Stored updates that did not load: `(room, doc, sha256 hex)` → the update.
 const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("set_aside");
+/// One row, `"ping"` → ms since the epoch, rewritten by every [`Store::ping`]: a health check
+/// that proves the file can be written.
+const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
+
+/// The shortest time between two attempts to reopen a failed database: while the disk is still
+/// full, each attempt (an integrity check of the whole file) fails too, and clients that
+/// reconnect at once must not turn that into a loop.
+const REOPEN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The redb-backed [`Store`]. Cloning the inner `Arc` is how work reaches the blocking pool.
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    /// The open database; `None` after a failed one was closed and until it opens again.
+    /// Operations hold the read lock; a reopen holds the write lock.
+    db: RwLock<Option<Database>>,
+    /// An operation failed with a redb error: reopen before the next one.
+    failed: AtomicBool,
+    /// When a reopen was last tried (for [`REOPEN_INTERVAL`]).
+    last_reopen: Mutex<Option<Instant>>,
 }
 
 impl EmbeddedStore {
@@ -65,21 +97,15 @@ impl EmbeddedStore {
             ))
         })?;
         let path = data_dir.join(FILE_NAME);
-        let db = redb::Builder::new()
-            .set_check_integrity_on_open(true)
-            .create(&path)
-            .map_err(|e| StoreError::Embedded(format!("cannot open {}: {e}", path.display())))?;
-        let txn = db.begin_write().map_err(embedded)?;
-        {
-            txn.open_table(ROOMS).map_err(embedded)?;
-            txn.open_table(DOC_STATE).map_err(embedded)?;
-            txn.open_table(DOC_LOG).map_err(embedded)?;
-            txn.open_table(SNAPSHOTS).map_err(embedded)?;
-            txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
-            txn.open_table(SET_ASIDE).map_err(embedded)?;
-        }
-        txn.commit().map_err(embedded)?;
-        Ok(Self { db: Arc::new(db) })
+        let db = open_file(&path)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                db: RwLock::new(Some(db)),
+                failed: AtomicBool::new(false),
+                last_reopen: Mutex::new(None),
+            }),
+        })
     }
 
     /// Runs `f` on the blocking pool: every redb call blocks (reads may hit the disk, commits fsync).
@@ -88,10 +114,92 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Database) -> StoreResult<T> + Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        tokio::task::spawn_blocking(move || f(&db))
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.run(f))
             .await
             .map_err(|e| StoreError::Embedded(format!("store task failed: {e}")))?
+    }
+}
+
+/// Opens (or creates) the database file and every table, in one transaction, so later reads never
+/// meet a missing table.
+fn open_file(path: &Path) -> StoreResult<Database> {
+    let db = redb::Builder::new()
+        .set_check_integrity_on_open(true)
+        .create(path)
+        .map_err(|e| StoreError::Embedded(format!("cannot open {}: {e}", path.display())))?;
+    let txn = db.begin_write().map_err(embedded)?;
+    {
+        txn.open_table(ROOMS).map_err(embedded)?;
+        txn.open_table(DOC_STATE).map_err(embedded)?;
+        txn.open_table(DOC_LOG).map_err(embedded)?;
+        txn.open_table(SNAPSHOTS).map_err(embedded)?;
+        txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+        txn.open_table(SET_ASIDE).map_err(embedded)?;
+        txn.open_table(HEALTH).map_err(embedded)?;
+    }
+    txn.commit().map_err(embedded)?;
+    Ok(db)
+}
+
+impl Inner {
+    /// Runs one operation: reopens a failed database first, and marks it failed when the
+    /// operation fails with a redb error (a damaged value, [`StoreError::Corrupt`], does not).
+    fn run<T>(&self, f: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
+        self.reopen_if_failed()?;
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let db = db.as_ref().ok_or_else(|| {
+            StoreError::Embedded("the database is closed after an I/O error".into())
+        })?;
+        let result = f(db);
+        if let Err(StoreError::Embedded(e)) = &result {
+            if !self.failed.swap(true, Ordering::AcqRel) {
+                tracing::warn!(error = %e, "embedded store failed; it reopens the database before the next operation");
+            }
+        }
+        result
+    }
+
+    /// When an operation failed: closes the database and opens the file again, once, under the
+    /// write lock (after the operations in flight); at most once per [`REOPEN_INTERVAL`].
+    fn reopen_if_failed(&self) -> StoreResult<()> {
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if !self.failed.load(Ordering::Acquire) {
+            // Another operation reopened it while this one waited for the lock.
+            return Ok(());
+        }
+        {
+            let mut last = self
+                .last_reopen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|t| t.elapsed() < REOPEN_INTERVAL) {
+                return Err(StoreError::Embedded(
+                    "the database failed and is reopened shortly".into(),
+                ));
+            }
+            *last = Some(Instant::now());
+        }
+        if let Some(old) = db.take() {
+            if let Err(e) = old.close() {
+                tracing::debug!(error = %e, "closing the failed database");
+            }
+        }
+        match open_file(&self.path) {
+            Ok(reopened) => {
+                *db = Some(reopened);
+                self.failed.store(false, Ordering::Release);
+                tracing::info!(path = %self.path.display(), "embedded store reopened after a failure");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reopening the embedded store failed; trying again later");
+                Err(e)
+            }
+        }
     }
 }
 
@@ -116,11 +224,19 @@ impl Store for EmbeddedStore {
         "embedded"
     }
 
+    /// A write transaction of one row: the store is up when it can be written, and a failed
+    /// database is reopened here at the latest.
     async fn ping(&self) -> StoreResult<()> {
         self.blocking(|db| {
-            let txn = db.begin_read().map_err(embedded)?;
-            txn.open_table(ROOMS).map_err(embedded)?;
-            Ok(())
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let txn = db.begin_write().map_err(embedded)?;
+            txn.open_table(HEALTH)
+                .map_err(embedded)?
+                .insert("ping", now)
+                .map_err(embedded)?;
+            txn.commit().map_err(embedded)
         })
         .await
     }
@@ -457,22 +573,51 @@ mod tests {
     async fn corrupt_values_are_errors_not_panics() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path()).expect("open");
-        let txn = store.db.begin_write().expect("write");
-        {
-            let mut rooms = txn.open_table(ROOMS).expect("rooms");
-            rooms.insert("bad", &b"{not json"[..]).expect("insert");
-            let mut snapshots = txn.open_table(SNAPSHOTS).expect("snapshots");
-            snapshots
-                .insert(("bad", 1), &b"\xff\xfe"[..])
-                .expect("insert");
-            // Snapshot 2 has a time but lost its documents.
-            snapshots
-                .insert(("bad", 2), &b"2025-01-01T00:00:00Z"[..])
-                .expect("insert");
-        }
-        txn.commit().expect("commit");
+        store
+            .blocking(|db| {
+                let txn = db.begin_write().expect("write");
+                {
+                    let mut rooms = txn.open_table(ROOMS).expect("rooms");
+                    rooms.insert("bad", &b"{not json"[..]).expect("insert");
+                    let mut snapshots = txn.open_table(SNAPSHOTS).expect("snapshots");
+                    snapshots
+                        .insert(("bad", 1), &b"\xff\xfe"[..])
+                        .expect("insert");
+                    // Snapshot 2 has a time but lost its documents.
+                    snapshots
+                        .insert(("bad", 2), &b"2025-01-01T00:00:00Z"[..])
+                        .expect("insert");
+                }
+                txn.commit().expect("commit");
+                Ok(())
+            })
+            .await
+            .expect("writing damaged values");
 
         conformance::corrupt_reads_are_reported(&store, "bad").await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_database_is_reopened_by_the_next_operation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        store
+            .create_room(&conformance::record("r"), b"w", b"c")
+            .await
+            .expect("create");
+        // As after an I/O error: the next operation reopens first, and finds everything committed.
+        store.inner.failed.store(true, Ordering::Release);
+        store.ping().await.expect("ping reopens and writes");
+        assert!(!store.inner.failed.load(Ordering::Acquire));
+        assert!(store.room("r").await.expect("read").is_some());
+        // Failing again at once: no second reopen within REOPEN_INTERVAL, an error instead.
+        store.inner.failed.store(true, Ordering::Release);
+        assert!(matches!(
+            store.room("r").await,
+            Err(StoreError::Embedded(_))
+        ));
+        tokio::time::sleep(REOPEN_INTERVAL).await;
+        assert!(store.room("r").await.expect("reopened").is_some());
     }
 
     #[test]
