@@ -31,7 +31,9 @@ use yrs::types::TypeRef;
 use yrs::updates::decoder::{Decoder, DecoderV1};
 use yrs::{Any, ClientID, ReadTxn, ID};
 
-use crate::schema::{DocSchema, Shape, MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH};
+use crate::schema::{
+    DocSchema, Shape, MAX_CLIENTS, MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
+};
 
 /// Why an update was refused, for the sender's close reason and the log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,12 +116,26 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
     // Every item, and per client the clock up to which the document or the update has items.
     let mut items: Vec<Item> = Vec::new();
     let mut known: HashMap<ClientID, u32> = HashMap::new();
+    // Per client, in order: each block's clock range and, for an item, its index in `items`.
+    let mut spans: Vec<(ClientID, Vec<(u32, u32, Option<usize>)>)> = Vec::new();
     let clients: u32 = d.read_var().map_err(malformed)?;
+    if clients as usize > MAX_CLIENTS {
+        return refuse(format!(
+            "items of {clients} clients in one update (at most {MAX_CLIENTS})"
+        ));
+    }
     for _ in 0..clients {
         let blocks: u32 = d.read_var().map_err(malformed)?;
         let client = d.read_client().map_err(malformed)?;
         let mut clock: u32 = d.read_var().map_err(malformed)?;
         let have = known.entry(client).or_insert_with(|| sv.get(&client));
+        let span_list = match spans.iter().position(|(c, _)| *c == client) {
+            Some(i) => &mut spans[i].1,
+            None => {
+                spans.push((client, Vec::new()));
+                &mut spans.last_mut().expect("just pushed").1
+            }
+        };
         for _ in 0..blocks {
             let info = d.read_info().map_err(malformed)?;
             let len = match info {
@@ -141,15 +157,18 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
                     len
                 }
             };
+            let item = (info != GC).then(|| items.len() - 1);
             if len == 0 {
                 return refuse("an empty item");
             }
             if clock > *have {
                 return refuse(format!("an item of client {client} at clock {clock} after a gap (the server has up to {have})"));
             }
-            clock = clock
+            let end = clock
                 .checked_add(len)
                 .ok_or_else(|| Refusal("a clock past 2^32".into()))?;
+            span_list.push((clock, end, item));
+            clock = end;
             *have = (*have).max(clock);
         }
     }
@@ -231,6 +250,8 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
         }
     }
 
+    integrable(&spans, &items, &sv)?;
+
     // The delete set: per client, ranges (clock, length), each non-empty and within what exists.
     let clients: u32 = d.read_var().map_err(malformed)?;
     for _ in 0..clients {
@@ -253,6 +274,64 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Can the library integrate every item of the update? It takes each client's blocks in clock
+/// order, each once what it refers to (neighbours, parent) is in the document or integrated
+/// before it. A reference that can never be met that way — to the item itself, to a later item of
+/// its own client, or round a cycle between clients — would leave the update pending forever, and
+/// a compaction of the document would then not load back.
+fn integrable(
+    spans: &[(ClientID, Vec<(u32, u32, Option<usize>)>)],
+    items: &[Item],
+    sv: &yrs::StateVector,
+) -> Result<(), Refusal> {
+    // Per client: how many of its blocks are integrated, and the clock they reach.
+    let mut next: Vec<usize> = vec![0; spans.len()];
+    let mut reached: HashMap<ClientID, u32> = spans.iter().map(|(c, _)| (*c, sv.get(c))).collect();
+    let available = |reached: &HashMap<ClientID, u32>, id: &ID| {
+        id.clock
+            < reached
+                .get(&id.client)
+                .copied()
+                .unwrap_or_else(|| sv.get(&id.client))
+    };
+    loop {
+        let mut progress = false;
+        for (i, (client, blocks)) in spans.iter().enumerate() {
+            while let Some(&(_, end, item)) = blocks.get(next[i]) {
+                let refs_met = item.is_none_or(|item| {
+                    let item = &items[item];
+                    let parent = match &item.parent {
+                        Parent::Nested(parent) => Some(parent),
+                        _ => None,
+                    };
+                    item.neighbours
+                        .iter()
+                        .flatten()
+                        .chain(parent)
+                        .all(|id| available(&reached, id))
+                });
+                if !refs_met {
+                    break;
+                }
+                let r = reached.entry(*client).or_default();
+                *r = (*r).max(end);
+                next[i] += 1;
+                progress = true;
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    match spans.iter().zip(&next).find(|((_, blocks), n)| **n < blocks.len()) {
+        Some(((client, blocks), n)) => refuse(format!(
+            "an item of client {client} at clock {} refers to itself, to a later item or round a cycle",
+            blocks[*n].0
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Reads one item (not GC, not skip) and checks what it can on its own; returns it and its length.
@@ -782,6 +861,68 @@ mod tests {
             .offer(&WALL, &client.transact().encode_state_as_update_v1(&before))
             .unwrap();
         server.offer(&WALL, &on_top).unwrap();
+    }
+
+    /// Hand-encodes items of `client` from `clock`, each a string value in map `cards` at a key,
+    /// placed after `origin` (if given; else directly under the root).
+    fn items_after(blocks: &[(u64, u32, Option<ID>)]) -> Vec<u8> {
+        let mut e = EncoderV1::new();
+        e.write_var(blocks.len() as u32);
+        for (client, clock, origin) in blocks {
+            e.write_var(1u32);
+            e.write_client(ClientID::new(*client));
+            e.write_var(*clock);
+            match origin {
+                Some(origin) => {
+                    e.write_info(8 | HAS_ORIGIN);
+                    e.write_left_id(origin);
+                }
+                None => {
+                    e.write_info(8 | HAS_PARENT_SUB);
+                    e.write_parent_info(true);
+                    e.write_string("cards");
+                    e.write_string("k");
+                }
+            }
+            e.write_len(1);
+            e.write_any(&Any::from("x"));
+        }
+        e.write_var(0u32);
+        e.to_vec()
+    }
+
+    #[test]
+    fn references_that_could_never_be_integrated_are_refused() {
+        let id = |client: u64, clock: u32| ID::new(ClientID::new(client), clock);
+        let server = Server::new();
+        // An item after itself, and one after a later item of its own client.
+        refused(
+            server.offer(&WALL, &items_after(&[(5, 0, Some(id(5, 0)))])),
+            "refers to itself",
+        );
+        refused(
+            server.offer(&WALL, &items_after(&[(6, 0, Some(id(6, 1))), (6, 1, None)])),
+            "to a later item",
+        );
+        // A cycle between two clients.
+        refused(
+            server.offer(
+                &WALL,
+                &items_after(&[(5, 0, Some(id(6, 0))), (6, 0, Some(id(5, 0)))]),
+            ),
+            "cycle",
+        );
+        assert_eq!(server.sv(), StateVector::default());
+        // A chain between clients in an order the library can follow passes.
+        server
+            .offer(&WALL, &items_after(&[(5, 0, Some(id(6, 0))), (6, 0, None)]))
+            .unwrap();
+        // So many clients in one update are refused.
+        let many: Vec<(u64, u32, Option<ID>)> = (0..65).map(|c| (100 + c, 0, None)).collect();
+        refused(
+            Server::new().offer(&WALL, &items_after(&many)),
+            "65 clients",
+        );
     }
 
     #[test]

@@ -151,6 +151,10 @@ pub const MAX_KEY_BYTES: usize = 512;
 /// value), in characters. A card is a few lines; this is about ten pages.
 pub const MAX_STRING_CHARS: usize = 20_000;
 
+/// Most clients whose items one update may carry. A client sends its own changes (one client),
+/// an offline one perhaps those of an earlier client id of its document too.
+pub const MAX_CLIENTS: usize = 64;
+
 /// Deepest nesting of a JSON value (arrays and objects in a map or array entry); the templates'
 /// row `fields` (an array of objects) are 2 deep.
 pub const MAX_VALUE_DEPTH: usize = 8;
@@ -192,7 +196,12 @@ mod tests {
                 "no other roots in: {row}"
             );
         }
-        for limit in [MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH] {
+        for limit in [
+            MAX_KEY_BYTES,
+            MAX_STRING_CHARS,
+            MAX_VALUE_DEPTH,
+            MAX_CLIENTS,
+        ] {
             assert!(
                 section.contains(&format!("**{limit}**")),
                 "{limit} in the section"
