@@ -620,19 +620,7 @@ impl LiveDoc {
         // With Redis the cluster reader compacts, by stream position (see `cluster.rs`).
         if inner.position.is_none() && inner.since_compaction >= writer.compact_after() {
             if let Some(permit) = handoff.compaction {
-                inner.since_compaction = 0;
-                if let Some(state) = inner.compaction_state(room.id(), self.kind) {
-                    permit.send(
-                        room.clone(),
-                        Some(WriteOp::Compact {
-                            room: room.id().to_string(),
-                            doc: self.kind,
-                            state,
-                            upto: inner.position,
-                        }),
-                        Then::Nothing,
-                    );
-                }
+                self.compact(room, &mut inner, permit);
             }
         }
         drop(inner);
@@ -654,21 +642,24 @@ impl LiveDoc {
         let permit = writer.reserve()?;
         let mut inner = self.lock()?;
         if inner.since_compaction > 0 {
-            inner.since_compaction = 0;
-            if let Some(state) = inner.compaction_state(room.id(), self.kind) {
-                permit.send(
-                    room.clone(),
-                    Some(WriteOp::Compact {
-                        room: room.id().to_string(),
-                        doc: self.kind,
-                        state,
-                        upto: inner.position,
-                    }),
-                    Then::Nothing,
-                );
-            }
+            self.compact(room, &mut inner, permit);
         }
         Ok(())
+    }
+
+    /// Queues a compaction of the document as it is now, if its state loads back; the count
+    /// toward the next one starts again either way.
+    fn compact(&self, room: &Arc<Room>, inner: &mut DocInner, permit: Permit<'_>) {
+        inner.since_compaction = 0;
+        if let Some(state) = inner.compaction_state(room.id(), self.kind) {
+            let op = WriteOp::Compact {
+                room: room.id().to_string(),
+                doc: self.kind,
+                state,
+                upto: inner.position,
+            };
+            permit.send(room.clone(), Some(op), Then::Nothing);
+        }
     }
 
     /// Applies an awareness update. Only the states it changed (a newer clock) are relayed, and

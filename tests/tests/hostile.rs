@@ -111,31 +111,9 @@ async fn hostile_updates_hurt_only_their_sender_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_update_the_schema_refuses_is_set_aside_and_the_room_loads() {
     use redis::AsyncCommands;
-    use yrs::{Doc, Transact, WriteTxn, XmlElementPrelim};
+    let (redis, mut server, room) = unloaded_room_with_one_card().await;
 
-    let redis = Redis::start().await;
-    let mut server =
-        Server::start(ServerOptions::new().redis(redis.url()).unload_after_ms(100)).await;
-    let room = server.new_room().await;
-    let (row, col) = as_is_cell();
-    let writer = YClient::wall(&server, &room.id, &room.participant_token).await;
-    writer.add_card("good", &row, &col, "bliver");
-    writer.barrier().await;
-    writer.close().await;
-    server
-        .wait_health("the room unloaded", Duration::from_secs(10), |h| {
-            h.rooms_loaded == 0
-        })
-        .await;
-
-    // A Y.XmlElement in the cards map: stock Yjs clients could not read the wall back.
-    let old = Doc::with_client_id(4242);
-    let bad = {
-        let mut txn = old.transact_mut();
-        let cards = txn.get_or_insert_map("cards");
-        yrs::Map::insert(&cards, &mut txn, "xml", XmlElementPrelim::empty("p"));
-        txn.encode_update_v1()
-    };
+    let bad = xml_in_the_cards_map();
     let mut conn = redis.connection().await;
     let stream = format!("kortvaeg:room:{}:wall:stream", room.id);
     let _: String = conn
@@ -185,33 +163,12 @@ async fn a_stored_update_the_schema_refuses_is_set_aside_and_the_room_loads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_state_with_a_type_the_schema_refuses_is_repaired_when_the_room_loads() {
     use redis::AsyncCommands;
-    use yrs::{Doc, Transact, WriteTxn, XmlElementPrelim};
-
-    let redis = Redis::start().await;
-    let mut server =
-        Server::start(ServerOptions::new().redis(redis.url()).unload_after_ms(100)).await;
-    let room = server.new_room().await;
-    let (row, col) = as_is_cell();
-    let writer = YClient::wall(&server, &room.id, &room.participant_token).await;
-    writer.add_card("good", &row, &col, "bliver");
-    writer.barrier().await;
-    writer.close().await;
-    server
-        .wait_health("the room unloaded", Duration::from_secs(10), |h| {
-            h.rooms_loaded == 0
-        })
-        .await;
+    let (redis, mut server, room) = unloaded_room_with_one_card().await;
 
     let mut conn = redis.connection().await;
     let key = format!("kortvaeg:room:{}:wall:state", room.id);
     let state: Vec<u8> = conn.get(&key).await.unwrap();
-    let bad = {
-        let old = Doc::with_client_id(4242);
-        let mut txn = old.transact_mut();
-        let cards = txn.get_or_insert_map("cards");
-        yrs::Map::insert(&cards, &mut txn, "xml", XmlElementPrelim::empty("p"));
-        txn.encode_update_v1()
-    };
+    let bad = xml_in_the_cards_map();
     let poisoned = yrs::merge_updates_v1([state.as_slice(), bad.as_slice()]).unwrap();
     let _: () = conn.set(&key, &poisoned).await.unwrap();
 
@@ -249,4 +206,33 @@ fn card_keys(doc: &yrs::Doc) -> Vec<String> {
         .unwrap_or_default();
     keys.sort();
     keys
+}
+
+/// A room on a Redis-backed server with one card ("good"), unloaded (its state in Redis).
+async fn unloaded_room_with_one_card() -> (Redis, Server, RoomCreated) {
+    let redis = Redis::start().await;
+    let server = Server::start(ServerOptions::new().redis(redis.url()).unload_after_ms(100)).await;
+    let room = server.new_room().await;
+    let (row, col) = as_is_cell();
+    let writer = YClient::wall(&server, &room.id, &room.participant_token).await;
+    writer.add_card("good", &row, &col, "bliver");
+    writer.barrier().await;
+    writer.close().await;
+    server
+        .wait_health("the room unloaded", Duration::from_secs(10), |h| {
+            h.rooms_loaded == 0
+        })
+        .await;
+    (redis, server, room)
+}
+
+/// An update (client 4242) putting a Y.XmlElement in the cards map: what the gate refuses today,
+/// and what made stock Yjs clients show an empty wall.
+fn xml_in_the_cards_map() -> Vec<u8> {
+    use yrs::{Doc, Transact, WriteTxn, XmlElementPrelim};
+    let old = Doc::with_client_id(4242);
+    let mut txn = old.transact_mut();
+    let cards = txn.get_or_insert_map("cards");
+    yrs::Map::insert(&cards, &mut txn, "xml", XmlElementPrelim::empty("p"));
+    txn.encode_update_v1()
 }
