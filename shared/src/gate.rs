@@ -61,6 +61,10 @@ enum Parent {
     Inferred,
 }
 
+/// One block of a client in the update: its clock range and, for an item, its index in the
+/// update's items (GC ranges have none).
+type Span = (u32, u32, Option<usize>);
+
 /// What the gate keeps of one item while it reads the update.
 struct Item {
     id: ID,
@@ -117,7 +121,7 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
     let mut items: Vec<Item> = Vec::new();
     let mut known: HashMap<ClientID, u32> = HashMap::new();
     // Per client, in order: each block's clock range and, for an item, its index in `items`.
-    let mut spans: Vec<(ClientID, Vec<(u32, u32, Option<usize>)>)> = Vec::new();
+    let mut spans: Vec<(ClientID, Vec<Span>)> = Vec::new();
     let clients: u32 = d.read_var().map_err(malformed)?;
     if clients as usize > MAX_CLIENTS {
         return refuse(format!(
@@ -282,7 +286,7 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
 /// its own client, or round a cycle between clients — would leave the update pending forever, and
 /// a compaction of the document would then not load back.
 fn integrable(
-    spans: &[(ClientID, Vec<(u32, u32, Option<usize>)>)],
+    spans: &[(ClientID, Vec<Span>)],
     items: &[Item],
     sv: &yrs::StateVector,
 ) -> Result<(), Refusal> {
