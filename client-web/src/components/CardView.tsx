@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
-import type { Card } from '../sync/schema';
+import { MAX_TEXT_CHARS, type Card } from '../sync/schema';
 
 interface Props {
   card: Card;
@@ -37,6 +37,7 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
             class="input textarea"
             aria-label={t('card.text')}
             value={draft}
+            maxLength={MAX_TEXT_CHARS}
             rows={3}
             onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)}
             onKeyDown={(e) => {

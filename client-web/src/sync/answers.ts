@@ -2,6 +2,7 @@
 // document, root Y.Map `prioritering`): typed read/write. See docs/API.md, "Structured answers".
 import * as Y from 'yjs';
 import { DEFAULT_SETTINGS, readSettings, viaKey, type Answers, type Brugerantal, type Settings } from './analysis';
+import { clampText } from './schema';
 
 export const ANSWERS = 'answers';
 export const PRIORITERING = 'prioritering';
@@ -38,7 +39,7 @@ export function setAnswer(wall: Y.Doc, sagsId: string, key: string, value: strin
   const via = answerKey(sagsId, viaKey(key));
   wall.transact(() => {
     if (value === null || value === '') root.delete(k);
-    else if (root.get(k) !== value) root.set(k, value);
+    else if (root.get(k) !== value) root.set(k, typeof value === 'string' ? clampText(value) : value);
     if (root.has(via)) root.delete(via);
   });
 }

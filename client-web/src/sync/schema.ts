@@ -58,6 +58,15 @@ export interface GroupState { done: boolean; by: string; at: number }
 
 // ---- names of the root types ------------------------------------------------------------------
 
+/**
+ * Longest text the server takes in one string (a card, a comment, an answer): `MAX_STRING_CHARS`
+ * in shared/src/schema.rs, whose tests check this copy. Longer is refused whole (close 4400), so
+ * inputs stop there (`maxLength`, which counts UTF-16 units: never more characters than this) and
+ * every text written is cut to it.
+ */
+export const MAX_TEXT_CHARS = 20000;
+export const clampText = (text: string) => (text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text);
+
 export const CARDS = 'cards';
 export const GROUPS = 'groups';
 export const META = 'meta';
@@ -399,7 +408,7 @@ export function addCard(wall: Y.Doc, c: NewCard): string {
   const m = new Y.Map<unknown>();
   m.set('row', c.row);
   m.set('column', c.column);
-  m.set('text', c.text);
+  m.set('text', clampText(c.text));
   if (c.sagsomraade) {
     m.set('sagsomraade', c.sagsomraade.label);
     m.set('sagsomraade_id', c.sagsomraade.id);
@@ -419,6 +428,7 @@ export function setCardText(wall: Y.Doc, id: string, text: string) {
   const m = card(wall, id);
   if (!m) return;
   const cur = m.get('text');
+  text = clampText(text);
   if (cur instanceof Y.Text) {
     wall.transact(() => {
       cur.delete(0, cur.length);
@@ -459,7 +469,7 @@ export function addComment(wall: Y.Doc, id: string, text: string, author: string
     }
     const c = new Y.Map<unknown>();
     c.set('id', newId(8));
-    c.set('text', text);
+    c.set('text', clampText(text));
     c.set('author', author);
     c.set('created_at', now);
     (arr as Y.Array<unknown>).push([c]);

@@ -14,6 +14,7 @@ export type ProblemKey =
   | 'err.busy'
   | 'err.tooBig'
   | 'err.badMessage'
+  | 'err.full'
   | 'err.behind'
   | 'err.unavailable'
   | 'err.closed';
@@ -45,6 +46,8 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
       return { key: 'err.wallClosed', doc, code, reason, fatal: true, at };
     case 4400:
       return { key: 'err.badMessage', doc, code, reason, fatal: true, at };
+    case 4413:
+      return { key: 'err.full', doc, code, reason, fatal: true, at };
     case 1011:
       return { key: 'err.storeFailed', doc, code, reason, fatal: false, at };
     case 1013:

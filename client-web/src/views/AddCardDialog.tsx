@@ -3,7 +3,7 @@ import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import { serverNow } from '../api';
 import type { RoomSession } from '../sync/room';
-import { addCard, groupRows, readColumns, readRows } from '../sync/schema';
+import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readRows } from '../sync/schema';
 
 /** A new card in any cell: the facilitator on behalf of a group, or a remote attendee on the wall. */
 export function AddCardDialog({ session, title, column: fixedColumn, row: fixedRow, author, authorId, group, onClose }: {
@@ -72,7 +72,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
         )}
         <label class="field-label">
           {t('card.text')}
-          <textarea class="input textarea" rows={4} value={text} required data-testid="add-card-text"
+          <textarea class="input textarea" rows={4} value={text} maxLength={MAX_TEXT_CHARS} required data-testid="add-card-text"
             onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} autoFocus />
         </label>
         <div class="row-actions end">

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { CHOICES, type Value } from '../sync/analysis';
 import type { RoomSession } from '../sync/room';
-import { readMeta } from '../sync/schema';
+import { MAX_TEXT_CHARS, readMeta } from '../sync/schema';
 
 /** The display text of a stored value of a closed kind ("hoej" → "Høj"). */
 export function valueLabel(kind: string, v: Value | null | undefined, long = false): string {
@@ -82,6 +82,7 @@ function DraftInput({ kind, value, onChange, label, disabled, compact, testid }:
     disabled,
     'data-testid': testid,
     value: draft,
+    maxLength: MAX_TEXT_CHARS,
     onFocus: () => (focused.current = true),
     onBlur: () => {
       focused.current = false;

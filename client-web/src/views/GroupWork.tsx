@@ -7,7 +7,7 @@ import type { RoomSession } from '../sync/room';
 import { cellKey, readPresence, setTyping, type Presence } from '../sync/presence';
 import {
   addCard, cardMatchesSags, deleteCard, groupRows, readCards, readColumns, readGroups, readMeta, readRows,
-  setCardText, setGroupDone, type Card, type Column, type Row, type Sagsomraade,
+  MAX_TEXT_CHARS, setCardText, setGroupDone, type Card, type Column, type Row, type Sagsomraade,
 } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
@@ -180,7 +180,7 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
               ))}
             </div>
           )}
-          <textarea class="input textarea" rows={2} value={text} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: row.number })}`}
+          <textarea class="input textarea" rows={2} value={text} maxLength={MAX_TEXT_CHARS} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: row.number })}`}
             data-testid="card-input"
             onInput={(e) => { setText((e.currentTarget as HTMLTextAreaElement).value); setTyping(session, key); }}
             onBlur={() => setTyping(session, null)}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { MAX_TEXT_CHARS } from '../sync/schema';
 
 /** An input that shows the live value and commits on blur or Enter (not on every keystroke). */
 export function InlineText({ value, onCommit, label, multiline, class: cls = '', placeholder, testid }: {
@@ -25,6 +26,7 @@ export function InlineText({ value, onCommit, label, multiline, class: cls = '',
     class: `input ${multiline ? 'textarea' : ''} ${cls}`,
     'aria-label': label,
     value: draft,
+    maxLength: MAX_TEXT_CHARS,
     placeholder,
     'data-testid': testid,
     onFocus: () => (focused.current = true),
