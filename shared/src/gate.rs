@@ -133,13 +133,14 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
         let client = d.read_client().map_err(malformed)?;
         let mut clock: u32 = d.read_var().map_err(malformed)?;
         let have = known.entry(client).or_insert_with(|| sv.get(&client));
-        let span_list = match spans.iter().position(|(c, _)| *c == client) {
-            Some(i) => &mut spans[i].1,
-            None => {
-                spans.push((client, Vec::new()));
-                &mut spans.last_mut().expect("just pushed").1
-            }
-        };
+        // Each client once, its blocks in clock order: the library appends a client's blocks
+        // to one list and integrates them assuming that order (a second run of the same client,
+        // overlapping the first, corrupted its block list).
+        if spans.iter().any(|(c, _)| *c == client) {
+            return refuse(format!("client {client} appears twice in one update"));
+        }
+        spans.push((client, Vec::new()));
+        let span_list = &mut spans.last_mut().expect("just pushed").1;
         for _ in 0..blocks {
             let info = d.read_info().map_err(malformed)?;
             let len = match info {
@@ -867,29 +868,39 @@ mod tests {
         server.offer(&WALL, &on_top).unwrap();
     }
 
-    /// Hand-encodes items of `client` from `clock`, each a string value in map `cards` at a key,
-    /// placed after `origin` (if given; else directly under the root).
+    /// Hand-encodes string values in map `cards` (key "k"), one per `(client, clock, origin)`:
+    /// placed after `origin` if given, else directly under the root. Consecutive entries of one
+    /// client form one run of blocks (their clocks must follow each other).
     fn items_after(blocks: &[(u64, u32, Option<ID>)]) -> Vec<u8> {
-        let mut e = EncoderV1::new();
-        e.write_var(blocks.len() as u32);
-        for (client, clock, origin) in blocks {
-            e.write_var(1u32);
-            e.write_client(ClientID::new(*client));
-            e.write_var(*clock);
-            match origin {
-                Some(origin) => {
-                    e.write_info(8 | HAS_ORIGIN);
-                    e.write_left_id(origin);
-                }
-                None => {
-                    e.write_info(8 | HAS_PARENT_SUB);
-                    e.write_parent_info(true);
-                    e.write_string("cards");
-                    e.write_string("k");
-                }
+        let mut runs: Vec<Vec<&(u64, u32, Option<ID>)>> = Vec::new();
+        for block in blocks {
+            match runs.last_mut() {
+                Some(run) if run[0].0 == block.0 => run.push(block),
+                _ => runs.push(vec![block]),
             }
-            e.write_len(1);
-            e.write_any(&Any::from("x"));
+        }
+        let mut e = EncoderV1::new();
+        e.write_var(runs.len() as u32);
+        for run in runs {
+            e.write_var(run.len() as u32);
+            e.write_client(ClientID::new(run[0].0));
+            e.write_var(run[0].1);
+            for (_, _, origin) in run {
+                match origin {
+                    Some(origin) => {
+                        e.write_info(8 | HAS_ORIGIN);
+                        e.write_left_id(origin);
+                    }
+                    None => {
+                        e.write_info(8 | HAS_PARENT_SUB);
+                        e.write_parent_info(true);
+                        e.write_string("cards");
+                        e.write_string("k");
+                    }
+                }
+                e.write_len(1);
+                e.write_any(&Any::from("x"));
+            }
         }
         e.write_var(0u32);
         e.to_vec()
@@ -921,6 +932,14 @@ mod tests {
         server
             .offer(&WALL, &items_after(&[(5, 0, Some(id(6, 0))), (6, 0, None)]))
             .unwrap();
+        // A client twice in one update (its second run overlapping the first) is refused.
+        refused(
+            Server::new().offer(
+                &WALL,
+                &items_after(&[(5, 0, None), (6, 0, None), (5, 0, None)]),
+            ),
+            "twice",
+        );
         // So many clients in one update are refused.
         let many: Vec<(u64, u32, Option<ID>)> = (0..65).map(|c| (100 + c, 0, None)).collect();
         refused(

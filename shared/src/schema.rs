@@ -163,6 +163,21 @@ pub const MAX_VALUE_DEPTH: usize = 8;
 mod tests {
     use super::*;
 
+    /// The web client cuts its texts where the gate would refuse them: its copy of the limit.
+    #[test]
+    fn the_web_client_cuts_texts_at_this_limit() {
+        let ts = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../client-web/src/sync/schema.ts"
+        ))
+        .unwrap();
+        let copy = format!("export const MAX_TEXT_CHARS = {MAX_STRING_CHARS};");
+        assert!(
+            ts.contains(&copy),
+            "client-web/src/sync/schema.ts must say: {copy}"
+        );
+    }
+
     /// `docs/API.md`, "What the server accepts", states the same roots and limits as this file.
     #[test]
     fn the_api_docs_state_this_schema() {
