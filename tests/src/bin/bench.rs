@@ -33,6 +33,9 @@
 //!   group commit; also with `--commit-window-ms 2`) and Redis with AOF (`appendfsync everysec`,
 //!   and `always` as the test harness runs it). One writer awaiting each update (worst case), and
 //!   10 concurrent writers in one room (group commit shares the fsync).
+//! - **`gate`** — in this process, no server: what the schema gate (`kortvaeg_shared::gate`)
+//!   costs per update next to applying it, on a wall of 2,000 cards: a new card, a `Y.Text`
+//!   keystroke, and a reconnecting client's whole history. CPU time per update, median of 5 runs.
 //! - **`reference`** — the `fanout` runs against the stock Node server `@y/websocket-server`
 //!   (y-websocket v3's server, in memory, no persistence; `tests/bench-node/`, installed by
 //!   `scripts/bench`), with the same load client, for a ratio. Skipped when it is not installed.
@@ -1749,6 +1752,112 @@ async fn scenario_durability() -> Vec<Vec<String>> {
 // ------------------------------------------------------------------------------------------------
 // Scenario 5: the reference Node server
 
+/// The schema gate's cost per update against applying the same update (see the module docs).
+fn scenario_gate() {
+    use kortvaeg_shared::{gate, schema::WALL};
+    use yrs::updates::decoder::Decode;
+    use yrs::{Map, MapPrelim, ReadTxn, StateVector, Text, TextPrelim, Transact, Update, WriteTxn};
+
+    // A wall of 2,000 cards of ~100 characters, one with a Y.Text, as clients would have written it.
+    let client = yrs::Doc::with_client_id(7);
+    let mut history = Vec::new();
+    for i in 0..2000 {
+        let mut txn = client.transact_mut();
+        let cards = txn.get_or_insert_map("cards");
+        let m = cards.insert(&mut txn, format!("card{i:08}"), MapPrelim::default());
+        m.insert(&mut txn, "row", "asis-1");
+        m.insert(&mut txn, "column", "borgerservice");
+        m.insert(&mut txn, "text", "x".repeat(100));
+        if i == 0 {
+            m.insert(&mut txn, "rich", TextPrelim::new("hej"));
+        }
+        history.push(txn.encode_update_v1());
+    }
+    let server = yrs::Doc::new();
+    for u in &history {
+        server
+            .transact_mut()
+            .apply_update(Update::decode_v1(u).unwrap())
+            .unwrap();
+    }
+    let full = client
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    // The updates measured, each made on a copy of the client (so each applies to `server`).
+    let new_card = {
+        let mut txn = client.transact_mut();
+        let cards = txn.get_or_insert_map("cards");
+        let m = cards.insert(&mut txn, "new-card-0001", MapPrelim::default());
+        m.insert(&mut txn, "row", "asis-2");
+        m.insert(&mut txn, "text", "Et nyt kort fra en deltager");
+        txn.encode_update_v1()
+    };
+    let keystroke = {
+        let mut txn = client.transact_mut();
+        let cards = txn.get_or_insert_map("cards");
+        let Some(yrs::Out::YMap(m)) = cards.get(&txn, "card00000000") else {
+            unreachable!()
+        };
+        let Some(yrs::Out::YText(t)) = m.get(&txn, "rich") else {
+            unreachable!()
+        };
+        t.insert(&mut txn, 3, "!");
+        txn.encode_update_v1()
+    };
+    let time = |f: &dyn Fn()| {
+        let mut runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let n = 2000;
+                let t0 = Instant::now();
+                for _ in 0..n {
+                    f();
+                }
+                t0.elapsed().as_secs_f64() * 1e6 / n as f64
+            })
+            .collect();
+        runs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        runs[2]
+    };
+    let mut rows = Vec::new();
+    for (name, update) in [("new card", &new_card), ("Y.Text keystroke", &keystroke)] {
+        let check = time(&|| gate::check(&WALL, &server.transact(), update).unwrap());
+        // Applying to a copy each time would measure the copy: apply to the client's own doc
+        // (already has it: yrs still decodes and walks it) plus decode, a lower bound of the work.
+        let apply = time(&|| {
+            let u = Update::decode_v1(update).unwrap();
+            client.transact_mut().apply_update(u).unwrap();
+        });
+        rows.push(vec![
+            name.to_string(),
+            update.len().to_string(),
+            format!("{check:.2}"),
+            format!("{apply:.2}"),
+        ]);
+        // The next update was made after this one: the server gets this one first.
+        server
+            .transact_mut()
+            .apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
+    }
+    let t0 = Instant::now();
+    gate::check(&WALL, &yrs::Doc::new().transact(), &full).unwrap();
+    let whole = t0.elapsed().as_secs_f64() * 1e3;
+    table(
+        "Schema gate: CPU per update on a wall of 2,000 cards (µs, median of 5 × 2,000)",
+        &[
+            "update",
+            "bytes",
+            "gate µs",
+            "decode + apply µs (already applied)",
+        ],
+        &rows,
+    );
+    note(&format!(
+        "A reconnecting client's whole history ({} KB, 2,000 cards) through the gate: {whole:.1} ms.",
+        full.len() / 1024
+    ));
+}
+
 async fn scenario_reference(ours: Option<&Ours>) {
     let node = match NodeServer::start().await {
         Ok(n) => n,
@@ -1836,7 +1945,14 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}, kernel {}", kernel.trim())
 }
 
-const SCENARIOS: &[&str] = &["fanout", "join", "memory", "durability", "reference"];
+const SCENARIOS: &[&str] = &[
+    "fanout",
+    "join",
+    "memory",
+    "durability",
+    "gate",
+    "reference",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -1943,6 +2059,11 @@ async fn run(args: Vec<String>) {
     if selected("durability") {
         let load = Load::now();
         scenario_durability().await;
+        note(&load.others_since());
+    }
+    if selected("gate") {
+        let load = Load::now();
+        scenario_gate();
         note(&load.others_since());
     }
     if selected("reference") {
