@@ -647,6 +647,61 @@ mod tests {
     }
 
     #[test]
+    fn an_offline_edit_inside_a_deleted_card_passes() {
+        // The card's Y.Text is inside the deleted card map: the library may garbage-collect it
+        // whole, and the offline client's keystrokes into it must still be taken (and dropped).
+        let server = Server::new();
+        let a = Doc::with_client_id(7);
+        let b = Doc::with_client_id(8);
+        let first = change(&a, |txn| {
+            let m = txn
+                .get_or_insert_map("cards")
+                .insert(txn, "c1", MapPrelim::default());
+            let comments = m.insert(txn, "comments", ArrayPrelim::default());
+            let c = comments.insert(txn, 0, MapPrelim::default());
+            c.insert(txn, "text", TextPrelim::new("hvorfor"));
+        });
+        server.offer(&WALL, &first).unwrap();
+        b.transact_mut()
+            .apply_update(Update::decode_v1(&first).unwrap())
+            .unwrap();
+        server
+            .offer(
+                &WALL,
+                &change(&a, |txn| {
+                    drop(txn.get_or_insert_map("cards").remove(txn, "c1"))
+                }),
+            )
+            .unwrap();
+        let offline = change(&b, |txn| {
+            let Some(yrs::Out::YMap(m)) = txn.get_or_insert_map("cards").get(txn, "c1") else {
+                panic!()
+            };
+            let Some(yrs::Out::YArray(comments)) = m.get(txn, "comments") else {
+                panic!()
+            };
+            let Some(yrs::Out::YMap(c)) = comments.get(txn, 0) else {
+                panic!()
+            };
+            let Some(yrs::Out::YText(t)) = c.get(txn, "text") else {
+                panic!()
+            };
+            t.insert(txn, 7, "?");
+            c.insert(txn, "author", "Bo");
+            comments.push_back(txn, "ny");
+        });
+        server.offer(&WALL, &offline).unwrap();
+        // And the whole history of the offline client, as its next sync step 2.
+        server
+            .offer(
+                &WALL,
+                &b.transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .unwrap();
+    }
+
+    #[test]
     fn kinds_the_schema_has_no_use_for_are_refused() {
         let cases: Vec<(&str, Vec<u8>)> = vec![
             (
