@@ -932,10 +932,15 @@ impl Response {
     }
 }
 
-/// CSV records (UTF-8, a leading BOM tolerated), header row included.
+/// CSV records (UTF-8), header row included: comma-separated, or `;`-separated after a BOM.
 pub fn parse_csv(body: &[u8]) -> Vec<Vec<String>> {
-    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    // The server writes a BOM exactly when it separates with `;` (Danish Excel).
+    let (body, delimiter) = match body.strip_prefix("\u{feff}".as_bytes()) {
+        Some(rest) => (rest, b';'),
+        None => (body, b','),
+    };
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(body);

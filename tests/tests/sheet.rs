@@ -204,9 +204,60 @@ async fn csv_of_the_documentation_sheet() {
         )
         .await;
     resp.assert_status(200);
+    // Danish Excel opens it as it is: a BOM and `;` between fields.
+    assert!(
+        resp.body
+            .starts_with("\u{feff}Fagområde;Sagsområde;KLE-nummer;".as_bytes()),
+        "{}",
+        resp.text()
+    );
     let rows = parse_csv(&resp.body);
     assert_eq!(rows[0], sheet::documentation_header(&sheet));
     assert_eq!(rows[1..], sheet::documentation_rows(&sheet)[..]);
+    // ?delimiter=comma gives the same cells comma-separated, without a BOM; the card list
+    // stays comma-separated (v1) unless asked for `;`.
+    let comma = server
+        .get(
+            &format!(
+                "/api/rooms/{}/export.csv?sheet=dokumentationsark&delimiter=comma",
+                room.id
+            ),
+            Some(&room.review_token),
+        )
+        .await;
+    assert!(
+        comma
+            .body
+            .starts_with("Fagområde,Sagsområde,KLE-nummer,".as_bytes()),
+        "{}",
+        comma.text()
+    );
+    assert_eq!(parse_csv(&comma.body), rows);
+    let cards = server
+        .get(
+            &format!("/api/rooms/{}/export.csv", room.id),
+            Some(&room.review_token),
+        )
+        .await;
+    assert!(
+        cards.body.starts_with("Spørgsmål nr.,".as_bytes()),
+        "{}",
+        cards.text()
+    );
+    let cards_dk = server
+        .get(
+            &format!("/api/rooms/{}/export.csv?delimiter=semicolon", room.id),
+            Some(&room.review_token),
+        )
+        .await;
+    assert_eq!(parse_csv(&cards_dk.body), parse_csv(&cards.body));
+    let bad = server
+        .get(
+            &format!("/api/rooms/{}/export.csv?delimiter=tab", room.id),
+            Some(&room.review_token),
+        )
+        .await;
+    assert!(bad.assert_error(400).contains("delimiter"));
     let header = &rows[0];
     let col = |name: &str| {
         header

@@ -33,7 +33,9 @@ fn documentation(wall: &Doc, control: &Doc) -> Sheet {
 }
 
 /// `GET /api/rooms/{id}/export.csv`: one row per card, or with `?sheet=dokumentationsark` one
-/// row per sagsområde.
+/// row per sagsområde. `?delimiter=semicolon` (the default of the documentation sheet) writes
+/// what Danish Excel opens as it is: `;` between fields and a UTF-8 BOM; `?delimiter=comma` (the
+/// default of the card list, as in v1) plain comma-separated UTF-8.
 pub async fn csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -55,7 +57,24 @@ pub async fn csv(
             )))
         }
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let danish = match (params.get("delimiter"), params.get("sheet")) {
+        (Some("semicolon"), _) => true,
+        (Some("comma"), _) => false,
+        (None, Some("dokumentationsark")) => true,
+        (None, _) => false,
+        (Some(other), _) => {
+            return Err(ApiError::BadRequest(format!(
+                "no delimiter {other:?}: ?delimiter=semicolon (Danish Excel, with a BOM) or ?delimiter=comma"
+            )))
+        }
+    };
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(if danish { b';' } else { b',' })
+        .from_writer(if danish {
+            "\u{feff}".as_bytes().to_vec()
+        } else {
+            Vec::new()
+        });
     let write = |w: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
         w.write_record(&header)?;
         for row in &rows {
