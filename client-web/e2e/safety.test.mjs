@@ -46,6 +46,24 @@ test('a card with markup shows as literal text on the group page and the wall, a
   await p.context.close();
 });
 
+test('Enter in a card\'s text is a new line; Ctrl+Enter adds it as one card', async () => {
+  const p = await newPage(browser, PHONE);
+  await joinAs(p.page, room.joinUrl, 'Lene', 'borgerservice');
+  const q = p.page.getByTestId('question-asis-6');
+  const input = q.getByTestId('card-input');
+  await input.click();
+  await p.page.keyboard.type('første linje');
+  await p.page.keyboard.press('Enter');
+  await p.page.keyboard.type('anden linje');
+  assert.equal(await q.getByTestId('card-text').count(), 0, 'Enter added no card');
+  await p.page.keyboard.press('Control+Enter');
+  await q.getByTestId('card-text').filter({ hasText: 'anden linje' }).waitFor();
+  assert.equal(await q.getByTestId('card-text').count(), 1, 'one card for the two lines');
+  assert.equal(await q.getByTestId('card-text').first().innerText(), 'første linje\nanden linje');
+  assert.equal(await input.inputValue(), '', 'the input is empty again');
+  await p.context.close();
+});
+
 test('a participant has no controls for phase, timer, structure or snapshots; a forced phase change is refused with 4403 and shown in Danish', async () => {
   const p = await newPage(browser, PHONE);
   await joinAs(p.page, room.joinUrl, 'Mette', 'voksenservice');

@@ -180,11 +180,14 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
               ))}
             </div>
           )}
+          {/* Enter is a new line (an answer of several lines is one card); Ctrl/⌘+Enter or the button adds it. */}
           <textarea class="input textarea" rows={2} value={text} maxLength={MAX_TEXT_CHARS} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: row.number })}`}
+            aria-describedby={`add-hint-${key}`}
             data-testid="card-input"
             onInput={(e) => { setText((e.currentTarget as HTMLTextAreaElement).value); setTyping(session, key); }}
             onBlur={() => setTyping(session, null)}
-            onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) add(e); }} />
+            onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) add(e); }} />
+          <p class="muted small add-hint" id={`add-hint-${key}`}>{t('group.addHint')}</p>
           <button type="submit" class="btn btn-primary" disabled={!text.trim()} data-testid="card-add">{t('group.addCard')}</button>
         </form>
       )}
