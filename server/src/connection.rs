@@ -28,6 +28,7 @@ use crate::room::{ConnId, Outbound};
 use crate::rooms::RoomHandle;
 use crate::store::DocKind;
 use crate::writer::Writer;
+use kortvaeg_shared::gate;
 use kortvaeg_shared::Role;
 
 /// Why the server closes a connection: a WebSocket close code and a reason for the client.
@@ -259,22 +260,31 @@ fn handle_binary(
             doc.answer_sync_step1(room, writer, &sv, outbox)
         }
         Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
+            let allowed = permissions::may_write(session.role, session.doc, room.wall_closed());
+            // The gate's first step, before the library decodes anything (no crafted count makes
+            // it allocate): what no document of this kind may hold is refused here — for a
+            // connection that may not write at all, as the forbidden write it is.
+            let reading = gate::read(doc.kind.schema(), &raw).map_err(|refusal| match allowed {
+                Ok(()) => {
+                    crate::metrics::update_refused(doc.kind, "schema");
+                    Close::bad_message(format!("update refused: {refusal}"))
+                }
+                Err(reason) => Close::forbidden(reason),
+            })?;
             let update = Update::decode_v1(&raw)
                 .map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
             // An empty update (a read-only yrs client's sync step 2) changes nothing.
             if update.is_empty() {
                 return Ok(());
             }
-            if let Err(reason) =
-                permissions::may_write(session.role, session.doc, room.wall_closed())
-            {
+            if let Err(reason) = allowed {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update)? {
                     return Ok(());
                 }
                 return Err(Close::forbidden(reason));
             }
-            doc.apply_update(room, writer, conn, raw, update)
+            doc.apply_update(room, writer, conn, raw, update, reading)
         }
         Message::Awareness(update) => {
             if session.role != Role::Review {

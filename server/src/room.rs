@@ -40,7 +40,6 @@ use crate::store::redis::StreamEntry;
 use crate::store::{DocKind, RoomRecord, StoredDoc, StreamId, WriteOp};
 use crate::writer::{Permit, Then, Writer};
 use kortvaeg_shared::projection;
-use kortvaeg_shared::schema::DocSchema;
 use kortvaeg_shared::{gate, stored};
 
 /// Identifies one WebSocket connection within the process.
@@ -269,8 +268,7 @@ struct Handoff<'a> {
 /// One Yjs document of a live room, its awareness, and the channel its updates go out on.
 pub struct LiveDoc {
     pub kind: DocKind,
-    /// What an update may hold (the gate) and what the document may weigh.
-    schema: &'static DocSchema,
+    /// What the document may weigh (`--max-doc-bytes`).
     max_bytes: usize,
     /// The room's: a poisoned lock evicts the room.
     evicted: Eviction,
@@ -389,7 +387,6 @@ impl LiveDoc {
             .sum();
         LiveDoc {
             kind,
-            schema: kind.schema(),
             max_bytes,
             evicted,
             inner: Mutex::new(DocInner {
@@ -517,7 +514,8 @@ impl LiveDoc {
     }
 
     /// Applies a client's update, then hands it to the writer to store and broadcast.
-    /// `update` must already be checked against the sender's permissions.
+    /// `update` must already be checked against the sender's permissions, and read by the gate
+    /// (`reading`), which here checks it against the document.
     pub fn apply_update(
         &self,
         room: &Arc<Room>,
@@ -525,11 +523,12 @@ impl LiveDoc {
         from: ConnId,
         raw: Vec<u8>,
         update: Update,
+        reading: gate::Reading,
     ) -> Result<(), Close> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let mut inner = self.lock()?;
-        if let Err(refusal) = gate::check(self.schema, &inner.awareness.doc().transact(), &raw) {
+        if let Err(refusal) = reading.verify(&inner.awareness.doc().transact()) {
             crate::metrics::update_refused(self.kind, "schema");
             return Err(Close::bad_message(format!("update refused: {refusal}")));
         }

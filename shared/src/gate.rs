@@ -21,15 +21,18 @@
 //! What passes is what the stock `yjs` client and `yrs` write for Kortvæg's schema, including
 //! an offline client's re-sent history (items the document already has, deletions it already
 //! made). The document is only read (its state vector, and the items a reference names).
+//!
+//! Two steps: [`read`] needs no document (run it before the library decodes anything: every
+//! count and length is checked against the bytes that are there, so no crafted length makes
+//! anything allocate), [`Reading::verify`] checks the references against the document, under its
+//! lock. [`check`] does both.
 
 use std::collections::HashMap;
 
-use yrs::block::ItemContent;
 use yrs::branch::BranchID;
-use yrs::encoding::read::Read;
+use yrs::encoding::read::{Cursor, Read};
 use yrs::types::TypeRef;
-use yrs::updates::decoder::{Decoder, DecoderV1};
-use yrs::{Any, ClientID, ReadTxn, ID};
+use yrs::{ClientID, ReadTxn, StateVector, ID};
 
 use crate::schema::{
     DocSchema, Shape, MAX_CLIENTS, MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
@@ -44,17 +47,26 @@ fn refuse<T>(reason: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal(reason.into()))
 }
 
-// Block info bits and reference numbers of the Yjs v1 encoding (lib0 / yjs `UpdateEncoder`).
+// Block info bits and content reference numbers of the Yjs v1 encoding (yjs `UpdateEncoderV1`).
 const HAS_ORIGIN: u8 = 0b1000_0000;
 const HAS_RIGHT_ORIGIN: u8 = 0b0100_0000;
 const HAS_PARENT_SUB: u8 = 0b0010_0000;
 const GC: u8 = 0;
+const DELETED: u8 = 1;
+const JSON: u8 = 2;
+const BINARY: u8 = 3;
+const STRING: u8 = 4;
+const EMBED: u8 = 5;
+const FORMAT: u8 = 6;
+const TYPE: u8 = 7;
+const ANY: u8 = 8;
+const DOC: u8 = 9;
 const SKIP: u8 = 10;
 
 /// Where an item goes, as the update says.
 enum Parent {
-    /// A root type, by name.
-    Root(String),
+    /// A root type, by name (the schema has it).
+    Root(Shape),
     /// A nested shared type: the item that holds it.
     Nested(ID),
     /// Next to its origin, in the origin's parent (the library takes it from there).
@@ -65,7 +77,7 @@ enum Parent {
 /// update's items (GC ranges have none).
 type Span = (u32, u32, Option<usize>);
 
-/// What the gate keeps of one item while it reads the update.
+/// What the gate keeps of one item.
 struct Item {
     id: ID,
     /// Origin and right origin: the neighbours it was inserted between.
@@ -93,59 +105,107 @@ fn type_shape(type_ref: &TypeRef) -> Option<(Shape, bool)> {
     }
 }
 
-fn type_name(type_ref: &TypeRef) -> &'static str {
-    match type_ref {
-        TypeRef::Array => "Y.Array",
-        TypeRef::Map => "Y.Map",
-        TypeRef::Text => "Y.Text",
-        TypeRef::XmlElement(_) => "Y.XmlElement",
-        TypeRef::XmlFragment => "Y.XmlFragment",
-        TypeRef::XmlHook => "Y.XmlHook",
-        TypeRef::XmlText => "Y.XmlText",
-        TypeRef::SubDoc => "a sub-document",
-        TypeRef::Undefined => "an undefined type",
-        #[allow(unreachable_patterns)]
-        _ => "a weak link",
+/// A shared type the schema has no use for, by its type reference number.
+fn type_name(number: u8) -> String {
+    match number {
+        3 => "Y.XmlElement".into(),
+        4 => "Y.XmlFragment".into(),
+        5 => "Y.XmlHook".into(),
+        6 => "Y.XmlText".into(),
+        9 => "a sub-document".into(),
+        15 => "an undefined type".into(),
+        n => format!("a shared type of kind {n}"),
     }
+}
+
+/// An update read without a document: its items, each client's blocks, its deletions.
+pub struct Reading {
+    items: Vec<Item>,
+    /// Per client, its blocks in clock order.
+    spans: Vec<(ClientID, Vec<Span>)>,
+    /// Per deleted range: client, clock, length.
+    deletions: Vec<(ClientID, u32, u32)>,
 }
 
 /// Checks `update` (Yjs v1) against `schema` and the document read by `txn`. `Ok` means the
 /// update may be applied; it still may change nothing.
 pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(), Refusal> {
-    let mut decoder = DecoderV1::from(update);
-    let d = &mut decoder;
-    let sv = txn.state_vector();
-    let malformed = |e: yrs::encoding::read::Error| Refusal(format!("malformed update: {e}"));
+    read(schema, update)?.verify(txn)
+}
 
-    // Every item, and per client the clock up to which the document or the update has items.
-    let mut items: Vec<Item> = Vec::new();
-    let mut known: HashMap<ClientID, u32> = HashMap::new();
-    // Per client, in order: each block's clock range and, for an item, its index in `items`.
-    let mut spans: Vec<(ClientID, Vec<Span>)> = Vec::new();
-    let clients: u32 = d.read_var().map_err(malformed)?;
-    if clients as usize > MAX_CLIENTS {
+fn malformed(e: yrs::encoding::read::Error) -> Refusal {
+    Refusal(format!("malformed update: {e}"))
+}
+
+/// A count read from the update that cannot be more than the bytes left (each thing it counts
+/// takes at least one byte): so a crafted count can never make anything allocate for it.
+fn count(c: &mut Cursor, what: &str) -> Result<usize, Refusal> {
+    let n: u64 = c.read_var().map_err(malformed)?;
+    let left = c.buf.len().saturating_sub(c.next) as u64;
+    if n > left {
+        return refuse(format!(
+            "{what} {n} past the end of the update ({left} bytes left)"
+        ));
+    }
+    Ok(n as usize)
+}
+
+fn read_id(c: &mut Cursor) -> Result<ID, Refusal> {
+    let client: u64 = c.read_var().map_err(malformed)?;
+    let clock: u32 = c.read_var().map_err(malformed)?;
+    Ok(ID::new(ClientID::new(client), clock))
+}
+
+/// Reads a map key and checks its length.
+fn read_key(c: &mut Cursor) -> Result<(), Refusal> {
+    let len = c.read_string().map_err(malformed)?.len();
+    if len > MAX_KEY_BYTES {
+        return refuse(format!("a key of {len} bytes (at most {MAX_KEY_BYTES})"));
+    }
+    Ok(())
+}
+
+fn check_text(text: &str, what: &str) -> Result<(), Refusal> {
+    let chars = text.chars().count();
+    if chars > MAX_STRING_CHARS {
+        return refuse(format!(
+            "{what} of {chars} characters (at most {MAX_STRING_CHARS})"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads and checks everything that needs no document: the schema's roots, the content kinds,
+/// every length; each client once, its blocks in order.
+pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
+    let c = &mut Cursor::new(update);
+    let mut reading = Reading {
+        items: Vec::new(),
+        spans: Vec::new(),
+        deletions: Vec::new(),
+    };
+    let clients = count(c, "a count of clients")?;
+    if clients > MAX_CLIENTS {
         return refuse(format!(
             "items of {clients} clients in one update (at most {MAX_CLIENTS})"
         ));
     }
     for _ in 0..clients {
-        let blocks: u32 = d.read_var().map_err(malformed)?;
-        let client = d.read_client().map_err(malformed)?;
-        let mut clock: u32 = d.read_var().map_err(malformed)?;
-        let have = known.entry(client).or_insert_with(|| sv.get(&client));
+        let blocks = count(c, "a count of blocks")?;
+        let client = ClientID::new(c.read_var().map_err(malformed)?);
         // Each client once, its blocks in clock order: the library appends a client's blocks
         // to one list and integrates them assuming that order (a second run of the same client,
         // overlapping the first, corrupted its block list).
-        if spans.iter().any(|(c, _)| *c == client) {
+        if reading.spans.iter().any(|(c, _)| *c == client) {
             return refuse(format!("client {client} appears twice in one update"));
         }
-        spans.push((client, Vec::new()));
-        let span_list = &mut spans.last_mut().expect("just pushed").1;
+        let mut clock: u32 = c.read_var().map_err(malformed)?;
+        let mut spans = Vec::new();
         for _ in 0..blocks {
-            let info = d.read_info().map_err(malformed)?;
-            let len = match info {
+            let info = c.read_u8().map_err(malformed)?;
+            let (len, item) = match info {
                 SKIP => {
-                    let len: u32 = d.read_var().map_err(malformed)?;
+                    let len: u32 = c.read_var().map_err(malformed)?;
                     if len == 0 {
                         return refuse("an empty skip range");
                     }
@@ -154,262 +214,110 @@ pub fn check<T: ReadTxn>(schema: &DocSchema, txn: &T, update: &[u8]) -> Result<(
                         .ok_or_else(|| Refusal("a clock past 2^32".into()))?;
                     continue;
                 }
-                GC => d.read_len().map_err(malformed)?,
+                GC => (c.read_var().map_err(malformed)?, None),
                 info => {
-                    let item = read_item(d, ID::new(client, clock), info)?;
-                    let len = item.1;
-                    items.push(item.0);
-                    len
+                    let (item, len) = read_item(schema, c, ID::new(client, clock), info)?;
+                    reading.items.push(item);
+                    (len, Some(reading.items.len() - 1))
                 }
             };
-            let item = (info != GC).then(|| items.len() - 1);
             if len == 0 {
                 return refuse("an empty item");
-            }
-            if clock > *have {
-                return refuse(format!("an item of client {client} at clock {clock} after a gap (the server has up to {have})"));
             }
             let end = clock
                 .checked_add(len)
                 .ok_or_else(|| Refusal("a clock past 2^32".into()))?;
-            span_list.push((clock, end, item));
+            spans.push((clock, end, item));
             clock = end;
-            *have = (*have).max(clock);
+        }
+        reading.spans.push((client, spans));
+    }
+    // The delete set: per client, ranges (clock, length), each non-empty.
+    for _ in 0..count(c, "a count of deleting clients")? {
+        let client = ClientID::new(c.read_var().map_err(malformed)?);
+        for _ in 0..count(c, "a count of deleted ranges")? {
+            let clock: u32 = c.read_var().map_err(malformed)?;
+            let len: u32 = c.read_var().map_err(malformed)?;
+            if len == 0 {
+                return refuse("an empty deletion range");
+            }
+            if clock.checked_add(len).is_none() {
+                return refuse(format!("a deletion of client {client} past clock 2^32"));
+            }
+            reading.deletions.push((client, clock, len));
         }
     }
-    let has = |id: &ID| {
-        id.clock
-            < known
-                .get(&id.client)
-                .copied()
-                .unwrap_or_else(|| sv.get(&id.client))
-    };
+    Ok(reading)
+}
 
-    // Shared types made by this update, for items placed in them.
-    let made: HashMap<ID, (Shape, bool)> = items
-        .iter()
-        .filter_map(|item| match item.content {
-            Content::Type(shape, text) => Some((item.id, (shape, text))),
-            _ => None,
-        })
-        .collect();
-    let mut deleted = None;
-    for item in &items {
-        if let Some(missing) = item.neighbours.iter().flatten().find(|id| !has(id)) {
-            return refuse(format!(
-                "an item's neighbour {missing} is not in the document"
-            ));
-        }
-        let parent = match &item.parent {
-            Parent::Inferred => continue,
-            Parent::Root(name) => match schema.root(name) {
-                Some(shape) => (shape, false),
+/// Reads one item (not GC, not skip) and checks what it can on its own; returns it and its length.
+fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(Item, u32), Refusal> {
+    let origin = if info & HAS_ORIGIN != 0 {
+        Some(read_id(c)?)
+    } else {
+        None
+    };
+    let right = if info & HAS_RIGHT_ORIGIN != 0 {
+        Some(read_id(c)?)
+    } else {
+        None
+    };
+    let mut key = false;
+    let parent = if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) != 0 {
+        Parent::Inferred
+    } else {
+        let is_root: u32 = c.read_var().map_err(malformed)?;
+        let parent = if is_root == 1 {
+            let name = c.read_string().map_err(malformed)?;
+            match schema.root(name) {
+                Some(shape) => Parent::Root(shape),
                 None => {
                     return refuse(format!(
                         "the {} document has no root type {name:?}",
                         schema.name
                     ))
                 }
-            },
-            Parent::Nested(parent) => {
-                if !has(parent) {
-                    return refuse(format!("an item's parent {parent} is not in the document"));
-                }
-                if let Some(found) = made.get(parent) {
-                    *found
-                } else if let Some(branch) = BranchID::get_nested(txn, parent) {
-                    match type_shape(branch.type_ref()) {
-                        Some(found) => found,
-                        None => {
-                            return refuse(format!(
-                                "an item's parent is {}",
-                                type_name(branch.type_ref())
-                            ))
-                        }
-                    }
-                } else if deleted
-                    .get_or_insert_with(|| txn.snapshot().delete_set)
-                    .contains(parent)
-                {
-                    // Written into something already deleted (an offline client's edit of a card
-                    // another removed): the library keeps it deleted too.
-                    continue;
-                } else {
-                    return refuse(format!("an item's parent {parent} is not a shared type"));
-                }
             }
-        };
-        match (parent, item.key) {
-            ((Shape::Map, _), false) => return refuse("an entry without a key in a map"),
-            ((Shape::Array, _), true) => return refuse("an entry with a key in an array or text"),
-            _ => {}
-        }
-        let into_text = parent.1;
-        let is_text = item.content == Content::Text;
-        if is_text != into_text && item.content != Content::Deleted {
-            return refuse(if is_text {
-                "text outside a Y.Text"
-            } else {
-                "a value or type inside a Y.Text"
-            });
-        }
-    }
-
-    integrable(&spans, &items, &sv)?;
-
-    // The delete set: per client, ranges (clock, length), each non-empty and within what exists.
-    let clients: u32 = d.read_var().map_err(malformed)?;
-    for _ in 0..clients {
-        let client = d.read_client().map_err(malformed)?;
-        let ranges: u32 = d.read_var().map_err(malformed)?;
-        let have = known
-            .get(&client)
-            .copied()
-            .unwrap_or_else(|| sv.get(&client));
-        for _ in 0..ranges {
-            let clock = d.read_ds_clock().map_err(malformed)?;
-            let len = d.read_ds_len().map_err(malformed)?;
-            if len == 0 {
-                return refuse("an empty deletion range");
-            }
-            match clock.checked_add(len) {
-                Some(end) if end <= have => {}
-                _ => return refuse(format!("a deletion of client {client} up to clock {clock}+{len} past what exists ({have})")),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Can the library integrate every item of the update? It takes each client's blocks in clock
-/// order, each once what it refers to (neighbours, parent) is in the document or integrated
-/// before it. A reference that can never be met that way — to the item itself, to a later item of
-/// its own client, or round a cycle between clients — would leave the update pending forever, and
-/// a compaction of the document would then not load back.
-fn integrable(
-    spans: &[(ClientID, Vec<Span>)],
-    items: &[Item],
-    sv: &yrs::StateVector,
-) -> Result<(), Refusal> {
-    // Per client: how many of its blocks are integrated, and the clock they reach.
-    let mut next: Vec<usize> = vec![0; spans.len()];
-    let mut reached: HashMap<ClientID, u32> = spans.iter().map(|(c, _)| (*c, sv.get(c))).collect();
-    let available = |reached: &HashMap<ClientID, u32>, id: &ID| {
-        id.clock
-            < reached
-                .get(&id.client)
-                .copied()
-                .unwrap_or_else(|| sv.get(&id.client))
-    };
-    loop {
-        let mut progress = false;
-        for (i, (client, blocks)) in spans.iter().enumerate() {
-            while let Some(&(_, end, item)) = blocks.get(next[i]) {
-                let refs_met = item.is_none_or(|item| {
-                    let item = &items[item];
-                    let parent = match &item.parent {
-                        Parent::Nested(parent) => Some(parent),
-                        _ => None,
-                    };
-                    item.neighbours
-                        .iter()
-                        .flatten()
-                        .chain(parent)
-                        .all(|id| available(&reached, id))
-                });
-                if !refs_met {
-                    break;
-                }
-                let r = reached.entry(*client).or_default();
-                *r = (*r).max(end);
-                next[i] += 1;
-                progress = true;
-            }
-        }
-        if !progress {
-            break;
-        }
-    }
-    match spans.iter().zip(&next).find(|((_, blocks), n)| **n < blocks.len()) {
-        Some(((client, blocks), n)) => refuse(format!(
-            "an item of client {client} at clock {} refers to itself, to a later item or round a cycle",
-            blocks[*n].0
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Reads one item (not GC, not skip) and checks what it can on its own; returns it and its length.
-fn read_item(d: &mut DecoderV1, id: ID, info: u8) -> Result<(Item, u32), Refusal> {
-    let malformed = |e: yrs::encoding::read::Error| Refusal(format!("malformed update: {e}"));
-    let origin = if info & HAS_ORIGIN != 0 {
-        Some(d.read_left_id().map_err(malformed)?)
-    } else {
-        None
-    };
-    let right = if info & HAS_RIGHT_ORIGIN != 0 {
-        Some(d.read_right_id().map_err(malformed)?)
-    } else {
-        None
-    };
-    let copies_parent = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) != 0;
-    let mut key = false;
-    let parent = if copies_parent {
-        Parent::Inferred
-    } else {
-        let parent = if d.read_parent_info().map_err(malformed)? {
-            Parent::Root(d.read_string().map_err(malformed)?.to_string())
         } else {
-            Parent::Nested(d.read_left_id().map_err(malformed)?)
+            Parent::Nested(read_id(c)?)
         };
         if info & HAS_PARENT_SUB != 0 {
-            let sub = d.read_string().map_err(malformed)?;
-            if sub.len() > MAX_KEY_BYTES {
-                return refuse(format!(
-                    "a key of {} bytes (at most {MAX_KEY_BYTES})",
-                    sub.len()
-                ));
-            }
+            read_key(c)?;
             key = true;
         }
         parent
     };
-    let content = ItemContent::decode(d, info).map_err(malformed)?;
-    let (kind, len) = match &content {
-        ItemContent::Any(values) => {
-            for value in values {
-                check_value(value, 0)?;
-            }
-            (Content::Value, values.len() as u32)
+    let (content, len) = match info & 0b1_1111 {
+        DELETED => (Content::Deleted, c.read_var().map_err(malformed)?),
+        STRING => {
+            let text = c.read_string().map_err(malformed)?;
+            check_text(text, "a text")?;
+            (Content::Text, text.encode_utf16().count() as u32)
         }
-        ItemContent::String(s) => {
-            let chars = s.as_str().chars().count();
-            if chars > MAX_STRING_CHARS {
-                return refuse(format!(
-                    "a text of {chars} characters (at most {MAX_STRING_CHARS})"
-                ));
+        ANY => {
+            let n = count(c, "a count of values")?;
+            for _ in 0..n {
+                check_value(c, 0)?;
             }
-            (Content::Text, content.len_utf16())
+            (Content::Value, n as u32)
         }
-        ItemContent::Deleted(n) => (Content::Deleted, *n),
-        ItemContent::Type(branch) => match type_shape(branch.type_ref()) {
-            Some((shape, text)) => (Content::Type(shape, text), 1),
-            None => {
+        TYPE => match c.read_u8().map_err(malformed)? {
+            0 => (Content::Type(Shape::Array, false), 1),
+            1 => (Content::Type(Shape::Map, false), 1),
+            2 => (Content::Type(Shape::Array, true), 1),
+            other => {
                 return refuse(format!(
                     "{} (the schema has only Y.Map, Y.Array and Y.Text)",
-                    type_name(branch.type_ref())
+                    type_name(other)
                 ))
             }
         },
-        ItemContent::Binary(_) => return refuse("binary content (the schema has none)"),
-        ItemContent::JSON(_) => return refuse("legacy JSON content (the schema has none)"),
-        ItemContent::Embed(_) => {
-            return refuse("an embed in a text (the schema has plain text only)")
-        }
-        ItemContent::Format(..) => {
-            return refuse("text formatting (the schema has plain text only)")
-        }
-        ItemContent::Doc(..) => return refuse("a sub-document (the schema has none)"),
+        BINARY => return refuse("binary content (the schema has none)"),
+        JSON => return refuse("legacy JSON content (the schema has none)"),
+        EMBED => return refuse("an embed in a text (the schema has plain text only)"),
+        FORMAT => return refuse("text formatting (the schema has plain text only)"),
+        DOC => return refuse("a sub-document (the schema has none)"),
+        other => return refuse(format!("content of unknown kind {other}")),
     };
     Ok((
         Item {
@@ -417,46 +325,202 @@ fn read_item(d: &mut DecoderV1, id: ID, info: u8) -> Result<(Item, u32), Refusal
             neighbours: [origin, right],
             parent,
             key,
-            content: kind,
+            content,
         },
         len,
     ))
 }
 
-/// A JSON value in a map or array entry: strings and keys within the limits, not too deep.
-fn check_value(value: &Any, depth: usize) -> Result<(), Refusal> {
+/// A JSON value (lib0's `Any` encoding) in a map or array entry: strings and keys within the
+/// limits, not nested too deep, no binary; read without building it.
+fn check_value(c: &mut Cursor, depth: usize) -> Result<(), Refusal> {
     if depth > MAX_VALUE_DEPTH {
         return refuse(format!("a value nested deeper than {MAX_VALUE_DEPTH}"));
     }
-    match value {
-        Any::String(s) => {
-            let chars = s.chars().count();
-            if chars > MAX_STRING_CHARS {
+    let tag = c.read_u8().map_err(malformed)?;
+    match tag {
+        127 | 126 | 121 | 120 => {}
+        125 => drop(c.read_var::<i64>().map_err(malformed)?),
+        124 => drop(c.read_exact(4).map_err(malformed)?),
+        123 | 122 => drop(c.read_exact(8).map_err(malformed)?),
+        119 => check_text(c.read_string().map_err(malformed)?, "a string")?,
+        118 => {
+            for _ in 0..count(c, "a count of object entries")? {
+                read_key(c)?;
+                check_value(c, depth + 1)?;
+            }
+        }
+        117 => {
+            for _ in 0..count(c, "a count of array values")? {
+                check_value(c, depth + 1)?;
+            }
+        }
+        116 => return refuse("binary content (the schema has none)"),
+        other => return refuse(format!("a value of unknown kind {other}")),
+    }
+    Ok(())
+}
+
+impl Reading {
+    /// Checks the update against the document read by `txn`: no gaps in any client's clock, every
+    /// reference to something that exists and can be integrated in order, every parent a shared
+    /// type of the right shape, every deletion within what exists.
+    pub fn verify<T: ReadTxn>(&self, txn: &T) -> Result<(), Refusal> {
+        let sv = txn.state_vector();
+        // Per client, the clock up to which the document or the update has items.
+        let mut known: HashMap<ClientID, u32> = HashMap::new();
+        for (client, spans) in &self.spans {
+            let have = known.entry(*client).or_insert_with(|| sv.get(client));
+            for &(start, end, _) in spans {
+                if start > *have {
+                    return refuse(format!(
+                        "an item of client {client} at clock {start} after a gap (the server has up to {have})"
+                    ));
+                }
+                *have = (*have).max(end);
+            }
+        }
+        let has = |id: &ID| {
+            id.clock
+                < known
+                    .get(&id.client)
+                    .copied()
+                    .unwrap_or_else(|| sv.get(&id.client))
+        };
+
+        // Shared types made by this update, for items placed in them.
+        let made: HashMap<ID, (Shape, bool)> = self
+            .items
+            .iter()
+            .filter_map(|item| match item.content {
+                Content::Type(shape, text) => Some((item.id, (shape, text))),
+                _ => None,
+            })
+            .collect();
+        let mut deleted = None;
+        for item in &self.items {
+            if let Some(missing) = item.neighbours.iter().flatten().find(|id| !has(id)) {
                 return refuse(format!(
-                    "a string of {chars} characters (at most {MAX_STRING_CHARS})"
+                    "an item's neighbour {missing} is not in the document"
+                ));
+            }
+            let parent = match &item.parent {
+                Parent::Inferred => continue,
+                Parent::Root(shape) => (*shape, false),
+                Parent::Nested(parent) => {
+                    if !has(parent) {
+                        return refuse(format!("an item's parent {parent} is not in the document"));
+                    }
+                    if let Some(found) = made.get(parent) {
+                        *found
+                    } else if let Some(branch) = BranchID::get_nested(txn, parent) {
+                        match type_shape(branch.type_ref()) {
+                            Some(found) => found,
+                            None => {
+                                return refuse(format!(
+                                    "an item's parent is {}",
+                                    type_name(branch.type_ref().kind())
+                                ))
+                            }
+                        }
+                    } else if deleted
+                        .get_or_insert_with(|| txn.snapshot().delete_set)
+                        .contains(parent)
+                    {
+                        // Written into something already deleted (an offline client's edit of a card
+                        // another removed): the library keeps it deleted too.
+                        continue;
+                    } else {
+                        return refuse(format!("an item's parent {parent} is not a shared type"));
+                    }
+                }
+            };
+            match (parent, item.key) {
+                ((Shape::Map, _), false) => return refuse("an entry without a key in a map"),
+                ((Shape::Array, _), true) => {
+                    return refuse("an entry with a key in an array or text")
+                }
+                _ => {}
+            }
+            let into_text = parent.1;
+            let is_text = item.content == Content::Text;
+            if is_text != into_text && item.content != Content::Deleted {
+                return refuse(if is_text {
+                    "text outside a Y.Text"
+                } else {
+                    "a value or type inside a Y.Text"
+                });
+            }
+        }
+        self.integrable(&sv)?;
+        for &(client, clock, len) in &self.deletions {
+            let have = known
+                .get(&client)
+                .copied()
+                .unwrap_or_else(|| sv.get(&client));
+            if clock + len > have {
+                return refuse(format!(
+                    "a deletion of client {client} up to clock {clock}+{len} past what exists ({have})"
                 ));
             }
         }
-        Any::Buffer(_) => return refuse("binary content (the schema has none)"),
-        Any::Array(values) => {
-            for v in values.iter() {
-                check_value(v, depth + 1)?;
-            }
-        }
-        Any::Map(entries) => {
-            for (k, v) in entries.iter() {
-                if k.len() > MAX_KEY_BYTES {
-                    return refuse(format!(
-                        "a key of {} bytes (at most {MAX_KEY_BYTES})",
-                        k.len()
-                    ));
-                }
-                check_value(v, depth + 1)?;
-            }
-        }
-        _ => {}
+        Ok(())
     }
-    Ok(())
+
+    /// Can the library integrate every item of the update? It takes each client's blocks in clock
+    /// order, each once what it refers to (neighbours, parent) is in the document or integrated
+    /// before it. A reference that can never be met that way — to the item itself, to a later item
+    /// of its own client, or round a cycle between clients — would leave the update pending
+    /// forever, and a compaction of the document would then not load back.
+    fn integrable(&self, sv: &StateVector) -> Result<(), Refusal> {
+        // Per client: how many of its blocks are integrated, and the clock they reach.
+        let mut next: Vec<usize> = vec![0; self.spans.len()];
+        let mut reached: HashMap<ClientID, u32> =
+            self.spans.iter().map(|(c, _)| (*c, sv.get(c))).collect();
+        let available = |reached: &HashMap<ClientID, u32>, id: &ID| {
+            id.clock
+                < reached
+                    .get(&id.client)
+                    .copied()
+                    .unwrap_or_else(|| sv.get(&id.client))
+        };
+        loop {
+            let mut progress = false;
+            for (i, (client, blocks)) in self.spans.iter().enumerate() {
+                while let Some(&(_, end, item)) = blocks.get(next[i]) {
+                    let refs_met = item.is_none_or(|item| {
+                        let item = &self.items[item];
+                        let parent = match &item.parent {
+                            Parent::Nested(parent) => Some(parent),
+                            _ => None,
+                        };
+                        item.neighbours
+                            .iter()
+                            .flatten()
+                            .chain(parent)
+                            .all(|id| available(&reached, id))
+                    });
+                    if !refs_met {
+                        break;
+                    }
+                    let r = reached.entry(*client).or_default();
+                    *r = (*r).max(end);
+                    next[i] += 1;
+                    progress = true;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        match self.spans.iter().zip(&next).find(|((_, blocks), n)| **n < blocks.len()) {
+            Some(((client, blocks), n)) => refuse(format!(
+                "an item of client {client} at clock {} refers to itself, to a later item or round a cycle",
+                blocks[*n].0
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -885,7 +949,7 @@ mod tests {
         refused(server.offer(&WALL, &deletion(5, 0, 1)), "past what exists");
         refused(
             server.offer(&WALL, &deletion(7, u32::MAX, 2)),
-            "past what exists",
+            "past clock 2^32",
         );
         server.offer(&WALL, &deletion(7, 1, 1)).unwrap();
 
@@ -1000,6 +1064,44 @@ mod tests {
         refused(
             Server::new().offer(&WALL, &items_after(&many)),
             "65 clients",
+        );
+    }
+
+    #[test]
+    fn a_count_past_the_end_of_the_update_is_refused_before_anything_is_allocated() {
+        let server = Server::new();
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(5));
+        e.write_var(0u32);
+        e.write_info(8 | HAS_PARENT_SUB);
+        e.write_parent_info(true);
+        e.write_string("answers");
+        e.write_string("k");
+        e.write_len(1 << 30); // a billion values announced, none there
+        refused(
+            server.offer(&WALL, &e.to_vec()),
+            "a count of values 1073741824 past the end",
+        );
+        // The same inside a value: an array announcing a billion entries.
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(5));
+        e.write_var(0u32);
+        e.write_info(8 | HAS_PARENT_SUB);
+        e.write_parent_info(true);
+        e.write_string("answers");
+        e.write_string("k");
+        e.write_len(1);
+        e.write_u8(117);
+        e.write_var(1u64 << 30);
+        refused(server.offer(&WALL, &e.to_vec()), "a count of array values");
+        // And the counts of clients, blocks and deleted ranges.
+        refused(
+            server.offer(&WALL, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            "past the end",
         );
     }
 
