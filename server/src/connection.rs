@@ -260,16 +260,11 @@ fn handle_binary(
             doc.answer_sync_step1(room, writer, &sv, outbox)
         }
         Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
-            let allowed = permissions::may_write(session.role, session.doc, room.wall_closed());
             // The gate's first step, before the library decodes anything (no crafted count makes
-            // it allocate): what no document of this kind may hold is refused here — for a
-            // connection that may not write at all, as the forbidden write it is.
-            let reading = gate::read(doc.kind.schema(), &raw).map_err(|refusal| match allowed {
-                Ok(()) => {
-                    crate::metrics::update_refused(doc.kind, "schema");
-                    Close::bad_message(format!("update refused: {refusal}"))
-                }
-                Err(reason) => Close::forbidden(reason),
+            // it allocate): what no document of this kind may hold is refused here, whoever sent it.
+            let reading = gate::read(doc.kind.schema(), &raw).map_err(|refusal| {
+                crate::metrics::update_refused(doc.kind, "schema");
+                Close::bad_message(format!("update refused: {refusal}"))
             })?;
             let update = Update::decode_v1(&raw)
                 .map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
@@ -277,7 +272,9 @@ fn handle_binary(
             if update.is_empty() {
                 return Ok(());
             }
-            if let Err(reason) = allowed {
+            if let Err(reason) =
+                permissions::may_write(session.role, session.doc, room.wall_closed())
+            {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update)? {
                     return Ok(());
