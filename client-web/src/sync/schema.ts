@@ -441,13 +441,39 @@ export function deleteCard(wall: Y.Doc, id: string) {
   cardsMap(wall).delete(id);
 }
 
-export function moveCard(wall: Y.Doc, id: string, row: string, column: string) {
+/**
+ * The sagsområde a card gets in `column` when nobody chose one: the column's only sagsområde, or
+ * none (never the first of several: a card's sagsområde is never wrong by accident).
+ */
+export const soleSagsomraade = (column: Column | undefined): Sagsomraade | null =>
+  column && column.sagsomraader.length === 1 ? column.sagsomraader[0] : null;
+
+/**
+ * Moves a card to (row, column). Its sagsområde becomes `sags` when given (`null`: none); when
+ * not given, it stays within the same column and otherwise becomes the new column's sole
+ * sagsområde or none — a card moved to another fagområde never keeps the old one's sagsområde.
+ */
+export function moveCard(wall: Y.Doc, id: string, row: string, column: Column, sags?: Sagsomraade | null) {
   const m = card(wall, id);
   if (!m) return;
-  if (m.get('row') === row && m.get('column') === column) return;
+  const moved = m.get('column') !== column.id;
+  const target = sags !== undefined ? sags : moved ? soleSagsomraade(column) : undefined;
+  const sameSags = target === undefined || (target?.id ?? '') === str(m.get('sagsomraade_id'));
+  if (m.get('row') === row && !moved && sameSags) return;
   wall.transact(() => {
     m.set('row', row);
-    m.set('column', column);
+    m.set('column', column.id);
+    if (target === undefined) return;
+    if (target) {
+      m.set('sagsomraade', target.label);
+      m.set('sagsomraade_id', target.id);
+      if (target.kle) m.set('kle', target.kle);
+      else m.delete('kle');
+    } else {
+      m.delete('sagsomraade');
+      m.delete('sagsomraade_id');
+      m.delete('kle');
+    }
   });
 }
 

@@ -3,7 +3,10 @@ import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import { serverNow } from '../api';
 import type { RoomSession } from '../sync/room';
-import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readRows } from '../sync/schema';
+import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readRows, soleSagsomraade, type Column } from '../sync/schema';
+
+/** The sagsområde select's value for "no sagsområde" ('' is "not chosen yet"). */
+const NONE = '-';
 
 /** A new card in any cell: the facilitator on behalf of a group, or a remote attendee on the wall. */
 export function AddCardDialog({ session, title, column: fixedColumn, row: fixedRow, author, authorId, group, onClose }: {
@@ -22,12 +25,14 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
   const [row, setRow] = useState(fixedRow ?? groupRows(rows)[0]?.id ?? rows[0]?.id ?? '');
   const [column, setColumn] = useState(fixedColumn ?? columns[0]?.id ?? '');
   const col = columns.find((c) => c.id === column);
-  const [sags, setSags] = useState(col?.sagsomraader[0]?.id ?? '');
+  // With several sagsområder nobody's choice is silently the first: '' until one is picked.
+  const initialSags = (c: Column | undefined) => (c && c.sagsomraader.length > 1 ? '' : soleSagsomraade(c)?.id ?? NONE);
+  const [sags, setSags] = useState(initialSags(col));
   const [text, setText] = useState('');
   const submit = (e: Event) => {
     e.preventDefault();
     const v = text.trim();
-    if (!v || !row || !col) return;
+    if (!v || !row || !col || (col.sagsomraader.length > 1 && sags === '')) return;
     addCard(session.wall.doc, {
       row,
       column,
@@ -55,7 +60,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
             <select class="input" value={column} data-testid="add-card-column" onChange={(e) => {
               const v = (e.currentTarget as HTMLSelectElement).value;
               setColumn(v);
-              setSags(columns.find((c) => c.id === v)?.sagsomraader[0]?.id ?? '');
+              setSags(initialSags(columns.find((c) => c.id === v)));
             }}>
               {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
             </select>
@@ -64,9 +69,10 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
         {col && col.sagsomraader.length > 0 && (
           <label class="field-label">
             {t('group.sags')}
-            <select class="input" value={sags} onChange={(e) => setSags((e.currentTarget as HTMLSelectElement).value)} data-testid="add-card-sags">
+            <select class="input" value={sags} required onChange={(e) => setSags((e.currentTarget as HTMLSelectElement).value)} data-testid="add-card-sags">
+              {sags === '' && <option value="" disabled>{t('card.chooseSags')}</option>}
               {col.sagsomraader.map((s) => <option key={s.id} value={s.id}>{s.kle ? `${s.kle} ` : ''}{s.label}</option>)}
-              <option value="">{t('wall.noSags')}</option>
+              <option value={NONE}>{t('wall.noSags')}</option>
             </select>
           </label>
         )}

@@ -3,8 +3,11 @@ import { serverNow } from '../api';
 import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
-import { addComment, deleteCard, mergeCards, moveCard, readCards, readColumns, readRows, setCardText, setHighlight } from '../sync/schema';
+import { addComment, deleteCard, mergeCards, moveCard, readCards, readColumns, readRows, setCardText, setHighlight, soleSagsomraade } from '../sync/schema';
 import { InlineText } from './InlineText';
+
+/** The value of a sagsområde select that nobody has chosen from yet. */
+const CHOOSE = '?';
 
 /** Facilitator's actions on one card: Flyt (no drag needed), fremhæv, kommentér, flet, redigér, slet. */
 export function CardDialog({ session, cardId, onClose }: { session: RoomSession; cardId: string; onClose: () => void }) {
@@ -14,8 +17,18 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
   const card = readCards(wall).find((c) => c.id === cardId);
   const [row, setRow] = useState(card?.row ?? '');
   const [column, setColumn] = useState(card?.column ?? '');
+  // The card's sagsområde in the chosen column: '' = none, CHOOSE = not chosen yet.
+  const [sags, setSags] = useState(card?.sagsomraade_id ?? '');
   const [comment, setComment] = useState('');
   if (!card) return null;
+  const target = columns.find((c) => c.id === column);
+  const pickColumn = (id: string) => {
+    setColumn(id);
+    const next = columns.find((c) => c.id === id);
+    // In another fagområde the old sagsområde is wrong: its sole one, else ask.
+    setSags(id === card.column ? card.sagsomraade_id : next && next.sagsomraader.length > 1 ? CHOOSE : soleSagsomraade(next)?.id ?? '');
+  };
+  const unchanged = row === card.row && column === card.column && sags === card.sagsomraade_id;
   const siblings = readCards(wall).filter((c) => c.id !== card.id && c.row === card.row && c.column === card.column);
   return (
     <Modal title={t('card.actions')} onClose={onClose} testid="card-dialog">
@@ -39,13 +52,27 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
             </label>
             <label class="field-label">
               {t('common.fagomraade')}
-              <select class="input" value={column} onChange={(e) => setColumn((e.currentTarget as HTMLSelectElement).value)} data-testid="move-column">
+              <select class="input" value={column} onChange={(e) => pickColumn((e.currentTarget as HTMLSelectElement).value)} data-testid="move-column">
                 {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
               </select>
             </label>
+            {target && target.sagsomraader.length > 0 && (
+              <label class="field-label">
+                {t('group.sags')}
+                <select class="input" value={sags} onChange={(e) => setSags((e.currentTarget as HTMLSelectElement).value)} data-testid="move-sags">
+                  {sags === CHOOSE && <option value={CHOOSE} disabled>{t('card.chooseSags')}</option>}
+                  {target.sagsomraader.map((s) => <option key={s.id} value={s.id}>{s.kle ? `${s.kle} ` : ''}{s.label}</option>)}
+                  <option value="">{t('wall.noSags')}</option>
+                </select>
+              </label>
+            )}
           </div>
-          <button type="button" class="btn btn-primary" disabled={row === card.row && column === card.column}
-            onClick={() => { moveCard(wall, card.id, row, column); onClose(); }} data-testid="move-submit">
+          <button type="button" class="btn btn-primary" disabled={unchanged || sags === CHOOSE}
+            onClick={() => {
+              if (!target) return;
+              moveCard(wall, card.id, row, target, target.sagsomraader.find((s) => s.id === sags) ?? null);
+              onClose();
+            }} data-testid="move-submit">
             {t('card.moveTo')}
           </button>
         </fieldset>

@@ -72,7 +72,12 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           scale={scale}
           presence={people}
           onActions={fac ? (c) => setActions(c.id) : undefined}
-          onDrop={fac ? (id, row, column) => moveCard(session.wall.doc, id, row, column) : undefined}
+          onDrop={fac ? (id, row, column) => {
+            const target = columns.find((c) => c.id === column);
+            // A drop cannot ask which sagsområde: another fagområde's card gets its sole one, or
+            // none until the facilitator picks it in the card's Flyt dialog.
+            if (target) moveCard(session.wall.doc, id, row, target);
+          } : undefined}
           onAdd={canWrite ? (row, column) => setAdding({ row, column }) : undefined}
         />
       </main>

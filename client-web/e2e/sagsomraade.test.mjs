@@ -1,0 +1,82 @@
+// A card's sagsområde is never wrong by accident: adding a card in a fagområde with several
+// sagsområder asks for one (no silent first), and moving a card to another fagområde never keeps
+// the old one's sagsområde — the sole one of the new fagområde, or the facilitator's choice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, shots, createRoom, until } from './harness.mjs';
+
+let server;
+let browser;
+let room;
+let fac;
+let token;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  fac = await newPage(browser, { width: 1440, height: 900 });
+  room = await createRoom(fac.page, server.url, 'Sagsområder');
+  token = new URL(room.facilitatorUrl).hash.slice(1);
+  // Two sagsområder in Borgerservice, one in Voksenservice (a screening list, as a facilitator imports it).
+  const list = 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\nVoksenservice;Handicaphjælpemidler;27.24\n';
+  const r = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: list,
+  });
+  assert.equal(r.status, 200, await r.text());
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+/** The card with `text` as the server has it (from a fresh snapshot). */
+async function stored(text) {
+  const s = await fetch(`${server.url}/api/rooms/${room.roomId}/snapshots`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(s.status, 201);
+  const { seq } = await s.json();
+  const view = await (await fetch(`${server.url}/api/rooms/${room.roomId}/snapshots/${seq}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  return view.cards.find((c) => c.text === text);
+}
+
+test('a card added in a fagområde with several sagsområder asks for one; a move to another fagområde takes its sagsområde', async () => {
+  const page = fac.page;
+  await page.getByTestId('open-wall').click();
+  await page.getByTestId('wall-add').click();
+  const dialog = page.getByTestId('add-card-dialog');
+  await dialog.getByTestId('add-card-column').selectOption('borgerservice');
+  assert.equal(await dialog.getByTestId('add-card-sags').inputValue(), '', 'no sagsområde is chosen for the facilitator');
+  await dialog.getByTestId('add-card-text').fill('Vi bruger skabeloner');
+  await dialog.getByTestId('add-card-submit').click();
+  assert.equal(await dialog.count(), 1, 'the dialog stays until a sagsområde is chosen');
+  await shots(page, 'add-card-choose-sags');
+  await dialog.getByTestId('add-card-sags').selectOption({ label: '32.12 Pension' });
+  await dialog.getByTestId('add-card-submit').click();
+  await dialog.waitFor({ state: 'detached' });
+  const card = page.getByTestId('card').filter({ hasText: 'Vi bruger skabeloner' });
+  await card.waitFor();
+  let c = await until(async () => (await stored('Vi bruger skabeloner')) ?? null, 'the card at the server');
+  assert.equal(c.sagsomraade, 'Pension');
+
+  // Moved to Voksenservice (one sagsområde): it takes that one, not Pension.
+  await card.getByTestId('card-actions').click();
+  const actions = page.getByTestId('card-dialog');
+  await actions.getByTestId('move-column').selectOption('voksenservice');
+  assert.match(await actions.getByTestId('move-sags').inputValue(), /handicaphjaelpemidler/, 'its sole sagsområde is chosen');
+  await actions.getByTestId('move-submit').click();
+  await actions.waitFor({ state: 'detached' });
+  c = await until(async () => { const s = await stored('Vi bruger skabeloner'); return s?.column === 'voksenservice' ? s : null; }, 'the moved card');
+  assert.equal(c.sagsomraade, 'Handicaphjælpemidler');
+  assert.equal(c.kle, '27.24');
+
+  // Back to Borgerservice (two): the dialog asks, and the move waits for the choice.
+  await page.getByTestId('card').filter({ hasText: 'Vi bruger skabeloner' }).getByTestId('card-actions').click();
+  await actions.getByTestId('move-column').selectOption('borgerservice');
+  assert.equal(await actions.getByTestId('move-sags').inputValue(), '?');
+  assert.equal(await actions.getByTestId('move-submit').isDisabled(), true, 'no move before a sagsområde is chosen');
+  await actions.getByTestId('move-sags').selectOption({ label: '27.12 Boligstøtte' });
+  await actions.getByTestId('move-submit').click();
+  await actions.waitFor({ state: 'detached' });
+  c = await until(async () => { const s = await stored('Vi bruger skabeloner'); return s?.column === 'borgerservice' ? s : null; }, 'the card moved back');
+  assert.equal(c.sagsomraade, 'Boligstøtte');
+  assert.equal(c.kle, '27.12');
+});
