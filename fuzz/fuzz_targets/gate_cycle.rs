@@ -28,7 +28,7 @@ use yrs::{
 };
 
 use kortvaeg_shared::gate;
-use kortvaeg_shared::schema::WALL;
+use kortvaeg_shared::schema::{Shape, WALL};
 use kortvaeg_shared::stored;
 
 const SEED: &str = include_str!("../../shared/tests/fixtures/hostile-seed.hex");
@@ -312,20 +312,29 @@ fn ordinary(live: &Doc, op: &Op) -> Option<Vec<u8>> {
     Some(update)
 }
 
-/// What a reader sees: every root as JSON (with the text of a `Y.Text`), and the state vector.
+/// A value as JSON with its object keys sorted (the library's maps have no order).
+fn canonical(value: &Any) -> String {
+    serde_json::to_value(value).map(|v| v.to_string()).unwrap_or_else(|e| format!("unserialisable: {e}"))
+}
+
+/// What a reader sees: each root of the schema as JSON (typed as the schema has it, as a reader
+/// asks for it), and the state vector.
 fn content(doc: &Doc) -> String {
-    let txn = doc.transact();
-    let mut roots: Vec<(String, String)> = txn
-        .root_refs()
-        .map(|(name, out)| {
-            let json = match &out {
-                Out::YText(t) => t.get_string(&txn),
-                other => format!("{:?}", other.to_json(&txn)),
-            };
-            (name.to_string(), json)
-        })
-        .collect();
-    roots.sort();
+    let mut txn = doc.transact_mut();
+    let mut roots = Vec::new();
+    for (name, shape) in WALL.roots {
+        let json = match shape {
+            Shape::Map => {
+                let map = txn.get_or_insert_map(*name);
+                canonical(&map.to_json(&txn))
+            }
+            Shape::Array => {
+                let array = txn.get_or_insert_array(*name);
+                canonical(&array.to_json(&txn))
+            }
+        };
+        roots.push((name.to_string(), json));
+    }
     let mut sv: Vec<(ClientID, u32)> = txn.state_vector().iter().map(|(c, k)| (*c, *k)).collect();
     sv.sort();
     format!("{roots:?} {sv:?}")

@@ -371,10 +371,20 @@ impl Reading {
         let mut known: HashMap<ClientID, u32> = HashMap::new();
         for (client, spans) in &self.spans {
             let have = known.entry(*client).or_insert_with(|| sv.get(client));
+            let doc_has = *have;
             for &(start, end, _) in spans {
                 if start > *have {
                     return refuse(format!(
                         "an item of client {client} at clock {start} after a gap (the server has up to {have})"
+                    ));
+                }
+                // A block that the document has in part: the library keeps the part it lacks
+                // with the origin of the clock before it, wherever the block said it goes — so
+                // the same update reloads elsewhere. Clients send what the server lacks, sliced
+                // where it ends (a sync step 2 is made from the server's state vector).
+                if start < doc_has && end > doc_has {
+                    return refuse(format!(
+                        "a block of client {client} over clocks {start}..{end} of which the server has up to {doc_has} (send from there)"
                     ));
                 }
                 *have = (*have).max(end);
@@ -1102,6 +1112,33 @@ mod tests {
         refused(
             server.offer(&WALL, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
             "past the end",
+        );
+    }
+
+    #[test]
+    fn a_block_the_server_has_in_part_is_refused() {
+        let server = Server::new();
+        let client = Doc::with_client_id(7);
+        server
+            .offer(&WALL, &change(&client, card("c1", "kort")))
+            .unwrap();
+        let before = client.transact().state_vector();
+        let _ = change(&client, card("c2", "mere"));
+        // The usual form passes: what the server lacks, from its state vector.
+        let lacking = client.transact().encode_state_as_update_v1(&before);
+        assert!(check(&WALL, &server.0.transact(), &lacking).is_ok());
+        // A GC block over clocks 0..6 when the server has 0..3.
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(7));
+        e.write_var(0u32);
+        e.write_info(GC);
+        e.write_len(before.get(&ClientID::new(7)) + 3);
+        e.write_var(0u32);
+        refused(
+            server.offer(&WALL, &e.to_vec()),
+            "of which the server has up to",
         );
     }
 
