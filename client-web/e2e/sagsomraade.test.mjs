@@ -1,9 +1,10 @@
 // A card's sagsområde is never wrong by accident: adding a card in a fagområde with several
 // sagsområder asks for one (no silent first), and moving a card to another fagområde never keeps
 // the old one's sagsområde — the sole one of the new fagområde, or the facilitator's choice.
+// And a sagsområde screened "nej" is one line on its group's page, not all the questions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, until } from './harness.mjs';
+import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE } from './harness.mjs';
 
 let server;
 let browser;
@@ -79,4 +80,32 @@ test('a card added in a fagområde with several sagsområder asks for one; a mov
   c = await until(async () => { const s = await stored('Vi bruger skabeloner'); return s?.column === 'borgerservice' ? s : null; }, 'the card moved back');
   assert.equal(c.sagsomraade, 'Boligstøtte');
   assert.equal(c.kle, '27.12');
+});
+
+test('a sagsområde screened "nej" shows its group one line instead of the questions, until the facilitator brings it back', async () => {
+  const screen = async (anvendes) => {
+    const list = `Fagområde;Sagsområde;KLE;Anvendes KMD Sag\nBorgerservice;Pension;32.12;${anvendes}\n`;
+    const r = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: list,
+    });
+    assert.equal(r.status, 200, await r.text());
+  };
+  await screen('nej');
+  const p = await newPage(browser, PHONE);
+  await joinAs(p.page, room.joinUrl, 'Pia', 'borgerservice');
+  const tab = p.page.getByTestId('sags-tab-32-12-pension');
+  await tab.click();
+  await p.page.getByTestId('sags-outside').waitFor();
+  assert.match(await tab.textContent(), /uden for analysen/);
+  assert.equal(await p.page.getByTestId('question-asis-1').count(), 0, 'no questions for a screened-out sagsområde');
+  await shots(p.page, 'group-sags-outside');
+  // Another sagsområde of the group has its questions.
+  await p.page.getByTestId('sags-tab-27-12-boligstoette').click();
+  await p.page.getByTestId('question-asis-1').waitFor();
+  // The facilitator brings it back (a new screening list says "ja"): the questions return live.
+  await screen('ja');
+  await tab.click();
+  await p.page.getByTestId('question-asis-1').waitFor();
+  assert.equal(await p.page.getByTestId('sags-outside').count(), 0);
+  await p.context.close();
 });

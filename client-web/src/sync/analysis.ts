@@ -109,6 +109,12 @@ export function roleColumn(cols: AnswerColumn[], role: string): AnswerColumn | n
 
 export const viaKey = (key: string) => `${key}#via`;
 
+/** "I analysen" (docs/API.md): a sagsområde whose anvendes answer is "nej" is outside the analysis. */
+export function outsideAnalysis(answers: Record<string, unknown>, cols: AnswerColumn[]): boolean {
+  const anvendes = roleColumn(cols, 'anvendes');
+  return !!anvendes && readValue(answers[anvendes.key], anvendes.kind) === 'nej';
+}
+
 // ---- settings (control document `prioritering`) ---------------------------------------------
 
 export interface Settings {
@@ -214,7 +220,7 @@ export function buildSheet(rows: Row[], columns: Column[], answers: Answers, set
         if (a[viaKey(c.key)] === 'wizard' && values[c.key] !== null) viaWizard.add(c.key);
       }
       const anvendes = str(roles.anvendes);
-      const inAnalysis = anvendes !== 'nej';
+      const inAnalysis = !outsideAnalysis(a, cols);
       const sb = get(roles.sagsbehandlere);
       const sagsbehandlere = typeof sb === 'number' ? sb : null;
       const brugerantalSet = readBrugerantal(a.brugerantal);

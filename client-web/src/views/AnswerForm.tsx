@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { answerColumns, readValue, roleColumn, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
+import { answerColumns, outsideAnalysis, readValue, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
 import { readAnswers, setAnswer, setAnswerFromWizard } from '../sync/answers';
 import type { RoomSession } from '../sync/room';
 import type { Row, Sagsomraade } from '../sync/schema';
@@ -14,8 +14,7 @@ export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSes
   const cols = answerColumns(rows);
   const [wizardFor, setWizardFor] = useState<string | null>(null);
   const sagsName = `${sags.kle ? sags.kle + ' ' : ''}${sags.label}`;
-  const anvendes = roleColumn(cols, 'anvendes');
-  const outside = !!anvendes && readValue(answers[anvendes.key], anvendes.kind) === 'nej';
+  const outside = outsideAnalysis(answers, cols);
 
   const input = (c: AnswerColumn, label: string) => {
     const value = readValue(answers[c.key], c.kind);
@@ -46,7 +45,8 @@ export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSes
       {outside && <p class="notice-warn small" data-testid="skema-outside">{t('skema.outside')}</p>}
       <ol class="skema-list">
         {sheetRows(rows).map((r) => {
-          const mine = cols.filter((c) => c.row.id === r.id);
+          // Out of the analysis only the screening answer itself is asked (to change it back).
+          const mine = cols.filter((c) => c.row.id === r.id && (!outside || c.analysis === 'anvendes'));
           if (!mine.length) return null;
           const single = !(r.fields && r.fields.length);
           return (

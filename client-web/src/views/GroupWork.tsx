@@ -17,7 +17,7 @@ import { AnswerForm } from './AnswerForm';
 import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
 import { readAnswers } from '../sync/answers';
-import { hasAnswer } from '../sync/analysis';
+import { answerColumns, hasAnswer, outsideAnalysis } from '../sync/analysis';
 import { analysisPath } from '../router';
 
 const QUICK: Record<string, string[]> = {
@@ -46,6 +46,10 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const wide = useMedia('(min-width: 1100px)');
   const [view, setView] = useState<'cards' | 'skema'>('cards');
   const answers = readAnswers(wall);
+  const answerCols = answerColumns(allRows);
+  // Screened out ("anvendes: nej"): one line instead of every question; the facilitator brings
+  // it back by changing the answer (documentation sheet, or a new screening list).
+  const outside = (s: Sagsomraade | null) => s !== null && outsideAnalysis(answers[s.id] ?? {}, answerCols);
   const answered = (s: Sagsomraade | null) =>
     rows.filter((r) => cards.some((c) => c.row === r.id && (s ? cardMatchesSags(c, s) : true)) || (s !== null && hasAnswer(answers, s.id, r.id))).length;
 
@@ -80,11 +84,12 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           <nav class="sags-tabs" aria-label={t('group.sags')} role="tablist">
             {sagsList.map((s, i) => {
               const a = answered(s);
+              const out = outside(s);
               return (
-                <button key={s?.id ?? 'all'} type="button" role="tab" aria-selected={i === sel} class={`sags-tab ${i === sel ? 'on' : ''} ${a === rows.length && rows.length ? 'complete' : ''}`}
+                <button key={s?.id ?? 'all'} type="button" role="tab" aria-selected={i === sel} class={`sags-tab ${i === sel ? 'on' : ''} ${!out && a === rows.length && rows.length ? 'complete' : ''} ${out ? 'outside' : ''}`}
                   onClick={() => setSel(i)} data-testid={`sags-tab-${s?.id ?? 'all'}`}>
                   <span class="sags-tab-label">{s ? <>{s.kle && <span class="kle">{s.kle}</span>} {s.label}</> : t('group.wholeFag')}</span>
-                  <span class="sags-tab-count">{a}/{rows.length}</span>
+                  <span class="sags-tab-count">{out ? t('sheet.outside') : `${a}/${rows.length}`}</span>
                 </button>
               );
             })}
@@ -98,7 +103,10 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           </div>
         )}
         <div class={`work-split ${sags && wide ? 'two' : ''}`}>
-          {(wide || !sags || view === 'cards') && (
+          {(wide || !sags || view === 'cards') && outside(sags) && (
+            <p class="panel panel-soft sags-outside" data-testid="sags-outside">{t('group.outside')}</p>
+          )}
+          {(wide || !sags || view === 'cards') && !outside(sags) && (
             <ol class="questions">
               {rows.map((r) => (
                 <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed}
