@@ -692,38 +692,12 @@ mod tests {
         server.offer(&CONTROL, &edit).unwrap();
     }
 
-    #[test]
-    fn an_offline_edit_of_a_deleted_card_passes() {
-        let server = Server::new();
-        let a = Doc::with_client_id(7);
-        let b = Doc::with_client_id(8);
-        let first = change(&a, card("c1", "kort"));
-        server.offer(&WALL, &first).unwrap();
-        b.transact_mut()
-            .apply_update(Update::decode_v1(&first).unwrap())
-            .unwrap();
-        // a deletes the card; b, offline, edits it meanwhile.
-        server
-            .offer(
-                &WALL,
-                &change(&a, |txn| {
-                    drop(txn.get_or_insert_map("cards").remove(txn, "c1"))
-                }),
-            )
-            .unwrap();
-        let offline = change(&b, |txn| {
-            let Some(yrs::Out::YMap(m)) = txn.get_or_insert_map("cards").get(txn, "c1") else {
-                panic!()
-            };
-            m.insert(txn, "text", "ændret offline");
-        });
-        server.offer(&WALL, &offline).unwrap();
-    }
-
-    #[test]
-    fn an_offline_edit_inside_a_deleted_card_passes() {
-        // The card's Y.Text is inside the deleted card map: the library may garbage-collect it
-        // whole, and the offline client's keystrokes into it must still be taken (and dropped).
+    /// Client `a` makes card c1 with `make`; `b` has it; `a` deletes the card; `b`, offline,
+    /// makes `edit` inside it meanwhile. The server must take `b`'s edit and `b`'s whole history.
+    fn edit_of_a_card_deleted_meanwhile(
+        make: impl FnOnce(&mut yrs::TransactionMut, yrs::MapRef),
+        edit: impl FnOnce(&mut yrs::TransactionMut, yrs::MapRef),
+    ) {
         let server = Server::new();
         let a = Doc::with_client_id(7);
         let b = Doc::with_client_id(8);
@@ -731,41 +705,23 @@ mod tests {
             let m = txn
                 .get_or_insert_map("cards")
                 .insert(txn, "c1", MapPrelim::default());
-            let comments = m.insert(txn, "comments", ArrayPrelim::default());
-            let c = comments.insert(txn, 0, MapPrelim::default());
-            c.insert(txn, "text", TextPrelim::new("hvorfor"));
+            make(txn, m);
         });
         server.offer(&WALL, &first).unwrap();
         b.transact_mut()
             .apply_update(Update::decode_v1(&first).unwrap())
             .unwrap();
-        server
-            .offer(
-                &WALL,
-                &change(&a, |txn| {
-                    drop(txn.get_or_insert_map("cards").remove(txn, "c1"))
-                }),
-            )
-            .unwrap();
+        let delete = change(&a, |txn| {
+            drop(txn.get_or_insert_map("cards").remove(txn, "c1"))
+        });
+        server.offer(&WALL, &delete).unwrap();
         let offline = change(&b, |txn| {
             let Some(yrs::Out::YMap(m)) = txn.get_or_insert_map("cards").get(txn, "c1") else {
                 panic!()
             };
-            let Some(yrs::Out::YArray(comments)) = m.get(txn, "comments") else {
-                panic!()
-            };
-            let Some(yrs::Out::YMap(c)) = comments.get(txn, 0) else {
-                panic!()
-            };
-            let Some(yrs::Out::YText(t)) = c.get(txn, "text") else {
-                panic!()
-            };
-            t.insert(txn, 7, "?");
-            c.insert(txn, "author", "Bo");
-            comments.push_back(txn, "ny");
+            edit(txn, m);
         });
         server.offer(&WALL, &offline).unwrap();
-        // And the whole history of the offline client, as its next sync step 2.
         server
             .offer(
                 &WALL,
@@ -773,6 +729,43 @@ mod tests {
                     .encode_state_as_update_v1(&StateVector::default()),
             )
             .unwrap();
+    }
+
+    #[test]
+    fn an_offline_edit_of_a_deleted_card_passes() {
+        edit_of_a_card_deleted_meanwhile(
+            |txn, m| drop(m.insert(txn, "text", "kort")),
+            |txn, m| {
+                m.insert(txn, "text", "ændret offline");
+            },
+        );
+    }
+
+    #[test]
+    fn an_offline_edit_inside_a_deleted_card_passes() {
+        // The comment's Y.Text is inside the deleted card map: the library may garbage-collect it
+        // whole, and the offline client's keystrokes into it must still be taken (and dropped).
+        edit_of_a_card_deleted_meanwhile(
+            |txn, m| {
+                let comments = m.insert(txn, "comments", ArrayPrelim::default());
+                let c = comments.insert(txn, 0, MapPrelim::default());
+                c.insert(txn, "text", TextPrelim::new("hvorfor"));
+            },
+            |txn, m| {
+                let Some(yrs::Out::YArray(comments)) = m.get(txn, "comments") else {
+                    panic!()
+                };
+                let Some(yrs::Out::YMap(c)) = comments.get(txn, 0) else {
+                    panic!()
+                };
+                let Some(yrs::Out::YText(t)) = c.get(txn, "text") else {
+                    panic!()
+                };
+                t.insert(txn, 7, "?");
+                c.insert(txn, "author", "Bo");
+                comments.push_back(txn, "ny");
+            },
+        );
     }
 
     #[test]
