@@ -734,7 +734,9 @@ mod tests {
     #[test]
     fn an_offline_edit_of_a_deleted_card_passes() {
         edit_of_a_card_deleted_meanwhile(
-            |txn, m| drop(m.insert(txn, "text", "kort")),
+            |txn, m| {
+                m.insert(txn, "text", "kort");
+            },
             |txn, m| {
                 m.insert(txn, "text", "ændret offline");
             },
