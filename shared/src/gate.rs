@@ -1110,6 +1110,33 @@ mod tests {
     }
 
     #[test]
+    fn a_block_the_server_has_in_part_is_refused() {
+        let server = Server::new();
+        let client = Doc::with_client_id(7);
+        server
+            .offer(&WALL, &change(&client, card("c1", "kort")))
+            .unwrap();
+        let before = client.transact().state_vector();
+        let _ = change(&client, card("c2", "mere"));
+        // The usual form passes: what the server lacks, from its state vector.
+        let lacking = client.transact().encode_state_as_update_v1(&before);
+        assert!(check(&WALL, &server.0.transact(), &lacking).is_ok());
+        // A GC block over clocks 0..6 when the server has 0..3.
+        let mut e = EncoderV1::new();
+        e.write_var(1u32);
+        e.write_var(1u32);
+        e.write_client(ClientID::new(7));
+        e.write_var(0u32);
+        e.write_info(GC);
+        e.write_len(before.get(&ClientID::new(7)) + 3);
+        e.write_var(0u32);
+        refused(
+            server.offer(&WALL, &e.to_vec()),
+            "of which the server has up to",
+        );
+    }
+
+    #[test]
     fn garbage_is_refused_not_a_panic() {
         let server = Server::new();
         for bytes in [
