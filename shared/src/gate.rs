@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use yrs::branch::BranchID;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::types::TypeRef;
-use yrs::{ClientID, ReadTxn, StateVector, ID};
+use yrs::{Assoc, ClientID, IndexScope, ReadTxn, StateVector, StickyIndex, ID};
 
 use crate::schema::{
     DocSchema, Shape, MAX_CLIENTS, MAX_KEY_BYTES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
@@ -66,11 +66,25 @@ const SKIP: u8 = 10;
 /// Where an item goes, as the update says.
 enum Parent {
     /// A root type, by name (the schema has it).
-    Root(Shape),
+    Root(&'static str, Shape),
     /// A nested shared type: the item that holds it.
     Nested(ID),
     /// Next to its origin, in the origin's parent (the library takes it from there).
     Inferred,
+}
+
+/// The type an item goes into: which one, its shape, and whether it is a `Y.Text`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Place {
+    key: PlaceKey,
+    shape: Shape,
+    text: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlaceKey {
+    Root(&'static str),
+    Nested(ID),
 }
 
 /// One block of a client in the update: its clock range and, for an item, its index in the
@@ -120,6 +134,8 @@ fn type_name(number: u8) -> String {
 
 /// An update read without a document: its items, each client's blocks, its deletions.
 pub struct Reading {
+    /// The schema's roots (to name the root a neighbour's parent is).
+    roots: &'static [(&'static str, Shape)],
     items: Vec<Item>,
     /// Per client, its blocks in clock order.
     spans: Vec<(ClientID, Vec<Span>)>,
@@ -180,6 +196,7 @@ fn check_text(text: &str, what: &str) -> Result<(), Refusal> {
 pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
     let c = &mut Cursor::new(update);
     let mut reading = Reading {
+        roots: schema.roots,
         items: Vec::new(),
         spans: Vec::new(),
         deletions: Vec::new(),
@@ -269,8 +286,8 @@ fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(It
         let is_root: u32 = c.read_var().map_err(malformed)?;
         let parent = if is_root == 1 {
             let name = c.read_string().map_err(malformed)?;
-            match schema.root(name) {
-                Some(shape) => Parent::Root(shape),
+            match schema.roots.iter().find(|(n, _)| *n == name) {
+                Some((name, shape)) => Parent::Root(name, *shape),
                 None => {
                     return refuse(format!(
                         "the {} document has no root type {name:?}",
@@ -407,20 +424,31 @@ impl Reading {
                 _ => None,
             })
             .collect();
-        let mut deleted = None;
+        // Every reference to something that exists, in an order the library can integrate.
         for item in &self.items {
             if let Some(missing) = item.neighbours.iter().flatten().find(|id| !has(id)) {
                 return refuse(format!(
                     "an item's neighbour {missing} is not in the document"
                 ));
             }
+            if let Parent::Nested(parent) = &item.parent {
+                if !has(parent) {
+                    return refuse(format!("an item's parent {parent} is not in the document"));
+                }
+            }
+        }
+        self.integrable(&sv)?;
+        // Every item where the schema lets it go.
+        let mut deleted = None;
+        let mut places: Vec<Option<Option<Place>>> = vec![None; self.items.len()];
+        for (i, item) in self.items.iter().enumerate() {
             let parent = match &item.parent {
-                Parent::Inferred => continue,
-                Parent::Root(shape) => (*shape, false),
+                Parent::Inferred => {
+                    self.check_inferred(i, txn, &mut places)?;
+                    continue;
+                }
+                Parent::Root(_, shape) => (*shape, false),
                 Parent::Nested(parent) => {
-                    if !has(parent) {
-                        return refuse(format!("an item's parent {parent} is not in the document"));
-                    }
                     if let Some(found) = made.get(parent) {
                         *found
                     } else if let Some(branch) = BranchID::get_nested(txn, parent) {
@@ -462,7 +490,6 @@ impl Reading {
                 });
             }
         }
-        self.integrable(&sv)?;
         for &(client, clock, len) in &self.deletions {
             let have = known
                 .get(&client)
@@ -475,6 +502,145 @@ impl Reading {
             }
         }
         Ok(())
+    }
+
+    /// Where an item goes whose parent the update does not say: the parent of its origin (else of
+    /// its right origin), as the library takes it. Both neighbours must be in one place, and the
+    /// item must fit there (text only into a text, nothing else into one). A neighbour the
+    /// document has only as garbage makes the item garbage too: nothing to check.
+    fn check_inferred<T: ReadTxn>(
+        &self,
+        i: usize,
+        txn: &T,
+        places: &mut [Option<Option<Place>>],
+    ) -> Result<(), Refusal> {
+        let item = &self.items[i];
+        let [left, right] = item
+            .neighbours
+            .map(|n| n.map(|id| self.place_of(id, txn, places)));
+        let place = match (left, right) {
+            (Some(l), Some(r)) => {
+                let (l, r) = (l?, r?);
+                if let (Some(a), Some(b)) = (&l, &r) {
+                    if a.key != b.key {
+                        return refuse("an item between neighbours in two different types");
+                    }
+                }
+                l.or(r)
+            }
+            (Some(one), None) | (None, Some(one)) => one?,
+            (None, None) => None,
+        };
+        places[i] = Some(place);
+        let Some(place) = place else { return Ok(()) };
+        let is_text = item.content == Content::Text;
+        if is_text != place.text && item.content != Content::Deleted {
+            return refuse(if is_text {
+                "text outside a Y.Text"
+            } else {
+                "a value or type inside a Y.Text"
+            });
+        }
+        Ok(())
+    }
+
+    /// The place of the item that holds clock `id`: an item of this update (its parent, said or
+    /// inferred — following a chain of origins within the update without recursion), or one of
+    /// the document (`None` when it is garbage).
+    fn place_of<T: ReadTxn>(
+        &self,
+        id: ID,
+        txn: &T,
+        places: &mut [Option<Option<Place>>],
+    ) -> Result<Option<Place>, Refusal> {
+        // The chain of this update's items reached through origins, until a known place.
+        let mut chain: Vec<usize> = Vec::new();
+        let mut at = id;
+        let found = loop {
+            let Some(i) = self.item_at(at) else {
+                break self.doc_place(at, txn);
+            };
+            if let Some(known) = places[i] {
+                break known;
+            }
+            let item = &self.items[i];
+            match &item.parent {
+                Parent::Root(name, shape) => {
+                    break Some(Place {
+                        key: PlaceKey::Root(name),
+                        shape: *shape,
+                        text: false,
+                    })
+                }
+                Parent::Nested(parent) => break self.nested_place(*parent, txn),
+                Parent::Inferred => {
+                    chain.push(i);
+                    match item.neighbours[0].or(item.neighbours[1]) {
+                        Some(next) if chain.len() <= self.items.len() => at = next,
+                        _ => break None,
+                    }
+                }
+            }
+        };
+        for i in chain {
+            places[i] = Some(found);
+        }
+        Ok(found)
+    }
+
+    /// The update's item whose clock range holds `id`, if any.
+    fn item_at(&self, id: ID) -> Option<usize> {
+        let (_, spans) = self.spans.iter().find(|(c, _)| *c == id.client)?;
+        let i = spans.partition_point(|(_, end, _)| *end <= id.clock);
+        spans
+            .get(i)
+            .filter(|(start, _, _)| *start <= id.clock)
+            .and_then(|(_, _, item)| *item)
+    }
+
+    /// A nested type as a place: made by this update, or the document's.
+    fn nested_place<T: ReadTxn>(&self, parent: ID, txn: &T) -> Option<Place> {
+        let made = self
+            .item_at(parent)
+            .map(|i| &self.items[i])
+            .filter(|item| item.id == parent);
+        if let Some(Content::Type(shape, text)) = made.map(|item| item.content) {
+            return Some(Place {
+                key: PlaceKey::Nested(parent),
+                shape,
+                text,
+            });
+        }
+        let branch = BranchID::get_nested(txn, &parent)?;
+        let (shape, text) = type_shape(branch.type_ref())?;
+        Some(Place {
+            key: PlaceKey::Nested(parent),
+            shape,
+            text,
+        })
+    }
+
+    /// The type the document's item at `id` is in (`None`: garbage, or not a type of the schema).
+    fn doc_place<T: ReadTxn>(&self, id: ID, txn: &T) -> Option<Place> {
+        let offset = StickyIndex::new(IndexScope::Relative(id), Assoc::After).get_offset(txn)?;
+        match offset.branch.id() {
+            BranchID::Root(name) => {
+                let (name, shape) = self.roots.iter().find(|(n, _)| **n == *name)?;
+                Some(Place {
+                    key: PlaceKey::Root(name),
+                    shape: *shape,
+                    text: false,
+                })
+            }
+            BranchID::Nested(parent) => {
+                let (shape, text) = type_shape(offset.branch.type_ref())?;
+                Some(Place {
+                    key: PlaceKey::Nested(parent),
+                    shape,
+                    text,
+                })
+            }
+        }
     }
 
     /// Can the library integrate every item of the update? It takes each client's blocks in clock
@@ -1134,6 +1300,51 @@ mod tests {
             server.offer(&WALL, &e.to_vec()),
             "of which the server has up to",
         );
+    }
+
+    #[test]
+    fn an_item_placed_by_its_neighbours_must_fit_there() {
+        let server = Server::new();
+        let client = Doc::with_client_id(7);
+        // Card c1: the map is 7:0, its "text" value 7:1; a comment's Y.Text 7:2..
+        server
+            .offer(&WALL, &change(&client, card("c1", "kort")))
+            .unwrap();
+        let one = |info: u8, origin: ID, right: Option<ID>, content: &dyn Fn(&mut EncoderV1)| {
+            let mut e = EncoderV1::new();
+            e.write_var(1u32);
+            e.write_var(1u32);
+            e.write_client(ClientID::new(99));
+            e.write_var(0u32);
+            e.write_info(info | HAS_ORIGIN | if right.is_some() { HAS_RIGHT_ORIGIN } else { 0 });
+            e.write_left_id(&origin);
+            if let Some(r) = right {
+                e.write_right_id(&r);
+            }
+            content(&mut e);
+            e.write_var(0u32);
+            e.to_vec()
+        };
+        let id = |client: u64, clock: u32| ID::new(ClientID::new(client), clock);
+        // Text after a map entry: it would land in the map (the library takes the origin's parent).
+        let text = |e: &mut EncoderV1| e.write_string("NNNN");
+        refused(
+            server.offer(&WALL, &one(STRING, id(7, 0), None, &text)),
+            "text outside a Y.Text",
+        );
+        // Between an entry of `cards` and one inside card c1: two different types.
+        let value = |e: &mut EncoderV1| {
+            e.write_len(1);
+            e.write_any(&Any::from("x"));
+        };
+        refused(
+            server.offer(&WALL, &one(ANY, id(7, 0), Some(id(7, 1)), &value)),
+            "two different types",
+        );
+        // A value after the map entry, as an overwrite of the card: fine.
+        server
+            .offer(&WALL, &one(ANY, id(7, 0), None, &value))
+            .unwrap();
     }
 
     #[test]
