@@ -1,7 +1,8 @@
 // A card's sagsområde is never wrong by accident: adding a card in a fagområde with several
 // sagsområder asks for one (no silent first), and moving a card to another fagområde never keeps
 // the old one's sagsområde — the sole one of the new fagområde, or the facilitator's choice.
-// And a sagsområde screened "nej" is one line on its group's page, not all the questions.
+// A drop into a fagområde with several opens the card's dialog to ask. And a sagsområde
+// screened "nej" is one line on its group's page, not all the questions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE } from './harness.mjs';
@@ -108,4 +109,39 @@ test('a sagsområde screened "nej" shows its group one line instead of the quest
   await p.page.getByTestId('question-asis-1').waitFor();
   assert.equal(await p.page.getByTestId('sags-outside').count(), 0);
   await p.context.close();
+});
+
+test('a card dragged into a fagområde with several sagsområder opens its dialog to ask which', async () => {
+  const page = fac.page;
+  await page.getByTestId('wall').waitFor();
+  const text = 'Vi bruger skabeloner';
+  const { row } = await stored(text);
+  const drag = async (column) => {
+    const from = await page.getByTestId('card').filter({ hasText: text }).locator('.card-text').boundingBox();
+    const to = await page.getByTestId(`cell-${row}-${column}`).locator('.cell-cards').boundingBox();
+    await page.mouse.move(from.x + 20, from.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 30, from.y + 20, { steps: 4 });
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 15 });
+    await page.mouse.move(to.x + to.width / 2 + 2, to.y + to.height / 2 + 2, { steps: 2 });
+    await page.mouse.up();
+    await page.getByTestId(`cell-${row}-${column}`).getByText(text).waitFor();
+  };
+  // Into Voksenservice (one sagsområde): no question, it takes that one.
+  await drag('voksenservice');
+  let c = await until(async () => { const s = await stored(text); return s?.column === 'voksenservice' ? s : null; }, 'the dropped card');
+  assert.equal(c.sagsomraade, 'Handicaphjælpemidler');
+  assert.equal(await page.getByTestId('card-dialog').count(), 0);
+  // Into Borgerservice (two): the card's dialog asks; until then the card has none.
+  await drag('borgerservice');
+  const actions = page.getByTestId('card-dialog');
+  await actions.waitFor();
+  assert.equal(await actions.getByTestId('move-sags').inputValue(), '?');
+  c = await until(async () => { const s = await stored(text); return s?.column === 'borgerservice' ? s : null; }, 'the card dropped back');
+  assert.equal(c.sagsomraade, undefined, 'no sagsområde of another fagområde');
+  await actions.getByTestId('move-sags').selectOption({ label: '32.12 Pension' });
+  await actions.getByTestId('move-submit').click();
+  await actions.waitFor({ state: 'detached' });
+  c = await until(async () => { const s = await stored(text); return s?.sagsomraade === 'Pension' ? s : null; }, 'the chosen sagsområde');
+  assert.equal(c.kle, '32.12');
 });

@@ -18,7 +18,11 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
   const [row, setRow] = useState(card?.row ?? '');
   const [column, setColumn] = useState(card?.column ?? '');
   // The card's sagsområde in the chosen column: '' = none, CHOOSE = not chosen yet.
-  const [sags, setSags] = useState(card?.sagsomraade_id ?? '');
+  const [sags, setSags] = useState(() => {
+    const here = columns.find((c) => c.id === card?.column);
+    // A card without a sagsområde in a fagområde with several (just dropped there): ask.
+    return card && !card.sagsomraade_id && here && here.sagsomraader.length > 1 ? CHOOSE : card?.sagsomraade_id ?? '';
+  });
   const [comment, setComment] = useState('');
   if (!card) return null;
   const target = columns.find((c) => c.id === column);

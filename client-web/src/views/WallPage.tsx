@@ -74,9 +74,12 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           onActions={fac ? (c) => setActions(c.id) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
-            // A drop cannot ask which sagsområde: another fagområde's card gets its sole one, or
-            // none until the facilitator picks it in the card's Flyt dialog.
-            if (target) moveCard(session.wall.doc, id, row, target);
+            if (!target) return;
+            const from = readCards(session.wall.doc).find((c) => c.id === id)?.column;
+            // Another fagområde's card gets its sole sagsområde; with several, the card's dialog
+            // opens to ask which (until then it has none, never the old fagområde's).
+            moveCard(session.wall.doc, id, row, target);
+            if (from !== column && target.sagsomraader.length > 1) setActions(id);
           } : undefined}
           onAdd={canWrite ? (row, column) => setAdding({ row, column }) : undefined}
         />
