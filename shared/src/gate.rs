@@ -525,6 +525,9 @@ impl Reading {
                     if a.key != b.key {
                         return refuse("an item between neighbours in two different types");
                     }
+                    if a.shape == Shape::Array && self.right_of(item.neighbours, txn) {
+                        return refuse("an item whose origin is not left of its right origin");
+                    }
                 }
                 l.or(r)
             }
@@ -542,6 +545,29 @@ impl Reading {
             });
         }
         Ok(())
+    }
+
+    /// Is the origin at or right of the right origin, in the document's sequence? (A client
+    /// inserts between two neighbours, the origin left of the right origin; crafted the other way
+    /// round, the library orders the item one way live and another when the document is reloaded.)
+    /// Compared by the positions of the two document items; a deleted neighbour has no position
+    /// (the library says 0), so a pair with one is let through.
+    fn right_of<T: ReadTxn>(&self, [origin, right]: [Option<ID>; 2], txn: &T) -> bool {
+        let (Some(origin), Some(right)) = (origin, right) else {
+            return false;
+        };
+        if self.item_at(origin).is_some() || self.item_at(right).is_some() {
+            return false;
+        }
+        let position = |id: ID| {
+            StickyIndex::new(IndexScope::Relative(id), Assoc::After)
+                .get_offset(txn)
+                .map(|o| o.index)
+        };
+        match (position(origin), position(right)) {
+            (Some(o), Some(r)) => r > 0 && o >= r,
+            _ => false,
+        }
     }
 
     /// The place of the item that holds clock `id`: an item of this update (its parent, said or
@@ -1310,11 +1336,14 @@ mod tests {
         server
             .offer(&WALL, &change(&client, card("c1", "kort")))
             .unwrap();
+        let next = std::cell::Cell::new(99u64);
         let one = |info: u8, origin: ID, right: Option<ID>, content: &dyn Fn(&mut EncoderV1)| {
             let mut e = EncoderV1::new();
             e.write_var(1u32);
             e.write_var(1u32);
-            e.write_client(ClientID::new(99));
+            // Each from a client of its own.
+            next.set(next.get() + 1);
+            e.write_client(ClientID::new(next.get()));
             e.write_var(0u32);
             e.write_info(info | HAS_ORIGIN | if right.is_some() { HAS_RIGHT_ORIGIN } else { 0 });
             e.write_left_id(&origin);
@@ -1344,6 +1373,27 @@ mod tests {
         // A value after the map entry, as an overwrite of the card: fine.
         server
             .offer(&WALL, &one(ANY, id(7, 0), None, &value))
+            .unwrap();
+
+        // In a text: between "e" and "l" of "hello" passes; between "l" and "e" (the origin
+        // right of the right origin) is refused.
+        let hello = change(&client, |txn| {
+            let t = txn
+                .get_or_insert_map("answers")
+                .insert(txn, "note", TextPrelim::new(""));
+            t.insert(txn, 0, "hello");
+        });
+        server.offer(&WALL, &hello).unwrap();
+        // "hello" is the client's last five clocks.
+        let end = client.transact().state_vector().get(&ClientID::new(7));
+        let ch = |i: u32| id(7, end - 5 + i);
+        let x = |e: &mut EncoderV1| e.write_string("x");
+        refused(
+            server.offer(&WALL, &one(STRING, ch(3), Some(ch(1)), &x)),
+            "not left of its right origin",
+        );
+        server
+            .offer(&WALL, &one(STRING, ch(1), Some(ch(2)), &x))
             .unwrap();
     }
 
