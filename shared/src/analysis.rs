@@ -16,7 +16,8 @@ use serde_json::{Map as JsonMap, Value};
 use yrs::types::ToJson;
 use yrs::{Doc, ReadTxn, Transact};
 
-use crate::api::Axis;
+use crate::api::{Axis, Card};
+use crate::cells::{self, SheetCard, SheetColumn};
 use crate::{projection, schema};
 
 /// The roles an answer can play in the analysis (`analysis` on a row or field).
@@ -216,6 +217,8 @@ pub fn priorities(items: &[Rankable], settings: &Settings) -> Vec<Option<usize>>
 pub struct AnswerColumn {
     /// The answer key in `answers[sagsområde]`: `<row id>` or `<row id>.<field id>`.
     pub key: String,
+    /// The question (row id) it answers.
+    pub question: String,
     /// The column header of the sheet: `As-is 2: <label>`.
     pub header: String,
     /// The question's or field's own label.
@@ -232,27 +235,8 @@ pub struct AnswerColumn {
 /// the sagsområde itself.
 pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
     let mut out = Vec::new();
-    for row in rows {
-        let Some(round) = row
-            .extra
-            .get("round")
-            .and_then(Value::as_str)
-            .filter(|r| !r.is_empty())
-        else {
-            continue;
-        };
-        if row.extra.get("sheet") == Some(&Value::Bool(false)) {
-            continue;
-        }
-        let number = match row.extra.get("number") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        };
-        let prefix = match number.as_str() {
-            "" => round_label(round),
-            n => format!("{} {n}", round_label(round)),
-        };
+    for row in rows.iter().filter(|r| cells::is_sheet_question(r)) {
+        let prefix = question_prefix(row);
         let kind = |v: &JsonMap<String, Value>| {
             v.get("kind")
                 .and_then(Value::as_str)
@@ -271,6 +255,7 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
         if fields.is_empty() {
             out.push(AnswerColumn {
                 key: row.id.clone(),
+                question: row.id.clone(),
                 header: format!("{prefix}: {}", row.label),
                 label: row.label.clone(),
                 kind: kind(&row.extra),
@@ -297,6 +282,7 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
                 .to_string();
             out.push(AnswerColumn {
                 key: format!("{}.{id}", row.id),
+                question: row.id.clone(),
                 header: format!("{prefix}: {label}"),
                 label,
                 kind: kind(field),
@@ -305,6 +291,28 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
         }
     }
     out
+}
+
+/// A row's round (`as-is`, `to-be`, …), when it has one.
+pub fn row_round(row: &Axis) -> Option<&str> {
+    row.extra
+        .get("round")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty())
+}
+
+/// How the sheet names a question: `As-is 2`, or `As-is` for a row without a number.
+pub fn question_prefix(row: &Axis) -> String {
+    let round = round_label(row_round(row).unwrap_or_default());
+    let number = match row.extra.get("number") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    match number.as_str() {
+        "" => round,
+        n => format!("{round} {n}"),
+    }
 }
 
 fn round_label(round: &str) -> String {
@@ -358,13 +366,14 @@ pub fn typed_answer(kind: &str, value: &Value) -> Option<Value> {
 }
 
 /// What [`sheet`] works from: the rows and columns of the control document, its `prioritering`
-/// map, and the wall's `answers` (sagsområde id → its answers).
+/// map, the wall's `answers` (sagsområde id → its answers) and its cards.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Input {
     pub rows: Vec<Axis>,
     pub columns: Vec<Axis>,
     pub prioritering: JsonMap<String, Value>,
     pub answers: JsonMap<String, Value>,
+    pub cards: Vec<Card>,
 }
 
 /// Reads the sheet's input out of a room's documents. The wall's `answers` map is flat, key
@@ -401,6 +410,7 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
         columns,
         prioritering: root_json(control, schema::PRIORITERING),
         answers,
+        cards: projection::cards(wall),
     }
 }
 
@@ -470,6 +480,13 @@ pub struct SheetRow {
     pub omfang: Option<u8>,
     /// 1 = first; `null` out of the analysis.
     pub prioritet: Option<usize>,
+    /// The sagsområde's cards per question (row id), oldest first ([`crate::cells`]).
+    #[serde(default)]
+    pub cards: BTreeMap<String, Vec<SheetCard>>,
+    /// The text of every column of [`Sheet::layout`], as the CSV export holds it (before
+    /// neutralising).
+    #[serde(default)]
+    pub cells: Vec<String>,
 }
 
 /// The sagsområder with one value of an answer (or unanswered: `value` null).
@@ -498,9 +515,18 @@ pub struct Summaries {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sheet {
     pub settings: Settings,
+    /// The structured answers' columns.
     pub columns: Vec<AnswerColumn>,
+    /// Every column of the sheet in order (names, answers, cards, derived values, comments):
+    /// what CSV, XLSX and the sheet page show ([`crate::cells`]).
+    #[serde(default)]
+    pub layout: Vec<SheetColumn>,
     pub rows: Vec<SheetRow>,
     pub summaries: Summaries,
+    /// Ids of the cards on the sheet's questions that belong to no sagsområde (no sagsområde
+    /// chosen in a fagområde of several): in no row until the facilitator places them.
+    #[serde(default)]
+    pub unplaced: Vec<String>,
 }
 
 impl Sheet {
@@ -527,9 +553,12 @@ pub fn sheet(input: &Input) -> Sheet {
     let forretningskritisk = key_for(role::FORRETNINGSKRITISK);
     let kompleksitet = key_for(role::KOMPLEKSITET);
     let empty = JsonMap::new();
-    let mut rows: Vec<SheetRow> = sagsomraader(&input.columns)
+    let refs = sagsomraader(&input.columns);
+    let (mut placed, unplaced) = cells::place(&input.cards, &input.rows, &refs);
+    let mut rows: Vec<SheetRow> = refs
         .into_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let raw = input
                 .answers
                 .get(&s.id)
@@ -566,6 +595,8 @@ pub fn sheet(input: &Input) -> Sheet {
                 omfang: omfang_point.map(|p| omfang_level(p, &settings)),
                 prioritet: None,
                 answers,
+                cards: std::mem::take(&mut placed[i]),
+                cells: Vec::new(),
             }
         })
         .collect();
@@ -585,11 +616,17 @@ pub fn sheet(input: &Input) -> Sheet {
         row.prioritet = p;
     }
     let summaries = summarise(&rows, &rankable, &columns);
+    let layout = cells::layout(&input.rows, &columns);
+    for row in &mut rows {
+        row.cells = cells::row_cells(&layout, &input.rows, row);
+    }
     Sheet {
         settings,
         columns,
+        layout,
         rows,
         summaries,
+        unplaced,
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`trees`]: decision trees as data (`shared/trees/*.json`): the brugsmønster model (R2).
 //! - [`analysis`]: the documentation sheet per sagsområde (structured answers) and the
 //!   prioritisation derived from it: brugerantal, omfang, prioritet, summaries.
+//! - [`cells`]: how the cards and the structured answers become the sheet's cells (one set of
+//!   answers: the wall's cards are the sheet's answers).
 //! - [`screening`]: importing a screening list (fagområde, sagsområde, KLE, anvendes) into a room:
 //!   reading its rows and planning which columns and sagsområder to add.
 //!
@@ -21,6 +23,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod cells;
 pub mod gate;
 pub mod projection;
 pub mod schema;

@@ -1,9 +1,9 @@
 //! The sheets as rows of strings, ready for CSV or XLSX: the card sheet (one row per card with the
 //! question and fagområde labels resolved) and the documentation sheet (one row per sagsområde,
-//! from [`crate::analysis`]). Values a spreadsheet would run as a formula are neutralised here,
+//! from [`crate::analysis`] and [`crate::cells`]). Values a spreadsheet would run as a formula are neutralised here,
 //! once, for every output format.
 
-use crate::analysis::{self, Sheet};
+use crate::analysis::Sheet;
 use crate::api::WallView;
 
 /// The documentation sheet's columns before the answers.
@@ -16,54 +16,25 @@ pub const DOC_DERIVED_HEADER: &[&str] = &[
     "I analysen",
 ];
 
-/// Header of the documentation sheet: names, one column per answer (its `header`), derived values.
-/// Neutralised like the rows: an answer's header comes from the room's rows (round, number and
-/// label are the facilitator's text), so it can start with `=` as well as any value can.
+/// Header of the documentation sheet: its layout's headers ([`crate::cells::layout`]: names,
+/// each question's answers and cards, derived values, comments). Neutralised like the rows: an
+/// answer's header comes from the room's rows (round, number and label are the facilitator's
+/// text), so it can start with `=` as well as any value can.
 pub fn documentation_header(sheet: &Sheet) -> Vec<String> {
-    DOC_NAME_HEADER
+    sheet
+        .layout
         .iter()
-        .map(|s| s.to_string())
-        .chain(sheet.columns.iter().map(|c| c.header.clone()))
-        .chain(DOC_DERIVED_HEADER.iter().map(|s| s.to_string()))
-        .map(neutralise)
+        .map(|c| neutralise(c.header.clone()))
         .collect()
 }
 
-/// One row per sagsområde, in wall order, with the values as the sheet shows them (`ja`/`nej`,
-/// `høj`, `få`, `2 Moderat`).
+/// One row per sagsområde, in wall order, with the cells as the sheet shows them (`ja`/`nej`,
+/// `høj`, `få`, `2 Moderat`, a card per line), neutralised.
 pub fn documentation_rows(sheet: &Sheet) -> Vec<Vec<String>> {
     sheet
         .rows
         .iter()
-        .map(|row| {
-            let names = [
-                row.fagomraade.clone(),
-                row.sagsomraade.clone(),
-                row.kle.clone(),
-            ];
-            let answers = sheet.columns.iter().map(|c| {
-                row.answers
-                    .get(&c.key)
-                    .map(analysis::display)
-                    .unwrap_or_default()
-            });
-            let derived = [
-                row.brugerantal
-                    .map(|b| b.label().to_string())
-                    .unwrap_or_default(),
-                row.omfang
-                    .map(|o| format!("{o} {}", analysis::omfang_label(o)))
-                    .unwrap_or_default(),
-                row.prioritet.map(|p| p.to_string()).unwrap_or_default(),
-                if row.in_analysis { "ja" } else { "nej" }.to_string(),
-            ];
-            names
-                .into_iter()
-                .chain(answers)
-                .chain(derived)
-                .map(neutralise)
-                .collect()
-        })
+        .map(|row| row.cells.iter().cloned().map(neutralise).collect())
         .collect()
 }
 

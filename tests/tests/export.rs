@@ -313,7 +313,9 @@ async fn texts_over_a_cells_limit_are_cut_in_xlsx_and_whole_in_csv() {
             .iter()
             .position(|h| h.starts_with("As-is 7:"))
             .expect("an As-is 7 column");
-        assert_cut(&of("XLSX answer"), &doc[1][col], &answer);
+        // The question's cell: the answer, then the card "lang" (cards::cells).
+        let cell = format!("{answer}\n• {card}");
+        assert_cut(&of("XLSX answer and card"), &doc[1][col], &cell);
 
         let csv = f.server.export_csv(room, fac, snapshot).await;
         assert_eq!(
@@ -339,9 +341,9 @@ async fn texts_over_a_cells_limit_are_cut_in_xlsx_and_whole_in_csv() {
         let doc_csv = parse_csv(&resp.body);
         assert_eq!(
             doc_csv[1][col],
-            answer,
+            format!("{answer}\n• {card}"),
             "{}",
-            of("documentation CSV: the whole answer")
+            of("documentation CSV: the whole answer and card")
         );
     }
 }
@@ -435,7 +437,10 @@ async fn headers_and_labels_from_the_room_are_neutralised() {
             "{what}: names"
         );
         let col = head.iter().position(|h| h.starts_with("As-is 8:")).unwrap();
-        assert_eq!(doc[1][col], "' =2+2", "{what}: answer");
+        assert_eq!(
+            doc[1][col], "' =2+2\n• ny linje",
+            "{what}: the answer, then the card (its text trimmed)"
+        );
     }
     let kort_csv = f.server.export_csv(room, fac, None).await;
     let kort_xlsx = parse_xlsx(&resp.body);

@@ -1,7 +1,9 @@
 //! The XLSX documentation sheet: the workbook `/export.xlsx` answers.
 //!
-//! - `Dokumentationsark`: one row per sagsområde (fagområde, sagsområde, KLE, every answer, then
-//!   brugerantal, omfang af oprydningsarbejde, prioritet, I analysen); bold frozen header,
+//! - `Dokumentationsark`: one row per sagsområde, in the columns of `Sheet::layout` (fagområde,
+//!   sagsområde, KLE, each question's answers and cards, then brugerantal, omfang af
+//!   oprydningsarbejde, prioritet, I analysen, and the facilitator's comments; cards and comments
+//!   one per line in wrapped cells, see `kortvaeg_shared::cells`); bold frozen header,
 //!   autofilter, dropdowns for the closed answers. I analysen, brugerantal (unless set by hand)
 //!   and omfang are real Excel formulas over the row's cells and the thresholds on
 //!   `Prioritering`, so a municipality can change an answer or a threshold in Excel and see the
@@ -18,12 +20,14 @@
 use std::borrow::Cow;
 
 use rust_xlsxwriter::{
-    column_number_to_name, DataValidation, Format, Formula, Workbook, Worksheet, XlsxError,
+    column_number_to_name, DataValidation, Format, FormatAlign, Formula, Workbook, Worksheet,
+    XlsxError,
 };
 use serde_json::Value;
 
 use kortvaeg_shared::analysis::{self, role, Settings, Sheet, SheetRow};
 use kortvaeg_shared::api::WallView;
+use kortvaeg_shared::cells::Holds;
 use kortvaeg_shared::sheet;
 
 /// Where the formulas find the thresholds (sheet `Prioritering`, column B).
@@ -112,47 +116,75 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     for (c, name) in head.iter().enumerate() {
         text(ws, 0, c as u16, name, Some(header))?;
     }
-    let first_answer = sheet::DOC_NAME_HEADER.len() as u16;
-    let col_of = |r: &str| {
-        doc.columns
+    // Where each column of the layout is: the answers by key, the derived values in order.
+    let at = |holds: Holds| {
+        doc.layout
             .iter()
-            .position(|c| c.analysis.as_deref() == Some(r))
-            .map(|i| first_answer + i as u16)
+            .enumerate()
+            .filter(move |(_, c)| c.holds == holds)
+            .map(|(i, _)| i as u16)
     };
-    let derived = first_answer + doc.columns.len() as u16;
+    let col_of = |r: &str| {
+        let key = &doc.column_for(r)?.key;
+        doc.layout
+            .iter()
+            .position(|c| c.key.as_ref() == Some(key))
+            .map(|i| i as u16)
+    };
+    let derived: Vec<u16> = at(Holds::Derived).collect();
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
         sagsbehandlere: col_of(role::SAGSBEHANDLERE),
         kompleksitet: col_of(role::KOMPLEKSITET),
-        brugerantal: derived,
-        omfang: derived + 1,
-        prioritet: derived + 2,
-        i_analysen: derived + 3,
+        brugerantal: derived[0],
+        omfang: derived[1],
+        prioritet: derived[2],
+        i_analysen: derived[3],
     };
+    let kinds: Vec<Option<&str>> = doc
+        .layout
+        .iter()
+        .map(|c| {
+            let key = c.key.as_ref()?;
+            Some(doc.columns.iter().find(|a| &a.key == key)?.kind.as_str())
+        })
+        .collect();
+    // Cards and comments: one line each, wrapped.
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (i, row) in doc.rows.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, name) in [&row.fagomraade, &row.sagsomraade, &row.kle]
-            .into_iter()
-            .enumerate()
-        {
-            text(ws, r, c as u16, &sheet::neutralise(name.clone()), None)?;
-        }
-        for (j, column) in doc.columns.iter().enumerate() {
-            let c = first_answer + j as u16;
-            let Some(value) = row.answers.get(&column.key) else {
-                continue;
-            };
-            let number = match value {
-                Value::Number(n) => n.as_f64(),
-                // Excel's list dropdown stores 1–4 as numbers: write them the same way.
-                v if column.kind == "loesningsscenarie" => analysis::display(v).parse::<f64>().ok(),
-                _ => None,
-            };
-            match number {
-                Some(n) => {
-                    ws.write_number(r, c, n)?;
+        for (c, column) in doc.layout.iter().enumerate() {
+            let c16 = c as u16;
+            let cell = row.cells.get(c).map(String::as_str).unwrap_or_default();
+            match column.holds {
+                Holds::Name => text(ws, r, c16, &sheet::neutralise(cell.to_string()), None)?,
+                Holds::Answer => {
+                    let Some(value) = column.key.as_ref().and_then(|k| row.answers.get(k)) else {
+                        continue;
+                    };
+                    let number = match value {
+                        Value::Number(n) => n.as_f64(),
+                        // Excel's list dropdown stores 1–4 as numbers: write them the same way.
+                        v if kinds[c] == Some("loesningsscenarie") => {
+                            analysis::display(v).parse::<f64>().ok()
+                        }
+                        _ => None,
+                    };
+                    match number {
+                        Some(n) => {
+                            ws.write_number(r, c16, n)?;
+                        }
+                        None => text(ws, r, c16, &sheet::neutralise(cell.to_string()), None)?,
+                    }
                 }
-                None => text(ws, r, c, &sheet::neutralise(analysis::display(value)), None)?,
+                Holds::AnswerAndCards | Holds::Cards | Holds::Comments if !cell.is_empty() => text(
+                    ws,
+                    r,
+                    c16,
+                    &sheet::neutralise(cell.to_string()),
+                    Some(&wrap),
+                )?,
+                _ => {}
             }
         }
         derived_cells(ws, r, row, &cols)?;
@@ -160,9 +192,9 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     let n = doc.rows.len() as u32;
     if n > 0 {
         let list = |values: &[&str]| DataValidation::new().allow_list_strings(values);
-        for (j, column) in doc.columns.iter().enumerate() {
-            if let Some(values) = choices(&column.kind) {
-                let c = first_answer + j as u16;
+        for (c, kind) in kinds.iter().enumerate() {
+            if let Some(values) = kind.and_then(choices) {
+                let c = c as u16;
                 ws.add_data_validation(1, c, n, c, &list(values)?)?;
             }
         }
@@ -180,8 +212,17 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     ws.set_row_height(0, 60)?;
     ws.set_column_width(0, 20)?;
     ws.set_column_width(1, 30)?;
-    for c in first_answer..=last {
-        ws.set_column_width(c, 16)?;
+    for (c, column) in doc
+        .layout
+        .iter()
+        .enumerate()
+        .skip(sheet::DOC_NAME_HEADER.len())
+    {
+        let width = match column.holds {
+            Holds::AnswerAndCards | Holds::Cards | Holds::Comments => 40,
+            _ => 16,
+        };
+        ws.set_column_width(c as u16, width)?;
     }
     Ok(())
 }
