@@ -2218,3 +2218,41 @@ pub fn as_is_cell() -> (String, String) {
     let t = template(AS_IS);
     (t.rows[0].id.clone(), t.columns[0].id.clone())
 }
+
+/// The fixture workshop of the documentation sheet (`shared/tests/fixtures/sheet-cells.json`).
+pub fn sheet_fixture() -> Value {
+    let path = workspace_root().join("shared/tests/fixtures/sheet-cells.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("the sheet fixture"))
+        .expect("the sheet fixture is JSON")
+}
+
+/// Loads the sheet fixture into `room` (made from the fixture's template) with the stock
+/// y-websocket client (`tests/node/load-fixture.mjs`), as the facilitator; returns once the
+/// server has it all.
+pub async fn load_sheet_fixture(server: &Server, room: &RoomCreated) {
+    let node_dir = workspace_root().join("tests/node");
+    assert!(
+        node_dir.join("node_modules/yjs").is_dir(),
+        "{}/node_modules is missing: run scripts/test, which installs it (npm ci in tests/node)",
+        node_dir.display()
+    );
+    let run = tokio::process::Command::new("node")
+        .arg(node_dir.join("load-fixture.mjs"))
+        .args(["--url", &server.ws_base(), "--room", &room.id])
+        .args(["--token", &room.facilitator_token])
+        .arg("--fixture")
+        .arg(workspace_root().join("shared/tests/fixtures/sheet-cells.json"))
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("load-fixture.mjs did not finish within 60 s")
+        .expect("running node");
+    assert!(
+        out.status.success(),
+        "load-fixture.mjs failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -447,3 +447,90 @@ async fn a_room_without_sagsomraader_has_an_empty_sheet() {
     let doc = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
     assert_eq!(doc, vec![sheet::documentation_header(&sheet)]);
 }
+
+/// The fixture workshop (`shared/tests/fixtures/sheet-cells.json`: cards and Skema answers of two
+/// groups and a third fagområde, a merge, comments, a moved card, a "nej" sagsområde, a chip card
+/// that disagrees with the Skema, cards of no sagsområde), written by the stock Yjs client into a
+/// real room: `GET /sheet`, the CSV and the XLSX hold exactly the expected cells.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixture_workshop_is_the_same_in_every_export() {
+    let server = Server::start_default().await;
+    let fixture = sheet_fixture();
+    let room = server
+        .create_room("Fixture", fixture["template"].as_str().unwrap())
+        .await;
+    load_sheet_fixture(&server, &room).await;
+    let want = &fixture["expected"];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    let header = strings(&want["header"]);
+    let rows: Vec<Vec<String>> = want["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(strings)
+        .collect();
+
+    let sheet = server.sheet(&room.id, &room.review_token, None).await;
+    let got_header: Vec<String> = sheet.layout.iter().map(|c| c.header.clone()).collect();
+    assert_eq!(got_header, header, "GET /sheet: layout");
+    for (got, want) in sheet.rows.iter().zip(&rows) {
+        assert_eq!(&got.cells, want, "GET /sheet: row of {}", want[1]);
+    }
+    assert_eq!(sheet.rows.len(), rows.len(), "GET /sheet: rows");
+    assert_eq!(
+        sheet.unplaced,
+        strings(&want["unplaced"]),
+        "GET /sheet: unplaced"
+    );
+    let c01 = &row(&sheet, "27-12-boligstoette").cards["asis-7"][0];
+    assert_eq!(
+        (c01.id.as_str(), c01.comments[0].text.as_str()),
+        ("c01", "Tjek tallet med økonomi"),
+        "GET /sheet: a card with its comment"
+    );
+
+    // Both exports neutralise what a spreadsheet would run (none of the fixture's cells needs it).
+    let neutral = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| {
+                r.iter()
+                    .cloned()
+                    .map(kortvaeg_shared::sheet::neutralise)
+                    .collect()
+            })
+            .collect()
+    };
+    let mut expected = vec![header.clone()];
+    expected.extend(neutral(&rows));
+    let resp = server
+        .get(
+            &format!("/api/rooms/{}/export.csv?sheet=dokumentationsark", room.id),
+            Some(&room.review_token),
+        )
+        .await;
+    resp.assert_status(200);
+    assert_eq!(parse_csv(&resp.body), expected, "CSV");
+    let resp = server
+        .get(
+            &Server::export_path(&room.id, "xlsx", None),
+            Some(&room.review_token),
+        )
+        .await;
+    resp.assert_status(200);
+    let xlsx = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
+    // calamine leaves out trailing empty cells of the last columns.
+    let padded: Vec<Vec<String>> = xlsx
+        .into_iter()
+        .map(|mut r| {
+            r.resize(header.len(), String::new());
+            r
+        })
+        .collect();
+    assert_eq!(padded, expected, "XLSX");
+}
