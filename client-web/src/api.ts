@@ -27,7 +27,13 @@ export interface Snapshot { rows: SnapshotAxis[]; columns: SnapshotAxis[]; cards
 /** `GET /api/rooms/{id}/sheet` (docs/API.md): the documentation sheet as the server computes it. */
 export interface SnapshotSheet {
   columns: { key: string; header: string; label: string; kind: string; analysis?: string }[];
+  /** Every column in order (docs/API.md, "Cards in the sheet"). */
+  layout: { header: string; holds: 'name' | 'answer' | 'answer_and_cards' | 'cards' | 'derived' | 'comments'; key?: string; question?: string }[];
+  /** Cards on the sheet's questions that belong to no sagsområde. */
+  unplaced: string[];
   rows: {
+    /** The text of every layout column, as the CSV holds it. */
+    cells: string[];
     fagomraade: string;
     sagsomraade_id: string;
     sagsomraade: string;

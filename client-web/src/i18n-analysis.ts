@@ -60,7 +60,7 @@ export const daAnalysis = {
   'an.readOnly': 'Kun læsning',
   'an.noSags': 'Der er ingen sagsområder endnu. Facilitator tilføjer dem i konsollen (eller importerer en screeningsliste).',
 
-  'sheet.lead': 'Én række pr. sagsområde, én kolonne pr. svar. Rettelser her er de samme svar som i gruppernes skema – alle ser dem med det samme.',
+  'sheet.lead': 'Én række pr. sagsområde, én kolonne pr. svar, med gruppernes kort fra væggen. Rettelser her er de samme svar som i gruppernes skema – alle ser dem med det samme.',
   'sheet.filter': 'Filtrér',
   'sheet.all': 'Alle',
   'sheet.sort': 'Sortér efter',
@@ -86,6 +86,10 @@ export const daAnalysis = {
   'sheet.handSet': 'sat i hånden',
   'sheet.noMatch': 'Ingen sagsområder passer til filteret.',
   'sheet.scrollHint': 'Skub tabellen til siden for at se alle kolonner.',
+  'sheet.cards': 'Kort',
+  'sheet.cardsN': '{n} kort',
+  'sheet.comments': 'Kommentarer',
+  'sheet.unplaced': '{n} kort på væggen har intet sagsområde og står ikke i arket. Vælg deres sagsområde på væggen (Flyt).',
 
   'prio.settings': 'Regler for prioriteringen',
   'prio.settingsLead': 'Facilitator kan justere grænserne for rummet. Alle ser de samme regler og den samme rækkefølge.',
@@ -213,7 +217,7 @@ export const enAnalysis: Record<keyof typeof daAnalysis, string> = {
   'an.readOnly': 'Read-only',
   'an.noSags': 'There are no sagsområder yet. The facilitator adds them in the console (or imports a screening list).',
 
-  'sheet.lead': 'One row per sagsområde, one column per answer. Edits here are the same answers as in the groups\' forms – everyone sees them at once.',
+  'sheet.lead': 'One row per sagsområde, one column per answer, with the groups\' cards from the wall. Edits here are the same answers as in the groups\' forms – everyone sees them at once.',
   'sheet.filter': 'Filter',
   'sheet.all': 'All',
   'sheet.sort': 'Sort by',
@@ -239,6 +243,10 @@ export const enAnalysis: Record<keyof typeof daAnalysis, string> = {
   'sheet.handSet': 'set by hand',
   'sheet.noMatch': 'No sagsområder match the filter.',
   'sheet.scrollHint': 'Swipe the table sideways to see every column.',
+  'sheet.cards': 'Cards',
+  'sheet.cardsN': '{n} cards',
+  'sheet.comments': 'Comments',
+  'sheet.unplaced': '{n} cards on the wall have no sagsområde and are not in the sheet. Choose their sagsområde on the wall (Move).',
 
   'prio.settings': 'Rules of the prioritisation',
   'prio.settingsLead': 'The facilitator can adjust the thresholds for this room. Everyone sees the same rules and the same order.',

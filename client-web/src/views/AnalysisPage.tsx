@@ -8,7 +8,7 @@ import { buildSheet } from '../sync/analysis';
 import { readAnswers, readPrioritering } from '../sync/answers';
 import { setUser } from '../sync/presence';
 import type { RoomSession } from '../sync/room';
-import { readColumns, readMeta, readRows } from '../sync/schema';
+import { readCards, readColumns, readMeta, readRows } from '../sync/schema';
 import { canWriteWall } from './AnswerInput';
 import { announceFacilitator } from './Console';
 import { NoteView } from './NoteView';
@@ -57,7 +57,7 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
           {!canWrite && view !== 'note' && <span class="badge badge-muted" data-testid="analysis-readonly">{t('an.readOnly')}</span>}
         </nav>
         {session.ready && sheet.length === 0 && <p class="panel panel-soft" data-testid="analysis-empty">{t('an.noSags')}</p>}
-        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} sheet={sheet} canWrite={canWrite} />}
+        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readCards(session.wall.doc)} sheet={sheet} canWrite={canWrite} />}
         {view === 'priority' && <PriorityView session={session} sheet={sheet} settings={settings} canEdit={fac} />}
         {view === 'note' && <NoteView title={readMeta(control).title || info.title} sheet={sheet} />}
       </main>

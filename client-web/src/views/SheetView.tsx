@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
-import { answerColumns, BRUGERANTAL, CHOICES, roundLabel, type Brugerantal, type SheetRow } from '../sync/analysis';
+import { BRUGERANTAL, CHOICES, roundLabel, type Brugerantal, type SheetRow } from '../sync/analysis';
 import { setAnswer, setBrugerantal } from '../sync/answers';
+import { cardLine, placeCards, rowCells, sheetLayout, type SheetColumn } from '../sync/cells';
 import type { RoomSession } from '../sync/room';
-import type { Column, Row } from '../sync/schema';
+import type { Card, Column, Row } from '../sync/schema';
 import { AnswerInput, valueLabel } from './AnswerInput';
 
 type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
@@ -44,11 +45,27 @@ function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
   return desc ? out.reverse() : out;
 }
 
-/** The documentation sheet (R1): one row per sagsområde, a column per answer, edited inline. */
-export function SheetView({ session, rows, columns, sheet, canWrite }: { session: RoomSession; rows: Row[]; columns: Column[]; sheet: SheetRow[]; canWrite: boolean }) {
+/** The round of a sheet column's question. */
+const roundOf = (c: SheetColumn) => (c.answer?.row ?? c.question)?.round ?? '';
+
+/**
+ * The documentation sheet (R1): one row per sagsområde, the columns of docs/API.md ("Cards in the
+ * sheet", `sync/cells.ts`): each question's answers, edited inline, and its cards (the wall's cards
+ * are the sheet's answers); the derived values; the facilitator's comments. Each cell carries its
+ * text as the exports hold it (`data-cell`).
+ */
+export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { session: RoomSession; rows: Row[]; columns: Column[]; cards: Card[]; sheet: SheetRow[]; canWrite: boolean }) {
   const wall = session.wall.doc;
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
-  const cols = answerColumns(rows).filter((c) => colset === 'all' || (colset === 'analysis' ? !!c.analysis : c.row.round === colset));
+  const layout = sheetLayout(rows);
+  const { placed, unplaced } = placeCards(cards, rows, columns);
+  const cellsOf = new Map(sheet.map((r) => [r.sags.id, rowCells(layout, r, placed.get(r.sags.id), rows)]));
+  const indexed = layout.map((c, i) => ({ c, i }));
+  const at = (holds: SheetColumn['holds']) => indexed.filter(({ c }) => c.holds === holds);
+  const cols = indexed.filter(({ c }) => (c.holds === 'answer' || c.holds === 'answer_and_cards' || c.holds === 'cards')
+    && (colset === 'all' || (colset === 'analysis' ? !!c.answer?.analysis : roundOf(c) === colset)));
+  const [brugerantalAt, omfangAt, prioritetAt] = at('derived').map(({ i }) => i);
+  const commentsAt = at('comments')[0]?.i;
   const [fag, setFag] = useState('');
   const [ls, setLs] = useState('');
   const [fk, setFk] = useState('');
@@ -110,17 +127,25 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
         </label>
         <span class="muted small sheet-count" data-testid="sheet-count">{t('sheet.showing', { n: shown.length, t: sheet.length })}</span>
       </div>
+      {unplaced.length > 0 && <p class="panel panel-notice small" role="status" data-testid="sheet-unplaced" data-ids={unplaced.join(' ')}>{t('sheet.unplaced', { n: unplaced.length })}</p>}
       <p class="muted small sheet-scroll-hint">{t('sheet.scrollHint')}</p>
       <div class="sheet-wrap" tabIndex={0} aria-label={t('an.sheet')}>
         <table class="sheet" data-testid="sheet">
           <thead>
             <tr>
               <SheetLeadHeads />
-              {cols.map((c) => <th key={c.key} scope="col" title={c.field ? `${c.header} (${c.row.label})` : c.header} data-header={c.header} class={`th-${c.kind}`}>
-                <span class="th-num">{roundLabel(c.row.round ?? '')} {c.number}</span>
-                <span class="th-label">{c.label}</span>
-              </th>)}
+              {cols.map(({ c, i }) => {
+                const q = c.answer?.row ?? c.question!;
+                const label = c.answer?.label ?? t('sheet.cards');
+                return (
+                  <th key={i} scope="col" title={c.answer?.field ? `${c.header} (${q.label})` : c.header} data-header={c.header} class={c.answer ? `th-${c.answer.kind}` : 'th-cards'}>
+                    <span class="th-num">{roundLabel(q.round ?? '')} {q.number}</span>
+                    <span class="th-label">{label}</span>
+                  </th>
+                );
+              })}
               <SheetComputedHeads />
+              <th scope="col" class="th-comments" data-header={layout[commentsAt]?.header}>{t('sheet.comments')}</th>
             </tr>
           </thead>
           <tbody>
@@ -132,14 +157,21 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
                 </th>
                 <td class="ro">{r.fag.label}</td>
                 <td class="ro kle">{r.sags.kle}</td>
-                {cols.map((c) => (
-                  <td key={c.key} class={`cell-${c.kind}`} data-testid={`cell-${r.sags.id}-${c.key}`}>
-                    <AnswerInput kind={c.kind} value={r.values[c.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.number}. ${c.label}`}
-                      onChange={(v) => setAnswer(wall, r.sags.id, c.key, v)} />
-                    {r.viaWizard.has(c.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
-                  </td>
-                ))}
-                <td class="cell-brugerantal" data-testid={`cell-${r.sags.id}-brugerantal`} data-value={r.brugerantal ?? ''}>
+                {cols.map(({ c, i }) => {
+                  const a = c.answer;
+                  const text = cellsOf.get(r.sags.id)?.[i] ?? '';
+                  return (
+                    <td key={i} class={a ? `cell-${a.kind}` : 'cell-cards'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
+                      {a && (
+                        <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${a.number}. ${a.label}`}
+                          onChange={(v) => setAnswer(wall, r.sags.id, a.key, v)} />
+                      )}
+                      {a && r.viaWizard.has(a.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
+                      {c.question && <CellCards cards={placed.get(r.sags.id)?.get(c.question.id) ?? []} fag={r.fag.label} />}
+                    </td>
+                  );
+                })}
+                <td class="cell-brugerantal" data-testid={`cell-${r.sags.id}-brugerantal`} data-value={r.brugerantal ?? ''} data-col={layout[brugerantalAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[brugerantalAt]}>
                   <select class="input answer-input" disabled={!canWrite} aria-label={`${r.sags.label}: ${t('sheet.brugerantal')}`} value={r.brugerantalSet ?? ''}
                     onChange={(e) => setBrugerantal(wall, r.sags.id, ((e.currentTarget as HTMLSelectElement).value || null) as Brugerantal | null)}>
                     <option value="">{r.brugerantalDerived ? t('sheet.derived', { v: valueLabel('brugerantal', r.brugerantalDerived) }) : t('val.none')}</option>
@@ -147,11 +179,14 @@ export function SheetView({ session, rows, columns, sheet, canWrite }: { session
                   </select>
                   {r.brugerantalSet && <span class="small muted">{t('sheet.handSet')}</span>}
                 </td>
-                <td class="ro computed" data-testid={`cell-${r.sags.id}-omfang`} data-value={r.omfang ?? ''}>
+                <td class="ro computed" data-testid={`cell-${r.sags.id}-omfang`} data-value={r.omfang ?? ''} data-col={layout[omfangAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[omfangAt]}>
                   {r.omfang ? <span class={`omfang omfang-${r.omfang}`}>{t(`omfang.${r.omfang}` as Key)}</span> : ''}
                   {r.omfangPoint !== null && <span class="small muted"> ({r.omfangPoint})</span>}
                 </td>
-                <td class="ro computed prio" data-testid={`cell-${r.sags.id}-prioritet`} data-value={r.prioritet ?? ''}>{r.prioritet ?? ''}</td>
+                <td class="ro computed prio" data-testid={`cell-${r.sags.id}-prioritet`} data-value={r.prioritet ?? ''} data-col={layout[prioritetAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[prioritetAt]}>{r.prioritet ?? ''}</td>
+                <td class="cell-comments" data-testid={`comments-${r.sags.id}`} data-col={layout[commentsAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[commentsAt]}>
+                  {(cellsOf.get(r.sags.id)?.[commentsAt] ?? '').split('\n').filter(Boolean).map((line, k) => <p key={k} class="cell-comment small">{line}</p>)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -181,5 +216,16 @@ export function SheetComputedHeads() {
       <th scope="col" class="th-computed">{t('sheet.omfang')}</th>
       <th scope="col" class="th-computed">{t('sheet.prioritet')}</th>
     </>
+  );
+}
+
+/** A question's cards in a sheet cell, one per line, as the exports have them. */
+function CellCards({ cards, fag }: { cards: Card[]; fag: string }) {
+  const shown = cards.filter((c) => c.text.trim());
+  if (!shown.length) return null;
+  return (
+    <ul class="cell-cards" aria-label={t('sheet.cardsN', { n: shown.length })}>
+      {shown.map((c) => <li key={c.id} class="cell-card" data-card={c.id}>{cardLine(c, fag).slice(2)}</li>)}
+    </ul>
   );
 }

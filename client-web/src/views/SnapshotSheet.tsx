@@ -21,6 +21,9 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
 
   if (error) return <p class="form-error page" role="alert">{error}</p>;
   if (!sheet) return <p class="muted page">{t('common.loading')}</p>;
+  // Answers and cards in the server's layout; names, derived values and comments have their own cells.
+  const shown = sheet.layout.map((c, i) => ({ c, i })).filter(({ c }) => c.holds === 'answer' || c.holds === 'answer_and_cards' || c.holds === 'cards');
+  const comments = sheet.layout.findIndex((c) => c.holds === 'comments');
   return (
     <section class="page wide" data-testid="snapshot-sheet">
       <div class="row-actions">
@@ -35,8 +38,9 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
             <thead>
               <tr>
                 <SheetLeadHeads />
-                {sheet.columns.map((c) => <th key={c.key} scope="col" data-header={c.header}><span class="th-label">{c.header}</span></th>)}
+                {shown.map(({ c, i }) => <th key={i} scope="col" data-header={c.header}><span class="th-label">{c.header}</span></th>)}
                 <SheetComputedHeads />
+                <th scope="col">{t('sheet.comments')}</th>
               </tr>
             </thead>
             <tbody>
@@ -48,14 +52,20 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
                   </th>
                   <td class="ro">{r.fagomraade}</td>
                   <td class="ro kle">{r.kle}</td>
-                  {sheet.columns.map((c) => (
-                    <td key={c.key} class="ro" data-testid={`cell-${r.sagsomraade_id}-${c.key}`}>{valueLabel(c.kind, readValue(r.answers[c.key], c.kind))}</td>
-                  ))}
+                  {shown.map(({ c, i }) => {
+                    const kind = sheet.columns.find((a) => a.key === c.key)?.kind ?? 'text';
+                    return c.holds === 'answer' ? (
+                      <td key={i} class="ro" data-testid={`cell-${r.sagsomraade_id}-${c.key}`} data-cell={r.cells[i]}>{valueLabel(kind, readValue(r.answers[c.key!], kind))}</td>
+                    ) : (
+                      <td key={i} class="ro cell-lines" data-testid={c.key ? `cell-${r.sagsomraade_id}-${c.key}` : `cards-${r.sagsomraade_id}-${c.question}`} data-cell={r.cells[i]}>{r.cells[i]}</td>
+                    );
+                  })}
                   <td class="ro computed" data-testid={`cell-${r.sagsomraade_id}-brugerantal`}>{r.brugerantal ? valueLabel('brugerantal', r.brugerantal) : ''}</td>
                   <td class="ro computed" data-testid={`cell-${r.sagsomraade_id}-omfang`} data-value={r.omfang ?? ''}>
                     {r.omfang ? <span class={`omfang omfang-${r.omfang}`}>{t(`omfang.${r.omfang}` as Key)}</span> : ''}
                   </td>
                   <td class="ro computed prio" data-testid={`cell-${r.sagsomraade_id}-prioritet`}>{r.prioritet ?? ''}</td>
+                  <td class="ro cell-lines" data-cell={comments >= 0 ? r.cells[comments] : ''}>{comments >= 0 ? r.cells[comments] : ''}</td>
                 </tr>
               ))}
             </tbody>
