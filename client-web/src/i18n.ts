@@ -66,6 +66,13 @@ const da = {
   'phase.bannerPlenum': 'Plenum: vi gennemgår væggen sammen. I kan stadig tilføje kort.',
   'phase.bannerClosed': 'Workshoppen er lukket. Væggen kan ses, men ikke ændres.',
 
+  'round.label': 'Runde',
+  'round.both': 'Begge',
+  'round.folded': '{round}-spørgsmål ({n}) — foldet væk i {current}-runden',
+  'round.foldedHint': 'Facilitator har valgt {current}-runden. Spørgsmålene her kan læses, men besvares først i deres egen runde.',
+  'round.foldedSkema': '{round}-spørgsmålene ({n}) er foldet væk i {current}-runden.',
+  'round.now': 'grupperne arbejder nu',
+
   'timer.label': 'Tid tilbage',
   'timer.over': 'Tiden er gået',
   'timer.start': 'Start {min} min',
@@ -298,6 +305,13 @@ const en: Record<Key, string> = {
   'phase.bannerGroup': 'Group work: answer the questions for your sagsområder.',
   'phase.bannerPlenum': 'Plenum: we go through the wall together. You can still add cards.',
   'phase.bannerClosed': 'The workshop is closed. The wall can be seen but not changed.',
+
+  'round.label': 'Round',
+  'round.both': 'Both',
+  'round.folded': '{round} questions ({n}) — folded away in the {current} round',
+  'round.foldedHint': 'The facilitator has chosen the {current} round. These questions can be read here, and are answered in their own round.',
+  'round.foldedSkema': 'The {round} questions ({n}) are folded away in the {current} round.',
+  'round.now': 'the groups work on this now',
 
   'timer.label': 'Time left',
   'timer.over': 'Time is up',

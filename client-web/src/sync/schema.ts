@@ -1,7 +1,7 @@
 // Typed read/write helpers for the two Yjs documents of a room (docs/API.md, "Document schema").
 // Views never touch Y types directly: they read plain objects from here and write through here.
 import * as Y from 'yjs';
-import { hasAnswer, type Answers } from './analysis';
+import { hasAnswer, roundLabel, type Answers } from './analysis';
 
 export type Phase = 'group' | 'plenum' | 'closed';
 export const PHASES: Phase[] = ['group', 'plenum', 'closed'];
@@ -33,6 +33,8 @@ export interface Meta {
   phase: Phase;
   timer_ends_at: number | null;
   timer_minutes: number | null;
+  /** The round the groups see now ("as-is", "to-be"); '' = every round (see `rowsInRound`). */
+  round: string;
 }
 
 export interface Comment { id: string; text: string; author: string; created_at: number }
@@ -119,6 +121,7 @@ export function readMeta(control: Y.Doc): Meta {
     phase: (PHASES as string[]).includes(phase) ? (phase as Phase) : 'group',
     timer_ends_at: typeof ends === 'number' ? ends : null,
     timer_minutes: typeof mins === 'number' ? mins : null,
+    round: str(m.get('round')),
   };
 }
 
@@ -611,4 +614,58 @@ export function progress(rows: Row[], columns: Column[], cards: Card[], groups: 
       done: groups[column.id] ?? null,
     };
   });
+}
+
+// ---- rounds (As-is / To-be) in one room -------------------------------------------------------
+
+type Rounded = { round?: string };
+
+/** The rounds the room's rows belong to, in order of first appearance (e.g. "as-is", "to-be"). */
+export function roomRounds(rows: Rounded[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) if (r.round && !out.includes(r.round)) out.push(r.round);
+  return out;
+}
+
+/**
+ * A row's tag wherever a question is numbered (visible text and aria-labels): "As-is 3" in a room
+ * whose rows have more than one round, else just "3" (both rounds count from 1, so the number
+ * alone would be said twice). `short` gives "A3", for chips on a phone.
+ */
+export function rowTag(row: Rounded & { number?: string }, rows: Rounded[], short = false): string {
+  const n = row.number ?? '';
+  if (!row.round || roomRounds(rows).length < 2) return n;
+  const label = roundLabel(row.round);
+  return short ? `${label.charAt(0).toUpperCase()}${n}` : `${label} ${n}`;
+}
+
+/**
+ * The rows in their order, cut where the round changes: one section per run, with the round's
+ * label for a divider ('' in a room of one round, and for rows without a round).
+ */
+export function roundSections<T extends Rounded>(rows: T[]): { round: string; label: string; rows: T[] }[] {
+  const several = roomRounds(rows).length > 1;
+  const out: { round: string; label: string; rows: T[] }[] = [];
+  for (const r of rows) {
+    const round = several ? r.round ?? '' : '';
+    const last = out[out.length - 1];
+    if (last && last.round === round) last.rows.push(r);
+    else out.push({ round, label: round ? roundLabel(round) : '', rows: [r] });
+  }
+  return out;
+}
+
+/**
+ * The rows the groups see while `round` is chosen (`meta.round`): that round's rows and those
+ * without a round. '' — or a round no row has — is every row.
+ */
+export function rowsInRound<T extends Rounded>(rows: T[], round: string): T[] {
+  if (!round || !rows.some((r) => r.round === round)) return rows;
+  return rows.filter((r) => !r.round || r.round === round);
+}
+
+/** Facilitator: the round the groups see now; '' shows every round. */
+export function setRound(control: Y.Doc, round: string) {
+  if (round) metaMap(control).set('round', round);
+  else metaMap(control).delete('round');
 }

@@ -3,7 +3,8 @@ import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import { serverNow } from '../api';
 import type { RoomSession } from '../sync/room';
-import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readRows, soleSagsomraade, type Column } from '../sync/schema';
+import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readMeta, readRows, rowsInRound, soleSagsomraade, type Column } from '../sync/schema';
+import { RowOptions } from './RowOptions';
 
 /** The sagsområde select's value for "no sagsområde" ('' is "not chosen yet"). */
 const NONE = '-';
@@ -22,7 +23,8 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
 }) {
   const rows = readRows(session.control.doc);
   const columns = readColumns(session.control.doc);
-  const [row, setRow] = useState(fixedRow ?? groupRows(rows)[0]?.id ?? rows[0]?.id ?? '');
+  // By default the first question of the round the groups see now.
+  const [row, setRow] = useState(fixedRow ?? groupRows(rowsInRound(rows, readMeta(session.control.doc).round))[0]?.id ?? rows[0]?.id ?? '');
   const [column, setColumn] = useState(fixedColumn ?? columns[0]?.id ?? '');
   const col = columns.find((c) => c.id === column);
   // With several sagsområder nobody's choice is silently the first: '' until one is picked.
@@ -51,7 +53,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
         <label class="field-label">
           {t('wall.question')}
           <select class="input" value={row} onChange={(e) => setRow((e.currentTarget as HTMLSelectElement).value)} data-testid="add-card-row">
-            {rows.map((r) => <option key={r.id} value={r.id}>{r.number}. {r.label.slice(0, 90)}</option>)}
+            <RowOptions rows={rows} width={90} />
           </select>
         </label>
         {!fixedColumn && (

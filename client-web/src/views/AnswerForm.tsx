@@ -1,20 +1,23 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { answerColumns, outsideAnalysis, readValue, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
+import { answerColumns, outsideAnalysis, readValue, roundLabel, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
 import { readAnswers, setAnswer, setAnswerFromWizard } from '../sync/answers';
 import type { RoomSession } from '../sync/room';
-import type { Row, Sagsomraade } from '../sync/schema';
+import { roomRounds, rowsInRound, rowTag, type Row, type Sagsomraade } from '../sync/schema';
 import { AnswerInput } from './AnswerInput';
 import { Wizard } from './Wizard';
 
 /** "Skema": the structured answers of one sagsområde, question by question (live, shared by the group). */
-export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSession; sags: Sagsomraade; rows: Row[]; canWrite: boolean }) {
+export function AnswerForm({ session, sags, rows, round = '', canWrite }: { session: RoomSession; sags: Sagsomraade; rows: Row[]; round?: string; canWrite: boolean }) {
   const wall = session.wall.doc;
   const answers = readAnswers(wall)[sags.id] ?? {};
   const cols = answerColumns(rows);
   const [wizardFor, setWizardFor] = useState<string | null>(null);
   const sagsName = `${sags.kle ? sags.kle + ' ' : ''}${sags.label}`;
   const outside = outsideAnalysis(answers, cols);
+  // The round the groups see now (`meta.round`): the other round's questions are folded away.
+  const seen = new Set(rowsInRound(rows, round).map((r) => r.id));
+  const folded = sheetRows(rows).filter((r) => !seen.has(r.id));
 
   const input = (c: AnswerColumn, label: string) => {
     const value = readValue(answers[c.key], c.kind);
@@ -45,17 +48,18 @@ export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSes
       {outside && <p class="notice-warn small" data-testid="skema-outside">{t('skema.outside')}</p>}
       <ol class="skema-list">
         {sheetRows(rows).map((r) => {
-          // Out of the analysis only the screening answer itself is asked (to change it back).
-          const mine = cols.filter((c) => c.row.id === r.id && (!outside || c.analysis === 'anvendes'));
+          // Out of the analysis only the screening answer itself is asked (to change it back),
+          // whatever the round; otherwise the questions of the round the groups see.
+          const mine = cols.filter((c) => c.row.id === r.id && (outside ? c.analysis === 'anvendes' : seen.has(r.id)));
           if (!mine.length) return null;
           const single = !(r.fields && r.fields.length);
           return (
             <li key={r.id} class="skema-q" data-testid={`skema-q-${r.id}`}>
               <div class="skema-q-head">
-                <span class="qnum small-qnum">{r.number}</span>
+                <span class="qnum small-qnum">{rowTag(r, rows)}</span>
                 <span class="skema-q-label">{r.label}</span>
               </div>
-              {single ? input(mine[0], `${r.number}. ${r.label}`) : (
+              {single ? input(mine[0], `${rowTag(r, rows)}. ${r.label}`) : (
                 <div class="skema-fields">
                   {mine.map((c) => (
                     <label key={c.key} class="skema-field">
@@ -69,6 +73,11 @@ export function AnswerForm({ session, sags, rows, canWrite }: { session: RoomSes
           );
         })}
       </ol>
+      {folded.length > 0 && (
+        <p class="muted small" data-testid="skema-folded">
+          {roomRounds(folded).map((other) => t('round.foldedSkema', { round: roundLabel(other), n: folded.filter((r) => r.round === other).length, current: roundLabel(round) })).join(' ')}
+        </p>
+      )}
       {wizardFor && (
         <Wizard sagsLabel={sagsName} onClose={() => setWizardFor(null)}
           onUse={(outcome) => { setAnswerFromWizard(wall, sags.id, wizardFor, outcome); setWizardFor(null); }} />

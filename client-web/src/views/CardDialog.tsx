@@ -5,6 +5,7 @@ import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
 import { addComment, deleteCard, mergeCards, moveCard, readCards, readColumns, readRows, setCardText, setHighlight, soleSagsomraade } from '../sync/schema';
 import { InlineText } from './InlineText';
+import { RowOptions } from './RowOptions';
 
 /** The value of a sagsområde select that nobody has chosen from yet. */
 const CHOOSE = '?';
@@ -51,7 +52,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
             <label class="field-label">
               {t('wall.question')}
               <select class="input" value={row} onChange={(e) => setRow((e.currentTarget as HTMLSelectElement).value)} data-testid="move-row">
-                {rows.map((r) => <option key={r.id} value={r.id}>{r.number}. {r.label.slice(0, 70)}</option>)}
+                <RowOptions rows={rows} width={70} />
               </select>
             </label>
             <label class="field-label">

@@ -6,10 +6,10 @@ import { deviceId } from '../local';
 import { analysisPath, navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
-import { progress, readCards, readColumns, readGroups, readMeta, readRows } from '../sync/schema';
+import { progress, readCards, readColumns, readGroups, readMeta, readRows, roomRounds, rowsInRound } from '../sync/schema';
 import { PresenceByGroup } from '../components/Presence';
 import { AddCardDialog } from './AddCardDialog';
-import { PhaseControl, TimerControl } from './Controls';
+import { PhaseControl, RoundControl, TimerControl } from './Controls';
 import { ProgressPanel } from './ProgressPanel';
 import { RoomChrome } from './RoomChrome';
 import { SetupPanel } from './SetupPanel';
@@ -39,7 +39,10 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const columns = readColumns(control);
   const cards = readCards(wall);
   const people = readPresence(session);
-  const prog = progress(rows, columns, cards, readGroups(wall), readAnswers(wall));
+  const rounds = roomRounds(rows);
+  // Progress follows what the groups see: the chosen round's questions (all of them without one).
+  const seen = rowsInRound(rows, meta.round);
+  const prog = progress(seen, columns, cards, readGroups(wall), readAnswers(wall));
   const roomPath = `/room/${encodeURIComponent(info.id)}`;
 
   const takeSnapshot = async () => {
@@ -59,6 +62,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
       <main class="page wide console" data-testid="console" data-ready={session.ready ? 'yes' : 'no'}>
         <section class="toolbar panel" aria-label={t('phase.label')}>
           <PhaseControl session={session} phase={meta.phase} />
+          {rounds.length > 1 && <RoundControl session={session} round={meta.round} rounds={rounds} />}
           <TimerControl session={session} endsAt={meta.timer_ends_at} />
           <div class="toolbar-actions">
             <button type="button" class="btn btn-primary" data-testid="open-wall" onClick={() => navigate(`${roomPath}/wall`)}>
@@ -69,7 +73,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
 
         <div class="console-grid">
           <div class="console-main">
-            <ProgressPanel prog={prog} rows={rows} people={people} onAdd={(c) => setAddFor(c)} />
+            <ProgressPanel prog={prog} rows={rows} round={meta.round} people={people} onAdd={(c) => setAddFor(c)} />
             <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
           </div>
           <aside class="console-side">

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { serverNow } from '../api';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
-import { extendTimer, PHASES, setPhase, startTimer, stopTimer, type Phase } from '../sync/schema';
+import { extendTimer, PHASES, setPhase, setRound, startTimer, stopTimer, type Phase } from '../sync/schema';
+import { roundLabel } from '../sync/analysis';
 import { Countdown } from '../components/Timer';
 
 /** Facilitator only: gruppearbejde / plenum / lukket. */
@@ -62,6 +63,33 @@ export function TimerControl({ session, endsAt }: { session: RoomSession; endsAt
             </form>
           </>
         )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Facilitator only, in a room of several rounds: which round the groups see now (`meta.round`;
+ * '' = every round). Only the facilitator may write the control document, so the server holds it.
+ */
+export function RoundControl({ session, round, rounds }: { session: RoomSession; round: string; rounds: string[] }) {
+  const current = rounds.includes(round) ? round : '';
+  return (
+    <div class="control-block">
+      <span class="control-label" id="round-label">{t('round.label')}</span>
+      <div class="segmented" role="group" aria-labelledby="round-label" data-testid="round-control">
+        {['', ...rounds].map((r) => (
+          <button
+            key={r || 'all'}
+            type="button"
+            class={`seg ${current === r ? 'seg-on seg-round' : ''}`}
+            aria-pressed={current === r}
+            data-testid={`round-${r || 'all'}`}
+            onClick={() => setRound(session.control.doc, r)}
+          >
+            {r ? roundLabel(r) : t('round.both')}
+          </button>
+        ))}
       </div>
     </div>
   );

@@ -9,6 +9,7 @@ import {
   addCard, cardMatchesSags, deleteCard, groupRows, readCards, readColumns, readGroups, readMeta, readRows,
   MAX_TEXT_CHARS, setCardText, setGroupDone, type Card, type Column, type Row, type Sagsomraade,
 } from '../sync/schema';
+import { roomRounds, rowsInRound, rowTag } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
 import { Countdown } from '../components/Timer';
@@ -17,7 +18,7 @@ import { AnswerForm } from './AnswerForm';
 import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
 import { readAnswers } from '../sync/answers';
-import { answerColumns, hasAnswer, outsideAnalysis } from '../sync/analysis';
+import { answerColumns, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
 import { analysisPath } from '../router';
 
 const QUICK: Record<string, string[]> = {
@@ -32,7 +33,8 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const control = session.control.doc;
   const wall = session.wall.doc;
   const meta = readMeta(control);
-  const rows = groupRows(readRows(control));
+  // The round the facilitator has chosen (`meta.round`); the other round's questions are folded away.
+  const rows = groupRows(rowsInRound(readRows(control), meta.round));
   const column = readColumns(control).find((c) => c.id === me.group)!;
   const cards = readCards(wall).filter((c) => c.column === column.id);
   const groupState = readGroups(wall)[column.id];
@@ -115,9 +117,11 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             </ol>
           )}
           {sags && (wide || view === 'skema') && (
-            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} canWrite={canWriteWall(session)} />
+            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} round={meta.round} canWrite={canWriteWall(session)} />
           )}
         </div>
+
+        <FoldedRounds rows={allRows} round={meta.round} />
 
         <section class={`done-bar ${groupState?.done ? 'is-done' : ''}`} data-testid="done-bar">
           {groupState?.done ? (
@@ -155,12 +159,13 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
     setTyping(session, null);
   };
   const quick = QUICK[row.kind];
+  const tag = rowTag(row, readRows(session.control.doc));
   return (
     <li class="question" data-testid={`question-${row.id}`} data-row-id={row.id}>
       <div class="question-head">
-        <span class="qnum" aria-hidden="true">{row.number}</span>
+        <span class="qnum" aria-hidden="true">{tag}</span>
         <div>
-          <h2 class="question-label"><span class="sr-only">{t('group.question', { n: row.number })}: </span>{row.label}</h2>
+          <h2 class="question-label"><span class="sr-only">{t('group.question', { n: tag })}: </span>{row.label}</h2>
           {row.help && (
             <details class="help">
               <summary>{t('group.help')}</summary>
@@ -189,7 +194,7 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
             </div>
           )}
           {/* Enter is a new line (an answer of several lines is one card); Ctrl/⌘+Enter or the button adds it. */}
-          <textarea class="input textarea" rows={2} value={text} maxLength={MAX_TEXT_CHARS} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: row.number })}`}
+          <textarea class="input textarea" rows={2} value={text} maxLength={MAX_TEXT_CHARS} placeholder={t('group.cardPlaceholder')} aria-label={`${t('group.addCard')}: ${t('group.question', { n: tag })}`}
             aria-describedby={`add-hint-${key}`}
             data-testid="card-input"
             onInput={(e) => { setText((e.currentTarget as HTMLTextAreaElement).value); setTyping(session, key); }}
@@ -200,5 +205,36 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
         </form>
       )}
     </li>
+  );
+}
+
+/**
+ * The group questions of the rounds the facilitator has not chosen, folded away: readable ahead
+ * (or back), but not answered here. Nothing while every round is shown.
+ */
+function FoldedRounds({ rows, round }: { rows: Row[]; round: string }) {
+  const seen = new Set(rowsInRound(rows, round).map((r) => r.id));
+  const folded = groupRows(rows).filter((r) => !seen.has(r.id));
+  if (!folded.length) return null;
+  return (
+    <section class="folded-rounds" data-testid="round-folded" data-round={round}>
+      {roomRounds(folded).map((other) => {
+        const qs = folded.filter((r) => r.round === other);
+        return (
+          <details key={other} class="panel panel-soft folded-round" data-testid={`round-folded-${other}`}>
+            <summary>{t('round.folded', { round: roundLabel(other), n: qs.length, current: roundLabel(round) })}</summary>
+            <p class="muted small">{t('round.foldedHint', { current: roundLabel(round) })}</p>
+            <ol class="folded-list">
+              {qs.map((r) => (
+                <li key={r.id} data-testid={`folded-${r.id}`}>
+                  <span class="qnum small-qnum" aria-hidden="true">{rowTag(r, rows)}</span>
+                  <span><span class="sr-only">{t('group.question', { n: rowTag(r, rows) })}: </span>{r.label}</span>
+                </li>
+              ))}
+            </ol>
+          </details>
+        );
+      })}
+    </section>
   );
 }

@@ -1,11 +1,12 @@
 import { t } from '../i18n';
 import type { Presence } from '../sync/presence';
-import { groupRows, type GroupProgress, type Row } from '../sync/schema';
+import { groupRows, roundSections, rowsInRound, rowTag, type GroupProgress, type Row } from '../sync/schema';
 import { Avatar } from '../components/Presence';
 
 /** Live progress of every group: cards, sagsområder answered, who is there, "vi er færdige". */
-export function ProgressPanel({ prog, rows, people, onAdd }: { prog: GroupProgress[]; rows: Row[]; people: Presence[]; onAdd: (column: string) => void }) {
-  const qs = groupRows(rows);
+export function ProgressPanel({ prog, rows, round = '', people, onAdd }: { prog: GroupProgress[]; rows: Row[]; round?: string; people: Presence[]; onAdd: (column: string) => void }) {
+  // The questions the groups see now (`meta.round`); tags from all rows ("As-is 2", "To-be 2").
+  const qs = groupRows(rowsInRound(rows, round));
   return (
     <section class="panel" aria-labelledby="progress-h">
       <h2 id="progress-h">{t('console.progress')}</h2>
@@ -40,15 +41,20 @@ export function ProgressPanel({ prog, rows, people, onAdd }: { prog: GroupProgre
                 </ul>
               )}
               <ol class="row-counts" aria-label={t('console.cards', { n: '' })}>
-                {qs.map((r) => {
-                  const n = g.perRow[r.id] ?? 0;
-                  return (
-                    <li key={r.id} class={n ? 'rc rc-on' : 'rc'} title={`${t('group.question', { n: r.number })}: ${t('console.cards', { n })}`}>
-                      <span class="rc-q">{r.number}</span>
-                      <span class="rc-n">{n}</span>
-                    </li>
-                  );
-                })}
+                {roundSections(qs).map((sec) => [
+                  sec.label && <li key={`round-${sec.round}`} class="rc-round" aria-hidden="true">{sec.label}</li>,
+                  ...sec.rows.map((r) => {
+                    const n = g.perRow[r.id] ?? 0;
+                    const tag = rowTag(r, rows);
+                    return (
+                      <li key={r.id} class={n ? 'rc rc-on' : 'rc'} title={`${t('group.question', { n: tag })}: ${t('console.cards', { n })}`} data-testid="rc">
+                        <span class="rc-q" aria-hidden="true">{rowTag(r, rows, true)}</span>
+                        <span class="sr-only">{t('group.question', { n: tag })}: </span>
+                        <span class="rc-n">{n}</span>
+                      </li>
+                    );
+                  }),
+                ])}
               </ol>
               <div class="group-card-foot">
                 <span class="avatars">{members.length ? members.map((p) => <Avatar key={p.clientId} p={p} showName={false} />) : <span class="muted small">{t('console.noMembers')}</span>}</span>

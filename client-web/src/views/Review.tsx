@@ -5,7 +5,7 @@ import { fmtDateTime, t } from '../i18n';
 import { analysisPath, navigate } from '../router';
 import type { Card } from '../sync/schema';
 import { errorText } from './errors';
-import { WallGrid, type Axis } from './WallGrid';
+import { rowAxes, WallGrid, type Axis } from './WallGrid';
 import { SnapshotSheet } from './SnapshotSheet';
 
 /** `/review/{id}#reviewToken` (or from the console): the snapshots, each opened read-only as a wall. */
@@ -88,7 +88,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
           {error && <p class="form-error" role="alert">{error}</p>}
           {!snap && !error && <p class="muted page">{t('common.loading')}</p>}
           {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} />}
-          {view === 'wall' && snap && <WallGrid rows={snap.rows.map(axis)} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
+          {view === 'wall' && snap && <WallGrid rows={rowAxes(snap.rows.map((r) => ({ ...axis(r), round: s(r.round) || undefined })))} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
         </main>
       )}
     </>

@@ -3,7 +3,7 @@ import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
 import {
   addColumn, addRow, addSagsomraade, moveRow, removeColumn, removeRow, removeSagsomraade, renameColumn,
-  setTitle, updateRow, updateSagsomraade, type Column, type Meta, type Row,
+  roundSections, rowTag, setTitle, updateRow, updateSagsomraade, type Column, type Meta, type Row,
 } from '../sync/schema';
 import { InlineText } from './InlineText';
 
@@ -36,18 +36,26 @@ export function SetupPanel({ session, meta, rows, columns }: { session: RoomSess
 
       <h3 class="section-h">{t('console.questions')}</h3>
       <ol class="q-list" data-testid="question-list">
-        {rows.map((r, i) => (
-          <li key={r.id} class="q-item" data-row-id={r.id}>
-            <InlineText value={r.number} label={t('console.questionNumber')} class="q-num" onCommit={(v) => updateRow(doc, r.id, { number: v })} />
-            <InlineText value={r.label} label={t('console.questionText')} multiline class="q-label" onCommit={(v) => updateRow(doc, r.id, { label: v })} />
-            <div class="q-actions">
-              <button type="button" class="btn btn-icon btn-ghost" disabled={i === 0} aria-label={t('common.up')} onClick={() => moveRow(doc, r.id, -1)}>↑</button>
-              <button type="button" class="btn btn-icon btn-ghost" disabled={i === rows.length - 1} aria-label={t('common.down')} onClick={() => moveRow(doc, r.id, 1)}>↓</button>
-              <button type="button" class="btn btn-icon btn-ghost btn-danger-text" aria-label={`${t('console.removeQuestion')} ${r.number}`}
-                onClick={() => confirm(t('console.removeQuestionConfirm', { n: r.number })) && removeRow(doc, r.id)}>✕</button>
-            </div>
-          </li>
-        ))}
+        {roundSections(rows).map((sec) => [
+          // Where the round changes (As-is → To-be: both count from 1), a divider says which.
+          sec.label && <li key={`round-${sec.round}`} class="q-round" data-testid={`q-round-${sec.round}`}>{sec.label}</li>,
+          ...sec.rows.map((r) => {
+            const i = rows.indexOf(r);
+            const tag = rowTag(r, rows);
+            return (
+              <li key={r.id} class="q-item" data-row-id={r.id}>
+                <InlineText value={r.number} label={`${t('console.questionNumber')} (${tag})`} class="q-num" onCommit={(v) => updateRow(doc, r.id, { number: v })} />
+                <InlineText value={r.label} label={`${t('console.questionText')} ${tag}`} multiline class="q-label" onCommit={(v) => updateRow(doc, r.id, { label: v })} />
+                <div class="q-actions">
+                  <button type="button" class="btn btn-icon btn-ghost" disabled={i === 0} aria-label={`${t('common.up')}: ${tag}`} onClick={() => moveRow(doc, r.id, -1)}>↑</button>
+                  <button type="button" class="btn btn-icon btn-ghost" disabled={i === rows.length - 1} aria-label={`${t('common.down')}: ${tag}`} onClick={() => moveRow(doc, r.id, 1)}>↓</button>
+                  <button type="button" class="btn btn-icon btn-ghost btn-danger-text" aria-label={`${t('console.removeQuestion')} ${tag}`}
+                    onClick={() => confirm(t('console.removeQuestionConfirm', { n: tag })) && removeRow(doc, r.id)}>✕</button>
+                </div>
+              </li>
+            );
+          }),
+        ])}
       </ol>
       <form class="inline-form add-row" onSubmit={(e) => {
         e.preventDefault();

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import Sortable from 'sortablejs';
 import { t } from '../i18n';
-import type { Card } from '../sync/schema';
+import { roundSections, rowTag, type Card } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { useMedia } from '../hooks';
 import type { Presence } from '../sync/presence';
 import { Avatar } from '../components/Presence';
 
-export interface Axis { id: string; label: string; number?: string }
+export interface Axis { id: string; label: string; number?: string; /** A round divider before this row ("To-be"). */ divider?: string }
 
 interface Props {
   rows: Axis[];
@@ -57,7 +57,12 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             </div>
           ))}
         </div>
-        {rows.map((r) => (
+        {rows.map((r) => [
+          r.divider && (
+            <div key={`round-${r.id}`} class="wall-row wall-round" role="row">
+              <div class="wall-round-head" role="rowheader" data-testid="wall-round"><span>{r.divider}</span></div>
+            </div>
+          ),
           <div key={r.id} class="wall-row" role="row" data-row-id={r.id}>
             <div class="wall-rowhead" role="rowheader">
               <span class="qnum">{r.number}</span>
@@ -66,8 +71,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             {shown.map((c) => (
               <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd} />
             ))}
-          </div>
-        ))}
+          </div>,
+        ])}
       </div>
     </div>
   );
@@ -120,4 +125,17 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd }: {
       )}
     </div>
   );
+}
+
+/**
+ * The wall's rows from the room's questions: each numbered by its tag ("As-is 3"), with a divider
+ * where the round changes; the round the groups see now (`current`) says so.
+ */
+export function rowAxes(rows: { id: string; label: string; number?: string; round?: string }[], current = ''): Axis[] {
+  return roundSections(rows).flatMap((sec) => sec.rows.map((r, i) => ({
+    id: r.id,
+    label: r.label,
+    number: rowTag(r, rows),
+    divider: i === 0 && sec.label ? (sec.round === current ? `${sec.label} · ${t('round.now')}` : sec.label) : undefined,
+  })));
 }

@@ -12,7 +12,7 @@ import { AddCardDialog } from './AddCardDialog';
 import { CardDialog } from './CardDialog';
 import { announceFacilitator } from './Console';
 import { RoomChrome } from './RoomChrome';
-import { WallGrid } from './WallGrid';
+import { rowAxes, WallGrid } from './WallGrid';
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
 export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
@@ -66,7 +66,7 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           )}
         </div>
         <WallGrid
-          rows={rows}
+          rows={rowAxes(rows, meta.round)}
           columns={columns}
           cards={cards}
           scale={scale}
