@@ -1,6 +1,11 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { MAX_TEXT_CHARS, type Card } from '../sync/schema';
+import type { Conflict } from '../sync/answerCards';
+import { valueLabel } from '../views/AnswerInput';
+
+/** What a card that disagrees with the Skema says on screen (undefined when it agrees). */
+export const conflictText = (c: Conflict | undefined) => (c ? t('card.conflict', { v: valueLabel(c.kind, c.stored) }) : undefined);
 
 interface Props {
   card: Card;
@@ -13,10 +18,12 @@ interface Props {
   /** Facilitator on the wall: opens the card's actions (Flyt, fremhæv, kommentér, flet). */
   onActions?: () => void;
   draggable?: boolean;
+  /** The card carries another value than the Skema's answer (sync/answerCards.ts): said on the card. */
+  conflict?: string;
 }
 
 /** One card. Its text is rendered as text (never as HTML). */
-export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable }: Props) {
+export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable, conflict }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(card.text);
   const save = () => {
@@ -26,7 +33,7 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
   };
   return (
     <article
-      class={`card ${card.highlight ? 'card-highlight' : ''} ${draggable ? 'card-draggable' : ''}`}
+      class={`card ${card.highlight ? 'card-highlight' : ''} ${draggable ? 'card-draggable' : ''} ${conflict ? 'card-conflicting' : ''}`}
       data-card-id={card.id}
       data-testid="card"
       aria-label={card.text}
@@ -54,6 +61,7 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
       ) : (
         <p class="card-text" data-testid="card-text">{card.text}</p>
       )}
+      {conflict && <p class="card-conflict" data-testid="card-conflict"><span aria-hidden="true">⚠ </span>{conflict}</p>}
       {card.comments.length > 0 && (
         <ul class="card-comments" aria-label={t('card.comments')}>
           {card.comments.map((c) => (

@@ -53,6 +53,15 @@ export function setAnswerFromWizard(wall: Y.Doc, sagsId: string, key: string, va
   });
 }
 
+/** Sets the answer a new card carries (sync/answerCards.ts), marked `#via = "card"`, in the card's transaction. */
+export function setAnswerFromCard(wall: Y.Doc, sagsId: string, key: string, value: string | number) {
+  const root = answersMap(wall);
+  wall.transact(() => {
+    root.set(answerKey(sagsId, key), typeof value === 'string' ? clampText(value) : value);
+    root.set(answerKey(sagsId, viaKey(key)), 'card');
+  });
+}
+
 /** The hand-set brugerantal; `null` goes back to the value derived from the caseworkers. */
 export function setBrugerantal(wall: Y.Doc, sagsId: string, value: Brugerantal | null) {
   const root = answersMap(wall);

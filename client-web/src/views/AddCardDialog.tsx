@@ -3,6 +3,8 @@ import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import { serverNow } from '../api';
 import type { RoomSession } from '../sync/room';
+import { readAnswers, setAnswerFromCard } from '../sync/answers';
+import { answerFromCard } from '../sync/answerCards';
 import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readMeta, readRows, rowsInRound, soleSagsomraade, type Column } from '../sync/schema';
 import { RowOptions } from './RowOptions';
 
@@ -35,15 +37,14 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
     e.preventDefault();
     const v = text.trim();
     if (!v || !row || !col || (col.sagsomraader.length > 1 && sags === '')) return;
-    addCard(session.wall.doc, {
-      row,
-      column,
-      text: v,
-      sagsomraade: col.sagsomraader.find((s) => s.id === sags) ?? null,
-      author,
-      author_id: authorId,
-      group: group ?? col.label,
-      created_at: serverNow(),
+    const wall = session.wall.doc;
+    const chosen = col.sagsomraader.find((s) => s.id === sags) ?? null;
+    const question = rows.find((r) => r.id === row);
+    wall.transact(() => {
+      addCard(wall, { row, column, text: v, sagsomraade: chosen, author, author_id: authorId, group: group ?? col.label, created_at: serverNow() });
+      // A card that is a closed question's value answers it when it is still open (sync/answerCards.ts).
+      const set = chosen && question && answerFromCard(question, v, readAnswers(wall)[chosen.id] ?? {});
+      if (set && chosen) setAnswerFromCard(wall, chosen.id, set.key, set.value);
     });
     onClose();
   };

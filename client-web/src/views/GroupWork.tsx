@@ -17,7 +17,9 @@ import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
 import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
-import { readAnswers } from '../sync/answers';
+import { readAnswers, setAnswerFromCard } from '../sync/answers';
+import { answerFromCard, conflicts, type Conflict } from '../sync/answerCards';
+import { conflictText } from '../components/CardView';
 import { answerColumns, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
 import { analysisPath } from '../router';
 
@@ -49,6 +51,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const [view, setView] = useState<'cards' | 'skema'>('cards');
   const answers = readAnswers(wall);
   const answerCols = answerColumns(allRows);
+  const clash = conflicts(cards, allRows, [column], answers);
   // Screened out ("anvendes: nej"): one line instead of every question; the facilitator brings
   // it back by changing the answer (documentation sheet, or a new screening list).
   const outside = (s: Sagsomraade | null) => s !== null && outsideAnalysis(answers[s.id] ?? {}, answerCols);
@@ -111,7 +114,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           {(wide || !sags || view === 'cards') && !outside(sags) && (
             <ol class="questions">
               {rows.map((r) => (
-                <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed}
+                <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed} clash={clash}
                   cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
               ))}
             </ol>
@@ -143,8 +146,8 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   );
 }
 
-function Question({ session, row, column, sags, me, closed, cards, people }: {
-  session: RoomSession; row: Row; column: Column; sags: Sagsomraade | null; me: Me; closed: boolean; cards: Card[]; people: Presence[];
+function Question({ session, row, column, sags, me, closed, cards, people, clash }: {
+  session: RoomSession; row: Row; column: Column; sags: Sagsomraade | null; me: Me; closed: boolean; cards: Card[]; people: Presence[]; clash: Map<string, Conflict>;
 }) {
   const [text, setText] = useState('');
   const key = cellKey(row.id, column.id, sags?.id ?? '');
@@ -154,7 +157,13 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
     e?.preventDefault();
     const v = text.trim();
     if (!v || closed) return;
-    addCard(session.wall.doc, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() });
+    const wall = session.wall.doc;
+    wall.transact(() => {
+      addCard(wall, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() });
+      // A chip's value (or a card that is one) answers a closed question that is still open.
+      const set = sags && answerFromCard(row, v, readAnswers(wall)[sags.id] ?? {});
+      if (set && sags) setAnswerFromCard(wall, sags.id, set.key, set.value);
+    });
     setText('');
     setTyping(session, null);
   };
@@ -177,7 +186,7 @@ function Question({ session, row, column, sags, me, closed, cards, people }: {
       <div class="question-cards">
         {cards.length === 0 && <p class="muted small empty">{t('group.emptyCell')}</p>}
         {cards.map((c) => (
-          <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id}
+          <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id} conflict={conflictText(clash.get(c.id))}
             onSave={(v) => setCardText(session.wall.doc, c.id, v)} onDelete={() => deleteCard(session.wall.doc, c.id)} />
         ))}
       </div>

@@ -163,7 +163,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { 
                   return (
                     <td key={i} class={a ? `cell-${a.kind}` : 'cell-cards'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
                       {a && (
-                        <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${a.number}. ${a.label}`}
+                        <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.header}`}
                           onChange={(v) => setAnswer(wall, r.sags.id, a.key, v)} />
                       )}
                       {a && r.viaWizard.has(a.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}

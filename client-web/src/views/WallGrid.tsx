@@ -6,6 +6,8 @@ import { CardView } from '../components/CardView';
 import { useMedia } from '../hooks';
 import type { Presence } from '../sync/presence';
 import { Avatar } from '../components/Presence';
+import type { AnswerNote } from '../sync/answerCards';
+import { valueLabel } from './AnswerInput';
 
 export interface Axis { id: string; label: string; number?: string; /** A round divider before this row ("To-be"). */ divider?: string }
 
@@ -21,10 +23,14 @@ interface Props {
   scale?: number;
   /** Who is online, by group (column id): shown in the column heads. */
   presence?: Presence[];
+  /** The Skema's answers, by cell (`<row>\0<column>`): answer cards (sync/answerCards.ts). */
+  notes?: Map<string, AnswerNote[]>;
+  /** What a card that disagrees with the Skema says, by card id. */
+  conflicts?: Map<string, string>;
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [] }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts }: Props) {
   const narrow = useMedia('(max-width: 760px)');
   const [only, setOnly] = useState<string>('');
   const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
@@ -69,7 +75,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
               <span class="wall-rowlabel">{r.label}</span>
             </div>
             {shown.map((c) => (
-              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd} />
+              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd}
+                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} />
             ))}
           </div>,
         ])}
@@ -78,8 +85,9 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
   );
 }
 
-function Cell({ row, column, cards, onActions, onDrop, onAdd }: {
+function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts }: {
   row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
+  notes: AnswerNote[]; conflicts?: Map<string, string>;
 }) {
   const list = useRef<HTMLDivElement>(null);
   const dropRef = useRef(onDrop);
@@ -113,9 +121,10 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd }: {
   }, [!!onDrop]);
   return (
     <div class="wall-cell" role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id}>
+      {notes.map((n) => <AnswerCard key={n.sags.id} note={n} />)}
       <div ref={list} class="cell-cards" data-row={row.id} data-column={column.id}>
         {cards.map((c) => (
-          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} />
+          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)} />
         ))}
       </div>
       {onAdd && (
@@ -138,4 +147,26 @@ export function rowAxes(rows: { id: string; label: string; number?: string; roun
     number: rowTag(r, rows),
     divider: i === 0 && sec.label ? (sec.round === current ? `${sec.label} · ${t('round.now')}` : sec.label) : undefined,
   })));
+}
+
+/** A sagsområde's Skema answer to the cell's question: an answer card, unlike a free card (not movable). */
+function AnswerCard({ note }: { note: AnswerNote }) {
+  const one = note.values.length === 1 && !note.values[0].column.field;
+  return (
+    <section class="answer-card" data-testid="answer-card" data-sags={note.sags.id} aria-label={t('wall.answerCardLabel', { sags: note.sags.label })}>
+      <header class="answer-card-head">
+        <span class="answer-card-badge">{t('wall.answerCard')}</span>
+        <span class="answer-card-sags">{note.sags.kle ? `${note.sags.kle} ` : ''}{note.sags.label}</span>
+      </header>
+      {one ? (
+        <p class="answer-card-value" data-testid="answer-card-value">{valueLabel(note.values[0].column.kind, note.values[0].value, true)}</p>
+      ) : (
+        <dl class="answer-card-fields">
+          {note.values.map(({ column, value }) => (
+            <div key={column.key}><dt>{column.label}</dt><dd data-testid="answer-card-value">{valueLabel(column.kind, value, true)}</dd></div>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
 }

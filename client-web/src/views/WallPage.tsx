@@ -13,6 +13,9 @@ import { CardDialog } from './CardDialog';
 import { announceFacilitator } from './Console';
 import { RoomChrome } from './RoomChrome';
 import { rowAxes, WallGrid } from './WallGrid';
+import { readAnswers } from '../sync/answers';
+import { answerNotes, conflicts } from '../sync/answerCards';
+import { conflictText } from '../components/CardView';
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
 export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
@@ -31,6 +34,10 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
   const columns = readColumns(session.control.doc);
   const cards = readCards(session.wall.doc);
   const people = readPresence(session);
+  // One set of answers: the Skema's answers as answer cards, and cards that disagree with them.
+  const answers = readAnswers(session.wall.doc);
+  const notes = answerNotes(rows, columns, answers);
+  const clashes = new Map([...conflicts(cards, rows, columns, answers)].map(([id, c]) => [id, conflictText(c) ?? '']));
   const canWrite = fac || (info.role === 'participant' && meta.phase !== 'closed');
   const zoom = (d: number) => {
     const v = Math.min(1.8, Math.max(0.7, Math.round((scale + d) * 10) / 10));
@@ -71,6 +78,8 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           cards={cards}
           scale={scale}
           presence={people}
+          notes={notes}
+          conflicts={clashes}
           onActions={fac ? (c) => setActions(c.id) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
