@@ -31,6 +31,16 @@ const FAA_MAX: &str = "Prioritering!$B$2";
 const MELLEM_MAX: &str = "Prioritering!$B$3";
 const LET_MAX: &str = "Prioritering!$B$4";
 const MODERAT_MAX: &str = "Prioritering!$B$5";
+/// `omfang_foerst`: `let` puts the smallest omfang first, anything else the biggest.
+const OMFANG_FOERST: &str = "Prioritering!$B$6";
+
+/// The header of the hidden helper column the priority formula counts in.
+const PRIORITY_KEY_HEADER: &str = "Prioritetsnøgle";
+/// A priority key is `KEY_SPAN` × group + row number: more than Excel's 1,048,576 rows, so the
+/// row never reaches the next group, and a power of ten, so a key reads as group, then row.
+const KEY_SPAN: u32 = 10_000_000;
+// Groups are 0–7: the largest key fits a `u32` and is exact in Excel's doubles.
+const _: () = assert!(KEY_SPAN > 1_048_576 && (KEY_SPAN as u64) * 8 < u32::MAX as u64);
 
 /// Excel's limit on the text of one cell, counted as Excel (and rust_xlsxwriter, which refuses a
 /// longer string) counts it: in UTF-16 code units, so a character outside the BMP counts twice.
@@ -120,16 +130,23 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
             .map(|i| first_answer + i as u16)
     };
     let derived = first_answer + doc.columns.len() as u16;
+    // After every other column, wherever those are: outside the autofilter, hidden.
+    let priority_key = head.len() as u16;
+    text(ws, 0, priority_key, PRIORITY_KEY_HEADER, Some(header))?;
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
         sagsbehandlere: col_of(role::SAGSBEHANDLERE),
+        forretningskritisk: col_of(role::FORRETNINGSKRITISK),
         kompleksitet: col_of(role::KOMPLEKSITET),
         brugerantal: derived,
         omfang: derived + 1,
         prioritet: derived + 2,
         i_analysen: derived + 3,
+        priority_key,
+        rows: doc.rows.len() as u32,
     };
-    for (i, row) in doc.rows.iter().enumerate() {
+    let rankable = analysis::rankables(&doc.rows, &doc.columns);
+    for (i, (row, item)) in doc.rows.iter().zip(&rankable).enumerate() {
         let r = i as u32 + 1;
         for (c, name) in [&row.fagomraade, &row.sagsomraade, &row.kle]
             .into_iter()
@@ -156,6 +173,8 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
             }
         }
         derived_cells(ws, r, row, &cols)?;
+        let group = analysis::priority_group(item, &doc.settings);
+        priority_cells(ws, r, row.prioritet, group, &cols)?;
     }
     let n = doc.rows.len() as u32;
     if n > 0 {
@@ -183,22 +202,28 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
     for c in first_answer..=last {
         ws.set_column_width(c, 16)?;
     }
+    ws.set_column_hidden(priority_key)?;
     Ok(())
 }
 
-/// Columns the derived cells refer to.
+/// Columns the derived cells refer to (0-based; `None`: the room has no such answer).
 struct Cols {
     anvendes: Option<u16>,
     sagsbehandlere: Option<u16>,
+    forretningskritisk: Option<u16>,
     kompleksitet: Option<u16>,
     brugerantal: u16,
     omfang: u16,
     prioritet: u16,
     i_analysen: u16,
+    /// The hidden helper column of the priority formula, the sheet's last.
+    priority_key: u16,
+    /// The number of data rows (sheet rows 2 to `rows + 1`), the range the priority counts in.
+    rows: u32,
 }
 
-/// Brugerantal, omfang, prioritet and I analysen of row `r` (0-based): formulas where the
-/// inputs are on the sheet, each with the server's value as its cached result.
+/// Brugerantal, omfang and I analysen of row `r` (0-based): formulas where the inputs are on the
+/// sheet, each with the server's value as its cached result.
 fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Result<(), XlsxError> {
     let cell = |c: u16| format!("{}{}", column_number_to_name(c), r + 1);
     let in_analysis = if row.in_analysis { "ja" } else { "nej" };
@@ -240,9 +265,58 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
     } else if !omfang.is_empty() {
         ws.write_string(r, cols.omfang, omfang)?;
     }
-    if let Some(p) = row.prioritet {
-        ws.write_number(r, cols.prioritet, p as f64)?;
-    }
+    Ok(())
+}
+
+/// The priority key of row `r` (0-based), in the helper column: empty out of the analysis, else
+/// `KEY_SPAN` × the row's group + its row number, the group computed as
+/// `analysis::priority_group` does: 0 for forretningskritisk `ja`, else 4; plus the omfang's
+/// place (0–2, in the order `omfang_foerst` gives), or 3 when the omfang cell holds no level.
+fn priority_key_formula(r: u32, cols: &Cols) -> String {
+    let cell = |c: u16| format!("{}{}", column_number_to_name(c), r + 1);
+    let ia = cell(cols.i_analysen);
+    // Without a forretningskritisk answer in the room, no row is forretningskritisk.
+    let critical = match cols.forretningskritisk {
+        Some(f) => format!("IF(TRIM({})=\"ja\",0,4)", cell(f)),
+        None => "4".to_string(),
+    };
+    let level = format!(
+        "MATCH({},{{\"1 Let\",\"2 Moderat\",\"3 Stort\"}},0)",
+        cell(cols.omfang)
+    );
+    format!(
+        "=IF({ia}=\"nej\",\"\",{KEY_SPAN}*({critical}+IFERROR(IF(EXACT(TRIM({OMFANG_FOERST}),\"let\"),{level}-1,3-{level}),3))+ROW())"
+    )
+}
+
+/// Prioritet of row `r` (0-based): empty out of the analysis, else how many keys are at most the
+/// row's own. Keys are unique (the row number is in them), so this is the rank.
+fn priority_formula(r: u32, cols: &Cols) -> String {
+    let key_col = column_number_to_name(cols.priority_key);
+    let key = format!("{key_col}{}", r + 1);
+    format!(
+        "=IF({key}=\"\",\"\",COUNTIF(${key_col}$2:${key_col}${},\"<=\"&{key}))",
+        cols.rows + 1
+    )
+}
+
+/// Prioritet and its key of row `r` (0-based) as formulas, with the server's values (`prioritet`,
+/// and the key from `group`, `analysis::priority_group`) as their cached results.
+fn priority_cells(
+    ws: &mut Worksheet,
+    r: u32,
+    prioritet: Option<usize>,
+    group: Option<u8>,
+    cols: &Cols,
+) -> Result<(), XlsxError> {
+    let key = group
+        .map(|g| (KEY_SPAN * u32::from(g) + r + 1).to_string())
+        .unwrap_or_default();
+    let f = Formula::new(priority_key_formula(r, cols)).set_result(key);
+    ws.write_formula(r, cols.priority_key, f)?;
+    let p = prioritet.map(|p| p.to_string()).unwrap_or_default();
+    let f = Formula::new(priority_formula(r, cols)).set_result(p);
+    ws.write_formula(r, cols.prioritet, f)?;
     Ok(())
 }
 
@@ -324,6 +398,50 @@ mod tests {
 
     fn utf16(s: &str) -> usize {
         s.encode_utf16().count()
+    }
+
+    fn cols(forretningskritisk: Option<u16>) -> Cols {
+        Cols {
+            anvendes: Some(3),
+            sagsbehandlere: Some(4),
+            forretningskritisk,
+            kompleksitet: Some(6),
+            brugerantal: 7,
+            omfang: 8,
+            prioritet: 9,
+            i_analysen: 10,
+            priority_key: 11,
+            rows: 5,
+        }
+    }
+
+    #[test]
+    fn the_priority_key_reads_the_rows_own_cells_and_omfang_foerst() {
+        assert_eq!(
+            priority_key_formula(1, &cols(Some(5))),
+            "=IF(K2=\"nej\",\"\",10000000*(IF(TRIM(F2)=\"ja\",0,4)\
+             +IFERROR(IF(EXACT(TRIM(Prioritering!$B$6),\"let\"),\
+             MATCH(I2,{\"1 Let\",\"2 Moderat\",\"3 Stort\"},0)-1,\
+             3-MATCH(I2,{\"1 Let\",\"2 Moderat\",\"3 Stort\"},0)),3))+ROW())"
+        );
+        let without = priority_key_formula(4, &cols(None));
+        assert!(
+            without.starts_with("=IF(K5=\"nej\",\"\",10000000*(4+IFERROR("),
+            "no forretningskritisk answer: every row in the second half: {without}"
+        );
+    }
+
+    #[test]
+    fn the_priority_counts_keys_over_all_data_rows() {
+        // The same absolute range on the first and the last row: never `$L$2:L1`.
+        assert_eq!(
+            priority_formula(1, &cols(None)),
+            "=IF(L2=\"\",\"\",COUNTIF($L$2:$L$6,\"<=\"&L2))"
+        );
+        assert_eq!(
+            priority_formula(5, &cols(None)),
+            "=IF(L6=\"\",\"\",COUNTIF($L$2:$L$6,\"<=\"&L6))"
+        );
     }
 
     #[test]
