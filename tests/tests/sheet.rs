@@ -551,6 +551,15 @@ fn answer_column(sheet: &analysis::Sheet, role: &str) -> usize {
     sheet::DOC_NAME_HEADER.len() + i
 }
 
+/// A sagsområde's id, fagområde, and its forretningskritisk, sagsbehandlere and kompleksitet answers.
+type Answers = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<f64>,
+    Option<&'static str>,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xlsx_prioritet_is_a_formula_a_spreadsheet_recalculates_as_the_server() {
     let server = Server::start_default().await;
@@ -558,7 +567,7 @@ async fn xlsx_prioritet_is_a_formula_a_spreadsheet_recalculates_as_the_server() 
     let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
     // (id, fagområde, forretningskritisk, sagsbehandlere, kompleksitet); thresholds by default:
     // ≤ 5 få, ≤ 20 mellem, else mange; point ≤ 2 Let, ≤ 4 Moderat, else Stort.
-    let rows: [(&str, &str, Option<&str>, Option<f64>, Option<&str>); 9] = [
+    let rows: [Answers; 9] = [
         ("a", "borgerservice", Some("ja"), Some(30.0), Some("middel")), // 6 Stort
         ("b", "borgerservice", Some("ja"), Some(3.0), Some("lav")),     // 1 Let
         ("c", "borgerservice", Some("nej"), Some(3.0), Some("hoej")),   // 3 Moderat

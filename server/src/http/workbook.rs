@@ -1,12 +1,24 @@
 //! The XLSX documentation sheet: the workbook `/export.xlsx` answers.
 //!
 //! - `Dokumentationsark`: one row per sagsområde (fagområde, sagsområde, KLE, every answer, then
-//!   brugerantal, omfang af oprydningsarbejde, prioritet, I analysen); bold frozen header,
-//!   autofilter, dropdowns for the closed answers. I analysen, brugerantal (unless set by hand)
-//!   and omfang are real Excel formulas over the row's cells and the thresholds on
-//!   `Prioritering`, so a municipality can change an answer or a threshold in Excel and see the
-//!   result; each formula also carries the value the server computed, for readers that do not
-//!   recalculate. Prioritet is a value (an order over all rows is not a cell formula).
+//!   brugerantal, omfang af oprydningsarbejde, prioritet, I analysen), and last a hidden helper
+//!   column `Prioritetsnøgle`; bold frozen header, autofilter (without the helper column),
+//!   dropdowns for the closed answers. I analysen, brugerantal (unless set by hand), omfang and
+//!   prioritet are real Excel formulas over the row's cells and the settings on `Prioritering`,
+//!   so a municipality can change an answer or a setting in Excel and see the result; each
+//!   formula also carries the value the server computed, for readers that do not recalculate.
+//! - Prioritet is an order over all rows, computed with Excel 2010 functions only (no dynamic
+//!   arrays, `LET` or `SORTBY`) in two steps. The helper column holds each row's key:
+//!   empty out of the analysis, else `10^7 × group + ROW()`, where the group (0–7) is what
+//!   `analysis::priority_group` computes — 0 for forretningskritisk `ja`, else 4, plus the
+//!   omfang's place in the order `Prioritering!B6` (`omfang_foerst`) gives, 3 when there is no
+//!   omfang. The row number makes every key unique and breaks ties in the sheet's row order (the
+//!   wall's), so Prioritet is simply how many keys are at most the row's own:
+//!   `COUNTIF($K$2:$K$n,"<="&K2)`, the same absolute range on every row (a range grown row by
+//!   row, `$K$2:K1`, is not empty on the first row). COUNTIF ignores the empty keys, so rows out
+//!   of the analysis take no place. Without a forretningskritisk answer in the room every row is
+//!   in the second half; without a kompleksitet answer no row has an omfang: as the server ranks.
+//!   The helper column's position comes from the header's length, never a fixed letter.
 //! - `Kort`: the card sheet (`sheet::card_rows`).
 //! - `Prioritering`: the room's thresholds, referenced by the formulas.
 //!
