@@ -197,19 +197,52 @@ pub struct Rankable {
 /// Forretningskritisk first, then by omfang as `omfang_foerst` says (unanswered last); ties keep
 /// the given order (the wall's).
 pub fn priorities(items: &[Rankable], settings: &Settings) -> Vec<Option<usize>> {
-    let omfang_rank = |omfang: Option<u8>| match omfang {
+    let mut order: Vec<(usize, u8)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| Some((i, priority_group(item, settings)?)))
+        .collect();
+    // A stable sort: equal groups keep the wall's order.
+    order.sort_by_key(|&(_, group)| group);
+    let mut out = vec![None; items.len()];
+    for (rank, (i, _)) in order.into_iter().enumerate() {
+        out[i] = Some(rank + 1);
+    }
+    out
+}
+
+/// The group an item is ranked by, 0 first: forretningskritisk `ja` 0–3, the rest 4–7, and within
+/// each the omfang as `omfang_foerst` says (+0 to +2), unanswered +3; `None` out of the analysis.
+/// [`priorities`] orders by it, ties in the given order; the XLSX's priority formula computes the
+/// same number in a hidden column.
+pub fn priority_group(item: &Rankable, settings: &Settings) -> Option<u8> {
+    if !item.in_analysis {
+        return None;
+    }
+    let omfang = match item.omfang {
         None => 3,
         Some(level) if settings.smallest_first() => level.saturating_sub(1),
         Some(level) => 3u8.saturating_sub(level),
     };
-    let mut order: Vec<usize> = (0..items.len()).filter(|&i| items[i].in_analysis).collect();
-    // A stable sort: equal keys keep the wall's order.
-    order.sort_by_key(|&i| (!items[i].forretningskritisk, omfang_rank(items[i].omfang)));
-    let mut out = vec![None; items.len()];
-    for (rank, i) in order.into_iter().enumerate() {
-        out[i] = Some(rank + 1);
-    }
-    out
+    Some(if item.forretningskritisk { 0 } else { 4 } + omfang)
+}
+
+/// What the priority of each row depends on, in the rows' order: the input of [`priorities`].
+pub fn rankables(rows: &[SheetRow], columns: &[AnswerColumn]) -> Vec<Rankable> {
+    let forretningskritisk = columns
+        .iter()
+        .find(|c| c.analysis.as_deref() == Some(role::FORRETNINGSKRITISK))
+        .map(|c| c.key.as_str());
+    rows.iter()
+        .map(|r| Rankable {
+            in_analysis: r.in_analysis,
+            forretningskritisk: forretningskritisk
+                .and_then(|k| r.answers.get(k))
+                .and_then(Value::as_str)
+                == Some("ja"),
+            omfang: r.omfang,
+        })
+        .collect()
 }
 
 /// One answer column of the sheet: a question without fields, or one field of a question.
@@ -550,7 +583,6 @@ pub fn sheet(input: &Input) -> Sheet {
     };
     let anvendes = key_for(role::ANVENDES);
     let sagsbehandlere = key_for(role::SAGSBEHANDLERE);
-    let forretningskritisk = key_for(role::FORRETNINGSKRITISK);
     let kompleksitet = key_for(role::KOMPLEKSITET);
     let empty = JsonMap::new();
     let refs = sagsomraader(&input.columns);
@@ -600,18 +632,7 @@ pub fn sheet(input: &Input) -> Sheet {
             }
         })
         .collect();
-    let rankable: Vec<Rankable> = rows
-        .iter()
-        .map(|r| Rankable {
-            in_analysis: r.in_analysis,
-            forretningskritisk: forretningskritisk
-                .as_ref()
-                .and_then(|k| r.answers.get(k))
-                .and_then(Value::as_str)
-                == Some("ja"),
-            omfang: r.omfang,
-        })
-        .collect();
+    let rankable = rankables(&rows, &columns);
     for (row, p) in rows.iter_mut().zip(priorities(&rankable, &settings)) {
         row.prioritet = p;
     }
@@ -841,6 +862,31 @@ mod tests {
                 Some(4)
             ]
         );
+    }
+
+    #[test]
+    fn priority_groups_are_what_priorities_sorts_by() {
+        let let_first = Settings {
+            omfang_foerst: "let".into(),
+            ..s()
+        };
+        let cases = [
+            (r(true, true, Some(3)), Some(0), Some(2)),
+            (r(true, true, Some(1)), Some(2), Some(0)),
+            (r(true, true, None), Some(3), Some(3)),
+            (r(true, false, Some(3)), Some(4), Some(6)),
+            (r(true, false, Some(2)), Some(5), Some(5)),
+            (r(true, false, None), Some(7), Some(7)),
+            (r(false, true, Some(3)), None, None),
+        ];
+        for (item, stort, lille) in cases {
+            assert_eq!(priority_group(&item, &s()), stort, "{item:?}, stort first");
+            assert_eq!(
+                priority_group(&item, &let_first),
+                lille,
+                "{item:?}, let first"
+            );
+        }
     }
 
     #[test]

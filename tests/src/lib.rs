@@ -28,6 +28,7 @@
 //! upgrade was refused: HTTP status or close code), offline edits ([`add_card_offline`],
 //! [`set_meta_offline`]) for the reconnect-with-sync-step-2 cases, [`parse_csv`] / [`parse_xlsx`],
 //! and [`eventually`] for state that can only be polled (HTTP, Redis).
+//! [`recalc`]: LibreOffice recalculating an exported XLSX, and edits of its cells.
 //!
 //! Environment: `KORTVAEG_BIN` picks the server binary; `RUST_LOG` is passed on (default `info`,
 //! needed for the `listening on` line); when a test panics the server's last output lines are
@@ -57,6 +58,8 @@ use yrs::updates::encoder::Encode;
 use yrs::{
     Any, Doc, Map, MapPrelim, MapRef, ReadTxn, TextPrelim, Transact, TransactionMut, Update,
 };
+
+pub mod recalc;
 
 pub use kortvaeg_shared::api::{
     Axis, Card, ErrorBody, Health, Role, RoomCreated, RoomInfo, SnapshotInfo, WallView,

@@ -324,10 +324,17 @@ async fn xlsx_is_the_documentation_sheet() {
         ["Dokumentationsark", "Kort", "Prioritering"]
     );
 
-    // Values (formula cells as the cached results the server wrote).
+    // Values (formula cells as the cached results the server wrote), and last the priority
+    // formula's helper column.
     let doc = parse_xlsx_sheet(body, "Dokumentationsark");
-    assert_eq!(doc[0], sheet::documentation_header(&sheet));
-    assert_eq!(doc[1..], sheet::documentation_rows(&sheet)[..]);
+    let width = sheet::documentation_header(&sheet).len();
+    assert_eq!(doc[0][..width], sheet::documentation_header(&sheet)[..]);
+    assert_eq!(doc[0][width..], ["Prioritetsnøgle"]);
+    let shown: Vec<&[String]> = doc[1..].iter().map(|r| &r[..width]).collect();
+    assert_eq!(shown, sheet::documentation_rows(&sheet));
+    let keys: Vec<&str> = doc[1..].iter().map(|r| r[width].as_str()).collect();
+    // Group (forretningskritisk ja + Stort 0; not + Moderat 5) × 10^7 + the row; S2 out.
+    assert_eq!(keys, ["2", "", "50000004"]);
     let header = doc[0].clone();
     let col = |name: &str| {
         header
@@ -393,7 +400,19 @@ async fn xlsx_is_the_documentation_sheet() {
         formulas[3][brugerantal], "",
         "a hand-set brugerantal is a value"
     );
-    assert_eq!(formulas[1][col("Prioritet")], "", "prioritet is a value");
+    let f_prioritet = &formulas[1][col("Prioritet")];
+    let key = letter(width);
+    assert!(
+        f_prioritet.contains(&format!("COUNTIF(${key}$2:${key}$4,")),
+        "prioritet counts the keys of every row: {f_prioritet}"
+    );
+    let f_key = &formulas[1][width];
+    assert!(
+        f_key.contains("Prioritering!$B$6")
+            && f_key.contains(&format!("{}2", letter(col("Omfang af oprydningsarbejde"))))
+            && f_key.contains(&format!("{}2", letter(col("I analysen")))),
+        "{f_key}"
+    );
     assert_eq!(formulas[1][1], "", "names are values");
 
     // The thresholds the formulas read.
@@ -416,7 +435,16 @@ async fn xlsx_is_the_documentation_sheet() {
         );
     }
     assert!(xml.contains("<dataValidation "), "{xml}");
-    assert!(xml.contains("<autoFilter ref=\"A1:"), "{xml}");
+    // The autofilter ends before the helper column, which is hidden.
+    assert!(
+        xml.contains(&format!("<autoFilter ref=\"A1:{}4\"", letter(width - 1))),
+        "{xml}"
+    );
+    let n = width + 1;
+    assert!(
+        xml.contains(&format!("<col min=\"{n}\" max=\"{n}\"")) && xml.contains("hidden=\"1\""),
+        "{xml}"
+    );
     assert!(
         xml.contains("state=\"frozen\"") && xml.contains("ySplit=\"1\""),
         "{xml}"
@@ -445,7 +473,251 @@ async fn a_room_without_sagsomraader_has_an_empty_sheet() {
         .await;
     resp.assert_status(200);
     let doc = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
-    assert_eq!(doc, vec![sheet::documentation_header(&sheet)]);
+    let mut header = sheet::documentation_header(&sheet);
+    header.push("Prioritetsnøgle".into());
+    assert_eq!(doc, vec![header]);
+}
+
+/// The XLSX's Prioritet as a spreadsheet engine computes it (LibreOffice, recalculating every
+/// formula; never the cached results), by sagsområde label, with I analysen and omfang.
+async fn recalculated(body: &[u8], sheet: &analysis::Sheet) -> Vec<[String; 4]> {
+    let doc = recalc::recalculate(body).await;
+    let header = sheet::documentation_header(sheet);
+    assert_eq!(
+        doc[0][..header.len()],
+        header[..],
+        "the recalculated sheet's header"
+    );
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (prioritet, omfang, i_analysen) = (
+        col("Prioritet"),
+        col("Omfang af oprydningsarbejde"),
+        col("I analysen"),
+    );
+    assert_eq!(doc.len(), sheet.rows.len() + 1, "{doc:?}");
+    doc[1..]
+        .iter()
+        .map(|r| {
+            [
+                r[1].clone(),
+                r[i_analysen].clone(),
+                r[omfang].clone(),
+                r[prioritet].clone(),
+            ]
+        })
+        .collect()
+}
+
+/// What the server says for the same cells.
+fn served(sheet: &analysis::Sheet) -> Vec<[String; 4]> {
+    sheet
+        .rows
+        .iter()
+        .map(|r| {
+            let omfang = r
+                .omfang
+                .map(|o| format!("{o} {}", analysis::omfang_label(o)));
+            [
+                r.sagsomraade.clone(),
+                if r.in_analysis { "ja" } else { "nej" }.to_string(),
+                omfang.unwrap_or_default(),
+                r.prioritet.map(|p| p.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+/// The cell of `column` (0-based) in the row of sagsområde `id`, e.g. `"X5"`.
+fn cell_of(sheet: &analysis::Sheet, id: &str, column: usize) -> String {
+    let r = sheet
+        .rows
+        .iter()
+        .position(|r| r.sagsomraade_id == id)
+        .unwrap_or_else(|| panic!("no row {id}"));
+    format!(
+        "{}{}",
+        rust_xlsxwriter::column_number_to_name(column as u16),
+        r + 2
+    )
+}
+
+/// The sheet column (0-based) of the answer with `role`, in the sheet's layout.
+fn answer_column(sheet: &analysis::Sheet, role: &str) -> usize {
+    let key = &sheet
+        .column_for(role)
+        .unwrap_or_else(|| panic!("no {role} answer"))
+        .key;
+    sheet
+        .layout
+        .iter()
+        .position(|c| c.key.as_ref() == Some(key))
+        .unwrap_or_else(|| panic!("no {role} column in the layout"))
+}
+
+/// A sagsområde's id, fagområde, and its forretningskritisk, sagsbehandlere and kompleksitet answers.
+type Answers = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<f64>,
+    Option<&'static str>,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xlsx_prioritet_is_a_formula_a_spreadsheet_recalculates_as_the_server() {
+    let server = Server::start_default().await;
+    let room = server.create_room("Prioriteret", COMBINED).await;
+    let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
+    // (id, fagområde, forretningskritisk, sagsbehandlere, kompleksitet); thresholds by default:
+    // ≤ 5 få, ≤ 20 mellem, else mange; point ≤ 2 Let, ≤ 4 Moderat, else Stort.
+    let rows: [Answers; 9] = [
+        ("a", "borgerservice", Some("ja"), Some(30.0), Some("middel")), // 6 Stort
+        ("b", "borgerservice", Some("ja"), Some(3.0), Some("lav")),     // 1 Let
+        ("c", "borgerservice", Some("nej"), Some(3.0), Some("hoej")),   // 3 Moderat
+        ("d", "borgerservice", None, Some(30.0), None),                 // no omfang
+        ("e", "borgerservice", Some("ja"), Some(30.0), Some("hoej")),   // out: anvendes nej
+        ("f", "voksenservice", Some("ja"), None, None),                 // no omfang
+        ("g", "voksenservice", Some("nej"), Some(30.0), Some("hoej")),  // 9 Stort
+        ("h", "voksenservice", None, Some(2.0), Some("lav")),           // 1 Let
+        ("i", "voksenservice", Some("ja"), Some(25.0), Some("hoej")),   // 9 Stort, after a
+    ];
+    for (id, fagomraade, ..) in rows {
+        control.add_sagsomraade(fagomraade, id, &format!("Sagsområde {id}"), "");
+    }
+    control.barrier().await;
+    let wall = YClient::wall(&server, &room.id, &room.participant_token).await;
+    for (id, _, critical, caseworkers, complexity) in rows {
+        wall.set_answer(id, "asis-1.anvendes", if id == "e" { "nej" } else { "ja" });
+        if let Some(v) = critical {
+            wall.set_answer(id, "tobe-5", v);
+        }
+        if let Some(n) = caseworkers {
+            wall.set_answer(id, "asis-2", n);
+        }
+        if let Some(k) = complexity {
+            wall.set_answer(id, "tobe-6", k);
+        }
+    }
+    wall.barrier().await;
+    let before = server.sheet(&room.id, &room.review_token, None).await;
+    let prioritet = |sheet: &analysis::Sheet| -> Vec<Option<usize>> {
+        sheet.rows.iter().map(|r| r.prioritet).collect()
+    };
+    // ja: a, i (Stort), b (Let), f (none); then g (Stort), c (Moderat), h (Let), d (none).
+    assert_eq!(
+        (
+            before
+                .rows
+                .iter()
+                .map(|r| r.sagsomraade_id.as_str())
+                .collect::<Vec<_>>(),
+            prioritet(&before)
+        ),
+        (
+            vec!["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+            vec![
+                Some(1),
+                Some(3),
+                Some(6),
+                Some(8),
+                None,
+                Some(4),
+                Some(5),
+                Some(7),
+                Some(2)
+            ]
+        ),
+        "the room is as this test means it"
+    );
+    let xlsx = server
+        .get(
+            &Server::export_path(&room.id, "xlsx", None),
+            Some(&room.review_token),
+        )
+        .await;
+    xlsx.assert_status(200);
+
+    // (a) Recalculated, every Prioritet (and what it is computed from) is the server's.
+    assert_eq!(
+        recalculated(&xlsx.body, &before).await,
+        served(&before),
+        "recalculated (sagsområde, I analysen, omfang, prioritet) vs GET /sheet"
+    );
+
+    // (b) Inputs changed in the file; the same changes made in the room give the expected order.
+    let fk = answer_column(&before, analysis::role::FORRETNINGSKRITISK);
+    let kompleksitet = answer_column(&before, analysis::role::KOMPLEKSITET);
+    let anvendes = answer_column(&before, analysis::role::ANVENDES);
+    let edits = [
+        (cell_of(&before, "c", fk), "ja"),
+        (cell_of(&before, "h", kompleksitet), "høj"),
+        (cell_of(&before, "a", anvendes), "nej"),
+    ];
+    let edits: Vec<(&str, &str)> = edits.iter().map(|(c, v)| (c.as_str(), *v)).collect();
+    let edited = recalc::with_cells(&xlsx.body, "xl/worksheets/sheet1.xml", &edits);
+    let edited = recalc::with_cells(&edited, "xl/worksheets/sheet3.xml", &[("B6", "let")]);
+    wall.set_answer("c", "tobe-5", "ja");
+    wall.set_answer("h", "tobe-6", "hoej");
+    wall.set_answer("a", "asis-1.anvendes", "nej");
+    wall.barrier().await;
+    control.set_prioritering("omfang_foerst", "let");
+    control.barrier().await;
+    let after = server.sheet(&room.id, &room.review_token, None).await;
+    // ja, let first: b (Let), c (Moderat), i (Stort), f (none); then h (Moderat), g (Stort), d.
+    assert_eq!(
+        prioritet(&after),
+        vec![
+            None,
+            Some(1),
+            Some(2),
+            Some(7),
+            None,
+            Some(4),
+            Some(6),
+            Some(5),
+            Some(3)
+        ],
+        "the edited room"
+    );
+    assert_eq!(
+        recalculated(&edited, &after).await,
+        served(&after),
+        "recalculated after the edits vs GET /sheet of the room with the same edits"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xlsx_prioritet_without_forretningskritisk_or_omfang_is_the_wall_order() {
+    // The As-is template has neither a forretningskritisk nor a kompleksitet answer.
+    let server = Server::start_default().await;
+    let room = server.create_room("Kun As-is", AS_IS).await;
+    let control = YClient::control(&server, &room.id, &room.facilitator_token).await;
+    for (fagomraade, id) in [
+        ("borgerservice", "x"),
+        ("borgerservice", "y"),
+        ("voksenservice", "z"),
+    ] {
+        control.add_sagsomraade(fagomraade, id, &format!("Sagsområde {id}"), "");
+    }
+    control.barrier().await;
+    let wall = YClient::wall(&server, &room.id, &room.participant_token).await;
+    wall.set_answer("x", "asis-1.anvendes", "nej");
+    wall.set_answer("z", "asis-2", 40.0);
+    wall.barrier().await;
+    let sheet = server.sheet(&room.id, &room.review_token, None).await;
+    assert!(sheet
+        .column_for(analysis::role::FORRETNINGSKRITISK)
+        .is_none());
+    let prioritet: Vec<_> = sheet.rows.iter().map(|r| r.prioritet).collect();
+    assert_eq!(prioritet, [None, Some(1), Some(2)]);
+    let xlsx = server
+        .get(
+            &Server::export_path(&room.id, "xlsx", None),
+            Some(&room.review_token),
+        )
+        .await;
+    xlsx.assert_status(200);
+    assert_eq!(recalculated(&xlsx.body, &sheet).await, served(&sheet));
 }
 
 /// The fixture workshop (`shared/tests/fixtures/sheet-cells.json`: cards and Skema answers of two

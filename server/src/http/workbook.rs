@@ -3,12 +3,24 @@
 //! - `Dokumentationsark`: one row per sagsområde, in the columns of `Sheet::layout` (fagområde,
 //!   sagsområde, KLE, each question's answers and cards, then brugerantal, omfang af
 //!   oprydningsarbejde, prioritet, I analysen, and the facilitator's comments; cards and comments
-//!   one per line in wrapped cells, see `kortvaeg_shared::cells`); bold frozen header,
-//!   autofilter, dropdowns for the closed answers. I analysen, brugerantal (unless set by hand)
-//!   and omfang are real Excel formulas over the row's cells and the thresholds on
-//!   `Prioritering`, so a municipality can change an answer or a threshold in Excel and see the
-//!   result; each formula also carries the value the server computed, for readers that do not
-//!   recalculate. Prioritet is a value (an order over all rows is not a cell formula).
+//!   one per line in wrapped cells, see `kortvaeg_shared::cells`), and last a hidden helper
+//!   column `Prioritetsnøgle`; bold frozen header, autofilter (without the helper column),
+//!   dropdowns for the closed answers. I analysen, brugerantal (unless set by hand), omfang and
+//!   prioritet are real Excel formulas over the row's cells and the settings on `Prioritering`,
+//!   so a municipality can change an answer or a setting in Excel and see the result; each
+//!   formula also carries the value the server computed, for readers that do not recalculate.
+//! - Prioritet is an order over all rows, computed with Excel 2010 functions only (no dynamic
+//!   arrays, `LET` or `SORTBY`) in two steps. The helper column holds each row's key:
+//!   empty out of the analysis, else `10^7 × group + ROW()`, where the group (0–7) is what
+//!   `analysis::priority_group` computes — 0 for forretningskritisk `ja`, else 4, plus the
+//!   omfang's place in the order `Prioritering!B6` (`omfang_foerst`) gives, 3 when there is no
+//!   omfang. The row number makes every key unique and breaks ties in the sheet's row order (the
+//!   wall's), so Prioritet is simply how many keys are at most the row's own:
+//!   `COUNTIF($K$2:$K$n,"<="&K2)`, the same absolute range on every row (a range grown row by
+//!   row, `$K$2:K1`, is not empty on the first row). COUNTIF ignores the empty keys, so rows out
+//!   of the analysis take no place. Without a forretningskritisk answer in the room every row is
+//!   in the second half; without a kompleksitet answer no row has an omfang: as the server ranks.
+//!   The helper column's position comes from the header's length, never a fixed letter.
 //! - `Kort`: the card sheet (`sheet::card_rows`).
 //! - `Prioritering`: the room's thresholds, referenced by the formulas.
 //!
@@ -35,6 +47,16 @@ const FAA_MAX: &str = "Prioritering!$B$2";
 const MELLEM_MAX: &str = "Prioritering!$B$3";
 const LET_MAX: &str = "Prioritering!$B$4";
 const MODERAT_MAX: &str = "Prioritering!$B$5";
+/// `omfang_foerst`: `let` puts the smallest omfang first, anything else the biggest.
+const OMFANG_FOERST: &str = "Prioritering!$B$6";
+
+/// The header of the hidden helper column the priority formula counts in.
+const PRIORITY_KEY_HEADER: &str = "Prioritetsnøgle";
+/// A priority key is `KEY_SPAN` × group + row number: more than Excel's 1,048,576 rows, so the
+/// row never reaches the next group, and a power of ten, so a key reads as group, then row.
+const KEY_SPAN: u32 = 10_000_000;
+// Groups are 0–7: the largest key fits a `u32` and is exact in Excel's doubles.
+const _: () = assert!(KEY_SPAN > 1_048_576 && (KEY_SPAN as u64) * 8 < u32::MAX as u64);
 
 /// Excel's limit on the text of one cell, counted as Excel (and rust_xlsxwriter, which refuses a
 /// longer string) counts it: in UTF-16 code units, so a character outside the BMP counts twice.
@@ -132,14 +154,20 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
             .map(|i| i as u16)
     };
     let derived: Vec<u16> = at(Holds::Derived).collect();
+    // After every other column, wherever those are: outside the autofilter, hidden.
+    let priority_key = head.len() as u16;
+    text(ws, 0, priority_key, PRIORITY_KEY_HEADER, Some(header))?;
     let cols = Cols {
         anvendes: col_of(role::ANVENDES),
         sagsbehandlere: col_of(role::SAGSBEHANDLERE),
+        forretningskritisk: col_of(role::FORRETNINGSKRITISK),
         kompleksitet: col_of(role::KOMPLEKSITET),
         brugerantal: derived[0],
         omfang: derived[1],
         prioritet: derived[2],
         i_analysen: derived[3],
+        priority_key,
+        rows: doc.rows.len() as u32,
     };
     let kinds: Vec<Option<&str>> = doc
         .layout
@@ -151,7 +179,8 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         .collect();
     // Cards and comments: one line each, wrapped.
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    for (i, row) in doc.rows.iter().enumerate() {
+    let rankable = analysis::rankables(&doc.rows, &doc.columns);
+    for (i, (row, item)) in doc.rows.iter().zip(&rankable).enumerate() {
         let r = i as u32 + 1;
         for (c, column) in doc.layout.iter().enumerate() {
             let c16 = c as u16;
@@ -188,6 +217,8 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
             }
         }
         derived_cells(ws, r, row, &cols)?;
+        let group = analysis::priority_group(item, &doc.settings);
+        priority_cells(ws, r, row.prioritet, group, &cols)?;
     }
     let n = doc.rows.len() as u32;
     if n > 0 {
@@ -224,22 +255,28 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         };
         ws.set_column_width(c as u16, width)?;
     }
+    ws.set_column_hidden(priority_key)?;
     Ok(())
 }
 
-/// Columns the derived cells refer to.
+/// Columns the derived cells refer to (0-based; `None`: the room has no such answer).
 struct Cols {
     anvendes: Option<u16>,
     sagsbehandlere: Option<u16>,
+    forretningskritisk: Option<u16>,
     kompleksitet: Option<u16>,
     brugerantal: u16,
     omfang: u16,
     prioritet: u16,
     i_analysen: u16,
+    /// The hidden helper column of the priority formula, the sheet's last.
+    priority_key: u16,
+    /// The number of data rows (sheet rows 2 to `rows + 1`), the range the priority counts in.
+    rows: u32,
 }
 
-/// Brugerantal, omfang, prioritet and I analysen of row `r` (0-based): formulas where the
-/// inputs are on the sheet, each with the server's value as its cached result.
+/// Brugerantal, omfang and I analysen of row `r` (0-based): formulas where the inputs are on the
+/// sheet, each with the server's value as its cached result.
 fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Result<(), XlsxError> {
     let cell = |c: u16| format!("{}{}", column_number_to_name(c), r + 1);
     let in_analysis = if row.in_analysis { "ja" } else { "nej" };
@@ -281,9 +318,58 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
     } else if !omfang.is_empty() {
         ws.write_string(r, cols.omfang, omfang)?;
     }
-    if let Some(p) = row.prioritet {
-        ws.write_number(r, cols.prioritet, p as f64)?;
-    }
+    Ok(())
+}
+
+/// The priority key of row `r` (0-based), in the helper column: empty out of the analysis, else
+/// `KEY_SPAN` × the row's group + its row number, the group computed as
+/// `analysis::priority_group` does: 0 for forretningskritisk `ja`, else 4; plus the omfang's
+/// place (0–2, in the order `omfang_foerst` gives), or 3 when the omfang cell holds no level.
+fn priority_key_formula(r: u32, cols: &Cols) -> String {
+    let cell = |c: u16| format!("{}{}", column_number_to_name(c), r + 1);
+    let ia = cell(cols.i_analysen);
+    // Without a forretningskritisk answer in the room, no row is forretningskritisk.
+    let critical = match cols.forretningskritisk {
+        Some(f) => format!("IF(TRIM({})=\"ja\",0,4)", cell(f)),
+        None => "4".to_string(),
+    };
+    let level = format!(
+        "MATCH({},{{\"1 Let\",\"2 Moderat\",\"3 Stort\"}},0)",
+        cell(cols.omfang)
+    );
+    format!(
+        "=IF({ia}=\"nej\",\"\",{KEY_SPAN}*({critical}+IFERROR(IF(EXACT(TRIM({OMFANG_FOERST}),\"let\"),{level}-1,3-{level}),3))+ROW())"
+    )
+}
+
+/// Prioritet of row `r` (0-based): empty out of the analysis, else how many keys are at most the
+/// row's own. Keys are unique (the row number is in them), so this is the rank.
+fn priority_formula(r: u32, cols: &Cols) -> String {
+    let key_col = column_number_to_name(cols.priority_key);
+    let key = format!("{key_col}{}", r + 1);
+    format!(
+        "=IF({key}=\"\",\"\",COUNTIF(${key_col}$2:${key_col}${},\"<=\"&{key}))",
+        cols.rows + 1
+    )
+}
+
+/// Prioritet and its key of row `r` (0-based) as formulas, with the server's values (`prioritet`,
+/// and the key from `group`, `analysis::priority_group`) as their cached results.
+fn priority_cells(
+    ws: &mut Worksheet,
+    r: u32,
+    prioritet: Option<usize>,
+    group: Option<u8>,
+    cols: &Cols,
+) -> Result<(), XlsxError> {
+    let key = group
+        .map(|g| (KEY_SPAN * u32::from(g) + r + 1).to_string())
+        .unwrap_or_default();
+    let f = Formula::new(priority_key_formula(r, cols)).set_result(key);
+    ws.write_formula(r, cols.priority_key, f)?;
+    let p = prioritet.map(|p| p.to_string()).unwrap_or_default();
+    let f = Formula::new(priority_formula(r, cols)).set_result(p);
+    ws.write_formula(r, cols.prioritet, f)?;
     Ok(())
 }
 
@@ -365,6 +451,50 @@ mod tests {
 
     fn utf16(s: &str) -> usize {
         s.encode_utf16().count()
+    }
+
+    fn cols(forretningskritisk: Option<u16>) -> Cols {
+        Cols {
+            anvendes: Some(3),
+            sagsbehandlere: Some(4),
+            forretningskritisk,
+            kompleksitet: Some(6),
+            brugerantal: 7,
+            omfang: 8,
+            prioritet: 9,
+            i_analysen: 10,
+            priority_key: 11,
+            rows: 5,
+        }
+    }
+
+    #[test]
+    fn the_priority_key_reads_the_rows_own_cells_and_omfang_foerst() {
+        assert_eq!(
+            priority_key_formula(1, &cols(Some(5))),
+            "=IF(K2=\"nej\",\"\",10000000*(IF(TRIM(F2)=\"ja\",0,4)\
+             +IFERROR(IF(EXACT(TRIM(Prioritering!$B$6),\"let\"),\
+             MATCH(I2,{\"1 Let\",\"2 Moderat\",\"3 Stort\"},0)-1,\
+             3-MATCH(I2,{\"1 Let\",\"2 Moderat\",\"3 Stort\"},0)),3))+ROW())"
+        );
+        let without = priority_key_formula(4, &cols(None));
+        assert!(
+            without.starts_with("=IF(K5=\"nej\",\"\",10000000*(4+IFERROR("),
+            "no forretningskritisk answer: every row in the second half: {without}"
+        );
+    }
+
+    #[test]
+    fn the_priority_counts_keys_over_all_data_rows() {
+        // The same absolute range on the first and the last row: never `$L$2:L1`.
+        assert_eq!(
+            priority_formula(1, &cols(None)),
+            "=IF(L2=\"\",\"\",COUNTIF($L$2:$L$6,\"<=\"&L2))"
+        );
+        assert_eq!(
+            priority_formula(5, &cols(None)),
+            "=IF(L6=\"\",\"\",COUNTIF($L$2:$L$6,\"<=\"&L6))"
+        );
     }
 
     #[test]
