@@ -66,7 +66,11 @@ for (const viewport of [PROJECTOR, PHONE]) {
     }
     // The cards show as cards in their cells: Boligstøtte's As-is 7 has the answer and two cards.
     const cell = fac.page.locator('[data-testid="cell-27-12-boligstoette-asis-7"]');
-    assert.deepEqual(await cell.locator('.cell-card').allTextContents(), ['Gamle sager skal lukkes\nca. 200 sager', 'Arkivering af afsluttede sager (Voksenservice)']);
+    assert.deepEqual(await cell.locator('.sheet-card').allTextContents(), ['Gamle sager skal lukkes\nca. 200 sager', 'Arkivering af afsluttede sager (Voksenservice)']);
+    // The chip card "C" disagrees with the Skema's B: the sheet says so (the cell's text is the card's alone).
+    const chip = fac.page.getByTestId('cards-27-12-boligstoette-asis-3');
+    assert.match(await chip.getByTestId('sheet-card-conflict').textContent(), /Skemaet siger B/);
+    assert.equal(await fac.page.getByTestId('sheet-card-conflict').count(), 1, 'only that card disagrees');
     // Two cards belong to no sagsområde: the page says so.
     assert.equal(await fac.page.getByTestId('sheet-unplaced').getAttribute('data-ids'), expected.unplaced.join(' '));
     await shots(fac.page, `sheet-cells-${viewport.width}`);

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { BRUGERANTAL, CHOICES, roundLabel, type Brugerantal, type SheetRow } from '../sync/analysis';
-import { setAnswer, setBrugerantal } from '../sync/answers';
+import { readAnswers, setAnswer, setBrugerantal } from '../sync/answers';
+import { conflicts } from '../sync/answerCards';
+import { conflictText } from '../components/CardView';
 import { cardLine, placeCards, rowCells, sheetLayout, type SheetColumn } from '../sync/cells';
 import type { RoomSession } from '../sync/room';
 import type { Card, Column, Row } from '../sync/schema';
@@ -66,6 +68,8 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { 
     && (colset === 'all' || (colset === 'analysis' ? !!c.answer?.analysis : roundOf(c) === colset)));
   const [brugerantalAt, omfangAt, prioritetAt] = at('derived').map(({ i }) => i);
   const commentsAt = at('comments')[0]?.i;
+  const answers = readAnswers(wall);
+  const clashes = new Map([...conflicts(cards, rows, columns, answers)].map(([id, k]) => [id, conflictText(k) ?? '']));
   const [fag, setFag] = useState('');
   const [ls, setLs] = useState('');
   const [fk, setFk] = useState('');
@@ -161,13 +165,13 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { 
                   const a = c.answer;
                   const text = cellsOf.get(r.sags.id)?.[i] ?? '';
                   return (
-                    <td key={i} class={a ? `cell-${a.kind}` : 'cell-cards'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
+                    <td key={i} class={a ? `cell-${a.kind}` : 'cell-cardcol'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
                       {a && (
                         <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.header}`}
                           onChange={(v) => setAnswer(wall, r.sags.id, a.key, v)} />
                       )}
                       {a && r.viaWizard.has(a.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
-                      {c.question && <CellCards cards={placed.get(r.sags.id)?.get(c.question.id) ?? []} fag={r.fag.label} />}
+                      {c.question && <CellCards cards={placed.get(r.sags.id)?.get(c.question.id) ?? []} fag={r.fag.label} clash={clashes} />}
                     </td>
                   );
                 })}
@@ -220,12 +224,17 @@ export function SheetComputedHeads() {
 }
 
 /** A question's cards in a sheet cell, one per line, as the exports have them. */
-function CellCards({ cards, fag }: { cards: Card[]; fag: string }) {
+function CellCards({ cards, fag, clash }: { cards: Card[]; fag: string; clash?: Map<string, string> }) {
   const shown = cards.filter((c) => c.text.trim());
   if (!shown.length) return null;
   return (
-    <ul class="cell-cards" aria-label={t('sheet.cardsN', { n: shown.length })}>
-      {shown.map((c) => <li key={c.id} class="cell-card" data-card={c.id}>{cardLine(c, fag).slice(2)}</li>)}
+    <ul class="sheet-cards" aria-label={t('sheet.cardsN', { n: shown.length })}>
+      {shown.map((c) => (
+        <li key={c.id} class={`sheet-card ${clash?.has(c.id) ? 'sheet-card-conflict' : ''}`} data-card={c.id}>
+          {cardLine(c, fag).slice(2)}
+          {clash?.has(c.id) && <span class="sheet-card-warn" data-testid="sheet-card-conflict"><span aria-hidden="true"> ⚠ </span>{clash.get(c.id)}</span>}
+        </li>
+      ))}
     </ul>
   );
 }
