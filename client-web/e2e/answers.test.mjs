@@ -3,7 +3,7 @@
 // Skema's answers show on the plenum wall as answer cards in their cells.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE, PROJECTOR } from './harness.mjs';
+import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE, PROJECTOR } from './harness.mjs';
 
 let server;
 let browser;
@@ -17,11 +17,7 @@ before(async () => {
   fac = await newPage(browser, PROJECTOR);
   room = await createRoom(fac.page, server.url, 'Ét sæt svar');
   token = new URL(room.facilitatorUrl).hash.slice(1);
-  const list = 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\n';
-  const r = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: list,
-  });
-  assert.equal(r.status, 200, await r.text());
+  await importList(server.url, room.roomId, token, 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\n');
 });
 after(async () => {
   await browser?.close();

@@ -142,3 +142,11 @@ export async function joinAs(page, joinUrl, name, groupId) {
   await page.getByTestId('join-go').click();
   await page.waitForSelector(`[data-testid="group-work"][data-group="${groupId}"]`);
 }
+
+/** Imports a screening list (CSV) into a room as its facilitator (`POST /api/rooms/{id}/import`); fails unless 200. */
+export async function importList(base, roomId, token, csv) {
+  const r = await fetch(`${base}/api/rooms/${roomId}/import`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: csv,
+  });
+  if (r.status !== 200) throw new Error(`import: HTTP ${r.status}: ${await r.text()}`);
+}

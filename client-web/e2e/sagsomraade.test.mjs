@@ -5,7 +5,7 @@
 // screened "nej" is one line on its group's page, not all the questions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE } from './harness.mjs';
 
 let server;
 let browser;
@@ -19,11 +19,7 @@ before(async () => {
   room = await createRoom(fac.page, server.url, 'Sagsområder');
   token = new URL(room.facilitatorUrl).hash.slice(1);
   // Two sagsområder in Borgerservice, one in Voksenservice (a screening list, as a facilitator imports it).
-  const list = 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\nVoksenservice;Handicaphjælpemidler;27.24\n';
-  const r = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: list,
-  });
-  assert.equal(r.status, 200, await r.text());
+  await importList(server.url, room.roomId, token, 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\nVoksenservice;Handicaphjælpemidler;27.24\n');
 });
 after(async () => {
   await browser?.close();
@@ -84,13 +80,7 @@ test('a card added in a fagområde with several sagsområder asks for one; a mov
 });
 
 test('a sagsområde screened "nej" shows its group one line instead of the questions, until the facilitator brings it back', async () => {
-  const screen = async (anvendes) => {
-    const list = `Fagområde;Sagsområde;KLE;Anvendes KMD Sag\nBorgerservice;Pension;32.12;${anvendes}\n`;
-    const r = await fetch(`${server.url}/api/rooms/${room.roomId}/import`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: list,
-    });
-    assert.equal(r.status, 200, await r.text());
-  };
+  const screen = (anvendes) => importList(server.url, room.roomId, token, `Fagområde;Sagsområde;KLE;Anvendes KMD Sag\nBorgerservice;Pension;32.12;${anvendes}\n`);
   await screen('nej');
   const p = await newPage(browser, PHONE);
   await joinAs(p.page, room.joinUrl, 'Pia', 'borgerservice');

@@ -797,11 +797,21 @@ impl Server {
         token: &str,
         snapshot: Option<u64>,
     ) -> Vec<Vec<String>> {
+        parse_xlsx(&self.export_xlsx_body(room, token, snapshot).await)
+    }
+
+    /// The XLSX export's bytes (asserting `200`).
+    pub async fn export_xlsx_body(
+        &self,
+        room: &str,
+        token: &str,
+        snapshot: Option<u64>,
+    ) -> Vec<u8> {
         let resp = self
             .get(&Self::export_path(room, "xlsx", snapshot), Some(token))
             .await;
         resp.assert_status(200);
-        parse_xlsx(&resp.body)
+        resp.body
     }
 
     /// `GET /api/rooms/{id}/sheet` (with `?snapshot=` when given), expecting `200`.
@@ -2222,6 +2232,17 @@ pub fn as_is_cell() -> (String, String) {
     (t.rows[0].id.clone(), t.columns[0].id.clone())
 }
 
+/// `tests/node`, the stock Yjs scripts, with its packages installed (asserted).
+pub fn node_scripts() -> PathBuf {
+    let node_dir = workspace_root().join("tests/node");
+    assert!(
+        node_dir.join("node_modules/yjs").is_dir(),
+        "{}/node_modules is missing: run scripts/test, which installs it (npm ci in tests/node)",
+        node_dir.display()
+    );
+    node_dir
+}
+
 /// The fixture workshop of the documentation sheet (`shared/tests/fixtures/sheet-cells.json`).
 pub fn sheet_fixture() -> Value {
     let path = workspace_root().join("shared/tests/fixtures/sheet-cells.json");
@@ -2233,12 +2254,7 @@ pub fn sheet_fixture() -> Value {
 /// y-websocket client (`tests/node/load-fixture.mjs`), as the facilitator; returns once the
 /// server has it all.
 pub async fn load_sheet_fixture(server: &Server, room: &RoomCreated) {
-    let node_dir = workspace_root().join("tests/node");
-    assert!(
-        node_dir.join("node_modules/yjs").is_dir(),
-        "{}/node_modules is missing: run scripts/test, which installs it (npm ci in tests/node)",
-        node_dir.display()
-    );
+    let node_dir = node_scripts();
     let run = tokio::process::Command::new("node")
         .arg(node_dir.join("load-fixture.mjs"))
         .args(["--url", &server.ws_base(), "--room", &room.id])

@@ -20,12 +20,7 @@ struct Attacked {
 
 /// Runs every case of the script against `server`; returns the attacked rooms.
 async fn attack(server: &Server) -> Vec<Attacked> {
-    let node_dir = workspace_root().join("tests/node");
-    assert!(
-        node_dir.join("node_modules/yjs").is_dir(),
-        "{}/node_modules is missing: run scripts/test, which installs it (npm ci in tests/node)",
-        node_dir.display()
-    );
+    let node_dir = node_scripts();
     let run = tokio::process::Command::new("node")
         .arg(node_dir.join("hostile-updates.mjs"))
         .arg(server.url())

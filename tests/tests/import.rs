@@ -70,15 +70,11 @@ async fn export_then_import_into_a_fresh_room() {
         )
         .await;
     csv.assert_status(200);
-    let xlsx = server
-        .get(
-            &Server::export_path(&room.id, "xlsx", None),
-            Some(&room.review_token),
-        )
+    let xlsx_body = server
+        .export_xlsx_body(&room.id, &room.review_token, None)
         .await;
-    xlsx.assert_status(200);
 
-    for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx.body)]
+    for (format, content_type, body) in [("CSV", "text/csv", &csv.body), ("XLSX", XLSX, &xlsx_body)]
     {
         let fresh = server.create_room(&format!("Fra {format}"), COMBINED).await;
         let result = imported(
@@ -144,7 +140,7 @@ async fn export_then_import_into_a_fresh_room() {
                 &sniffed.id,
                 Some(&sniffed.facilitator_token),
                 "application/octet-stream",
-                xlsx.body.clone(),
+                xlsx_body.clone(),
             )
             .await,
     );

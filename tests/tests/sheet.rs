@@ -311,14 +311,10 @@ async fn xlsx_is_the_documentation_sheet() {
     wall.add_card("k1", "asis-2", "borgerservice", "=30");
     wall.barrier().await;
     let sheet = server.sheet(&room.id, &room.facilitator_token, None).await;
-    let resp = server
-        .get(
-            &Server::export_path(&room.id, "xlsx", None),
-            Some(&room.participant_token),
-        )
+    let resp_body = server
+        .export_xlsx_body(&room.id, &room.participant_token, None)
         .await;
-    resp.assert_status(200);
-    let body = &resp.body;
+    let body = &resp_body;
     assert_eq!(
         xlsx_sheet_names(body),
         ["Dokumentationsark", "Kort", "Prioritering"]
@@ -629,17 +625,13 @@ async fn xlsx_prioritet_is_a_formula_a_spreadsheet_recalculates_as_the_server() 
         ),
         "the room is as this test means it"
     );
-    let xlsx = server
-        .get(
-            &Server::export_path(&room.id, "xlsx", None),
-            Some(&room.review_token),
-        )
+    let xlsx_body = server
+        .export_xlsx_body(&room.id, &room.review_token, None)
         .await;
-    xlsx.assert_status(200);
 
     // (a) Recalculated, every Prioritet (and what it is computed from) is the server's.
     assert_eq!(
-        recalculated(&xlsx.body, &before).await,
+        recalculated(&xlsx_body, &before).await,
         served(&before),
         "recalculated (sagsområde, I analysen, omfang, prioritet) vs GET /sheet"
     );
@@ -654,7 +646,7 @@ async fn xlsx_prioritet_is_a_formula_a_spreadsheet_recalculates_as_the_server() 
         (cell_of(&before, "a", anvendes), "nej"),
     ];
     let edits: Vec<(&str, &str)> = edits.iter().map(|(c, v)| (c.as_str(), *v)).collect();
-    let edited = recalc::with_cells(&xlsx.body, "xl/worksheets/sheet1.xml", &edits);
+    let edited = recalc::with_cells(&xlsx_body, "xl/worksheets/sheet1.xml", &edits);
     let edited = recalc::with_cells(&edited, "xl/worksheets/sheet3.xml", &[("B6", "let")]);
     wall.set_answer("c", "tobe-5", "ja");
     wall.set_answer("h", "tobe-6", "hoej");
@@ -710,14 +702,10 @@ async fn xlsx_prioritet_without_forretningskritisk_or_omfang_is_the_wall_order()
         .is_none());
     let prioritet: Vec<_> = sheet.rows.iter().map(|r| r.prioritet).collect();
     assert_eq!(prioritet, [None, Some(1), Some(2)]);
-    let xlsx = server
-        .get(
-            &Server::export_path(&room.id, "xlsx", None),
-            Some(&room.review_token),
-        )
+    let xlsx_body = server
+        .export_xlsx_body(&room.id, &room.review_token, None)
         .await;
-    xlsx.assert_status(200);
-    assert_eq!(recalculated(&xlsx.body, &sheet).await, served(&sheet));
+    assert_eq!(recalculated(&xlsx_body, &sheet).await, served(&sheet));
 }
 
 /// The fixture workshop (`shared/tests/fixtures/sheet-cells.json`: cards and Skema answers of two
@@ -788,14 +776,10 @@ async fn the_fixture_workshop_is_the_same_in_every_export() {
         .await;
     resp.assert_status(200);
     assert_eq!(parse_csv(&resp.body), expected, "CSV");
-    let resp = server
-        .get(
-            &Server::export_path(&room.id, "xlsx", None),
-            Some(&room.review_token),
-        )
+    let resp_body = server
+        .export_xlsx_body(&room.id, &room.review_token, None)
         .await;
-    resp.assert_status(200);
-    let xlsx = parse_xlsx_sheet(&resp.body, "Dokumentationsark");
+    let xlsx = parse_xlsx_sheet(&resp_body, "Dokumentationsark");
     // calamine leaves out trailing empty cells of the last columns.
     let padded: Vec<Vec<String>> = xlsx
         .into_iter()
