@@ -11,10 +11,9 @@ use tokio_util::task::TaskTracker;
 use crate::cluster;
 use crate::config::Config;
 use crate::http::{self, Shared};
-use crate::rooms::Rooms;
+use crate::room::{Nodes, Rooms, Writer};
 use crate::spool::Spool;
 use crate::store::{embedded::EmbeddedStore, redis::RedisStore, Store};
-use crate::writer::Writer;
 use kortvaeg_shared::Templates;
 
 /// Jobs the store writer may have queued before clients are told the server is busy.
@@ -92,13 +91,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         WRITER_QUEUE,
         buffer,
     );
-    let link = redis.clone().map(cluster::link);
+    let streams = redis.clone().map(cluster::Streams::new);
+    let link = streams.clone().map(cluster::link);
     let rooms = Rooms::new(
         store.clone(),
         writer,
         config.unload_after(),
         config.doc_limits(),
-        link.clone(),
+        link.clone().map(|l| Arc::new(l) as Arc<dyn Nodes>),
     );
 
     let addr = SocketAddr::new(config.bind, config.port);
@@ -107,12 +107,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         .map_err(|source| StartError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
-    if let (Some(redis), Some(link)) = (redis, link) {
+    if let (Some(streams), Some(link)) = (streams, link) {
         let settings = cluster::Settings {
             compact_after: config.compact_after,
             awareness_timeout: Duration::from_millis(config.awareness_timeout_ms.max(100)),
         };
-        cluster::start(redis, rooms.clone(), link, settings, shutdown.clone());
+        cluster::start(streams, rooms.clone(), link, settings, shutdown.clone());
     }
     let connections = TaskTracker::new();
     let state = Arc::new(Shared {

@@ -1,5 +1,7 @@
-//! One WebSocket connection to one document of a room: y-websocket frames in, permissions
-//! checked, changes handed to the room; the room's broadcasts and direct answers out.
+//! One WebSocket connection to one document of a room, the edge of the room core: y-websocket
+//! frames in, the gate's first step and the permission check, changes handed to the room
+//! ([`crate::room`]); the room's broadcasts and direct answers out. The one place a
+//! [`RoomError`] becomes a close code ([`Close::from`]).
 //!
 //! Two tasks per connection, as in axum's chat example: the reader (this task) decodes and
 //! applies; the writer owns the socket's sink and sends, in order of arrival, the direct answers
@@ -7,6 +9,9 @@
 //! the connection's close reason, the other sees it. A client that falls behind — its outbox full
 //! or its broadcast receiver lagging — is closed with 4408 so it resyncs on reconnect; it is never
 //! silently skipped.
+//!
+//! [`serve`] takes any `Sink` + `Stream` of axum WebSocket messages (axum's `testing-websockets`
+//! example), so the unit tests below drive a connection over channels, without a socket.
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
@@ -14,20 +19,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch, Notify};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
 
-use crate::permissions;
-use crate::room::{ConnId, Outbound};
-use crate::rooms::RoomHandle;
+use crate::room::permissions;
+use crate::room::{AwarenessLimits, ConnId, Outbound, Outbox, RoomError, RoomHandle, Writer};
 use crate::store::DocKind;
-use crate::writer::Writer;
 use kortvaeg_shared::gate;
 use kortvaeg_shared::Role;
 
@@ -53,44 +56,14 @@ impl Close {
     pub fn bad_message(reason: impl Into<String>) -> Self {
         Close::new(4400, reason)
     }
-    pub fn forbidden(reason: &str) -> Self {
-        Close::new(4403, reason)
-    }
     pub fn text_frame() -> Self {
         Close::new(
             1003,
             "text frames are not part of the y-websocket protocol; send binary",
         )
     }
-    /// Something a limit of the document or its presence does not allow (`--max-doc-bytes`,
-    /// `--max-awareness-bytes`); nothing of it was applied.
-    pub fn too_large(reason: impl Into<String>) -> Self {
-        Close::new(4413, reason)
-    }
-    /// More of something than one connection may have (`--max-presence-ids`).
-    pub fn too_many(reason: impl Into<String>) -> Self {
-        Close::new(4429, reason)
-    }
     pub fn too_big(limit: usize) -> Self {
         Close::new(1009, format!("message too big: the limit is {limit} bytes"))
-    }
-    pub fn busy() -> Self {
-        Close::new(1013, "the server is busy; reconnect shortly")
-    }
-    pub fn buffer_full() -> Self {
-        Close::new(1013, "the store is unreachable and this server's buffer is full: change not saved; reconnect later")
-    }
-    pub fn too_slow() -> Self {
-        Close::new(4408, "the connection fell behind; reconnect to resync")
-    }
-    pub fn store_failed() -> Self {
-        Close::new(
-            1011,
-            "the store failed to save a change; reconnect to resync",
-        )
-    }
-    pub fn room_broken() -> Self {
-        Close::new(1011, "the room was reset; reconnect to resync")
     }
     pub fn shutdown() -> Self {
         Close::new(1001, "the server is shutting down")
@@ -100,24 +73,29 @@ impl Close {
     }
 }
 
-/// Direct messages to one connection. Cheap to clone; the writer task drains it.
-#[derive(Clone)]
-pub struct Outbox {
-    frames: mpsc::Sender<Bytes>,
-    close: Arc<watch::Sender<Option<Close>>>,
+/// The close code and reason of each of the room core's refusals and failures.
+impl From<RoomError> for Close {
+    fn from(error: RoomError) -> Self {
+        let code = match &error {
+            RoomError::Refused(_) => 4400,
+            RoomError::Forbidden(_) => 4403,
+            RoomError::TooLarge(_) => 4413,
+            RoomError::TooMany(_) => 4429,
+            RoomError::Busy | RoomError::BufferFull => 1013,
+            RoomError::TooSlow => 4408,
+            RoomError::StoreFailed | RoomError::Broken => 1011,
+        };
+        Close::new(code, error.to_string())
+    }
 }
 
-impl Outbox {
-    /// Queues `frame`; a full queue means the client is too slow, and it is closed.
-    pub fn send(&self, frame: Bytes) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
-            self.close(Close::too_slow());
-        }
-    }
+/// How the two tasks of a connection end together: the first reason wins. Cheap to clone.
+#[derive(Clone)]
+struct Closing(Arc<watch::Sender<Option<Close>>>);
 
-    /// Closes the connection with `reason`; the first reason wins.
-    pub fn close(&self, reason: Close) {
-        self.close.send_if_modified(|current| {
+impl Closing {
+    fn close(&self, reason: Close) {
+        self.0.send_if_modified(|current| {
             if current.is_none() {
                 *current = Some(reason);
                 true
@@ -134,7 +112,7 @@ pub struct Session {
     pub doc: DocKind,
     pub role: Role,
     pub max_message_bytes: usize,
-    pub awareness: crate::room::AwarenessLimits,
+    pub awareness: AwarenessLimits,
     pub ping_interval: Duration,
     pub queue: usize,
     pub shutdown: watch::Receiver<bool>,
@@ -143,25 +121,26 @@ pub struct Session {
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// Serves one connection until it closes.
-pub async fn serve(socket: WebSocket, session: Session) {
+/// Serves one connection until it closes. `socket` is the WebSocket (or, in tests, channels).
+pub async fn serve<S, E>(socket: S, session: Session)
+where
+    S: Sink<WsMessage> + Stream<Item = Result<WsMessage, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     crate::metrics::connection_opened(session.doc, session.role.as_str());
     let room = session.room.clone();
-    let doc = room.doc(session.doc);
+    let doc = room.doc(session.doc).clone();
     let (sink, mut stream) = socket.split();
-    let (frames, frames_rx) = mpsc::channel(session.queue.max(16));
+    let (outbox, frames_rx, behind) = Outbox::new(session.queue);
     let (close, mut close_rx) = watch::channel(None);
-    let outbox = Outbox {
-        frames,
-        close: Arc::new(close),
-    };
+    let closing = Closing(Arc::new(close));
 
     // Subscribe before the greeting so no update falls between the two.
     let broadcasts = doc.subscribe();
     match doc.greeting() {
         Ok(frames) => frames.into_iter().for_each(|f| outbox.send(f)),
-        Err(reason) => outbox.close(reason),
+        Err(error) => closing.close(error.into()),
     }
     let started = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
@@ -169,8 +148,9 @@ pub async fn serve(socket: WebSocket, session: Session) {
         sink,
         frames: frames_rx,
         broadcasts,
-        close: outbox.close.subscribe(),
-        outbox: outbox.clone(),
+        behind,
+        close: closing.0.subscribe(),
+        closing: closing.clone(),
         evicted: room.evictions(),
         shutdown: session.shutdown.clone(),
         conn,
@@ -193,17 +173,17 @@ pub async fn serve(socket: WebSocket, session: Session) {
                         let result = handled.unwrap_or_else(|_| Err(Close::bad_message("malformed message")));
                         if let Err(reason) = result {
                             tracing::info!(room = room.id(), conn, code = reason.code, reason = %reason.reason, "closing connection");
-                            outbox.close(reason);
+                            closing.close(reason);
                             break;
                         }
                     }
                     Some(Ok(WsMessage::Text(_))) => {
-                        outbox.close(Close::text_frame());
+                        closing.close(Close::text_frame());
                         break;
                     }
                     Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
                     Some(Ok(WsMessage::Close(_))) | None => {
-                        outbox.close(Close::normal());
+                        closing.close(Close::normal());
                         break;
                     }
                     Some(Err(error)) => {
@@ -213,7 +193,7 @@ pub async fn serve(socket: WebSocket, session: Session) {
                             Close::normal()
                         };
                         tracing::debug!(room = room.id(), conn, %error, "read failed");
-                        outbox.close(reason);
+                        closing.close(reason);
                         break;
                     }
                 }
@@ -221,13 +201,13 @@ pub async fn serve(socket: WebSocket, session: Session) {
         }
     }
     let clients: Vec<ClientID> = announced.into_iter().collect();
-    doc.remove_awareness(&room, conn, &clients);
+    doc.remove_awareness(conn, &clients);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
 }
 
 /// Did the read fail because the message was over `--max-message-bytes`? axum hides the
 /// tungstenite error type, so this reads the error chain's messages.
-fn is_capacity_error(error: &axum::Error) -> bool {
+fn is_capacity_error(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
         let text = e.to_string();
@@ -253,11 +233,13 @@ fn handle_binary(
     let room = &*session.room;
     let doc = room.doc(session.doc);
     let writer = &session.writer;
+    // The one conversion of the core's errors to a close code.
+    let core = |r: Result<(), RoomError>| r.map_err(Close::from);
     let message = Message::decode_v1(data)
         .map_err(|e| Close::bad_message(format!("undecodable message: {e}")))?;
     match message {
         Message::Sync(SyncMessage::SyncStep1(sv)) => {
-            doc.answer_sync_step1(room, writer, &sv, outbox)
+            core(doc.answer_sync_step1(writer, &sv, outbox))
         }
         Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
             // The gate's first step, before the library decodes anything (no crafted count makes
@@ -276,21 +258,21 @@ fn handle_binary(
                 permissions::may_write(session.role, session.doc, room.wall_closed())
             {
                 // Stock clients resend what the document already holds (see `would_change`).
-                if !doc.would_change(&update)? {
+                if !doc.would_change(&update).map_err(Close::from)? {
                     return Ok(());
                 }
-                return Err(Close::forbidden(reason));
+                return Err(RoomError::Forbidden(reason.to_string()).into());
             }
-            doc.apply_update(room, writer, conn, raw, update, reading)
+            core(doc.apply_update(writer, conn, raw, update, reading))
         }
         Message::Awareness(update) => {
             if session.role != Role::Review {
-                doc.apply_awareness(room, conn, update, announced, session.awareness)?;
+                core(doc.apply_awareness(conn, update, announced, session.awareness))?;
             }
             Ok(())
         }
         Message::AwarenessQuery => {
-            if let Some(frame) = doc.awareness_message()? {
+            if let Some(frame) = doc.awareness_message().map_err(Close::from)? {
                 outbox.send(frame);
             }
             Ok(())
@@ -300,13 +282,15 @@ fn handle_binary(
     }
 }
 
-struct WriteLoop {
-    sink: futures_util::stream::SplitSink<WebSocket, WsMessage>,
+struct WriteLoop<K> {
+    sink: K,
     frames: mpsc::Receiver<Bytes>,
     broadcasts: broadcast::Receiver<Outbound>,
+    /// Told when the outbox was full: the client fell behind.
+    behind: Arc<Notify>,
     close: watch::Receiver<Option<Close>>,
-    outbox: Outbox,
-    evicted: watch::Receiver<Option<Close>>,
+    closing: Closing,
+    evicted: watch::Receiver<Option<RoomError>>,
     shutdown: watch::Receiver<bool>,
     conn: ConnId,
     ping_interval: Duration,
@@ -317,12 +301,12 @@ struct WriteLoop {
 /// How long one send may take before the peer counts as gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn write_loop(mut w: WriteLoop) {
+async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>) {
     let mut ping = tokio::time::interval(w.ping_interval);
     ping.tick().await;
     let reason = loop {
         if let Some(reason) = w.evicted.borrow_and_update().clone() {
-            break reason;
+            break reason.into();
         }
         if *w.shutdown.borrow_and_update() {
             break Close::shutdown();
@@ -335,6 +319,7 @@ async fn write_loop(mut w: WriteLoop) {
             _ = w.close.changed() => continue,
             _ = w.evicted.changed() => continue,
             _ = w.shutdown.changed() => continue,
+            _ = w.behind.notified() => break RoomError::TooSlow.into(),
             frame = w.frames.recv() => match frame {
                 Some(frame) => frame,
                 None => break Close::normal(),
@@ -342,7 +327,7 @@ async fn write_loop(mut w: WriteLoop) {
             out = w.broadcasts.recv() => match out {
                 Ok(out) if out.from == w.conn => continue,
                 Ok(out) => out.frame,
-                Err(RecvError::Lagged(_)) => break Close::too_slow(),
+                Err(RecvError::Lagged(_)) => break RoomError::TooSlow.into(),
                 Err(RecvError::Closed) => break Close::normal(),
             },
             _ = ping.tick() => {
@@ -352,20 +337,20 @@ async fn write_loop(mut w: WriteLoop) {
                 }
                 match send(&mut w.sink, WsMessage::Ping(Bytes::new())).await {
                     Sent::Ok => continue,
-                    Sent::TimedOut => break Close::too_slow(),
+                    Sent::TimedOut => break RoomError::TooSlow.into(),
                     Sent::Failed => break Close::normal(),
                 }
             }
         };
         match send(&mut w.sink, WsMessage::Binary(frame)).await {
             Sent::Ok => {}
-            Sent::TimedOut => break Close::too_slow(),
+            Sent::TimedOut => break RoomError::TooSlow.into(),
             Sent::Failed => break Close::normal(),
         }
     };
     // Tell the reader, then the peer.
     crate::metrics::connection_closed(reason.code);
-    w.outbox.close(reason.clone());
+    w.closing.close(reason.clone());
     let frame = CloseFrame {
         code: reason.code,
         reason: reason.reason.into(),
@@ -381,13 +366,248 @@ enum Sent {
     Failed,
 }
 
-async fn send(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
-    message: WsMessage,
-) -> Sent {
+async fn send<K: Sink<WsMessage> + Unpin>(sink: &mut K, message: WsMessage) -> Sent {
     match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
         Ok(Ok(())) => Sent::Ok,
         Ok(Err(_)) => Sent::Failed,
         Err(_) => Sent::TimedOut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll, Waker};
+
+    use futures_util::{Sink, Stream};
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+    use yrs::updates::encoder::Encode;
+    use yrs::Doc;
+
+    use super::*;
+    use crate::room::testing::{self, card};
+
+    /// A WebSocket made of channels: what the test sends arrives as client frames; what the
+    /// server sends is recorded. While `blocked`, the server's sends wait (a client not reading).
+    struct TestSocket {
+        incoming: UnboundedReceiver<Result<WsMessage, std::io::Error>>,
+        sent: UnboundedSender<WsMessage>,
+        blocked: Arc<Mutex<(bool, Option<Waker>)>>,
+    }
+
+    impl Stream for TestSocket {
+        type Item = Result<WsMessage, std::io::Error>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.incoming.poll_recv(cx)
+        }
+    }
+
+    impl Sink<WsMessage> for TestSocket {
+        type Error = std::io::Error;
+        fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            let mut blocked = self.blocked.lock().unwrap();
+            if blocked.0 {
+                blocked.1 = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn start_send(self: Pin<&mut Self>, item: WsMessage) -> Result<(), Self::Error> {
+            let _ = self.sent.send(item);
+            Ok(())
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// The client's side of a [`TestSocket`].
+    struct Client {
+        send: UnboundedSender<Result<WsMessage, std::io::Error>>,
+        received: UnboundedReceiver<WsMessage>,
+        blocked: Arc<Mutex<(bool, Option<Waker>)>>,
+    }
+
+    impl Client {
+        fn update(&self, update: Vec<u8>) {
+            let frame = Message::Sync(SyncMessage::Update(update)).encode_v1();
+            self.send.send(Ok(WsMessage::Binary(frame.into()))).unwrap();
+        }
+
+        fn sync_step1(&self) {
+            let frame = Message::Sync(SyncMessage::SyncStep1(Default::default())).encode_v1();
+            self.send.send(Ok(WsMessage::Binary(frame.into()))).unwrap();
+        }
+
+        /// The next frame the server sent.
+        async fn next(&mut self) -> WsMessage {
+            self.received.recv().await.expect("the server sent more")
+        }
+
+        /// Waits for the close frame, skipping other frames.
+        async fn close_frame(&mut self) -> (u16, String) {
+            loop {
+                if let WsMessage::Close(Some(frame)) = self.next().await {
+                    return (frame.code, frame.reason.to_string());
+                }
+            }
+        }
+
+        fn block(&self, on: bool) {
+            let mut blocked = self.blocked.lock().unwrap();
+            blocked.0 = on;
+            if let Some(waker) = blocked.1.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    fn socket() -> (TestSocket, Client) {
+        let (send, incoming) = unbounded_channel();
+        let (sent, received) = unbounded_channel();
+        let blocked = Arc::new(Mutex::new((false, None)));
+        (
+            TestSocket {
+                incoming,
+                sent,
+                blocked: blocked.clone(),
+            },
+            Client {
+                send,
+                received,
+                blocked,
+            },
+        )
+    }
+
+    async fn session(rooms: &crate::room::Rooms, writer: &Writer, role: Role) -> Session {
+        Session {
+            room: rooms.open("r").await.unwrap(),
+            doc: DocKind::Wall,
+            role,
+            max_message_bytes: 1 << 20,
+            awareness: AwarenessLimits {
+                max_state_bytes: 1024,
+                max_ids: 4,
+            },
+            ping_interval: Duration::from_secs(30),
+            queue: 16,
+            // The server holds its shutdown sender while it runs (a dropped one reads as changed).
+            shutdown: {
+                let (tx, rx) = watch::channel(false);
+                std::mem::forget(tx);
+                rx
+            },
+            writer: writer.clone(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_forbidden_update_is_dropped_whole_and_closes_with_4403() {
+        let (store, writer, rooms) = testing::setup();
+        let (socket, mut client) = socket();
+        let session = session(&rooms, &writer, Role::Review).await;
+        let room = session.room.clone();
+        let served = tokio::spawn(serve(socket, session));
+        client.update(card(&Doc::with_client_id(7), "a"));
+        assert_eq!(
+            client.close_frame().await,
+            (4403, "a review link is read-only".to_string())
+        );
+        served.await.unwrap();
+        assert!(
+            store.appended("r", DocKind::Wall).is_empty(),
+            "nothing stored"
+        );
+        let cards = room
+            .wall
+            .read(|doc| {
+                use yrs::{Map, ReadTxn, Transact};
+                let txn = doc.transact();
+                txn.get_map("cards").map(|m| m.len(&txn)).unwrap_or(0)
+            })
+            .unwrap();
+        assert_eq!(cards, 0, "nothing applied");
+    }
+
+    #[tokio::test]
+    async fn an_update_goes_to_the_other_connections_and_not_back_to_its_sender() {
+        let (store, writer, rooms) = testing::setup();
+        let (a_socket, mut a) = socket();
+        let (b_socket, mut b) = socket();
+        tokio::spawn(serve(
+            a_socket,
+            session(&rooms, &writer, Role::Participant).await,
+        ));
+        tokio::spawn(serve(
+            b_socket,
+            session(&rooms, &writer, Role::Participant).await,
+        ));
+        // Each is greeted with the server's sync step 1 first.
+        for c in [&mut a, &mut b] {
+            let WsMessage::Binary(first) = c.next().await else {
+                panic!("a greeting")
+            };
+            assert!(matches!(
+                Message::decode_v1(&first).unwrap(),
+                Message::Sync(SyncMessage::SyncStep1(_))
+            ));
+        }
+        let raw = card(&Doc::with_client_id(7), "a");
+        a.update(raw.clone());
+        let WsMessage::Binary(got) = b.next().await else {
+            panic!("an update")
+        };
+        assert_eq!(
+            Message::decode_v1(&got).unwrap(),
+            Message::Sync(SyncMessage::Update(raw.clone()))
+        );
+        assert_eq!(store.appended("r", DocKind::Wall), vec![raw]);
+        assert!(
+            a.received.try_recv().is_err(),
+            "the sender is not sent its own update"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_falls_behind_is_closed_not_skipped() {
+        let (_store, writer, rooms) = testing::setup();
+        let (slow_socket, mut slow) = socket();
+        let (watcher_socket, mut watcher) = socket();
+        tokio::spawn(serve(
+            watcher_socket,
+            session(&rooms, &writer, Role::Participant).await,
+        ));
+        slow.block(true);
+        tokio::spawn(serve(
+            slow_socket,
+            session(&rooms, &writer, Role::Participant).await,
+        ));
+        // It does not read, and asks for more answers than its queue holds (16), then writes a
+        // card. Its messages are handled in order and their answers queued in order: once the
+        // watcher is sent the card, every answer was queued.
+        for _ in 0..40 {
+            slow.sync_step1();
+        }
+        slow.update(card(&Doc::with_client_id(7), "last"));
+        loop {
+            if let WsMessage::Binary(frame) = watcher.next().await {
+                if let Ok(Message::Sync(SyncMessage::Update(_))) = Message::decode_v1(&frame) {
+                    break;
+                }
+            }
+        }
+        slow.block(false);
+        assert_eq!(
+            slow.close_frame().await,
+            (
+                4408,
+                "the connection fell behind; reconnect to resync".to_string()
+            )
+        );
     }
 }

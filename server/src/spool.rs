@@ -6,7 +6,7 @@
 //! what a client saw survives a `kill -9` of the node during an outage as it survives one after.
 //! It drains the spool into Redis oldest first and deletes only what Redis confirmed. A node that
 //! starts with a spool that is not empty (it died mid-outage) drains it before it loads rooms
-//! (see [`crate::writer`]).
+//! (see [`crate::room::writer`]).
 //!
 //! One table, `ops`: key `seq: u64` (one past the last key, 0 when empty, so numbering restarts
 //! once the spool is drained), value one encoded [`WriteOp`] ([`encode`]; the format is in

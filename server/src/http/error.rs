@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kortvaeg_shared::api::ErrorBody;
 
+use crate::room::RoomError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,28 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The room core's refusals and failures as the API answers them: `503` for what may be retried
+/// (the writer's queue or the outage buffer is full), `500` for the rest.
+impl From<RoomError> for ApiError {
+    fn from(error: RoomError) -> Self {
+        ApiError::room("", error)
+    }
+}
+
 impl ApiError {
+    /// A room core error, its message after `what` (when not empty).
+    pub fn room(what: &str, error: RoomError) -> ApiError {
+        let message = match what {
+            "" => error.to_string(),
+            what => format!("{what}: {error}"),
+        };
+        if error.is_temporary() {
+            ApiError::Unavailable(message)
+        } else {
+            ApiError::Internal(message)
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,

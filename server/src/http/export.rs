@@ -144,12 +144,9 @@ async fn read_room<T>(
         return Ok(f(&wall, &control));
     }
     let room = open_room(state, id).await?;
-    let broken = |c: crate::connection::Close| ApiError::Internal(c.reason);
     let out = room
         .wall
-        .read(|wall| room.control.read(|control| f(wall, control)))
-        .map_err(broken)?
-        .map_err(broken)?;
+        .read(|wall| room.control.read(|control| f(wall, control)))??;
     Ok(out)
 }
 

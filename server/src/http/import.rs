@@ -12,7 +12,6 @@ use axum::Json;
 use futures_util::StreamExt;
 
 use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Params};
-use crate::connection::Close;
 use kortvaeg_shared::analysis::{self, role};
 use kortvaeg_shared::screening::{self, Imported, Rejected};
 use kortvaeg_shared::{projection, Role};
@@ -47,16 +46,12 @@ pub async fn import(
     };
 
     let room = open_room(&state, &id).await?;
-    let broken = |c: Close| ApiError::Internal(c.reason);
-    let anvendes = room
-        .control
-        .read(|control| {
-            let (rows, _, _) = projection::structure(control);
-            analysis::answer_columns(&rows)
-                .into_iter()
-                .find(|c| c.analysis.as_deref() == Some(role::ANVENDES))
-        })
-        .map_err(broken)?;
+    let anvendes = room.control.read(|control| {
+        let (rows, _, _) = projection::structure(control);
+        analysis::answer_columns(&rows)
+            .into_iter()
+            .find(|c| c.analysis.as_deref() == Some(role::ANVENDES))
+    })?;
     let rows = screening::parse(
         &records,
         first_row,
@@ -65,29 +60,25 @@ pub async fn import(
     .map_err(ApiError::Rejected)?;
 
     let writer = state.rooms.writer();
-    let refused = |c: Close| match c.code {
-        1013 => ApiError::Unavailable(format!("nothing was imported: {}", c.reason)),
-        _ => ApiError::Internal(format!("nothing was imported: {}", c.reason)),
-    };
     let plan = room
         .control
-        .change(&room, writer, |txn| screening::write_structure(txn, &rows))
-        .map_err(refused)?;
+        .change(writer, |txn| screening::write_structure(txn, &rows))
+        .map_err(|e| ApiError::room("nothing was imported", e))?;
     let answers_set = match &anvendes {
         Some(column) if rows.iter().any(|r| r.anvendes.is_some()) => room
             .wall
-            .change(&room, writer, |txn| {
+            .change(writer, |txn| {
                 screening::write_answers(txn, &column.key, &rows, &plan.targets)
             })
-            .map_err(|c| {
-                ApiError::Internal(format!(
-                    "the fagområder and sagsområder were imported, the anvendes answers not: {}",
-                    c.reason
-                ))
+            .map_err(|e| {
+                ApiError::room(
+                    "the fagområder and sagsområder were imported, the anvendes answers not",
+                    e,
+                )
             })?,
         _ => 0,
     };
-    if !writer.flush(room.clone()).await {
+    if !writer.flush(room.eviction().clone()).await {
         return Err(ApiError::Unavailable(
             "the store failed to save the import; the room was reloaded without it: try again"
                 .into(),

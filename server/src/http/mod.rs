@@ -26,7 +26,7 @@ use tokio_util::task::TaskTracker;
 pub use error::{ApiError, ApiResult};
 
 use crate::config::Config;
-use crate::rooms::{OpenError, RoomHandle, Rooms};
+use crate::room::{OpenError, RoomHandle, Rooms};
 use crate::store::{RoomRecord, Store};
 use crate::tokens;
 use kortvaeg_shared::{Role, Templates};

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
 use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState, Params};
-use crate::permissions;
+use crate::room::permissions;
 use kortvaeg_shared::api::{SnapshotInfo, WallView};
 use kortvaeg_shared::projection;
 
@@ -23,9 +23,8 @@ pub async fn create(
         ));
     }
     let room = open_room(&state, &id).await?;
-    let close_to_api = |c: crate::connection::Close| ApiError::Internal(c.reason);
-    let wall = room.wall.encode_state().map_err(close_to_api)?;
-    let control = room.control.encode_state().map_err(close_to_api)?;
+    let wall = room.wall.encode_state()?;
+    let control = room.control.encode_state()?;
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let seq = state
         .store

@@ -26,7 +26,7 @@
 //! again (redb repairs it on open), at most once per [`REOPEN_INTERVAL`]; until a reopen succeeds
 //! every operation answers an error, never a panic. The reopen takes the database's write lock,
 //! so it waits for the operations in flight, and only one thread does it. The writer has evicted
-//! the rooms of the failed batch (`crate::writer`), so they reload from what was committed.
+//! the rooms of the failed batch (`crate::room::writer`), so they reload from what was committed.
 //! [`Store::ping`] is a tiny write transaction (table `health`), so `/healthz` reports the store
 //! unreachable while writes fail, not only while the file cannot be read.
 

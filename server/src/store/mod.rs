@@ -7,7 +7,7 @@
 //! A document is stored as a compacted **state** (one Yjs v1 update that merges everything up to
 //! the last compaction) plus a **log** of the Yjs v1 updates appended since. Loading applies the
 //! state, then the log, in order. Writes arrive in batches from the room writer
-//! ([`crate::writer`]), which is the only task that appends or compacts, so a batch is applied in
+//! ([`crate::room::writer`]), which is the only task that appends or compacts, so a batch is applied in
 //! order and atomically (one redb transaction, one Redis `MULTI`): a failed batch leaves nothing
 //! half-written.
 
@@ -94,6 +94,16 @@ impl std::fmt::Display for StreamId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}-{}", self.ms, self.seq)
     }
+}
+
+/// One entry of a document's shared stream (Redis): what a node appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEntry {
+    pub id: StreamId,
+    /// The node that appended it.
+    pub node: String,
+    /// A Yjs v1 update.
+    pub update: Vec<u8>,
 }
 
 /// A snapshot for plenary review: the full Yjs state (v1 update) of both documents.

@@ -27,18 +27,18 @@ use async_trait::async_trait;
 
 use super::{
     DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
-    StreamId, WriteOp,
+    StreamEntry, StreamId, WriteOp,
 };
 
 /// The prefix of every key this store reads or writes, so it can share a Redis with others.
 pub const KEY_PREFIX: &str = "kortvaeg:";
 
 /// How long one attempt to open a TCP connection (and handshake) may take.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a command may wait for its reply. The crate's default is 500 ms, too short for a batch
 /// or a snapshot carrying a large document; long enough here, still short enough that a stalled
 /// Redis shows up as an error rather than a hang.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Reconnect attempts after a lost connection before a command fails (the default, 6 with
 /// exponential back-off, keeps a command waiting for several seconds when Redis is down).
 const RECONNECT_RETRIES: usize = 2;
@@ -64,7 +64,7 @@ return 1
 /// nothing) and is released. The state is stored only if it is not older than the stored one,
 /// and only the entries up to `upto` are trimmed: an update appended meanwhile (by any node)
 /// stays. Redis runs a script atomically, so two compactions of one room never interleave.
-const COMPACT_LUA: &str = r"
+pub(crate) const COMPACT_LUA: &str = r"
 if ARGV[3] ~= '' then
   if redis.call('GET', KEYS[4]) ~= ARGV[3] then
     return 0
@@ -104,20 +104,10 @@ pub struct RedisStore {
     conn: ConnectionManager,
     /// For the cluster's own connections (a blocking `XREAD`, pub/sub), which must not share
     /// the multiplexed one.
-    client: Client,
+    pub(crate) client: Client,
     create_room: ::redis::Script,
     /// This process's id in the stream entries it appends, so its reader can skip its own.
-    node: String,
-}
-
-/// One entry of a document's stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamEntry {
-    pub id: StreamId,
-    /// The node that appended it.
-    pub node: String,
-    /// A Yjs v1 update.
-    pub update: Vec<u8>,
+    pub(crate) node: String,
 }
 
 impl RedisStore {
@@ -155,155 +145,13 @@ impl RedisStore {
         &self.node
     }
 
-    /// A connection of its own, for a blocking `XREAD` (which would hold up every other call on
-    /// the shared connection while it waits).
-    pub async fn dedicated_connection(&self) -> StoreResult<::redis::aio::MultiplexedConnection> {
-        let config = ::redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        self.client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(redis_err)
-    }
-
-    /// A pub/sub connection (awareness between nodes).
-    pub async fn pubsub(&self) -> StoreResult<::redis::aio::PubSub> {
-        self.client.get_async_pubsub().await.map_err(redis_err)
-    }
-
-    /// Publishes `payload` on `channel`.
-    pub async fn publish(&self, channel: &str, payload: &[u8]) -> StoreResult<()> {
-        ::redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .exec_async(&mut self.conn())
-            .await
-            .map_err(redis_err)
-    }
-
-    /// The entries after each position, waiting up to `block` for the first (one `XREAD` over
-    /// every stream). The answer has one list per position, in the same order.
-    pub async fn read_after(
-        &self,
-        conn: &mut ::redis::aio::MultiplexedConnection,
-        positions: &[(String, DocKind, StreamId)],
-        block: Duration,
-        count: usize,
-    ) -> StoreResult<Vec<Vec<StreamEntry>>> {
-        let keys: Vec<String> = positions
-            .iter()
-            .map(|(room, doc, _)| stream_key(room, *doc))
-            .collect();
-        let mut cmd = ::redis::cmd("XREAD");
-        cmd.arg("COUNT")
-            .arg(count)
-            .arg("BLOCK")
-            .arg(block.as_millis() as u64)
-            .arg("STREAMS")
-            .arg(&keys);
-        for (_, _, id) in positions {
-            cmd.arg(id.to_string());
-        }
-        let reply: Option<::redis::streams::StreamReadReply> =
-            cmd.query_async(conn).await.map_err(redis_err)?;
-        let mut out: Vec<Vec<StreamEntry>> = vec![Vec::new(); positions.len()];
-        for stream in reply.map(|r| r.keys).unwrap_or_default() {
-            if let Some(i) = keys.iter().position(|k| *k == stream.key) {
-                out[i] = entries(&stream.key, stream.ids)?;
-            }
-        }
-        Ok(out)
-    }
-
-    /// For each position, the stored state if it was compacted past that position (another node
-    /// trimmed entries this one has not read yet): the state and its id.
-    pub async fn states_past(
-        &self,
-        positions: &[(String, DocKind, StreamId)],
-    ) -> StoreResult<Vec<Option<(StreamId, Vec<u8>)>>> {
-        let mut pipe = ::redis::pipe();
-        for (room, doc, _) in positions {
-            pipe.cmd("GET").arg(state_id_key(room, *doc));
-        }
-        let ids: Vec<Option<Vec<u8>>> = pipe
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err)?;
-        let mut out = Vec::with_capacity(positions.len());
-        for ((room, doc, position), id) in positions.iter().zip(ids) {
-            match parse_id(&state_id_key(room, *doc), id)? {
-                Some(id) if id > *position => {
-                    let (state, id): (Option<Vec<u8>>, Option<Vec<u8>>) = ::redis::pipe()
-                        .atomic()
-                        .cmd("GET")
-                        .arg(state_key(room, *doc))
-                        .cmd("GET")
-                        .arg(state_id_key(room, *doc))
-                        .query_async(&mut self.conn())
-                        .await
-                        .map_err(redis_err)?;
-                    let id = parse_id(&state_id_key(room, *doc), id)?.unwrap_or_default();
-                    out.push(state.map(|state| (id, state)));
-                }
-                _ => out.push(None),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Takes the compaction lock of a document for `ttl` if no node holds it. The one compactor
-    /// at a time: a node that does not get it leaves the compaction to the holder.
-    pub async fn lock_compaction(
-        &self,
-        room: &str,
-        doc: DocKind,
-        ttl: Duration,
-    ) -> StoreResult<bool> {
-        let set: Option<String> = ::redis::cmd("SET")
-            .arg(lock_key(room, doc))
-            .arg(&self.node)
-            .arg("NX")
-            .arg("PX")
-            .arg(ttl.as_millis() as u64)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err)?;
-        Ok(set.is_some())
-    }
-
-    /// Compacts under this node's lock (taken with [`RedisStore::lock_compaction`]) and releases
-    /// it. False if the lock was lost meanwhile or a newer state is already stored.
-    pub async fn compact_locked(
-        &self,
-        room: &str,
-        doc: DocKind,
-        state: &[u8],
-        upto: StreamId,
-    ) -> StoreResult<bool> {
-        let done: i64 = ::redis::cmd("EVAL")
-            .arg(COMPACT_LUA)
-            .arg(4)
-            .arg(state_key(room, doc))
-            .arg(state_id_key(room, doc))
-            .arg(stream_key(room, doc))
-            .arg(lock_key(room, doc))
-            .arg(state)
-            .arg(upto.to_string())
-            .arg(&self.node)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err)?;
-        Ok(done == 1)
-    }
-
     /// A handle for one call: clones share the manager's connection.
-    fn conn(&self) -> ConnectionManager {
+    pub(crate) fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }
 }
 
-fn redis_err(e: RedisError) -> StoreError {
+pub(crate) fn redis_err(e: RedisError) -> StoreError {
     StoreError::Redis(e.to_string())
 }
 
@@ -311,11 +159,11 @@ fn room_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}")
 }
 
-fn state_key(room: &str, doc: DocKind) -> String {
+pub(crate) fn state_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state", doc.as_str())
 }
 
-fn state_id_key(room: &str, doc: DocKind) -> String {
+pub(crate) fn state_id_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.as_str())
 }
 
@@ -323,16 +171,19 @@ fn set_aside_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:set_aside", doc.as_str())
 }
 
-fn lock_key(room: &str, doc: DocKind) -> String {
+pub(crate) fn lock_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:compactor", doc.as_str())
 }
 
-pub fn stream_key(room: &str, doc: DocKind) -> String {
+pub(crate) fn stream_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:stream", doc.as_str())
 }
 
 /// Reads the entries of an `XRANGE`/`XREAD` reply; entries that do not parse are corrupt.
-fn entries(key: &str, ids: Vec<::redis::streams::StreamId>) -> StoreResult<Vec<StreamEntry>> {
+pub(crate) fn entries(
+    key: &str,
+    ids: Vec<::redis::streams::StreamId>,
+) -> StoreResult<Vec<StreamEntry>> {
     ids.into_iter()
         .map(|entry| {
             let corrupt = |what: &str| {
@@ -351,7 +202,7 @@ fn entries(key: &str, ids: Vec<::redis::streams::StreamId>) -> StoreResult<Vec<S
         .collect()
 }
 
-fn parse_id(key: &str, raw: Option<Vec<u8>>) -> StoreResult<Option<StreamId>> {
+pub(crate) fn parse_id(key: &str, raw: Option<Vec<u8>>) -> StoreResult<Option<StreamId>> {
     raw.map(|raw| {
         std::str::from_utf8(&raw)
             .ok()

@@ -15,11 +15,8 @@ use std::time::Duration;
 use dashmap::DashMap;
 use tokio::sync::{Notify, OnceCell};
 
-use crate::cluster::ClusterLink;
-
-use crate::room::{DocLimits, Room, SetAside};
+use super::{DocLimits, Nodes, Room, SetAside, Writer};
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
-use crate::writer::Writer;
 use kortvaeg_shared::stored;
 
 /// How long a room load waits for the outage spool to be written (at start after a crash, or
@@ -49,8 +46,8 @@ struct Inner {
     unload_after: Duration,
     /// Each document's broadcast capacity and size limit.
     limits: DocLimits,
-    /// Redis: the link to the other nodes, given to every room. `None`: one node.
-    cluster: Option<ClusterLink>,
+    /// The other nodes sharing the store, given to every room. `None`: one node.
+    nodes: Option<Arc<dyn Nodes>>,
     /// Woken when a room is loaded (the cluster reader waits on it while it holds no room).
     loaded: Notify,
 }
@@ -66,7 +63,7 @@ impl Rooms {
         writer: Writer,
         unload_after: Duration,
         limits: DocLimits,
-        cluster: Option<ClusterLink>,
+        nodes: Option<Arc<dyn Nodes>>,
     ) -> Self {
         Rooms(Arc::new(Inner {
             live: DashMap::new(),
@@ -75,7 +72,7 @@ impl Rooms {
             writer,
             unload_after,
             limits,
-            cluster,
+            nodes,
             loaded: Notify::new(),
         }))
     }
@@ -150,7 +147,7 @@ impl Rooms {
             wall,
             control,
             self.0.limits,
-            self.0.cluster.clone(),
+            self.0.nodes.clone(),
         );
         let room = Arc::new(room);
         for (kind, state) in suspect {
@@ -158,10 +155,8 @@ impl Rooms {
             self.0.store.set_aside(id, kind, &state).await?;
             let removed = room
                 .doc(kind)
-                .change(&room, &self.0.writer, |txn| {
-                    stored::repair(kind.schema(), txn)
-                })
-                .map_err(|close| OpenError::Busy(id.to_string(), close.reason))?;
+                .change(&self.0.writer, |txn| stored::repair(kind.schema(), txn))
+                .map_err(|error| OpenError::Busy(id.to_string(), error.to_string()))?;
             tracing::error!(room = id, doc = kind.as_str(), removed, "the stored state held types the schema has no use for; removed (the state is set aside)");
         }
         // Kept before the room is served: the compaction the room queues when it unloads (or
@@ -179,9 +174,9 @@ impl Rooms {
         }
         tracing::info!(room = id, "room loaded");
         crate::metrics::room_loaded();
-        if let Some(cluster) = &self.0.cluster {
-            cluster.query(id, DocKind::Wall);
-            cluster.query(id, DocKind::Control);
+        if let Some(nodes) = &self.0.nodes {
+            nodes.query(id, DocKind::Wall);
+            nodes.query(id, DocKind::Control);
         }
         self.0.loaded.notify_waiters();
         Ok(room)
@@ -229,11 +224,11 @@ impl Rooms {
     /// Queues a compaction of both documents and waits until the store has everything.
     async fn flush(&self, room: &Arc<Room>) -> bool {
         for kind in [DocKind::Wall, DocKind::Control] {
-            if let Err(close) = room.doc(kind).compact_if_needed(room, &self.0.writer) {
-                tracing::warn!(room = room.id(), reason = %close.reason, "compaction not queued");
+            if let Err(error) = room.doc(kind).compact_if_needed(&self.0.writer) {
+                tracing::warn!(room = room.id(), %error, "compaction not queued");
             }
         }
-        self.0.writer.flush(room.clone()).await
+        self.0.writer.flush(room.eviction().clone()).await
     }
 
     async fn unload_when_idle(self, room: Arc<Room>) {

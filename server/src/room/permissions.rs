@@ -1,5 +1,6 @@
-//! Who may write what (CONTRACT.md, permissions table). Pure functions: the connection and the
-//! HTTP handlers ask here, and the table is unit-tested cell by cell.
+//! Who may write what: the facilitator both documents, a participant the wall while it is not
+//! closed, a review link nothing. Pure functions: the connection and the HTTP handlers ask here,
+//! and the table is unit-tested cell by cell.
 
 use crate::store::DocKind;
 use kortvaeg_shared::Role;

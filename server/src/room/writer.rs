@@ -1,4 +1,5 @@
-//! The store writer: the one task that writes documents to the store, with group commit.
+//! The store writer: the one task that writes documents to the store, with group commit, and
+//! then broadcasts what it stored: the last step of an update's path (`room/mod.rs`).
 //!
 //! Rooms hand it jobs (an optional [`WriteOp`] and what to do once it is stored) through a bounded
 //! queue. It takes every job waiting — everything that queued while the previous batch was being
@@ -37,10 +38,10 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::connection::{Close, Outbox};
-use crate::room::{ConnId, Room};
+use super::fanout::{ConnId, Fanout, Outbox};
+use super::{Eviction, RoomError};
 use crate::spool::Spool;
-use crate::store::{DocKind, Store, WriteOp};
+use crate::store::{Store, WriteOp};
 
 /// Most jobs written in one batch (and most spooled ops drained in one).
 const MAX_BATCH: usize = 1024;
@@ -52,7 +53,7 @@ pub enum Then {
     Nothing,
     /// Send the Yjs update to every connection of the document but `from`.
     Broadcast {
-        doc: DocKind,
+        to: Fanout,
         from: ConnId,
         update: Bytes,
     },
@@ -66,7 +67,8 @@ pub enum Then {
 }
 
 pub struct Job {
-    room: Arc<Room>,
+    /// The room's eviction flag: the job of an evicted room is not stored, nor followed up.
+    room: Eviction,
     op: Option<WriteOp>,
     then: Then,
 }
@@ -87,7 +89,7 @@ pub struct Writer {
 pub struct Permit<'a>(mpsc::Permit<'a, Job>);
 
 impl Permit<'_> {
-    pub fn send(self, room: Arc<Room>, op: Option<WriteOp>, then: Then) {
+    pub fn send(self, room: Eviction, op: Option<WriteOp>, then: Then) {
         self.0.send(Job { room, op, then });
     }
 }
@@ -132,15 +134,18 @@ impl Writer {
     }
 
     /// A place for one job; refused when the queue is full.
-    pub fn reserve(&self) -> Result<Permit<'_>, Close> {
-        self.tx.try_reserve().map(Permit).map_err(|_| Close::busy())
+    pub fn reserve(&self) -> Result<Permit<'_>, RoomError> {
+        self.tx
+            .try_reserve()
+            .map(Permit)
+            .map_err(|_| RoomError::Busy)
     }
 
     /// A place for a client's change; also refused while the outage spool is full, so that a
     /// change is refused before it is applied rather than lost after.
-    pub fn reserve_change(&self) -> Result<Permit<'_>, Close> {
+    pub fn reserve_change(&self) -> Result<Permit<'_>, RoomError> {
         if self.buffer_limit > 0 && self.buffered() >= self.buffer_limit {
-            return Err(Close::buffer_full());
+            return Err(RoomError::BufferFull);
         }
         self.reserve()
     }
@@ -164,7 +169,7 @@ impl Writer {
 
     /// Waits until everything queued for `room` before this call is stored. False if a write
     /// failed (the room is then evicted) or the writer is gone.
-    pub async fn flush(&self, room: Arc<Room>) -> bool {
+    pub async fn flush(&self, room: Eviction) -> bool {
         let (done, wait) = oneshot::channel();
         if self
             .tx
@@ -322,7 +327,7 @@ impl Task {
         let mut ops = Vec::new();
         let mut has_op = vec![false; jobs.len()];
         for (job, has_op) in jobs.iter_mut().zip(has_op.iter_mut()) {
-            if let Some(op) = job.op.take().filter(|_| !job.room.is_evicted()) {
+            if let Some(op) = job.op.take().filter(|_| !job.room.is_set()) {
                 ops.push(op);
                 *has_op = true;
             }
@@ -352,9 +357,9 @@ impl Task {
     fn follow_up(&mut self, jobs: Vec<Job>) {
         // Updates of one document in one batch go out as one merged message: under load a
         // client gets one message per commit, not one per update, each encoded once for all.
-        let mut fanout: Vec<Fanout> = Vec::new();
+        let mut fanout: Vec<Batched> = Vec::new();
         for job in jobs {
-            let live = !job.room.is_evicted();
+            let live = !job.room.is_set();
             match job.then {
                 Then::Nothing => {}
                 Then::Done(done) if live && self.waiting() > 0 => {
@@ -363,21 +368,18 @@ impl Task {
                 Then::Done(done) => {
                     let _ = done.send(live);
                 }
-                Then::Broadcast { doc, from, update } if live => {
-                    match fanout
-                        .iter_mut()
-                        .find(|(room, d, _)| *d == doc && Arc::ptr_eq(room, &job.room))
-                    {
-                        Some((_, _, updates)) => updates.push((from, update)),
-                        None => fanout.push((job.room, doc, vec![(from, update)])),
+                Then::Broadcast { to, from, update } if live => {
+                    match fanout.iter_mut().find(|(doc, _)| doc.same(&to)) {
+                        Some((_, updates)) => updates.push((from, update)),
+                        None => fanout.push((to, vec![(from, update)])),
                     }
                 }
                 Then::Reply { to, frame } if live => to.send(frame),
                 Then::Broadcast { .. } | Then::Reply { .. } => {}
             }
         }
-        for (room, doc, updates) in fanout {
-            room.doc(doc).publish_updates(updates);
+        for (doc, updates) in fanout {
+            doc.publish_updates(updates);
         }
     }
 }
@@ -386,12 +388,12 @@ impl Task {
 /// re-send, the rooms reload from the store.
 fn evict(jobs: &[Job], has_op: &[bool]) {
     for (job, _) in jobs.iter().zip(has_op).filter(|(_, has_op)| **has_op) {
-        if !job.room.is_evicted() {
+        if !job.room.is_set() {
             crate::metrics::room_evicted("store");
         }
-        job.room.evict(Close::store_failed());
+        job.room.evict(RoomError::StoreFailed);
     }
 }
 
 /// The updates of one document in one batch, with their senders, in order.
-type Fanout = (Arc<Room>, DocKind, Vec<(ConnId, Bytes)>);
+type Batched = (Fanout, Vec<(ConnId, Bytes)>);

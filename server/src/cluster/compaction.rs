@@ -1,0 +1,40 @@
+//! Compaction of a document's shared stream: one node at a time (a lock in Redis), at the
+//! reader's position, by a script that stores the state only if it is newer and trims only what
+//! it contains. See the module doc of [`super`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Streams;
+use crate::room::Room;
+use crate::store::DocKind;
+
+/// How long a node may hold a document's compaction lock.
+const COMPACTION_LOCK: Duration = Duration::from_secs(10);
+
+/// Compacts a document's stream if no other node is compacting it: takes the lock, encodes the
+/// state at the reader's position, and stores it with a script that checks the lock is still
+/// ours. Encoding takes milliseconds, far below [`COMPACTION_LOCK`]; a compaction that took
+/// longer would find its lock gone and store nothing, so it never runs twice.
+pub async fn compact(streams: Streams, room: Arc<Room>, kind: DocKind) {
+    match streams
+        .lock_compaction(room.id(), kind, COMPACTION_LOCK)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::debug!(%error, room = room.id(), "compaction lock not taken");
+            return;
+        }
+    }
+    let Some((state, upto)) = room.doc(kind).compaction_state() else {
+        return;
+    };
+    match streams.compact_locked(room.id(), kind, &state, upto).await {
+        Ok(done) => {
+            tracing::debug!(room = room.id(), doc = kind.as_str(), %upto, done, "compacted")
+        }
+        Err(error) => tracing::warn!(%error, room = room.id(), "compaction failed"),
+    }
+}

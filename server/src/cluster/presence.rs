@@ -1,0 +1,107 @@
+//! Presence (awareness) between nodes, over Redis pub/sub (`kortvaeg:awareness:{room}:{doc}`): a
+//! node publishes the states its own clients changed (through its [`ClusterLink`]), relays to
+//! its clients what other nodes publish, answers their queries, and drops the states other nodes
+//! stopped renewing. See the module doc of [`super`].
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use yrs::sync::AwarenessUpdate;
+use yrs::updates::decoder::Decode;
+
+use super::{ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RETRY};
+use crate::room::{Nodes, Rooms};
+use crate::store::redis::KEY_PREFIX;
+use crate::store::DocKind;
+
+/// Drops awareness states other nodes stopped renewing (their node died, or lost Redis).
+pub async fn expire(rooms: Rooms, timeout: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(timeout / 6);
+    while !*shutdown.borrow() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => continue,
+        }
+        for room in rooms.live() {
+            for kind in [DocKind::Wall, DocKind::Control] {
+                room.doc(kind).expire_remote_awareness(timeout);
+            }
+        }
+    }
+}
+
+/// Relays awareness between nodes: applies what others publish, answers their queries.
+pub async fn relay(
+    streams: Streams,
+    rooms: Rooms,
+    link: ClusterLink,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let pattern = format!("{KEY_PREFIX}awareness:*");
+    while !*shutdown.borrow() {
+        let mut pubsub = match streams.pubsub().await {
+            Ok(pubsub) => pubsub,
+            Err(error) => {
+                tracing::warn!(%error, "awareness subscriber cannot connect to Redis");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        if let Err(error) = pubsub.psubscribe(&pattern).await {
+            tracing::warn!(%error, "awareness subscriber cannot subscribe");
+            tokio::time::sleep(RETRY).await;
+            continue;
+        }
+        let mut messages = pubsub.on_message();
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                message = messages.next() => match message {
+                    Some(message) => on_awareness(&rooms, &link, message.get_channel_name(), message.get_payload_bytes()),
+                    None => break,
+                },
+            }
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]) {
+    let Some((room_id, doc)) = channel
+        .strip_prefix(KEY_PREFIX)
+        .and_then(|c| c.strip_prefix("awareness:"))
+        .and_then(|c| c.rsplit_once(':'))
+    else {
+        return;
+    };
+    let kind = match doc {
+        "wall" => DocKind::Wall,
+        "control" => DocKind::Control,
+        _ => return,
+    };
+    let [tag, len, rest @ ..] = payload else {
+        return;
+    };
+    let Some((node, body)) = rest.split_at_checked(*len as usize) else {
+        return;
+    };
+    if node == link.node.as_bytes() {
+        return;
+    }
+    let Some(room) = rooms.live_room(room_id) else {
+        return;
+    };
+    match *tag {
+        AWARENESS_UPDATE => match AwarenessUpdate::decode_v1(body) {
+            Ok(update) => room.doc(kind).apply_remote_awareness(update),
+            Err(error) => tracing::debug!(%error, "undecodable awareness from another node"),
+        },
+        AWARENESS_QUERY => {
+            if let Some(update) = room.doc(kind).awareness_update() {
+                link.awareness(room_id, kind, &update);
+            }
+        }
+        _ => {}
+    }
+}

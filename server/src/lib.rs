@@ -1,0 +1,30 @@
+//! `kortvaeg`: the Kortvæg workshop server, as a library the binary (`main.rs`) runs and the unit
+//! tests drive.
+//!
+//! The data path, socket → room → document → store:
+//! - [`http`]: routes, token checks, JSON (`http/ws.rs` upgrades WebSockets);
+//! - [`connection`]: one socket, the edge of the room core: y-websocket frames in, frames out,
+//!   and the one conversion of the core's errors to close codes;
+//! - [`room`]: the room core, free of any transport: [`room::registry`] (load once, unload when
+//!   idle), the room and its documents ([`room::doc`], [`room::awareness`]), [`room::writer`]
+//!   (group commit; broadcast only after the store has it), [`room::permissions`]; with
+//!   [`spool`], the node's on-disk outage spool for updates Redis did not take;
+//! - [`store`]: the durable store trait and its embedded (redb) and Redis implementations;
+//! - [`cluster`]: with Redis, several nodes share rooms (stream reader, compaction, presence),
+//!   plugged into the room core through [`room::Nodes`].
+//!
+//! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`metrics`]
+//! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up
+//! and graceful shutdown).
+
+pub mod app;
+pub mod cluster;
+pub mod config;
+pub mod connection;
+pub mod http;
+pub mod memory;
+pub mod metrics;
+pub mod room;
+pub mod spool;
+pub mod store;
+pub mod tokens;

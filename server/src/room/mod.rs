@@ -1,0 +1,400 @@
+//! The room core: live rooms, their documents and the store writer, with no transport in them.
+//! Nothing under `room/` names axum, the redis crate, `connection`, `http` or `cluster`: sockets
+//! and HTTP reach the core through its methods and [`RoomError`]; other nodes through the
+//! [`Nodes`] trait.
+//!
+//! One wall update, top to bottom:
+//! 1. `connection.rs` decodes the frame, runs the schema gate's first step and the permission
+//!    check ([`permissions`]), and calls [`LiveDoc::apply_update`];
+//! 2. [`doc`] (`room/doc.rs`) checks the update against the document, applies it under the
+//!    document's lock and, still under the lock, hands it to the [`Writer`] with the document's
+//!    broadcast;
+//! 3. [`writer`] (`room/writer.rs`) stores it (group commit) and only then broadcasts it, once,
+//!    to every connection of the document ([`Fanout`]).
+//!
+//! Files: [`doc`] (one document: apply, sync answers, compaction, what other nodes appended),
+//! [`awareness`] (its presence states), [`registry`] (load once, unload when idle), [`writer`],
+//! [`permissions`], [`fanout`] (broadcast and direct answers), [`eviction`], [`nodes`] (the trait
+//! several nodes plug in through), [`error`]; this file holds the room itself.
+//!
+//! Locks: each document sits behind a std `Mutex`, held only for synchronous work (apply, encode)
+//! and never across `.await`. A panic while it is held poisons it; the room then counts as broken:
+//! it is evicted (its clients are closed with 1011) and the next connection loads it afresh from
+//! the store. The same happens when an update that passed the gate still fails to apply (the
+//! document may hold part of it). Nothing else evicts a room but a failed store write.
+//!
+//! Loading never fails on content: stored updates are applied one by one and one that does not
+//! apply (or that the gate refuses) is set aside ([`SetAside`]) while the rest load; a compaction
+//! is only stored when its state loads back into a fresh document.
+
+pub mod awareness;
+pub mod doc;
+pub mod error;
+pub mod eviction;
+pub mod fanout;
+pub mod nodes;
+pub mod permissions;
+pub mod registry;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod writer;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::store::{DocKind, RoomRecord, StoredDoc};
+use kortvaeg_shared::projection;
+
+pub use awareness::{AwarenessLimits, AWARENESS_TICK};
+pub use doc::{doc_from_stored, LiveDoc, SetAside};
+pub use error::RoomError;
+pub use eviction::Eviction;
+pub use fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
+pub use nodes::{Cursor, Nodes, StreamEntry};
+pub use registry::{OpenError, RoomHandle, Rooms};
+pub use writer::Writer;
+
+pub struct Room {
+    pub record: RoomRecord,
+    pub wall: Arc<LiveDoc>,
+    pub control: Arc<LiveDoc>,
+    /// Mirrors the control document's `meta.phase == "closed"`: the wall is then read-only for
+    /// participants. The control document keeps it current, so the permission check on every
+    /// wall update reads an atomic instead of the control document.
+    wall_closed: Arc<AtomicBool>,
+    /// Holders of the room (connections and REST requests), and whether it is being unloaded.
+    presence: Mutex<Presence>,
+    /// Set once when the room must be dropped without a flush; shared with its documents.
+    evicted: Eviction,
+}
+
+#[derive(Debug, Default)]
+struct Presence {
+    holders: usize,
+    unloading: bool,
+}
+
+/// What the documents of a room may weigh, from the flags.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLimits {
+    /// Client queue of the wall (the control document gets an eighth, at least 64).
+    pub queue: usize,
+    /// Most bytes a document's full state may take (`--max-doc-bytes`): what a joiner's greeting weighs.
+    pub max_doc_bytes: usize,
+}
+
+impl Room {
+    /// Builds a live room from what the store holds, with the stored updates that did not load.
+    /// `nodes`: the other nodes sharing the store (`None`: one node).
+    pub fn from_stored(
+        record: RoomRecord,
+        wall: StoredDoc,
+        control: StoredDoc,
+        limits: DocLimits,
+        nodes: Option<Arc<dyn Nodes>>,
+    ) -> (Self, Vec<SetAside>) {
+        let evicted = Eviction::default();
+        let (wall_doc, mut aside) = doc_from_stored(&wall, DocKind::Wall);
+        let (control_doc, control_aside) = doc_from_stored(&control, DocKind::Control);
+        aside.extend(control_aside);
+        let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
+        let wall_closed = Arc::new(AtomicBool::new(closed));
+        let room_id: Arc<str> = record.id.as_str().into();
+        let live = |kind, doc, stored: &StoredDoc, queue, phase| {
+            Arc::new(LiveDoc::new(doc::Setup {
+                room: room_id.clone(),
+                kind,
+                doc,
+                stored,
+                queue,
+                max_bytes: limits.max_doc_bytes,
+                evicted: evicted.clone(),
+                phase,
+                nodes: nodes.clone(),
+            }))
+        };
+        let wall = live(DocKind::Wall, wall_doc, &wall, limits.queue, None);
+        // The control document changes a few times a workshop (phase, timer, structure) and
+        // carries no presence from the web client: a short ring is plenty, and the ring is
+        // allocated up front for every room (BENCHMARKS.md, memory per room).
+        let control_queue = (limits.queue / 8).max(64);
+        let control = live(
+            DocKind::Control,
+            control_doc,
+            &control,
+            control_queue,
+            Some(wall_closed.clone()),
+        );
+        let room = Room {
+            record,
+            wall,
+            control,
+            wall_closed,
+            presence: Mutex::new(Presence::default()),
+            evicted,
+        };
+        (room, aside)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    pub fn doc(&self, kind: DocKind) -> &Arc<LiveDoc> {
+        match kind {
+            DocKind::Wall => &self.wall,
+            DocKind::Control => &self.control,
+        }
+    }
+
+    pub fn wall_closed(&self) -> bool {
+        self.wall_closed.load(Ordering::Acquire)
+    }
+
+    /// Counts one more holder, unless the room is being unloaded or was evicted.
+    pub fn acquire(&self) -> bool {
+        let Ok(mut p) = self.presence.lock() else {
+            return false;
+        };
+        if p.unloading || self.evicted.is_set() {
+            return false;
+        }
+        p.holders += 1;
+        true
+    }
+
+    /// Counts one holder less; returns how many are left.
+    pub fn release(&self) -> usize {
+        match self.presence.lock() {
+            Ok(mut p) => {
+                p.holders = p.holders.saturating_sub(1);
+                p.holders
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Marks the room as unloading if nobody holds it; after this `acquire` fails.
+    pub fn begin_unload(&self) -> bool {
+        let Ok(mut p) = self.presence.lock() else {
+            return true;
+        };
+        if p.holders == 0 {
+            p.unloading = true;
+        }
+        p.unloading
+    }
+
+    pub fn holders(&self) -> usize {
+        self.presence.lock().map(|p| p.holders).unwrap_or(0)
+    }
+
+    /// Drops the room without a flush: its connections close with `reason`.
+    pub fn evict(&self, reason: RoomError) {
+        self.evicted.evict(reason);
+    }
+
+    pub fn is_evicted(&self) -> bool {
+        self.evicted.is_set()
+    }
+
+    /// The room's eviction flag (the writer's jobs carry it).
+    pub fn eviction(&self) -> &Eviction {
+        &self.evicted
+    }
+
+    /// Resolves when the room is evicted, with the reason.
+    pub fn evictions(&self) -> watch::Receiver<Option<RoomError>> {
+        self.evicted.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use tokio::sync::broadcast::error::TryRecvError;
+    use yrs::sync::awareness::AwarenessUpdateEntry;
+    use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
+    use yrs::updates::decoder::Decode;
+    use yrs::{ClientID, Doc, StateVector, Transact, Update};
+
+    use super::testing::{self, card};
+    use super::*;
+    use kortvaeg_shared::gate;
+
+    fn apply(doc: &LiveDoc, writer: &Writer, from: ConnId, raw: &[u8]) -> Result<(), RoomError> {
+        let reading = gate::read(doc.kind.schema(), raw).expect("passes the gate");
+        let update = Update::decode_v1(raw).unwrap();
+        doc.apply_update(writer, from, raw.to_vec(), update, reading)
+    }
+
+    fn sync_update(frame: &[u8]) -> Vec<u8> {
+        match Message::decode_v1(frame).unwrap() {
+            Message::Sync(SyncMessage::Update(u) | SyncMessage::SyncStep2(u)) => u,
+            other => panic!("not an update: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_update_is_stored_before_anyone_is_sent_it() {
+        let (store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        let mut others = room.wall.subscribe();
+        store.hold();
+        let raw = card(&Doc::with_client_id(7), "a");
+        apply(&room.wall, &writer, 1, &raw).unwrap();
+        store.started(1).await;
+        // The writer holds it and the store has not taken it: nobody has been sent it.
+        assert!(matches!(others.try_recv(), Err(TryRecvError::Empty)));
+        assert!(store.appended("r", DocKind::Wall).is_empty());
+        store.release();
+        let out = others.recv().await.unwrap();
+        assert_eq!(
+            store.appended("r", DocKind::Wall),
+            vec![raw.clone()],
+            "stored first"
+        );
+        assert_eq!(
+            (out.from, sync_update(&out.frame)),
+            (1, raw),
+            "then broadcast, from its sender"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sync_step_1_is_answered_only_once_what_the_answer_holds_is_stored() {
+        let (store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        store.hold();
+        let raw = card(&Doc::with_client_id(7), "a");
+        apply(&room.wall, &writer, 1, &raw).unwrap();
+        let (outbox, mut replies, _behind) = Outbox::new(16);
+        room.wall
+            .answer_sync_step1(&writer, &StateVector::default(), &outbox)
+            .unwrap();
+        store.started(1).await;
+        assert!(
+            replies.try_recv().is_err(),
+            "no answer before the store has the card"
+        );
+        store.release();
+        let answer = replies.recv().await.unwrap();
+        assert_eq!(store.appended("r", DocKind::Wall), vec![raw]);
+        let joiner = Doc::new();
+        joiner
+            .transact_mut()
+            .apply_update(Update::decode_v1(&sync_update(&answer)).unwrap())
+            .unwrap();
+        assert_eq!(testing_cards(&joiner), vec!["a"]);
+    }
+
+    fn testing_cards(doc: &Doc) -> Vec<String> {
+        use yrs::{Map, ReadTxn};
+        let txn = doc.transact();
+        txn.get_map("cards")
+            .map(|m| m.keys(&txn).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_failed_store_write_evicts_the_room_and_sends_nothing() {
+        let (store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        let mut others = room.wall.subscribe();
+        store.fail();
+        apply(&room.wall, &writer, 1, &card(&Doc::with_client_id(7), "a")).unwrap();
+        assert!(
+            !writer.flush(room.eviction().clone()).await,
+            "the batch failed"
+        );
+        assert_eq!(*room.evictions().borrow(), Some(RoomError::StoreFailed));
+        assert!(
+            matches!(others.try_recv(), Err(TryRecvError::Empty)),
+            "nothing was broadcast"
+        );
+        assert!(!room.acquire(), "an evicted room takes no new holders");
+    }
+
+    fn presence(id: u64, clock: u32, json: &str) -> AwarenessUpdate {
+        AwarenessUpdate {
+            clients: HashMap::from([(
+                ClientID::new(id),
+                AwarenessUpdateEntry {
+                    clock,
+                    json: json.into(),
+                },
+            )]),
+        }
+    }
+
+    fn names(doc: &LiveDoc) -> Vec<String> {
+        match doc.awareness_message().unwrap() {
+            None => Vec::new(),
+            Some(frame) => match Message::decode_v1(&frame).unwrap() {
+                Message::Awareness(u) => u.clients.values().map(|e| e.json.to_string()).collect(),
+                other => panic!("{other:?}"),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_presence_belongs_to_the_connection_that_set_it_first() {
+        let (_store, _writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        let limits = AwarenessLimits {
+            max_state_bytes: 1024,
+            max_ids: 4,
+        };
+        let (mut mine, mut theirs) = (HashSet::new(), HashSet::new());
+        room.wall
+            .apply_awareness(1, presence(5, 1, r#"{"name":"Anne"}"#), &mut mine, limits)
+            .unwrap();
+        // Another connection renames it, then tries to remove it: both are ignored.
+        room.wall
+            .apply_awareness(2, presence(5, 2, r#"{"name":"Bo"}"#), &mut theirs, limits)
+            .unwrap();
+        room.wall.remove_awareness(2, &[ClientID::new(5)]);
+        assert_eq!(names(&room.wall), vec![r#"{"name":"Anne"}"#]);
+        assert!(theirs.is_empty());
+        // Its owner removes it when it closes.
+        room.wall.remove_awareness(1, &[ClientID::new(5)]);
+        assert!(names(&room.wall).is_empty());
+        // Over the limits: refused whole.
+        let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(2000));
+        assert!(matches!(
+            room.wall
+                .apply_awareness(3, presence(9, 1, &big), &mut HashSet::new(), limits),
+            Err(RoomError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn a_poisoned_document_lock_evicts_the_room() {
+        let (room, aside) = Room::from_stored(
+            testing::record("r"),
+            StoredDoc::default(),
+            StoredDoc::default(),
+            testing::LIMITS,
+            None,
+        );
+        assert!(aside.is_empty());
+        let room = Arc::new(room);
+        assert!(room.acquire());
+        let r = room.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = r.wall.inner.lock().unwrap();
+            panic!("a panic under the document lock");
+        })
+        .join();
+        assert!(!room.is_evicted());
+        assert_eq!(room.wall.greeting().unwrap_err(), RoomError::Broken);
+        assert!(
+            room.is_evicted(),
+            "the room is evicted, so the next connection reloads it"
+        );
+        assert!(!room.acquire(), "an evicted room takes no new holders");
+    }
+}

@@ -1,0 +1,187 @@
+//! What the unit tests of the room core and the connection run on: a [`MemoryStore`] whose
+//! writes can be held back (to see that nothing is broadcast before the store has it) or made to
+//! fail, and a writer and registry over it. No file, no socket, no port.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+use yrs::{Doc, Map, MapPrelim, Transact};
+
+use super::{DocLimits, Rooms, Writer};
+use crate::store::{
+    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
+    WriteOp,
+};
+
+/// A store in memory. [`MemoryStore::hold`] makes every write wait until [`MemoryStore::release`];
+/// [`MemoryStore::fail`] makes them fail.
+pub struct MemoryStore {
+    records: Mutex<HashMap<String, RoomRecord>>,
+    ops: Mutex<Vec<WriteOp>>,
+    open: watch::Sender<bool>,
+    failing: AtomicBool,
+    /// Write batches begun (held ones included).
+    started: watch::Sender<usize>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            records: Mutex::default(),
+            ops: Mutex::default(),
+            open: watch::channel(true).0,
+            failing: AtomicBool::new(false),
+            started: watch::channel(0).0,
+        }
+    }
+}
+
+impl MemoryStore {
+    pub fn hold(&self) {
+        self.open.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.open.send_replace(true);
+    }
+
+    /// Waits until `n` write batches have begun.
+    pub async fn started(&self, n: usize) {
+        let _ = self.started.subscribe().wait_for(|s| *s >= n).await;
+    }
+
+    pub fn fail(&self) {
+        self.failing.store(true, Ordering::SeqCst);
+    }
+
+    /// The updates appended to a document, in order.
+    pub fn appended(&self, room: &str, doc: DocKind) -> Vec<Vec<u8>> {
+        self.ops
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Append {
+                    room: r,
+                    doc: d,
+                    update,
+                } if r == room && *d == doc => Some(update.to_vec()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn create_room(&self, record: &RoomRecord, _: &[u8], _: &[u8]) -> StoreResult<()> {
+        self.records
+            .lock()
+            .unwrap()
+            .insert(record.id.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
+        Ok(self.records.lock().unwrap().get(id).cloned())
+    }
+
+    async fn load_doc(&self, room: &str, doc: DocKind) -> StoreResult<StoredDoc> {
+        Ok(StoredDoc {
+            state: None,
+            log: self.appended(room, doc),
+            position: None,
+        })
+    }
+
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()> {
+        self.started.send_modify(|n| *n += 1);
+        let mut open = self.open.subscribe();
+        let _ = open.wait_for(|open| *open).await;
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Embedded("the test store fails".into()));
+        }
+        self.ops.lock().unwrap().extend(ops.iter().cloned());
+        Ok(())
+    }
+
+    async fn add_snapshot(&self, _: &str, _: &str, _: &[u8], _: &[u8]) -> StoreResult<u64> {
+        Ok(1)
+    }
+
+    async fn snapshots(&self, _: &str) -> StoreResult<Vec<SnapshotInfo>> {
+        Ok(Vec::new())
+    }
+
+    async fn snapshot(&self, _: &str, _: u64) -> StoreResult<Option<SnapshotRecord>> {
+        Ok(None)
+    }
+
+    async fn set_aside(&self, _: &str, _: DocKind, _: &[u8]) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn set_aside_updates(&self, _: &str, _: DocKind) -> StoreResult<Vec<Vec<u8>>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A room record with made-up digests.
+pub fn record(id: &str) -> RoomRecord {
+    RoomRecord {
+        id: id.into(),
+        title: "t".into(),
+        template: "kmd-sag-exit".into(),
+        created_at: "2026-01-01T00:00:00Z".into(),
+        facilitator_digest: String::new(),
+        participant_digest: String::new(),
+        review_digest: String::new(),
+    }
+}
+
+pub const LIMITS: DocLimits = DocLimits {
+    queue: 16,
+    max_doc_bytes: 1 << 20,
+};
+
+/// A store with room `r`, its writer, and the registry.
+pub fn setup() -> (Arc<MemoryStore>, Writer, Rooms) {
+    let store = Arc::new(MemoryStore::default());
+    store
+        .records
+        .lock()
+        .unwrap()
+        .insert("r".into(), record("r"));
+    let (writer, _task) = Writer::start(store.clone(), None, Duration::ZERO, 1000, 1024, 0);
+    let rooms = Rooms::new(
+        store.clone(),
+        writer.clone(),
+        Duration::from_secs(60),
+        LIMITS,
+        None,
+    );
+    (store, writer, rooms)
+}
+
+/// A Yjs v1 update of a client adding card `id` to the wall.
+pub fn card(client: &Doc, id: &str) -> Vec<u8> {
+    let cards = client.get_or_insert_map("cards");
+    let mut txn = client.transact_mut();
+    let card = cards.insert(&mut txn, id, MapPrelim::default());
+    card.insert(&mut txn, "row", "asis-1");
+    card.insert(&mut txn, "column", "borgerservice");
+    card.insert(&mut txn, "text", id);
+    txn.encode_update_v1()
+}
