@@ -1,14 +1,48 @@
 //! [`Redis`]: a throw-away `redis-server` on a free port, in a temporary directory, which can be
-//! stopped and started again on the same port and directory (store-outage tests).
+//! stopped and started again on the same port and directory (store-outage tests). The one spawner
+//! of the workspace: the integration tests, the bench (`src/bin/bench.rs`) and the unit tests of
+//! the server's Redis store (a dev-dependency of `kortvaeg-server`) all start theirs here, with the
+//! [`Persistence`] they need.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A throw-away `redis-server` with append-only persistence (fsync on every write) in a temporary
-/// directory. [`Redis::stop`] and [`Redis::start_again`] keep the port and the data.
+/// How a [`Redis`] keeps its data (no RDB snapshots in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    /// Append-only file, `appendfsync always`: every acknowledged write is on disk before the
+    /// answer, so [`Redis::stop`] (SIGKILL) and [`Redis::start_again`] lose nothing. What the
+    /// integration tests use ([`Redis::start`]).
+    #[default]
+    AppendFsyncAlways,
+    /// Append-only file, `appendfsync everysec`: what a production Redis runs; the bench compares
+    /// its cost with `always`.
+    AppendFsyncEverySec,
+    /// None (`--appendonly no`): the data lives as long as the process. For tests of the store
+    /// against a Redis, which never restart it.
+    Off,
+}
+
+impl Persistence {
+    /// redis-server's arguments for this persistence.
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Persistence::AppendFsyncAlways => &["--appendonly", "yes", "--appendfsync", "always"],
+            Persistence::AppendFsyncEverySec => {
+                &["--appendonly", "yes", "--appendfsync", "everysec"]
+            }
+            Persistence::Off => &["--appendonly", "no"],
+        }
+    }
+}
+
+/// A throw-away `redis-server` in a temporary directory (its log file and, with persistence, its
+/// append-only file). [`Redis::stop`] and [`Redis::start_again`] keep the port and the directory.
+/// Dropping it kills the process.
 pub struct Redis {
     child: Option<Child>,
     port: u16,
+    persistence: Persistence,
     dir: tempfile::TempDir,
 }
 
@@ -18,23 +52,40 @@ fn free_port() -> u16 {
 }
 
 impl Redis {
+    /// Starts one with [`Persistence::AppendFsyncAlways`] and returns once it answers `PING`.
     pub async fn start() -> Redis {
+        Redis::start_with(Persistence::default()).await
+    }
+
+    /// Starts one with `persistence` and returns once it answers `PING`.
+    pub async fn start_with(persistence: Persistence) -> Redis {
+        Redis::try_start_with(persistence)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Redis::start_with`] that says why it could not start (e.g. redis-server is not
+    /// installed) instead of panicking.
+    pub async fn try_start_with(persistence: Persistence) -> Result<Redis, String> {
         let mut r = Redis {
             child: None,
             port: free_port(),
-            dir: tempfile::tempdir().expect("redis temporary dir"),
+            persistence,
+            dir: tempfile::tempdir().map_err(|e| format!("redis temporary dir: {e}"))?,
         };
-        r.spawn().await;
-        r
+        r.spawn().await?;
+        Ok(r)
     }
 
-    async fn spawn(&mut self) {
+    /// Spawns redis-server and waits until it answers `PING`; `Err` if it cannot be spawned,
+    /// exits first or does not answer within 15 s.
+    async fn spawn(&mut self) -> Result<(), String> {
         assert!(self.child.is_none(), "redis-server already running");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.path().join("redis.log"))
-            .expect("redis log file");
+            .map_err(|e| format!("redis log file: {e}"))?;
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -44,14 +95,8 @@ impl Redis {
                 "--save",
                 "",
             ])
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--protected-mode",
-                "no",
-            ])
+            .args(self.persistence.args())
+            .args(["--protected-mode", "no"])
             .arg("--dir")
             .arg(self.dir.path())
             .stdin(Stdio::null())
@@ -60,31 +105,32 @@ impl Redis {
             .spawn();
         let child = match child {
             Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "redis-server is not on PATH: run scripts/test, which installs it (or apt-get install redis-server)"
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(
+                "redis-server is not on PATH: run scripts/test (or scripts/bench), which installs it (or apt-get install redis-server)".into()
             ),
-            Err(e) => panic!("cannot start redis-server: {e}"),
+            Err(e) => return Err(format!("cannot start redis-server: {e}")),
         };
         self.child = Some(child);
         let url = self.url();
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "redis-server exited ({status}) on port {}; log:\n{}",
                     self.port,
                     self.log()
-                );
+                ));
             }
             if ping(&url).await.is_ok() {
-                return;
+                return Ok(());
             }
             if Instant::now() >= deadline {
-                panic!(
+                return Err(format!(
                     "redis-server on port {} did not answer PING within 15 s; log:\n{}",
                     self.port,
                     self.log()
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -103,7 +149,8 @@ impl Redis {
         std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
     }
 
-    /// Kills redis-server (SIGKILL; every acknowledged write is already fsynced).
+    /// Kills redis-server (SIGKILL; with [`Persistence::AppendFsyncAlways`] every acknowledged
+    /// write is already on disk).
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -111,9 +158,12 @@ impl Redis {
         }
     }
 
-    /// Starts redis-server again on the same port and directory (after [`Redis::stop`]).
+    /// Starts redis-server again on the same port and directory (after [`Redis::stop`]); with
+    /// [`Persistence::Off`] it starts empty.
     pub async fn start_again(&mut self) {
-        self.spawn().await;
+        if let Err(e) = self.spawn().await {
+            panic!("{e}");
+        }
     }
 
     /// A fresh connection.
