@@ -500,77 +500,17 @@ impl Store for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::process::{Child, Command, Stdio};
+    use std::net::TcpListener;
     use std::time::Instant;
+
+    use kortvaeg_tests::{Persistence, Redis};
 
     use super::*;
     use crate::store::conformance;
 
-    /// A `redis-server` of our own on a free port, with persistence off, killed on drop.
-    struct RedisServer {
-        child: Child,
-        port: u16,
-    }
-
-    impl RedisServer {
-        fn start() -> Self {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect(
-                    "redis-server must be on PATH for these tests (apt-get install redis-server)",
-                );
-            let server = Self { child, port };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !server.answers_ping() {
-                assert!(
-                    Instant::now() < deadline,
-                    "redis-server on port {port} did not start"
-                );
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            server
-        }
-
-        fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/", self.port)
-        }
-
-        fn answers_ping(&self) -> bool {
-            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-                return false;
-            };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-            let mut reply = [0u8; 7];
-            stream.write_all(b"PING\r\n").is_ok()
-                && stream.read_exact(&mut reply).is_ok()
-                && &reply == b"+PONG\r\n"
-        }
-
-        fn kill(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    impl Drop for RedisServer {
-        fn drop(&mut self) {
-            self.kill();
-        }
-    }
-
     #[tokio::test]
     async fn conformance_and_reconnect() {
-        let server = RedisServer::start();
+        let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         assert_eq!(store.kind(), "redis");
         conformance::exercise(&store).await;
@@ -583,7 +523,7 @@ mod tests {
 
     #[tokio::test]
     async fn keys_follow_the_documented_layout() {
-        let server = RedisServer::start();
+        let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         store
             .create_room(&conformance::record("r"), b"w", b"c")
@@ -624,7 +564,7 @@ mod tests {
 
     #[tokio::test]
     async fn ids_with_colons_are_refused() {
-        let server = RedisServer::start();
+        let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         let result = store
             .create_room(&conformance::record("a:wall:state"), b"w", b"c")
@@ -634,7 +574,7 @@ mod tests {
 
     #[tokio::test]
     async fn corrupt_values_are_errors_not_panics() {
-        let server = RedisServer::start();
+        let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         let mut conn = store.conn();
         ::redis::pipe()
@@ -667,10 +607,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_dead_redis_gives_errors_not_hangs() {
-        let mut server = RedisServer::start();
+        let mut server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         store.ping().await.expect("ping");
-        server.kill();
+        server.stop().await;
 
         let limit = Duration::from_secs(8);
         let started = Instant::now();

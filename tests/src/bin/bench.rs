@@ -61,7 +61,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use kortvaeg_tests::{
-    as_is_cell, schema, write_card, RoomCreated, Server, ServerOptions, YClient, AS_IS,
+    as_is_cell, schema, write_card, Persistence, Redis, RoomCreated, Server, ServerOptions,
+    YClient, AS_IS,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -784,72 +785,6 @@ impl NodeServer {
 }
 
 impl Drop for NodeServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A throw-away `redis-server` with append-only persistence at the given `appendfsync` policy.
-struct RedisServer {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    async fn start(appendfsync: &str) -> Result<RedisServer> {
-        let dir = tempfile::tempdir()?;
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--protected-mode",
-                "no",
-            ])
-            .args(["--appendonly", "yes", "--appendfsync", appendfsync])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start redis-server ({e}); scripts/bench installs it"))?;
-        let redis = RedisServer {
-            child,
-            port,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if redis.ping().await.is_ok() {
-                return Ok(redis);
-            }
-            if Instant::now() >= deadline {
-                return Err("redis-server did not answer PING within 15 s".into());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    async fn ping(&self) -> Result<()> {
-        let client = redis::Client::open(self.url())?;
-        let mut con = client.get_multiplexed_async_connection().await?;
-        let _: String = redis::cmd("PING").query_async(&mut con).await?;
-        Ok(())
-    }
-}
-
-impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -1691,19 +1626,23 @@ async fn scenario_durability() -> Vec<Vec<String>> {
     ];
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    let configs: [(&str, Option<&str>, Option<u64>); 4] = [
+    let configs: [(&str, Option<Persistence>, Option<u64>); 4] = [
         ("embedded (redb), commit window 0 (default)", None, None),
         ("embedded (redb), commit window 2 ms", None, Some(2)),
-        ("redis, appendfsync everysec", Some("everysec"), None),
+        (
+            "redis, appendfsync everysec",
+            Some(Persistence::AppendFsyncEverySec),
+            None,
+        ),
         (
             "redis, appendfsync always (as the test harness)",
-            Some("always"),
+            Some(Persistence::AppendFsyncAlways),
             None,
         ),
     ];
     for (label, fsync, window) in configs {
         let redis = match fsync {
-            Some(policy) => match RedisServer::start(policy).await {
+            Some(persistence) => match Redis::try_start_with(persistence).await {
                 Ok(r) => Some(r),
                 Err(e) => {
                     problems.push(format!("{label}: skipped: {e}"));
