@@ -1,14 +1,17 @@
 // Everything derived from the structured answers, in one place: the documentation sheet's columns,
 // brugerantal, omfang, "i analysen", the priority order and the summaries. The rules are those of
-// docs/API.md ("Derived values"); the server has the same rules in Rust (shared/src/analysis.rs)
-// for the XLSX export, so change both together. Pure functions over plain objects: no Yjs here.
+// docs/API.md ("Derived values"); the server has the same rules in Rust (shared/src/analysis.rs,
+// the closed lists in shared/src/answer.rs, a row read in shared/src/question.rs) for the exports,
+// so change both together: the fixture shared/tests/fixtures/analysis.json holds both to the same
+// columns, derived values and summaries (shared/tests/analysis_fixture.rs, and `npm test`:
+// test/analysis.test.mjs). Pure functions over plain objects: no Yjs here.
 import type { Column, Field, Row, Sagsomraade } from './schema';
 
 // ---- answer kinds ---------------------------------------------------------------------------
 
 export type Kind = 'text' | 'number' | 'ja_nej' | 'lav_middel_hoej' | 'brugsmoenster' | 'loesningsscenarie' | 'date';
 
-/** The closed answer kinds and their stored values, in display order. */
+/** The closed answer kinds and their stored values, in display order (the server's `AnswerKind::choices`; a Rust test reads these lines). */
 export const CHOICES: Record<string, readonly string[]> = {
   ja_nej: ['ja', 'nej'],
   lav_middel_hoej: ['lav', 'middel', 'hoej'],
@@ -85,8 +88,7 @@ export const sheetRows = (rows: Row[]) => rows.filter((r) => !!r.round && r.shee
 export function answerColumns(rows: Row[]): AnswerColumn[] {
   const out: AnswerColumn[] = [];
   for (const row of sheetRows(rows)) {
-    const round = roundLabel(row.round ?? '');
-    const prefix = row.number ? `${round} ${row.number}` : round;
+    const prefix = questionPrefix(row);
     if (row.fields && row.fields.length) {
       for (const f of row.fields) {
         if (!f.id || (f.analysis && NAMING_ROLES.includes(f.analysis))) continue;
@@ -101,6 +103,12 @@ export function answerColumns(rows: Row[]): AnswerColumn[] {
 }
 
 export const roundLabel = (round: string) => (round === 'as-is' ? 'As-is' : round === 'to-be' ? 'To-be' : round);
+
+/** How the sheet names a question: `As-is 2`, or `As-is` for a row without a number (the server's `RowSpec::prefix`). */
+export const questionPrefix = (row: Pick<Row, 'round' | 'number'>) => {
+  const round = roundLabel(row.round ?? '');
+  return row.number ? `${round} ${row.number}` : round;
+};
 
 /** The answer column of an analysis role (the first that carries it), if any. */
 export function roleColumn(cols: AnswerColumn[], role: string): AnswerColumn | null {
@@ -272,9 +280,9 @@ export function priorityOrder(sheet: SheetRow[], settings: Settings): SheetRow[]
 // ---- summaries --------------------------------------------------------------------------------
 
 export interface Summaries {
-  /** Løsningsscenarie "1"–"4" and "" (unanswered) → sagsområder in the analysis. */
+  /** Løsningsscenarie "1"–"4" and "" (unanswered) → sagsområder in the analysis, in priority order. */
   perLoesningsscenarie: Record<string, SheetRow[]>;
-  /** Brugsmønster "0", "A"–"E" and "" → sagsområder in the analysis. */
+  /** Brugsmønster "0", "A"–"E" and "" → sagsområder in the analysis, in priority order. */
   perBrugsmoenster: Record<string, SheetRow[]>;
   /** Forretningskritiske sagsområder in the analysis, in priority order. */
   forretningskritiske: SheetRow[];
@@ -286,13 +294,14 @@ export interface Summaries {
 
 export function summaries(sheet: SheetRow[]): Summaries {
   const inA = sheet.filter((r) => r.inAnalysis);
+  const prioritet = [...inA].sort((a, b) => (a.prioritet ?? 0) - (b.prioritet ?? 0));
+  // In priority order, as the server's summaries (docs/API.md, GET /sheet).
   const group = (choices: readonly string[], get: (r: SheetRow) => string | null) => {
     const out: Record<string, SheetRow[]> = {};
     for (const c of [...choices, '']) out[c] = [];
-    for (const r of inA) out[get(r) ?? '']?.push(r);
+    for (const r of prioritet) out[get(r) ?? '']?.push(r);
     return out;
   };
-  const prioritet = [...inA].sort((a, b) => (a.prioritet ?? 0) - (b.prioritet ?? 0));
   return {
     perLoesningsscenarie: group(CHOICES.loesningsscenarie, (r) => r.loesningsscenarie),
     perBrugsmoenster: group(CHOICES.brugsmoenster, (r) => r.brugsmoenster),
