@@ -19,6 +19,9 @@ export const CHOICES: Record<string, readonly string[]> = {
   loesningsscenarie: ['1', '2', '3', '4'],
 };
 
+/** A stored closed value as the sheet shows it: `høj` for `hoej`, any other as it is (the server's `Choice::label`). */
+export const choiceLabel = (code: string) => (code === 'hoej' ? 'høj' : code);
+
 export const BRUGERANTAL = ['faa', 'mellem', 'mange'] as const;
 export type Brugerantal = (typeof BRUGERANTAL)[number];
 
@@ -44,10 +47,10 @@ export function readValue(raw: unknown, kind: string): Value | null {
   if (raw === undefined || raw === null || raw === '') return null;
   const choices = CHOICES[kind];
   if (choices) {
-    let s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    const s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
     if (!s) return null;
-    if (kind === 'lav_middel_hoej' && s.toLowerCase() === 'høj') s = 'hoej';
-    return choices.find((c) => c.toLowerCase() === s.toLowerCase()) ?? null;
+    const lower = s.toLowerCase();
+    return choices.find((c) => c.toLowerCase() === lower || choiceLabel(c).toLowerCase() === lower) ?? null;
   }
   if (kind === 'number') return readNumber(raw);
   return typeof raw === 'string' ? raw : null;
@@ -149,8 +152,8 @@ export function readSettings(raw: Record<string, unknown>): Settings {
 
 // ---- derived values ---------------------------------------------------------------------------
 
-const KOMPLEKSITET_POINT: Record<string, number> = { lav: 1, middel: 2, hoej: 3 };
-const BRUGERANTAL_POINT: Record<Brugerantal, number> = { faa: 1, mellem: 2, mange: 3 };
+/** Kompleksitet lav 1, middel 2, høj 3; brugerantal få 1, mellem 2, mange 3: the place in the list, from 1. */
+const point = (list: readonly string[], value: string) => list.indexOf(value) + 1;
 
 export function brugerantalFor(n: number, s: Settings): Brugerantal {
   return n <= s.faa_max ? 'faa' : n <= s.mellem_max ? 'mellem' : 'mange';
@@ -235,7 +238,7 @@ export function buildSheet(rows: Row[], columns: Column[], answers: Answers, set
       const brugerantalDerived = sagsbehandlere === null ? null : brugerantalFor(sagsbehandlere, settings);
       const brugerantal = inAnalysis ? brugerantalSet ?? brugerantalDerived : null;
       const kompleksitet = str(roles.kompleksitet);
-      const omfangPoint = brugerantal && kompleksitet ? KOMPLEKSITET_POINT[kompleksitet] * BRUGERANTAL_POINT[brugerantal] : null;
+      const omfangPoint = brugerantal && kompleksitet ? point(CHOICES.lav_middel_hoej, kompleksitet) * point(BRUGERANTAL, brugerantal) : null;
       out.push({
         fag,
         sags,
