@@ -29,14 +29,15 @@ pub struct RowSpec {
     pub sheet: bool,
     /// The role of the question's answer in the analysis (`anvendes`, …), if any.
     pub analysis: Option<String>,
-    /// The parts of a multi-part question (As-is 4 a–e), in order.
+    /// The parts of a multi-part question (As-is 4 a–e), in order; a question with any (even
+    /// none with an id) is answered by its fields, not by itself.
     pub fields: Vec<FieldSpec>,
 }
 
 /// One part of a question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSpec {
-    /// Non-empty; the answer key is `<row id>.<field id>`.
+    /// The answer key is `<row id>.<field id>`; a field without an id (empty) has no answer.
     pub id: String,
     /// The field's label; its id when it has none.
     pub label: String,
@@ -68,9 +69,9 @@ impl RowSpec {
             Some(Value::Array(fields)) => fields
                 .iter()
                 .filter_map(Value::as_object)
-                .filter_map(|f| {
-                    let id = text(f, "id")?;
-                    Some(FieldSpec {
+                .map(|f| {
+                    let id = text(f, "id").unwrap_or_default();
+                    FieldSpec {
                         label: f
                             .get("label")
                             .and_then(Value::as_str)
@@ -82,7 +83,7 @@ impl RowSpec {
                             .and_then(Value::as_str)
                             .map(str::to_string),
                         id,
-                    })
+                    }
                 })
                 .collect(),
             _ => Vec::new(),
@@ -122,12 +123,14 @@ impl RowSpec {
         }
     }
 
-    /// The fields that are answers (not the ones naming the sagsområde).
+    /// The fields that are answers: those with an id, except the ones naming the sagsområde.
     pub fn answer_fields(&self) -> impl Iterator<Item = &FieldSpec> {
         self.fields.iter().filter(|f| {
-            !f.analysis
-                .as_deref()
-                .is_some_and(|r| NAMING_ROLES.contains(&r))
+            !f.id.is_empty()
+                && !f
+                    .analysis
+                    .as_deref()
+                    .is_some_and(|r| NAMING_ROLES.contains(&r))
         })
     }
 }
@@ -162,10 +165,11 @@ mod tests {
         assert_eq!(row.prefix(), "As-is 3");
         assert!(row.is_sheet_question());
         let ids: Vec<&str> = row.fields.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["a", "kle"]);
+        assert_eq!(ids, ["a", "", "kle"], "the string is not a field");
         assert_eq!(row.fields[0].label, "a");
         assert_eq!(row.fields[0].kind, AnswerKind::JaNej);
-        assert_eq!(row.answer_fields().count(), 1);
+        let answers: Vec<&str> = row.answer_fields().map(|f| f.id.as_str()).collect();
+        assert_eq!(answers, ["a"]);
     }
 
     #[test]
