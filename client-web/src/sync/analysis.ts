@@ -10,6 +10,10 @@ import type { Column, Field, Row, Sagsomraade } from './schema';
 // ---- answer kinds ---------------------------------------------------------------------------
 
 export type Kind = 'text' | 'number' | 'ja_nej' | 'lav_middel_hoej' | 'brugsmoenster' | 'loesningsscenarie' | 'date';
+const KINDS: readonly string[] = ['text', 'number', 'ja_nej', 'lav_middel_hoej', 'brugsmoenster', 'loesningsscenarie', 'date'] satisfies Kind[];
+
+/** A row's or field's kind as the sheet reads it: an absent or unknown kind is `text` (the server's `AnswerKind::of`). */
+export const kindOf = (kind: string | undefined): Kind => (kind && KINDS.includes(kind) ? (kind as Kind) : 'text');
 
 /** The closed answer kinds and their stored values, in display order (the server's `AnswerKind::choices`; a Rust test reads these lines). */
 export const CHOICES: Record<string, readonly string[]> = {
@@ -96,10 +100,10 @@ export function answerColumns(rows: Row[]): AnswerColumn[] {
       for (const f of row.fields) {
         if (!f.id || (f.analysis && NAMING_ROLES.includes(f.analysis))) continue;
         const label = f.label || f.id;
-        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: f.kind || 'text', number: row.number, label, header: `${prefix}: ${label}`, analysis: f.analysis });
+        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: kindOf(f.kind), number: row.number, label, header: `${prefix}: ${label}`, analysis: f.analysis });
       }
     } else {
-      out.push({ key: row.id, row, kind: row.kind || 'text', number: row.number, label: row.label, header: `${prefix}: ${row.label}`, analysis: row.analysis });
+      out.push({ key: row.id, row, kind: kindOf(row.kind), number: row.number, label: row.label, header: `${prefix}: ${row.label}`, analysis: row.analysis });
     }
   }
   return out;
