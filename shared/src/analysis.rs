@@ -16,8 +16,11 @@ use serde_json::{Map as JsonMap, Value};
 use yrs::types::ToJson;
 use yrs::{Doc, ReadTxn, Transact};
 
+pub use crate::answer::number;
+use crate::answer::AnswerKind;
 use crate::api::{Axis, Card};
 use crate::cells::{self, SheetCard, SheetColumn};
+use crate::question::RowSpec;
 use crate::{projection, schema};
 
 /// The roles an answer can play in the analysis (`analysis` on a row or field).
@@ -31,7 +34,7 @@ pub mod role {
     pub const KOMPLEKSITET: &str = "kompleksitet";
     pub const LOESNINGSSCENARIE: &str = "loesningsscenarie";
     /// Fields that name the sagsområde itself: part of the row, not answer columns.
-    pub const NAMING: &[&str] = &["fagomraade", "sagsomraade", "kle"];
+    pub const NAMING: &[&str] = crate::question::NAMING_ROLES;
 }
 
 /// Answer key of the hand-set brugerantal, overriding the one derived from the caseworkers.
@@ -102,6 +105,9 @@ pub enum Brugerantal {
 }
 
 impl Brugerantal {
+    /// få, mellem, mange: the order of the dropdown and of the omfang point.
+    pub const ALL: [Brugerantal; 3] = [Brugerantal::Faa, Brugerantal::Mellem, Brugerantal::Mange];
+
     /// The stored value: `faa`, `mellem`, `mange`.
     pub fn code(self) -> &'static str {
         match self {
@@ -151,14 +157,11 @@ impl Brugerantal {
     }
 }
 
-/// Kompleksitet lav 1, middel 2, høj 3.
+/// Kompleksitet lav 1, middel 2, høj 3: its place in the closed list, from 1. Only the stored
+/// value counts (read answers with [`typed_answer`] first).
 pub fn kompleksitet_point(value: &str) -> Option<u8> {
-    match value {
-        "lav" => Some(1),
-        "middel" => Some(2),
-        "hoej" => Some(3),
-        _ => None,
-    }
+    let place = AnswerKind::LavMiddelHoej.codes().position(|c| c == value)?;
+    u8::try_from(place + 1).ok()
 }
 
 /// Omfang af oprydningsarbejde from its point (kompleksitet × brugerantal, 1–9):
@@ -257,7 +260,7 @@ pub struct AnswerColumn {
     /// The question's or field's own label.
     pub label: String,
     /// The answer kind (`text`, `number`, `ja_nej`, …).
-    pub kind: String,
+    pub kind: AnswerKind,
     /// The role in the analysis, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<String>,
@@ -267,59 +270,33 @@ pub struct AnswerColumn {
 /// `sheet: false`; a row with `fields` gives one column per field, except the fields that name
 /// the sagsområde itself.
 pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
+    columns_of(&RowSpec::read_all(rows))
+}
+
+/// [`answer_columns`] of rows already read.
+pub fn columns_of(rows: &[RowSpec]) -> Vec<AnswerColumn> {
     let mut out = Vec::new();
-    for row in rows.iter().filter(|r| cells::is_sheet_question(r)) {
-        let prefix = question_prefix(row);
-        let kind = |v: &JsonMap<String, Value>| {
-            v.get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("text")
-                .to_string()
-        };
-        let analysis = |v: &JsonMap<String, Value>| {
-            v.get("analysis")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let fields: Vec<&JsonMap<String, Value>> = match row.extra.get("fields") {
-            Some(Value::Array(fields)) => fields.iter().filter_map(Value::as_object).collect(),
-            _ => Vec::new(),
-        };
-        if fields.is_empty() {
+    for row in rows.iter().filter(|r| r.is_sheet_question()) {
+        let prefix = row.prefix();
+        if row.fields.is_empty() {
             out.push(AnswerColumn {
                 key: row.id.clone(),
                 question: row.id.clone(),
                 header: format!("{prefix}: {}", row.label),
                 label: row.label.clone(),
-                kind: kind(&row.extra),
-                analysis: analysis(&row.extra),
+                kind: row.kind,
+                analysis: row.analysis.clone(),
             });
             continue;
         }
-        for field in fields {
-            let Some(id) = field
-                .get("id")
-                .and_then(Value::as_str)
-                .filter(|id| !id.is_empty())
-            else {
-                continue;
-            };
-            let role = analysis(field);
-            if role.as_deref().is_some_and(|r| role::NAMING.contains(&r)) {
-                continue;
-            }
-            let label = field
-                .get("label")
-                .and_then(Value::as_str)
-                .unwrap_or(id)
-                .to_string();
+        for field in row.answer_fields() {
             out.push(AnswerColumn {
-                key: format!("{}.{id}", row.id),
+                key: format!("{}.{}", row.id, field.id),
                 question: row.id.clone(),
-                header: format!("{prefix}: {label}"),
-                label,
-                kind: kind(field),
-                analysis: role,
+                header: format!("{prefix}: {}", field.label),
+                label: field.label.clone(),
+                kind: field.kind,
+                analysis: field.analysis.clone(),
             });
         }
     }
@@ -327,75 +304,21 @@ pub fn answer_columns(rows: &[Axis]) -> Vec<AnswerColumn> {
 }
 
 /// A row's round (`as-is`, `to-be`, …), when it has one.
-pub fn row_round(row: &Axis) -> Option<&str> {
-    row.extra
-        .get("round")
-        .and_then(Value::as_str)
-        .filter(|r| !r.is_empty())
+pub fn row_round(row: &Axis) -> Option<String> {
+    RowSpec::from_axis(row).round
 }
 
-/// How the sheet names a question: `As-is 2`, or `As-is` for a row without a number.
+/// How the sheet names a question: `As-is 2`, or `As-is` for a row without a number
+/// ([`RowSpec::prefix`]).
 pub fn question_prefix(row: &Axis) -> String {
-    let round = round_label(row_round(row).unwrap_or_default());
-    let number = match row.extra.get("number") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
-    match number.as_str() {
-        "" => round,
-        n => format!("{round} {n}"),
-    }
-}
-
-fn round_label(round: &str) -> String {
-    match round {
-        "as-is" => "As-is".to_string(),
-        "to-be" => "To-be".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// A number, or a string that parses as one (`"12"`, `" 7,5 "`).
-pub fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
-        Value::String(s) => s
-            .trim()
-            .replace(',', ".")
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite()),
-        _ => None,
-    }
+    RowSpec::from_axis(row).prefix()
 }
 
 /// An answer as its kind's canonical value (`"ja"`, `"hoej"`, `"A"`, `"3"`, a number, text), or
-/// `None` when it is unanswered or of the wrong type.
+/// `None` when it is unanswered or of the wrong type: [`AnswerKind::read`] of the kind named
+/// `kind` (an unknown one is `text`).
 pub fn typed_answer(kind: &str, value: &Value) -> Option<Value> {
-    let text = || value.as_str().map(str::trim).filter(|s| !s.is_empty());
-    let code = |allowed: &[&str]| -> Option<Value> {
-        let s = match value {
-            Value::Number(n) => n.to_string(),
-            _ => text()?.to_string(),
-        };
-        let found = allowed.iter().find(|a| a.eq_ignore_ascii_case(&s))?;
-        Some(Value::String(found.to_string()))
-    };
-    match kind {
-        "number" => number(value).and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)),
-        "ja_nej" => code(&["ja", "nej"]),
-        "lav_middel_hoej" => match text()?.to_lowercase().as_str() {
-            "høj" => Some(Value::String("hoej".into())),
-            _ => code(&["lav", "middel", "hoej"]),
-        },
-        "brugsmoenster" => code(&["0", "A", "B", "C", "D", "E"]),
-        "loesningsscenarie" => code(&["1", "2", "3", "4"]),
-        _ => value
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(|s| Value::String(s.to_string())),
-    }
+    AnswerKind::of(Some(kind)).read(value)
 }
 
 /// What [`sheet`] works from: the rows and columns of the control document, its `prioritering`
@@ -574,7 +497,8 @@ impl Sheet {
 /// The documentation sheet of a room.
 pub fn sheet(input: &Input) -> Sheet {
     let settings = Settings::from_json(&input.prioritering);
-    let columns = answer_columns(&input.rows);
+    let questions = RowSpec::read_all(&input.rows);
+    let columns = columns_of(&questions);
     let key_for = |r: &str| {
         columns
             .iter()
@@ -586,7 +510,7 @@ pub fn sheet(input: &Input) -> Sheet {
     let kompleksitet = key_for(role::KOMPLEKSITET);
     let empty = JsonMap::new();
     let refs = sagsomraader(&input.columns);
-    let (mut placed, unplaced) = cells::place(&input.cards, &input.rows, &refs);
+    let (mut placed, unplaced) = cells::place(&input.cards, &questions, &refs);
     let mut rows: Vec<SheetRow> = refs
         .into_iter()
         .enumerate()
@@ -598,7 +522,7 @@ pub fn sheet(input: &Input) -> Sheet {
                 .unwrap_or(&empty);
             let answers: BTreeMap<String, Value> = columns
                 .iter()
-                .filter_map(|c| Some((c.key.clone(), typed_answer(&c.kind, raw.get(&c.key)?)?)))
+                .filter_map(|c| Some((c.key.clone(), c.kind.read(raw.get(&c.key)?)?)))
                 .collect();
             let get = |key: &Option<String>| key.as_ref().and_then(|k| answers.get(k));
             let in_analysis = get(&anvendes).and_then(Value::as_str) != Some("nej");
@@ -637,9 +561,9 @@ pub fn sheet(input: &Input) -> Sheet {
         row.prioritet = p;
     }
     let summaries = summarise(&rows, &rankable, &columns);
-    let layout = cells::layout(&input.rows, &columns);
+    let layout = cells::layout(&questions, &columns);
     for row in &mut rows {
-        row.cells = cells::row_cells(&layout, &input.rows, row);
+        row.cells = cells::row_cells(&layout, &questions, row);
     }
     Sheet {
         settings,
@@ -654,7 +578,7 @@ pub fn sheet(input: &Input) -> Sheet {
 fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn]) -> Summaries {
     let mut by_priority: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].in_analysis).collect();
     by_priority.sort_by_key(|&i| rows[i].prioritet);
-    let buckets = |role: &str, values: &[&str]| -> Vec<Bucket> {
+    let buckets = |role: &str, kind: AnswerKind| -> Vec<Bucket> {
         let key = columns
             .iter()
             .find(|c| c.analysis.as_deref() == Some(role))
@@ -675,8 +599,7 @@ fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn])
                 sagsomraader: ids,
             }
         };
-        values
-            .iter()
+        kind.codes()
             .map(|v| bucket(Some(v)))
             .chain([bucket(None)])
             .collect()
@@ -684,8 +607,8 @@ fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn])
     Summaries {
         total: rows.len(),
         in_analysis: by_priority.len(),
-        loesningsscenarie: buckets(role::LOESNINGSSCENARIE, &["1", "2", "3", "4"]),
-        brugsmoenster: buckets(role::BRUGSMOENSTER, &["0", "A", "B", "C", "D", "E"]),
+        loesningsscenarie: buckets(role::LOESNINGSSCENARIE, AnswerKind::Loesningsscenarie),
+        brugsmoenster: buckets(role::BRUGSMOENSTER, AnswerKind::Brugsmoenster),
         forretningskritiske: by_priority
             .iter()
             .filter(|&&i| rankable[i].forretningskritisk)
@@ -698,8 +621,8 @@ fn summarise(rows: &[SheetRow], rankable: &[Rankable], columns: &[AnswerColumn])
 /// without a trailing `.0`, text as it is.
 pub fn display(value: &Value) -> String {
     match value {
-        Value::String(s) if s == "hoej" => "høj".to_string(),
-        Value::String(s) => s.clone(),
+        // Whatever the kind, as the web client's `display` does.
+        Value::String(s) => AnswerKind::LavMiddelHoej.label_of(s).to_string(),
         Value::Number(n) => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
             _ => n.to_string(),

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::analysis::{self, AnswerColumn, SagsomraadeRef, SheetRow};
+use crate::answer::AnswerKind;
 use crate::api::{Axis, Card};
+use crate::question::RowSpec;
 
 /// Header of the last column.
 pub const COMMENTS_HEADER: &str = "Kommentarer";
@@ -88,13 +90,14 @@ pub struct SheetComment {
     pub author: String,
 }
 
-/// The questions that have a place in the sheet: rows with a round, except `sheet: false`.
+/// The questions that have a place in the sheet: rows with a round, except `sheet: false`
+/// ([`RowSpec::is_sheet_question`]).
 pub fn is_sheet_question(row: &Axis) -> bool {
-    analysis::row_round(row).is_some() && row.extra.get("sheet") != Some(&Value::Bool(false))
+    RowSpec::from_axis(row).is_sheet_question()
 }
 
 /// The columns of the sheet: names, each question's answers and cards, derived values, comments.
-pub fn layout(rows: &[Axis], answers: &[AnswerColumn]) -> Vec<SheetColumn> {
+pub fn layout(rows: &[RowSpec], answers: &[AnswerColumn]) -> Vec<SheetColumn> {
     let column = |header: String, holds, key: Option<&str>, question: Option<&str>| SheetColumn {
         header,
         holds,
@@ -105,10 +108,10 @@ pub fn layout(rows: &[Axis], answers: &[AnswerColumn]) -> Vec<SheetColumn> {
         .iter()
         .map(|h| column(h.to_string(), Holds::Name, None, None))
         .collect();
-    for row in rows.iter().filter(|r| is_sheet_question(r)) {
+    for row in rows.iter().filter(|r| r.is_sheet_question()) {
         let mine: Vec<&AnswerColumn> = answers.iter().filter(|c| c.question == row.id).collect();
         match mine.as_slice() {
-            [one] if one.kind == "text" && one.key == row.id => out.push(column(
+            [one] if one.kind == AnswerKind::Text && one.key == row.id => out.push(column(
                 one.header.clone(),
                 Holds::AnswerAndCards,
                 Some(&one.key),
@@ -119,7 +122,7 @@ pub fn layout(rows: &[Axis], answers: &[AnswerColumn]) -> Vec<SheetColumn> {
                     out.push(column(c.header.clone(), Holds::Answer, Some(&c.key), None));
                 }
                 out.push(column(
-                    format!("{}: {CARDS_SUFFIX}", analysis::question_prefix(row)),
+                    format!("{}: {CARDS_SUFFIX}", row.prefix()),
                     Holds::Cards,
                     None,
                     Some(&row.id),
@@ -145,14 +148,14 @@ pub fn layout(rows: &[Axis], answers: &[AnswerColumn]) -> Vec<SheetColumn> {
 /// and the ids of the cards on sheet questions that belong to none.
 pub fn place(
     cards: &[Card],
-    rows: &[Axis],
+    rows: &[RowSpec],
     sagsomraader: &[SagsomraadeRef],
 ) -> (Vec<BTreeMap<String, Vec<SheetCard>>>, Vec<String>) {
     let mut placed = vec![BTreeMap::<String, Vec<SheetCard>>::new(); sagsomraader.len()];
     let mut unplaced = Vec::new();
     let mut cards: Vec<&Card> = cards
         .iter()
-        .filter(|c| rows.iter().any(|r| r.id == c.row && is_sheet_question(r)))
+        .filter(|c| rows.iter().any(|r| r.id == c.row && r.is_sheet_question()))
         .collect();
     cards.sort_by(|a, b| {
         created_at(a)
@@ -225,7 +228,7 @@ fn sheet_card(card: &Card) -> SheetCard {
 }
 
 /// The text of every column of one sheet row, as the CSV holds it (before neutralising).
-pub fn row_cells(layout: &[SheetColumn], rows: &[Axis], row: &SheetRow) -> Vec<String> {
+pub fn row_cells(layout: &[SheetColumn], rows: &[RowSpec], row: &SheetRow) -> Vec<String> {
     let no_cards = Vec::new();
     let cards_of = |q: &Option<String>| {
         q.as_ref()
@@ -290,9 +293,9 @@ fn lines(answer: Option<String>, cards: &[SheetCard], fagomraade: &str) -> Strin
 }
 
 /// The comments on the row's cards, in question order, then card order.
-fn comments(rows: &[Axis], row: &SheetRow) -> String {
+fn comments(rows: &[RowSpec], row: &SheetRow) -> String {
     let mut out = Vec::new();
-    for q in rows.iter().filter(|r| is_sheet_question(r)) {
+    for q in rows.iter().filter(|r| r.is_sheet_question()) {
         for card in row.cards.get(&q.id).into_iter().flatten() {
             for c in &card.comments {
                 let author = match c.author.trim() {
@@ -301,7 +304,7 @@ fn comments(rows: &[Axis], row: &SheetRow) -> String {
                 };
                 out.push(format!(
                     "{} «{}»: {}{author}",
-                    analysis::question_prefix(q),
+                    q.prefix(),
                     quote(&card.text),
                     c.text.trim_end()
                 ));

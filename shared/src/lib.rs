@@ -1,5 +1,9 @@
 //! Types, templates and document schema shared by the Kortvæg server and its tests.
 //!
+//! - [`answer`]: the answer kinds, each with its closed list of values once (`ja`/`nej`,
+//!   `lav`/`middel`/`hoej`, `0`/`A`–`E`, `1`–`4`), and how a stored answer is read.
+//! - [`question`]: a room's question (a row of the control document) read once into typed
+//!   values: number, round, kind, fields, role in the analysis.
 //! - [`api`]: the JSON bodies of the REST API (`/api/...`), as the server sends and the tests read them.
 //! - [`template`]: workshop templates (a question guide as rows × fagområder as columns), loaded from
 //!   the JSON files in `shared/templates/`.
@@ -22,10 +26,12 @@
 //! Everything here is plain functions over plain data: no server, no socket, no store.
 
 pub mod analysis;
+pub mod answer;
 pub mod api;
 pub mod cells;
 pub mod gate;
 pub mod projection;
+pub mod question;
 pub mod schema;
 pub mod screening;
 pub mod sheet;

@@ -9,18 +9,9 @@ use std::path::Path;
 use include_dir::{include_dir, Dir};
 use serde::{Deserialize, Serialize};
 
-static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+use crate::answer::AnswerKind;
 
-/// The answer kinds a question can have; a client renders an input for each.
-pub const ANSWER_KINDS: &[&str] = &[
-    "text",
-    "number",
-    "ja_nej",
-    "lav_middel_hoej",
-    "brugsmoenster",
-    "loesningsscenarie",
-    "date",
-];
+static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// The roles an answer can play in the analysis (`analysis` of a question or field). The last
 /// three name the sagsområde itself: such fields are not answer columns of the sheet.
@@ -55,7 +46,7 @@ pub struct Question {
     /// The question's number in the guide ("1", "2", …), written on every card.
     pub number: String,
     pub label: String,
-    /// One of [`ANSWER_KINDS`].
+    /// The code of an [`AnswerKind`] (`text`, `ja_nej`, …).
     pub kind: String,
     /// `"as-is"` or `"to-be"` in the KMD Sag templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,7 +191,7 @@ impl Template {
                 return Err(format!("row {:?} has an empty label", row.id));
             }
             for kind in std::iter::once(&row.kind).chain(row.fields.iter().map(|f| &f.kind)) {
-                if !ANSWER_KINDS.contains(&kind.as_str()) {
+                if AnswerKind::from_code(kind).is_none() {
                     return Err(format!("row {:?}: unknown answer kind {:?}", row.id, kind));
                 }
             }

@@ -1,20 +1,30 @@
 // Everything derived from the structured answers, in one place: the documentation sheet's columns,
 // brugerantal, omfang, "i analysen", the priority order and the summaries. The rules are those of
-// docs/API.md ("Derived values"); the server has the same rules in Rust (shared/src/analysis.rs)
-// for the XLSX export, so change both together. Pure functions over plain objects: no Yjs here.
+// docs/API.md ("Derived values"); the server has the same rules in Rust (shared/src/analysis.rs,
+// the closed lists in shared/src/answer.rs, a row read in shared/src/question.rs) for the exports,
+// so change both together: the fixture shared/tests/fixtures/analysis.json holds both to the same
+// columns, derived values and summaries (shared/tests/analysis_fixture.rs, and `npm test`:
+// test/analysis.test.mjs). Pure functions over plain objects: no Yjs here.
 import type { Column, Field, Row, Sagsomraade } from './schema';
 
 // ---- answer kinds ---------------------------------------------------------------------------
 
 export type Kind = 'text' | 'number' | 'ja_nej' | 'lav_middel_hoej' | 'brugsmoenster' | 'loesningsscenarie' | 'date';
+const KINDS: readonly string[] = ['text', 'number', 'ja_nej', 'lav_middel_hoej', 'brugsmoenster', 'loesningsscenarie', 'date'] satisfies Kind[];
 
-/** The closed answer kinds and their stored values, in display order. */
+/** A row's or field's kind as the sheet reads it: an absent or unknown kind is `text` (the server's `AnswerKind::of`). */
+export const kindOf = (kind: string | undefined): Kind => (kind && KINDS.includes(kind) ? (kind as Kind) : 'text');
+
+/** The closed answer kinds and their stored values, in display order (the server's `AnswerKind::choices`; a Rust test reads these lines). */
 export const CHOICES: Record<string, readonly string[]> = {
   ja_nej: ['ja', 'nej'],
   lav_middel_hoej: ['lav', 'middel', 'hoej'],
   brugsmoenster: ['0', 'A', 'B', 'C', 'D', 'E'],
   loesningsscenarie: ['1', '2', '3', '4'],
 };
+
+/** A stored closed value as the sheet shows it: `høj` for `hoej`, any other as it is (the server's `Choice::label`). */
+export const choiceLabel = (code: string) => (code === 'hoej' ? 'høj' : code);
 
 export const BRUGERANTAL = ['faa', 'mellem', 'mange'] as const;
 export type Brugerantal = (typeof BRUGERANTAL)[number];
@@ -41,10 +51,10 @@ export function readValue(raw: unknown, kind: string): Value | null {
   if (raw === undefined || raw === null || raw === '') return null;
   const choices = CHOICES[kind];
   if (choices) {
-    let s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    const s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
     if (!s) return null;
-    if (kind === 'lav_middel_hoej' && s.toLowerCase() === 'høj') s = 'hoej';
-    return choices.find((c) => c.toLowerCase() === s.toLowerCase()) ?? null;
+    const lower = s.toLowerCase();
+    return choices.find((c) => c.toLowerCase() === lower || choiceLabel(c).toLowerCase() === lower) ?? null;
   }
   if (kind === 'number') return readNumber(raw);
   return typeof raw === 'string' ? raw : null;
@@ -85,22 +95,27 @@ export const sheetRows = (rows: Row[]) => rows.filter((r) => !!r.round && r.shee
 export function answerColumns(rows: Row[]): AnswerColumn[] {
   const out: AnswerColumn[] = [];
   for (const row of sheetRows(rows)) {
-    const round = roundLabel(row.round ?? '');
-    const prefix = row.number ? `${round} ${row.number}` : round;
+    const prefix = questionPrefix(row);
     if (row.fields && row.fields.length) {
       for (const f of row.fields) {
         if (!f.id || (f.analysis && NAMING_ROLES.includes(f.analysis))) continue;
         const label = f.label || f.id;
-        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: f.kind || 'text', number: row.number, label, header: `${prefix}: ${label}`, analysis: f.analysis });
+        out.push({ key: `${row.id}.${f.id}`, row, field: f, kind: kindOf(f.kind), number: row.number, label, header: `${prefix}: ${label}`, analysis: f.analysis });
       }
     } else {
-      out.push({ key: row.id, row, kind: row.kind || 'text', number: row.number, label: row.label, header: `${prefix}: ${row.label}`, analysis: row.analysis });
+      out.push({ key: row.id, row, kind: kindOf(row.kind), number: row.number, label: row.label, header: `${prefix}: ${row.label}`, analysis: row.analysis });
     }
   }
   return out;
 }
 
 export const roundLabel = (round: string) => (round === 'as-is' ? 'As-is' : round === 'to-be' ? 'To-be' : round);
+
+/** How the sheet names a question: `As-is 2`, or `As-is` for a row without a number (the server's `RowSpec::prefix`). */
+export const questionPrefix = (row: Pick<Row, 'round' | 'number'>) => {
+  const round = roundLabel(row.round ?? '');
+  return row.number ? `${round} ${row.number}` : round;
+};
 
 /** The answer column of an analysis role (the first that carries it), if any. */
 export function roleColumn(cols: AnswerColumn[], role: string): AnswerColumn | null {
@@ -141,8 +156,8 @@ export function readSettings(raw: Record<string, unknown>): Settings {
 
 // ---- derived values ---------------------------------------------------------------------------
 
-const KOMPLEKSITET_POINT: Record<string, number> = { lav: 1, middel: 2, hoej: 3 };
-const BRUGERANTAL_POINT: Record<Brugerantal, number> = { faa: 1, mellem: 2, mange: 3 };
+/** Kompleksitet lav 1, middel 2, høj 3; brugerantal få 1, mellem 2, mange 3: the place in the list, from 1. */
+const point = (list: readonly string[], value: string) => list.indexOf(value) + 1;
 
 export function brugerantalFor(n: number, s: Settings): Brugerantal {
   return n <= s.faa_max ? 'faa' : n <= s.mellem_max ? 'mellem' : 'mange';
@@ -227,7 +242,7 @@ export function buildSheet(rows: Row[], columns: Column[], answers: Answers, set
       const brugerantalDerived = sagsbehandlere === null ? null : brugerantalFor(sagsbehandlere, settings);
       const brugerantal = inAnalysis ? brugerantalSet ?? brugerantalDerived : null;
       const kompleksitet = str(roles.kompleksitet);
-      const omfangPoint = brugerantal && kompleksitet ? KOMPLEKSITET_POINT[kompleksitet] * BRUGERANTAL_POINT[brugerantal] : null;
+      const omfangPoint = brugerantal && kompleksitet ? point(CHOICES.lav_middel_hoej, kompleksitet) * point(BRUGERANTAL, brugerantal) : null;
       out.push({
         fag,
         sags,
@@ -272,9 +287,9 @@ export function priorityOrder(sheet: SheetRow[], settings: Settings): SheetRow[]
 // ---- summaries --------------------------------------------------------------------------------
 
 export interface Summaries {
-  /** Løsningsscenarie "1"–"4" and "" (unanswered) → sagsområder in the analysis. */
+  /** Løsningsscenarie "1"–"4" and "" (unanswered) → sagsområder in the analysis, in priority order. */
   perLoesningsscenarie: Record<string, SheetRow[]>;
-  /** Brugsmønster "0", "A"–"E" and "" → sagsområder in the analysis. */
+  /** Brugsmønster "0", "A"–"E" and "" → sagsområder in the analysis, in priority order. */
   perBrugsmoenster: Record<string, SheetRow[]>;
   /** Forretningskritiske sagsområder in the analysis, in priority order. */
   forretningskritiske: SheetRow[];
@@ -286,13 +301,14 @@ export interface Summaries {
 
 export function summaries(sheet: SheetRow[]): Summaries {
   const inA = sheet.filter((r) => r.inAnalysis);
+  const prioritet = [...inA].sort((a, b) => (a.prioritet ?? 0) - (b.prioritet ?? 0));
+  // In priority order, as the server's summaries (docs/API.md, GET /sheet).
   const group = (choices: readonly string[], get: (r: SheetRow) => string | null) => {
     const out: Record<string, SheetRow[]> = {};
     for (const c of [...choices, '']) out[c] = [];
-    for (const r of inA) out[get(r) ?? '']?.push(r);
+    for (const r of prioritet) out[get(r) ?? '']?.push(r);
     return out;
   };
-  const prioritet = [...inA].sort((a, b) => (a.prioritet ?? 0) - (b.prioritet ?? 0));
   return {
     perLoesningsscenarie: group(CHOICES.loesningsscenarie, (r) => r.loesningsscenarie),
     perBrugsmoenster: group(CHOICES.brugsmoenster, (r) => r.brugsmoenster),

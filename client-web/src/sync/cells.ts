@@ -3,7 +3,7 @@
 // server in shared/src/cells.rs; the fixture shared/tests/fixtures/sheet-cells.json holds both to
 // the same cells (the Rust test in shared/tests/sheet_cells.rs, this one in the browser test
 // client-web/e2e/cells.test.mjs). Pure functions over plain objects: no Yjs here.
-import { answerColumns, roundLabel, sheetRows, type AnswerColumn, type SheetRow, type Value } from './analysis';
+import { answerColumns, choiceLabel, questionPrefix, sheetRows, type AnswerColumn, type SheetRow, type Value } from './analysis';
 import type { Card, Column, Row, Sagsomraade } from './schema';
 
 export type Holds = 'name' | 'answer' | 'answer_and_cards' | 'cards' | 'derived' | 'comments';
@@ -25,11 +25,7 @@ export const CARDS_SUFFIX = 'kort';
 export const BULLET = '• ';
 export const QUOTE_CHARS = 40;
 
-/** How the sheet names a question: `As-is 2`, or `As-is` for a row without a number. */
-export const questionPrefix = (row: Row) => {
-  const round = roundLabel(row.round ?? '');
-  return row.number ? `${round} ${row.number}` : round;
-};
+export { questionPrefix };
 
 /** The columns of the sheet: names, each question's answers and cards, derived values, comments. */
 export function sheetLayout(rows: Row[]): SheetColumn[] {
@@ -89,7 +85,7 @@ export function placeCards(cards: Card[], rows: Row[], columns: Column[]): { pla
 }
 
 /** A value as the sheet shows it: `høj` for `hoej`, numbers without a trailing `.0`, text as it is. */
-export const display = (v: Value | null) => (v === null ? '' : v === 'hoej' ? 'høj' : String(v));
+export const display = (v: Value | null) => (v === null ? '' : typeof v === 'string' ? choiceLabel(v) : String(v));
 
 /** A card's line: `• <text>` (trimmed), and ` (<group>)` when another group than `fagomraade` wrote it. */
 export function cardLine(card: Card, fagomraade: string): string {

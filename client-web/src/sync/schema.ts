@@ -172,13 +172,14 @@ function readFields(v: unknown): Field[] | undefined {
 
 export function readRows(control: Y.Doc): Row[] {
   const out: Row[] = [];
-  rowsArray(control).forEach((m, i) => {
+  rowsArray(control).forEach((m) => {
     if (!(m instanceof Y.Map)) return;
     const id = str(m.get('id'));
     if (!id) return;
     out.push({
       id,
-      number: str(m.get('number')) || String(i + 1),
+      // As stored: a row without a number has none (not its position), as the server reads it.
+      number: str(m.get('number')),
       label: str(m.get('label')) || id,
       kind: str(m.get('kind')) || 'text',
       round: str(m.get('round')) || undefined,
@@ -636,7 +637,7 @@ export function rowTag(row: Rounded & { number?: string }, rows: Rounded[], shor
   const n = row.number ?? '';
   if (!row.round || roomRounds(rows).length < 2) return n;
   const label = roundLabel(row.round);
-  return short ? `${label.charAt(0).toUpperCase()}${n}` : `${label} ${n}`;
+  return short ? `${label.charAt(0).toUpperCase()}${n}` : n ? `${label} ${n}` : label;
 }
 
 /**

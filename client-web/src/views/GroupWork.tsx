@@ -20,15 +20,13 @@ import { useMedia } from '../hooks';
 import { readAnswers, setAnswerFromCard } from '../sync/answers';
 import { answerFromCard, conflicts, type Conflict } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
-import { answerColumns, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
+import { answerColumns, CHOICES, choiceLabel, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
 import { analysisPath } from '../router';
 
-const QUICK: Record<string, string[]> = {
-  ja_nej: ['Ja', 'Nej'],
-  lav_middel_hoej: ['Lav', 'Middel', 'Høj'],
-  brugsmoenster: ['0', 'A', 'B', 'C', 'D', 'E'],
-  loesningsscenarie: ['1', '2', '3', '4'],
-};
+/** The chips of a closed question: its values as a card would say them (`Ja`, `Høj`, `C`). */
+const QUICK: Record<string, string[]> = Object.fromEntries(
+  Object.entries(CHOICES).map(([kind, codes]) => [kind, codes.map((c) => choiceLabel(c).charAt(0).toUpperCase() + choiceLabel(c).slice(1))]),
+);
 
 /** The participant's column: per sagsområde, the questions in order, with the group's cards. */
 export function GroupWork({ session, info, me, onLeave }: { session: RoomSession; info: RoomInfo; me: Me; onLeave: () => void }) {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
-import { BRUGERANTAL, CHOICES, roundLabel, type Brugerantal, type SheetRow } from '../sync/analysis';
+import { BRUGERANTAL, CHOICES, questionPrefix, type Brugerantal, type SheetRow } from '../sync/analysis';
 import { readAnswers, setAnswer, setBrugerantal } from '../sync/answers';
 import { conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
@@ -143,7 +143,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { 
                 const label = c.answer?.label ?? t('sheet.cards');
                 return (
                   <th key={i} scope="col" title={c.answer?.field ? `${c.header} (${q.label})` : c.header} data-header={c.header} class={c.answer ? `th-${c.answer.kind}` : 'th-cards'}>
-                    <span class="th-num">{roundLabel(q.round ?? '')} {q.number}</span>
+                    <span class="th-num">{questionPrefix(q)}</span>
                     <span class="th-label">{label}</span>
                   </th>
                 );

@@ -37,7 +37,8 @@ use rust_xlsxwriter::{
 };
 use serde_json::Value;
 
-use kortvaeg_shared::analysis::{self, role, Settings, Sheet, SheetRow};
+use kortvaeg_shared::analysis::{self, role, Brugerantal, Settings, Sheet, SheetRow};
+use kortvaeg_shared::answer::AnswerKind;
 use kortvaeg_shared::api::WallView;
 use kortvaeg_shared::cells::Holds;
 use kortvaeg_shared::sheet;
@@ -120,15 +121,16 @@ pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, Xl
     book.save_to_buffer()
 }
 
-/// The dropdown values of an answer kind.
-fn choices(kind: &str) -> Option<&'static [&'static str]> {
-    match kind {
-        "ja_nej" => Some(&["ja", "nej"]),
-        "lav_middel_hoej" => Some(&["lav", "middel", "høj"]),
-        "brugsmoenster" => Some(&["0", "A", "B", "C", "D", "E"]),
-        "loesningsscenarie" => Some(&["1", "2", "3", "4"]),
-        _ => None,
-    }
+/// The dropdown values of an answer kind: its closed list as the sheet shows it (`høj`); none
+/// for an open kind.
+fn choices(kind: AnswerKind) -> Option<Vec<&'static str>> {
+    kind.is_closed().then(|| kind.labels().collect())
+}
+
+/// A closed list as an array constant of a formula: `{"lav","middel","høj"}`.
+fn array_constant<'a>(labels: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = labels.map(|l| format!("\"{l}\"")).collect();
+    format!("{{{}}}", quoted.join(","))
 }
 
 fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(), XlsxError> {
@@ -169,12 +171,12 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         priority_key,
         rows: doc.rows.len() as u32,
     };
-    let kinds: Vec<Option<&str>> = doc
+    let kinds: Vec<Option<AnswerKind>> = doc
         .layout
         .iter()
         .map(|c| {
             let key = c.key.as_ref()?;
-            Some(doc.columns.iter().find(|a| &a.key == key)?.kind.as_str())
+            Some(doc.columns.iter().find(|a| &a.key == key)?.kind)
         })
         .collect();
     // Cards and comments: one line each, wrapped.
@@ -194,7 +196,7 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
                     let number = match value {
                         Value::Number(n) => n.as_f64(),
                         // Excel's list dropdown stores 1–4 as numbers: write them the same way.
-                        v if kinds[c] == Some("loesningsscenarie") => {
+                        v if kinds[c] == Some(AnswerKind::Loesningsscenarie) => {
                             analysis::display(v).parse::<f64>().ok()
                         }
                         _ => None,
@@ -226,7 +228,7 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
         for (c, kind) in kinds.iter().enumerate() {
             if let Some(values) = kind.and_then(choices) {
                 let c = c as u16;
-                ws.add_data_validation(1, c, n, c, &list(values)?)?;
+                ws.add_data_validation(1, c, n, c, &list(&values)?)?;
             }
         }
         ws.add_data_validation(
@@ -234,7 +236,7 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
             cols.brugerantal,
             n,
             cols.brugerantal,
-            &list(&["få", "mellem", "mange"])?,
+            &list(&Brugerantal::ALL.map(Brugerantal::label))?,
         )?;
     }
     let last = head.len() as u16 - 1;
@@ -307,9 +309,11 @@ fn derived_cells(ws: &mut Worksheet, r: u32, row: &SheetRow, cols: &Cols) -> Res
         .unwrap_or_default();
     if let Some(k) = cols.kompleksitet {
         let point = format!(
-            "MATCH({},{{\"lav\",\"middel\",\"høj\"}},0)*MATCH({},{{\"få\",\"mellem\",\"mange\"}},0)",
+            "MATCH({},{},0)*MATCH({},{},0)",
             cell(k),
-            cell(cols.brugerantal)
+            array_constant(AnswerKind::LavMiddelHoej.labels()),
+            cell(cols.brugerantal),
+            array_constant(Brugerantal::ALL.into_iter().map(Brugerantal::label)),
         );
         let f = format!(
             "=IFERROR(IF({ia}=\"nej\",\"\",IF({point}<={LET_MAX},\"1 Let\",IF({point}<={MODERAT_MAX},\"2 Moderat\",\"3 Stort\"))),\"\")"
