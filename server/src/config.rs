@@ -1,4 +1,5 @@
-//! Command-line flags, each also read from the environment (CONTRACT.md, "Running it").
+//! Command-line flags, each also read from the environment (`--port`/`PORT`, …): the names and
+//! defaults are part of the external contract, listed in `docs/API.md`, "Flags".
 
 use std::net::IpAddr;
 use std::path::PathBuf;

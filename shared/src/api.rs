@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a token lets its holder do in a room (CONTRACT.md, permissions table).
+/// What a token lets its holder do in a room (`docs/API.md`, "Permissions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

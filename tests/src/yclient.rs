@@ -68,7 +68,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// Whether this is `HTTP status` or a close with code `4000 + status` (CONTRACT.md allows both).
+    /// Whether this is `HTTP status` or a close with code `4000 + status` (the contract allows either: a refusal
+    /// before the upgrade, or right after it).
     pub fn is(&self, status: u16) -> bool {
         match self {
             Refusal::Http(s) => *s == status,
@@ -80,7 +81,8 @@ impl Refusal {
 /// Options of a [`YClient`] connection.
 #[derive(Clone)]
 pub struct ClientOptions {
-    /// tungstenite's read buffer (LESSONS.md: keep it small); default 4096.
+    /// tungstenite's read buffer (small: tungstenite zero-fills it on every
+    /// read); default 4096.
     pub read_buffer_size: usize,
     /// Largest message accepted from the server; default: tungstenite's.
     pub max_message_size: Option<usize>,

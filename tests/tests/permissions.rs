@@ -1,4 +1,4 @@
-//! Every cell of CONTRACT.md's permissions table — facilitator / participant / review × wall /
+//! Every cell of the permissions table (`docs/API.md`, "Permissions") — facilitator / participant / review × wall /
 //! control / REST — plus the closed phase, the bad-token and unknown-room refusals at the upgrade,
 //! and the read-only bypass on reconnect (a forbidden update re-sent inside a sync step 2).
 //!

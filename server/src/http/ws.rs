@@ -61,7 +61,8 @@ async fn serve(
     Ok(upgrade
         .max_message_size(config.max_message_bytes)
         .max_frame_size(config.max_message_bytes)
-        // tungstenite zero-fills its whole read buffer on each read (LESSONS.md): keep it small.
+        // tungstenite zero-fills its whole read buffer on each read: a big buffer costs CPU on
+        // every frame and memory per connection, so keep it small.
         .read_buffer_size(4096)
         .on_upgrade(move |socket| tracker.track_future(connection::serve(socket, session))))
 }

@@ -31,8 +31,8 @@ pub struct AwarenessLimits {
 impl LiveDoc {
     /// Applies an awareness update. Only the states it changed (a newer clock) are relayed, and
     /// not at once: changes are collected for [`AWARENESS_TICK`] and sent as one message, so a
-    /// burst of cursor moves in a big room costs one fan-out, not one per move (LESSONS.md,
-    /// awareness storms). `announced` holds the client ids this connection set a state for (so
+    /// burst of cursor moves in a big room costs one fan-out, not one per move (a Yjs
+    /// server that relays every awareness message at once is swamped by a big room's cursors). `announced` holds the client ids this connection set a state for (so
     /// it can remove them when it closes); a state over `limits.max_state_bytes`, or more than
     /// `limits.max_ids` ids on one connection, refuses the whole update (4413, 4429).
     pub fn apply_awareness(

@@ -21,8 +21,8 @@
 //! - **`join`** — a join storm: 100 clients join a room holding ~2 MB of cards at the same moment,
 //!   once while the room is unloaded (cold: loaded from the store once for all of them) and once
 //!   while it is loaded (warm). Measures time to the initial sync (p50/p99/max) and the server's
-//!   peak RSS (`VmRSS` polled every 5 ms, and `VmHWM` after resetting it). LESSONS.md: y/hub took
-//!   30 s and 6.5 GB for 150 joiners of a 20 MB document.
+//!   peak RSS (`VmRSS` polled every 5 ms, and `VmHWM` after resetting it). Another Yjs server took
+//!   30 s and 6.5 GB for 150 joiners of a 20 MB document, one full encoding per joiner.
 //! - **`memory`** — RSS of the idle server; with 200 rooms open (a few cards, one client each);
 //!   after every client left and the rooms unloaded (`--unload-after-ms 200`, `/healthz`
 //!   `rooms_loaded == 0`). Three cycles (200 new rooms, the same 200 again, 200 more new rooms)
@@ -270,7 +270,8 @@ fn messages(data: &[u8]) -> Vec<Message> {
         .collect()
 }
 
-/// Connects with the settings LESSONS.md asks for: a 4 KiB read buffer, Nagle off.
+/// Connects as a lean client should: a 4 KiB read buffer (tungstenite zero-fills it on each
+/// read), Nagle off (small frames go out at once).
 async fn connect(url: &str) -> Result<Ws> {
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
