@@ -1,7 +1,7 @@
 //! A document's presence (awareness) states: who is here and what they are doing. Each
 //! connection owns the client ids it set first, until it closes; changes are collected for
 //! [`AWARENESS_TICK`] and relayed as one message; with several nodes, this node's changes go to
-//! the others through [`super::Nodes`] and theirs expire when not renewed.
+//! the others through [`super::nodes::Nodes`] and theirs expire when not renewed.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,8 +13,8 @@ use yrs::updates::encoder::Encode;
 use yrs::ClientID;
 
 use super::doc::{DocInner, LiveDoc};
+use super::error::RoomError;
 use super::fanout::{ConnId, Outbound, NOBODY};
-use super::RoomError;
 
 /// How long awareness changes are collected before they are relayed as one message.
 pub const AWARENESS_TICK: Duration = Duration::from_millis(30);

@@ -19,10 +19,11 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
+use super::error::RoomError;
+use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
 use super::nodes::{Cursor, Nodes, StreamEntry};
 use super::writer::{Permit, Then, Writer};
-use super::{Eviction, RoomError};
 use crate::store::{DocKind, StoredDoc, StreamId, WriteOp};
 use kortvaeg_shared::projection;
 use kortvaeg_shared::{gate, stored};
@@ -43,7 +44,7 @@ struct Handoff<'a> {
     compaction: Option<Permit<'a>>,
 }
 
-/// What a document is made with ([`super::Room::from_stored`]).
+/// What a document is made with ([`super::live::Room::from_stored`]).
 pub struct Setup<'a> {
     pub room: Arc<str>,
     pub kind: DocKind,

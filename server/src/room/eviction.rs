@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::RoomError;
+use super::error::RoomError;
 
 #[derive(Clone)]
 pub struct Eviction(Arc<watch::Sender<Option<RoomError>>>);

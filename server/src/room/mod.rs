@@ -12,10 +12,11 @@
 //! 3. [`writer`] (`room/writer.rs`) stores it (group commit) and only then broadcasts it, once,
 //!    to every connection of the document ([`Fanout`]).
 //!
-//! Files: [`doc`] (one document: apply, sync answers, compaction, what other nodes appended),
+//! Files: [`live`] (the room itself), [`doc`] (one document: apply, sync answers, compaction, what other nodes appended),
 //! [`awareness`] (its presence states), [`registry`] (load once, unload when idle), [`writer`],
 //! [`permissions`], [`fanout`] (broadcast and direct answers), [`eviction`], [`nodes`] (the trait
-//! several nodes plug in through), [`error`]; this file holds the room itself.
+//! several nodes plug in through), [`error`]. Each imports its siblings directly, never through
+//! this file, so the modules form no cycle (a unit test below holds them to it).
 //!
 //! Locks: each document sits behind a std `Mutex`, held only for synchronous work (apply, encode)
 //! and never across `.await`. A panic while it is held poisons it; the room then counts as broken:
@@ -32,6 +33,7 @@ pub mod doc;
 pub mod error;
 pub mod eviction;
 pub mod fanout;
+pub mod live;
 pub mod nodes;
 pub mod permissions;
 pub mod registry;
@@ -39,181 +41,20 @@ pub mod registry;
 pub(crate) mod testing;
 pub mod writer;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-use tokio::sync::watch;
-
-use crate::store::{DocKind, RoomRecord, StoredDoc};
-use kortvaeg_shared::projection;
-
 pub use awareness::{AwarenessLimits, AWARENESS_TICK};
 pub use doc::{doc_from_stored, LiveDoc, SetAside};
 pub use error::RoomError;
 pub use eviction::Eviction;
 pub use fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
+pub use live::{DocLimits, Room};
 pub use nodes::{Cursor, Nodes, StreamEntry};
 pub use registry::{OpenError, RoomHandle, Rooms};
 pub use writer::Writer;
 
-pub struct Room {
-    pub record: RoomRecord,
-    pub wall: Arc<LiveDoc>,
-    pub control: Arc<LiveDoc>,
-    /// Mirrors the control document's `meta.phase == "closed"`: the wall is then read-only for
-    /// participants. The control document keeps it current, so the permission check on every
-    /// wall update reads an atomic instead of the control document.
-    wall_closed: Arc<AtomicBool>,
-    /// Holders of the room (connections and REST requests), and whether it is being unloaded.
-    presence: Mutex<Presence>,
-    /// Set once when the room must be dropped without a flush; shared with its documents.
-    evicted: Eviction,
-}
-
-#[derive(Debug, Default)]
-struct Presence {
-    holders: usize,
-    unloading: bool,
-}
-
-/// What the documents of a room may weigh, from the flags.
-#[derive(Debug, Clone, Copy)]
-pub struct DocLimits {
-    /// Client queue of the wall (the control document gets an eighth, at least 64).
-    pub queue: usize,
-    /// Most bytes a document's full state may take (`--max-doc-bytes`): what a joiner's greeting weighs.
-    pub max_doc_bytes: usize,
-}
-
-impl Room {
-    /// Builds a live room from what the store holds, with the stored updates that did not load.
-    /// `nodes`: the other nodes sharing the store (`None`: one node).
-    pub fn from_stored(
-        record: RoomRecord,
-        wall: StoredDoc,
-        control: StoredDoc,
-        limits: DocLimits,
-        nodes: Option<Arc<dyn Nodes>>,
-    ) -> (Self, Vec<SetAside>) {
-        let evicted = Eviction::default();
-        let (wall_doc, mut aside) = doc_from_stored(&wall, DocKind::Wall);
-        let (control_doc, control_aside) = doc_from_stored(&control, DocKind::Control);
-        aside.extend(control_aside);
-        let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
-        let wall_closed = Arc::new(AtomicBool::new(closed));
-        let room_id: Arc<str> = record.id.as_str().into();
-        let live = |kind, doc, stored: &StoredDoc, queue, phase| {
-            Arc::new(LiveDoc::new(doc::Setup {
-                room: room_id.clone(),
-                kind,
-                doc,
-                stored,
-                queue,
-                max_bytes: limits.max_doc_bytes,
-                evicted: evicted.clone(),
-                phase,
-                nodes: nodes.clone(),
-            }))
-        };
-        let wall = live(DocKind::Wall, wall_doc, &wall, limits.queue, None);
-        // The control document changes a few times a workshop (phase, timer, structure) and
-        // carries no presence from the web client: a short ring is plenty, and the ring is
-        // allocated up front for every room (BENCHMARKS.md, memory per room).
-        let control_queue = (limits.queue / 8).max(64);
-        let control = live(
-            DocKind::Control,
-            control_doc,
-            &control,
-            control_queue,
-            Some(wall_closed.clone()),
-        );
-        let room = Room {
-            record,
-            wall,
-            control,
-            wall_closed,
-            presence: Mutex::new(Presence::default()),
-            evicted,
-        };
-        (room, aside)
-    }
-
-    pub fn id(&self) -> &str {
-        &self.record.id
-    }
-
-    pub fn doc(&self, kind: DocKind) -> &Arc<LiveDoc> {
-        match kind {
-            DocKind::Wall => &self.wall,
-            DocKind::Control => &self.control,
-        }
-    }
-
-    pub fn wall_closed(&self) -> bool {
-        self.wall_closed.load(Ordering::Acquire)
-    }
-
-    /// Counts one more holder, unless the room is being unloaded or was evicted.
-    pub fn acquire(&self) -> bool {
-        let Ok(mut p) = self.presence.lock() else {
-            return false;
-        };
-        if p.unloading || self.evicted.is_set() {
-            return false;
-        }
-        p.holders += 1;
-        true
-    }
-
-    /// Counts one holder less; returns how many are left.
-    pub fn release(&self) -> usize {
-        match self.presence.lock() {
-            Ok(mut p) => {
-                p.holders = p.holders.saturating_sub(1);
-                p.holders
-            }
-            Err(_) => 0,
-        }
-    }
-
-    /// Marks the room as unloading if nobody holds it; after this `acquire` fails.
-    pub fn begin_unload(&self) -> bool {
-        let Ok(mut p) = self.presence.lock() else {
-            return true;
-        };
-        if p.holders == 0 {
-            p.unloading = true;
-        }
-        p.unloading
-    }
-
-    pub fn holders(&self) -> usize {
-        self.presence.lock().map(|p| p.holders).unwrap_or(0)
-    }
-
-    /// Drops the room without a flush: its connections close with `reason`.
-    pub fn evict(&self, reason: RoomError) {
-        self.evicted.evict(reason);
-    }
-
-    pub fn is_evicted(&self) -> bool {
-        self.evicted.is_set()
-    }
-
-    /// The room's eviction flag (the writer's jobs carry it).
-    pub fn eviction(&self) -> &Eviction {
-        &self.evicted
-    }
-
-    /// Resolves when the room is evicted, with the reason.
-    pub fn evictions(&self) -> watch::Receiver<Option<RoomError>> {
-        self.evicted.subscribe()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
+    use std::sync::Arc;
 
     use tokio::sync::broadcast::error::TryRecvError;
     use yrs::sync::awareness::AwarenessUpdateEntry;
@@ -223,6 +64,7 @@ mod tests {
 
     use super::testing::{self, card};
     use super::*;
+    use crate::store::{DocKind, StoredDoc};
     use kortvaeg_shared::gate;
 
     fn apply(doc: &LiveDoc, writer: &Writer, from: ConnId, raw: &[u8]) -> Result<(), RoomError> {
@@ -369,6 +211,76 @@ mod tests {
                 .apply_awareness(3, presence(9, 1, &big), &mut HashSet::new(), limits),
             Err(RoomError::TooLarge(_))
         ));
+    }
+
+    /// The room core names no transport, and its files import each other without a cycle.
+    #[test]
+    fn the_room_core_is_free_of_transport_and_cycles() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/room");
+        let mut uses: Vec<(String, Vec<String>)> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Only the code before the tests (a test module may use anything of the crate),
+            // without comments (this file's doc says what the core does not name).
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for banned in [
+                "axum",
+                "::redis",
+                "crate::connection",
+                "crate::http",
+                "crate::cluster",
+            ] {
+                assert!(!code.contains(banned), "room/{name}.rs names {banned}");
+            }
+            if name == "mod" {
+                continue;
+            }
+            let siblings = code
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("use super::"))
+                .map(|rest| rest.split(['{', ':', ';']).next().unwrap().to_string())
+                .collect();
+            uses.push((name, siblings));
+        }
+        for (name, siblings) in &uses {
+            assert!(
+                !siblings.iter().any(|s| s.is_empty()),
+                "room/{name}.rs imports through mod.rs"
+            );
+        }
+        // Depth-first: no file reaches itself.
+        fn reaches(
+            uses: &[(String, Vec<String>)],
+            from: &str,
+            to: &str,
+            seen: &mut Vec<String>,
+        ) -> bool {
+            let Some((_, next)) = uses.iter().find(|(n, _)| n == from) else {
+                return false;
+            };
+            next.iter().any(|n| {
+                n == to
+                    || (!seen.contains(n) && {
+                        seen.push(n.clone());
+                        reaches(uses, n, to, seen)
+                    })
+            })
+        }
+        for (name, _) in &uses {
+            assert!(
+                !reaches(&uses, name, name, &mut Vec::new()),
+                "room/{name}.rs is in an import cycle"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,10 @@ use std::time::Duration;
 use dashmap::DashMap;
 use tokio::sync::{Notify, OnceCell};
 
-use super::{DocLimits, Nodes, Room, SetAside, Writer};
+use super::doc::SetAside;
+use super::live::{DocLimits, Room};
+use super::nodes::Nodes;
+use super::writer::Writer;
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
 use kortvaeg_shared::stored;
 

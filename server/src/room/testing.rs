@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 use yrs::{Doc, Map, MapPrelim, Transact};
 
-use super::{DocLimits, Rooms, Writer};
+use super::live::DocLimits;
+use super::registry::Rooms;
+use super::writer::Writer;
 use crate::store::{
     DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
     WriteOp,

@@ -38,8 +38,9 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::error::RoomError;
+use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbox};
-use super::{Eviction, RoomError};
 use crate::spool::Spool;
 use crate::store::{Store, WriteOp};
 
