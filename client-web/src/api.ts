@@ -16,7 +16,13 @@ export interface CreatedRoom {
   review_url?: string;
 }
 
-export interface RoomInfo { id: string; title: string; template: string; role: Role; created_at?: string }
+/** A person in the room (CONTRACT.md, v2 "Seats"): their own token, name and group. */
+export interface SeatInfo { seat_id: string; name: string; group: string }
+export interface CreatedSeat extends SeatInfo { seat_token: string }
+export interface SeatListItem extends SeatInfo { online: boolean }
+
+/** `GET /api/rooms/{id}`; `seat` is there when the token is a seat's. */
+export interface RoomInfo { id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo }
 
 export interface SnapshotInfo { seq: number; taken_at: string }
 
@@ -97,6 +103,14 @@ export const api = {
     call<SnapshotSheet>('GET', `/api/rooms/${enc(id)}/sheet${seq === undefined ? '' : `?snapshot=${seq}`}`, token),
   takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
   tree: (id: string) => call<Tree>('GET', `/api/trees/${enc(id)}`),
+  createSeat: (id: string, token: string, name: string, group: string) =>
+    call<CreatedSeat>('POST', `/api/rooms/${enc(id)}/seats`, token, { name, group }),
+  seats: (id: string, token: string) => call<SeatListItem[]>('GET', `/api/rooms/${enc(id)}/seats`, token),
+  updateSeat: (id: string, token: string, seatId: string, patch: { name?: string; group?: string }) =>
+    call<SeatInfo>('PATCH', `/api/rooms/${enc(id)}/seats/${enc(seatId)}`, token, patch),
+  removeSeat: (id: string, token: string, seatId: string) => call<null>('DELETE', `/api/rooms/${enc(id)}/seats/${enc(seatId)}`, token),
+  newParticipantToken: (id: string, token: string) =>
+    call<{ participant_token: string; join_url: string }>('POST', `/api/rooms/${enc(id)}/participant-token`, token),
   importScreening: (id: string, token: string, file: File) => importFile(id, token, file),
 };
 

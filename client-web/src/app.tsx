@@ -15,6 +15,8 @@ import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
 import { AnalysisPage } from './views/AnalysisPage';
 import { errorText } from './views/errors';
+import { loadSeat, onSeat } from './local';
+import { SeatRemovedPanel } from './views/SeatRemoved';
 
 // One live session per room and token, kept while moving between console and wall.
 const sessions = new Map<string, RoomSession>();
@@ -24,7 +26,7 @@ function sessionFor(info: RoomInfo, token: string): RoomSession {
   const key = `${info.id}#${token}`;
   let s = sessions.get(key);
   if (!s) {
-    s = new RoomSession(info.id, token, info.role);
+    s = new RoomSession(info.id, token, info.role, !!info.seat);
     sessions.set(key, s);
     // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
     (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema };
@@ -32,29 +34,57 @@ function sessionFor(info: RoomInfo, token: string): RoomSession {
   return s;
 }
 
+/**
+ * The token a page of a room uses: on the participant's pages (`/join/…`) this device's seat, once
+ * it has one (CONTRACT.md v2 "Seats"); otherwise the link's.
+ */
+function tokenFor(route: Route): { token: string; seated: boolean } {
+  if (!('room' in route)) return { token: '', seated: false };
+  const joinSide = route.page === 'join' || ((route.page === 'wall' || route.page === 'analysis') && route.via === 'join');
+  const seat = joinSide ? loadSeat(route.room) : null;
+  return seat ? { token: seat.seat_token, seated: true } : { token: route.token, seated: false };
+}
+
+/** Closes a room's sessions opened with a token this device no longer uses (the link's, once seated). */
+function dropStale(room: string, keep: string) {
+  for (const [key, s] of sessions) {
+    if (s.roomId === room && s.role === 'participant' && s.token !== keep) {
+      s.destroy();
+      sessions.delete(key);
+      infos.delete(key);
+    }
+  }
+}
+
 export function App() {
   useLang();
   const [route, setRoute] = useState<Route>(parseRoute());
+  const [, setSeatV] = useState(0);
   useEffect(() => onRoute(() => setRoute(parseRoute())), []);
+  // Getting a seat (or losing it) changes the token of the participant's pages.
+  useEffect(() => onSeat(() => setSeatV((v) => v + 1)), []);
   useEffect(() => {
     const fn = () => setRoute(parseRoute());
     window.addEventListener('hashchange', fn);
     return () => window.removeEventListener('hashchange', fn);
   }, []);
 
+  const { token, seated } = tokenFor(route);
+  if ('room' in route && seated) dropStale(route.room, token);
+
   switch (route.page) {
     case 'start':
       return <Start />;
     case 'console':
-      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <Console session={s} info={info} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token}>{(s, info) => <Console session={s} info={info} />}</RoomGate>;
     case 'wall':
-      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <WallPage session={s} info={info} via={route.via} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <WallPage session={s} info={info} via={route.via} />}</RoomGate>;
     case 'join':
-      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
     case 'analysis':
-      return <RoomGate route={route} room={route.room} token={route.token}>{(s, info) => <AnalysisPage session={s} info={info} via={route.via} view={route.view} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <AnalysisPage session={s} info={info} via={route.via} view={route.view} />}</RoomGate>;
     case 'review':
-      return <RoomGate route={route} room={route.room} token={route.token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
     default:
       return (
         <>
@@ -70,11 +100,13 @@ interface GateProps {
   room: string;
   token: string;
   live?: boolean;
+  /** `token` is this device's seat: a refusal means the seat was removed. */
+  seated?: boolean;
   children: (s: RoomSession, info: RoomInfo) => ComponentChildren;
 }
 
 /** Checks the room and token over REST (clear 401/403/404), then opens the live session. */
-function RoomGate({ route, room, token, live = true, children }: GateProps) {
+function RoomGate({ route, room, token, live = true, seated = false, children }: GateProps) {
   const key = `${room}#${token}`;
   const [info, setInfo] = useState<RoomInfo | null>(infos.get(key) ?? null);
   const [error, setError] = useState<unknown>(null);
@@ -111,6 +143,14 @@ function RoomGate({ route, room, token, live = true, children }: GateProps) {
   }, [info]);
 
   if (error) {
+    if (seated && error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      return (
+        <>
+          <Header />
+          <SeatRemovedPanel roomId={room} />
+        </>
+      );
+    }
     return (
       <>
         <Header />

@@ -1,5 +1,6 @@
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
+import { rejoin } from '../views/SeatRemoved';
 
 /** A server refusal or failure, in plain words, with what the person can do about it. */
 export function ProblemBanner({ session, onDismiss }: { session: RoomSession; onDismiss: () => void }) {
@@ -12,7 +13,12 @@ export function ProblemBanner({ session, onDismiss }: { session: RoomSession; on
         {p.reason && <span class="banner-detail">{t('err.serverSays', { reason: p.reason })}{p.code ? ` (${p.code})` : ''}</span>}
       </div>
       <div class="banner-actions">
-        {p.fatal && p.key !== 'err.wallClosed' && (
+        {p.key === 'err.seatRemoved' && (
+          <button type="button" class="btn btn-small" onClick={() => rejoin(session.roomId)} data-testid="rejoin-banner">
+            {t('seat.rejoin')}
+          </button>
+        )}
+        {p.fatal && p.key !== 'err.wallClosed' && p.key !== 'err.seatRemoved' && (
           <button type="button" class="btn btn-small" onClick={() => location.reload()}>
             {t('err.reload')}
           </button>

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
-import { problemForClose, problemForHttp, type DocKind, type Overall, type Problem } from './status';
+import { problemForClose, problemForHttp, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
 import { readMeta } from './schema';
 
 export interface DocLink {
@@ -39,7 +39,11 @@ export class RoomSession {
   private destroyed = false;
   private lastPhase: string | null = null;
 
-  constructor(readonly roomId: string, readonly token: string, readonly role: Role) {
+  /**
+   * `seated`: the token is this person's seat (CONTRACT.md v2 "Seats"); a refusal of it (4403/4401
+   * on a socket, 401/403 from REST) means the facilitator removed the seat.
+   */
+  constructor(readonly roomId: string, readonly token: string, readonly role: Role, readonly seated = false) {
     this.wall = this.link('wall');
     this.control = this.link('control');
     this.watchPhase(this.control);
@@ -118,6 +122,15 @@ export class RoomSession {
       if (!event) return;
       link.lastClose = { code: event.code, reason: event.reason };
       if (link !== this.wall && link !== this.control) return; // an old, replaced link
+      if (this.seated && (event.code === 4403 || event.code === 4401)) {
+        if (seatRemovedReason(event.reason)) {
+          this.removeSeat(event.code, event.reason);
+          this.emit();
+          return;
+        }
+        // A refused write also closes with 4403: ask REST whether the seat itself is gone.
+        void this.checkSeat();
+      }
       const p = problemForClose(event.code, event.reason, kind, this.role);
       if (p && p.key === 'err.forbiddenControl') {
         // Refused and dropped by the server: say so, and go on with the server's version.
@@ -160,6 +173,25 @@ export class RoomSession {
     this.problem = p;
   }
 
+  /** The seat was removed: say so, and stop every connection (its token is refused from now on). */
+  removeSeat(code?: number, reason?: string) {
+    if (this.problem?.key === 'err.seatRemoved') return;
+    const p = seatRemoved(code, reason);
+    this.problem = p;
+    for (const l of [this.wall, this.control]) this.stop(l, p);
+    this.emit();
+  }
+
+  /** Is this session's seat still there? (`GET /api/rooms/{id}` with its token.) */
+  async checkSeat(): Promise<void> {
+    if (!this.seated || this.destroyed) return;
+    try {
+      await api.room(this.roomId, this.token);
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) this.removeSeat(e.status);
+    }
+  }
+
   /** Asks `GET /api/rooms/{id}` why the WebSocket could not open. */
   private async diagnose() {
     const now = Date.now();
@@ -171,8 +203,9 @@ export class RoomSession {
       if (this.problem?.key === 'err.unavailable') this.problem = null;
     } catch (e) {
       if (e instanceof ApiError) {
-        const p = problemForHttp(e.status);
-        if (p) {
+        const p = problemForHttp(e.status, this.seated);
+        if (p?.key === 'err.seatRemoved') this.removeSeat(e.status);
+        else if (p) {
           this.setProblem(p);
           if (p.fatal) for (const l of [this.wall, this.control]) this.stop(l, p);
         }

@@ -35,6 +35,8 @@ export interface Meta {
   timer_minutes: number | null;
   /** The round the groups see now ("as-is", "to-be"); '' = every round (see `rowsInRound`). */
   round: string;
+  /** Joining closed by the facilitator (`meta.joining` = "closed"): the server refuses new seats. */
+  joiningClosed: boolean;
 }
 
 export interface Comment { id: string; text: string; author: string; created_at: number }
@@ -122,7 +124,14 @@ export function readMeta(control: Y.Doc): Meta {
     timer_ends_at: typeof ends === 'number' ? ends : null,
     timer_minutes: typeof mins === 'number' ? mins : null,
     round: str(m.get('round')),
+    joiningClosed: m.get('joining') === 'closed',
   };
+}
+
+/** Closes the room for new participants (`meta.joining` = "closed") or opens it again (the key deleted). */
+export function setJoiningClosed(control: Y.Doc, closed: boolean) {
+  if (closed) metaMap(control).set('joining', 'closed');
+  else metaMap(control).delete('joining');
 }
 
 export function setPhase(control: Y.Doc, phase: Phase) {

@@ -5,6 +5,7 @@ export type DocKind = 'wall' | 'control';
 /** Keys into the i18n dictionary (`err.*`). */
 export type ProblemKey =
   | 'err.denied'
+  | 'err.seatRemoved'
   | 'err.noToken'
   | 'err.gone'
   | 'err.forbiddenControl'
@@ -62,9 +63,19 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
   }
 }
 
-/** What an HTTP status from `GET /api/rooms/{id}` means (the browser hides the upgrade's status). */
-export function problemForHttp(status: number): Problem | null {
+/** A close reason that says this person's seat was removed (the server closes with 4403 and a reason). */
+export const seatRemovedReason = (reason: string) => /\bseat\b|removed|fjernet/i.test(reason);
+
+/** The facilitator removed this device's seat: its token is refused from now on. */
+export const seatRemoved = (code?: number, reason?: string): Problem => ({ key: 'err.seatRemoved', code, reason, fatal: true, at: Date.now() });
+
+/**
+ * What an HTTP status from `GET /api/rooms/{id}` means (the browser hides the upgrade's status).
+ * With a seat's token a refusal (401/403) means the seat was removed.
+ */
+export function problemForHttp(status: number, seated = false): Problem | null {
   const at = Date.now();
+  if (seated && (status === 401 || status === 403)) return seatRemoved(status);
   if (status === 404) return { key: 'err.gone', code: status, fatal: true, at };
   if (status === 401) return { key: 'err.noToken', code: status, fatal: true, at };
   if (status === 403) return { key: 'err.denied', code: status, fatal: true, at };

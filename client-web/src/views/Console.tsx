@@ -14,6 +14,7 @@ import { ProgressPanel } from './ProgressPanel';
 import { RoomChrome } from './RoomChrome';
 import { SetupPanel } from './SetupPanel';
 import { SharePanel } from './SharePanel';
+import { PeoplePanel } from './PeoplePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
 import { readAnswers } from '../sync/answers';
@@ -31,6 +32,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const [addFor, setAddFor] = useState<string | null>(null);
   const [snap, setSnap] = useState<{ ok: boolean; text: string } | null>(null);
   const [snapBusy, setSnapBusy] = useState(false);
+  const [newJoinUrl, setNewJoinUrl] = useState<string | undefined>(undefined);
 
   const control = session.control.doc;
   const wall = session.wall.doc;
@@ -77,7 +79,9 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
             <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
           </div>
           <aside class="console-side">
-            <SharePanel session={session} info={info} />
+            <SharePanel session={session} info={info} newJoinUrl={newJoinUrl} />
+            <PeoplePanel session={session} info={info} columns={columns} joiningClosed={meta.joiningClosed}
+              presenceCount={people.filter((p) => !p.self).length} onNewLink={setNewJoinUrl} />
             <section class="panel" aria-labelledby="online-h">
               <h2 id="online-h">{t('console.online')} <span class="count">{people.filter((p) => !p.self).length}</span></h2>
               <PresenceByGroup people={people} columns={columns} />

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { serverNow, type RoomInfo } from '../api';
 import { t } from '../i18n';
-import { clearGroup, type Me } from '../local';
+import type { Me } from '../local';
 import { navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { cellKey, readPresence, setTyping, type Presence } from '../sync/presence';
@@ -63,6 +63,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           <div class="group-head-main">
             <p class="eyebrow">{t('group.myGroup')}</p>
             <h1 data-testid="group-name">{column.label}</h1>
+            <p class="muted small me-line">{t('group.you')} <strong data-testid="me-name">{me.name}</strong></p>
             <div class="avatars" aria-label={t('group.members')}>
               {people.map((p) => <Avatar key={p.clientId} p={p} />)}
             </div>
@@ -76,7 +77,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
               <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(analysisPath('join', info.id, 'sheet'))} data-testid="see-sheet">
                 {t('group.sheet')}
               </button>
-              <button type="button" class="btn btn-ghost btn-small" onClick={() => { clearGroup(info.id); onLeave(); }}>
+              <button type="button" class="btn btn-ghost btn-small" onClick={onLeave} data-testid="change-group">
                 {t('group.change')}
               </button>
             </div>

@@ -12,8 +12,12 @@ import { readShareLinks, writeShareLinks, type ShareLinks } from '../sync/share'
 
 const written = new Set<string>();
 
-/** Join link + QR code for the projector, and the facilitator's own link (the only way back in). */
-export function SharePanel({ session, info }: { session: RoomSession; info: RoomInfo }) {
+/**
+ * Join link + QR code for the projector, and the facilitator's own link (the only way back in).
+ * `newJoinUrl`: a new join link just made ("Nyt deltagerlink"): shown, kept on this device and in
+ * the room (encrypted) in place of the old one.
+ */
+export function SharePanel({ session, info, newJoinUrl }: { session: RoomSession; info: RoomInfo; newJoinUrl?: string }) {
   const [links, setLinks] = useState<ShareLinks | null>(() => {
     const k = knownRoom(info.id);
     return k ? { join_url: k.join_url, review_url: k.review_url } : null;
@@ -37,6 +41,16 @@ export function SharePanel({ session, info }: { session: RoomSession; info: Room
       });
     }
   }, [session.control.everSynced, !!stored, !!links]);
+
+  useEffect(() => {
+    if (!newJoinUrl || links?.join_url === newJoinUrl) return;
+    const next = { join_url: newJoinUrl, review_url: links?.review_url ?? knownRoom(info.id)?.review_url ?? '' };
+    setLinks(next);
+    const k = knownRoom(info.id);
+    rememberRoom({ id: info.id, title: k?.title || title || info.title, created_at: k?.created_at ?? Date.now(), facilitator_url: facilitatorUrl, ...next });
+    written.add(info.id);
+    void writeShareLinks(session.control.doc, info.id, session.token, next);
+  }, [newJoinUrl]);
 
   return (
     <section class="panel share" aria-labelledby="share-h">
