@@ -13,5 +13,5 @@ export function Qr({ value, size = 280, label }: { value: string; size?: number;
       live = false;
     };
   }, [value, size]);
-  return src ? <img class="qr" src={src} width={size} height={size} alt={label} data-testid="qr" /> : <div class="qr qr-empty" style={{ width: size, height: size }} />;
+  return src ? <img class="qr" src={src} width={size} height={size} alt={label} data-testid="qr" data-value={value} /> : <div class="qr qr-empty" style={{ width: size, height: size }} />;
 }

@@ -145,6 +145,10 @@ function JoinForm({ session, name0, group0, missing, change = false, onJoin, onC
   const meta = readMeta(session.control.doc);
   const people = readPresence(session);
   const closed = !change && (meta.joiningClosed || refusedClosed);
+  // Opened again by the facilitator: a refusal from before no longer holds.
+  useEffect(() => {
+    if (!meta.joiningClosed) setRefusedClosed(false);
+  }, [meta.joiningClosed]);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!name.trim()) return setError(t('join.needName'));
