@@ -68,6 +68,10 @@ impl Close {
     pub fn shutdown() -> Self {
         Close::new(1001, "the server is shutting down")
     }
+    /// The facilitator removed this person's seat.
+    pub fn removed() -> Self {
+        Close::new(4403, "the facilitator removed you from the workshop")
+    }
     pub fn unresponsive() -> Self {
         Close::new(1001, "no answer to ping")
     }
@@ -117,6 +121,8 @@ pub struct Session {
     pub queue: usize,
     pub shutdown: watch::Receiver<bool>,
     pub writer: Writer,
+    /// A seat's connection: turns `true` when the facilitator removes the seat (close 4403).
+    pub removed: Option<watch::Receiver<bool>>,
 }
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -159,6 +165,22 @@ where
         last_seen: last_seen.clone(),
     }));
 
+    // A seat's connection closes when the seat is removed; the watch ends with the connection
+    // (its receiver is what counts the seat as online).
+    if let Some(mut removed) = session.removed.clone() {
+        let closing = closing.clone();
+        let mut ended = closing.0.subscribe();
+        tokio::spawn(async move {
+            tokio::select! {
+                gone = removed.wait_for(|removed| *removed) => {
+                    if gone.is_ok() {
+                        closing.close(Close::removed());
+                    }
+                }
+                _ = ended.wait_for(|reason| reason.is_some()) => {}
+            }
+        });
+    }
     let mut announced: HashSet<ClientID> = HashSet::new();
     loop {
         tokio::select! {
@@ -503,6 +525,7 @@ mod tests {
                 rx
             },
             writer: writer.clone(),
+            removed: None,
         }
     }
 

@@ -9,7 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::store::RoomRecord;
+use crate::store::{RoomRecord, SeatRecord};
 use kortvaeg_shared::Role;
 
 /// A fresh token: 144 random bits, base64url.
@@ -50,6 +50,23 @@ pub fn role_of(record: &RoomRecord, token: &str) -> Option<Role> {
     } else {
         None
     }
+}
+
+/// The seat whose token `token` is, comparing with every seat's digest in constant time.
+pub fn seat_of<'a>(seats: &'a [SeatRecord], token: &str) -> Option<&'a SeatRecord> {
+    let presented = digest(token);
+    let mut found = None;
+    for seat in seats {
+        if bool::from(presented.as_bytes().ct_eq(seat.token_digest.as_bytes())) {
+            found = Some(seat);
+        }
+    }
+    found
+}
+
+/// A fresh seat id: 72 random bits, base64url.
+pub fn new_seat_id() -> String {
+    random_string::<9>()
 }
 
 /// Could `id` be a room id? Anything else is answered 404 without asking the store.

@@ -56,6 +56,44 @@ pub struct RoomInfo {
     pub role: Role,
     /// RFC 3339 time the room was created.
     pub created_at: String,
+    /// With a seat token: the seat (v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<Seat>,
+}
+
+/// A person in a room (v2): `GET /api/rooms/{id}/seats`, `PATCH …/seats/{seat_id}`, and
+/// `GET /api/rooms/{id}` with a seat token. `online` only in the facilitator's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seat {
+    pub seat_id: String,
+    pub name: String,
+    /// The group: a column (fagområde) id.
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<bool>,
+}
+
+/// `POST /api/rooms/{id}/seats` body, and `PATCH …/seats/{seat_id}` (both fields optional there).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeatRequest {
+    pub name: Option<String>,
+    pub group: Option<String>,
+}
+
+/// `201` answer to `POST /api/rooms/{id}/seats`. The seat token is shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeatCreated {
+    pub seat_id: String,
+    pub seat_token: String,
+    pub name: String,
+    pub group: String,
+}
+
+/// `200` answer to `POST /api/rooms/{id}/participant-token`: a new join link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParticipantToken {
+    pub participant_token: String,
+    pub join_url: String,
 }
 
 /// One entry of `GET /api/rooms/{id}/snapshots`, and the `201` answer when one is taken.

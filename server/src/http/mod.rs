@@ -7,6 +7,7 @@ mod export;
 mod health;
 mod import;
 mod rooms;
+mod seats;
 mod snapshots;
 mod workbook;
 mod ws;
@@ -18,7 +19,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
@@ -27,7 +28,7 @@ pub use error::{ApiError, ApiResult};
 
 use crate::config::Config;
 use crate::room::{OpenError, RoomHandle, Rooms};
-use crate::store::{RoomRecord, Store};
+use crate::store::{RoomRecord, SeatRecord, Store};
 use crate::tokens;
 use kortvaeg_shared::{Role, Templates};
 
@@ -67,6 +68,15 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
         .route("/rooms/{id}/sheet", get(export::sheet))
         .route("/rooms/{id}/import", post(import::import))
+        .route("/rooms/{id}/seats", get(seats::list).post(seats::create))
+        .route(
+            "/rooms/{id}/seats/{seat_id}",
+            patch(seats::update).delete(seats::remove),
+        )
+        .route(
+            "/rooms/{id}/participant-token",
+            post(seats::new_participant_token),
+        )
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
@@ -147,6 +157,13 @@ pub fn require_json(headers: &HeaderMap) -> ApiResult<()> {
     )))
 }
 
+/// Who a token is in a room: its role and, for a seat token, the seat (a seat is a participant).
+pub struct Access {
+    pub record: Arc<RoomRecord>,
+    pub role: Role,
+    pub seat: Option<SeatRecord>,
+}
+
 /// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of
 /// its tokens (401 when missing, 403 when wrong). Returns the room's record and the token's role.
 pub async fn authorize(
@@ -154,6 +171,12 @@ pub async fn authorize(
     id: &str,
     token: Option<&str>,
 ) -> ApiResult<(Arc<RoomRecord>, Role)> {
+    let access = access(state, id, token).await?;
+    Ok((access.record, access.role))
+}
+
+/// As [`authorize`], also taking seat tokens (v2): a room's three tokens first, then its seats.
+pub async fn access(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<Access> {
     if !tokens::is_room_id(id) {
         return Err(ApiError::NotFound(format!("no room with id {id}")));
     }
@@ -167,9 +190,22 @@ pub async fn authorize(
             "a token is required: Authorization: Bearer <token> or ?token=".into(),
         )
     })?;
-    let role = tokens::role_of(&record, token)
+    if let Some(role) = tokens::role_of(&record, token) {
+        return Ok(Access {
+            record,
+            role,
+            seat: None,
+        });
+    }
+    let seats = state.store.seats(id).await?;
+    let seat = tokens::seat_of(&seats, token)
+        .cloned()
         .ok_or_else(|| ApiError::Forbidden("the token does not give access to this room".into()))?;
-    Ok((record, role))
+    Ok(Access {
+        record,
+        role: Role::Participant,
+        seat: Some(seat),
+    })
 }
 
 /// Opens a room for a request; the handle keeps it loaded until dropped.

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use super::{authorize, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
+use super::{access, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
@@ -133,12 +133,14 @@ pub async fn get_room(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<RoomInfo>> {
-    let (record, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let access = access(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let record = access.record;
     Ok(Json(RoomInfo {
         id: record.id.clone(),
         title: record.title.clone(),
         template: record.template.clone(),
-        role,
+        role: access.role,
         created_at: record.created_at.clone(),
+        seat: access.seat.map(|s| super::seats::seat(&s, None)),
     }))
 }

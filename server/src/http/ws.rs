@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Params};
+use super::{access, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::connection::{self, Session};
 use crate::store::DocKind;
 
@@ -41,7 +41,8 @@ async fn serve(
     doc: DocKind,
 ) -> ApiResult<Response> {
     // The room and the token are checked first, so an unknown room is a 404 whatever the request.
-    let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let access = access(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let role = access.role;
     let upgrade = upgrade
         .map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
     let room = open_room(&state, &id).await?;
@@ -56,6 +57,9 @@ async fn serve(
         queue: config.client_queue,
         shutdown: state.shutdown.clone(),
         writer: state.rooms.writer().clone(),
+        removed: access
+            .seat
+            .map(|seat| state.rooms.seat_watch(&id, &seat.seat_id)),
     };
     let tracker = state.connections.clone();
     Ok(upgrade

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::{watch, Notify, OnceCell};
 
 use super::doc::SetAside;
 use super::live::{DocLimits, Room};
@@ -21,6 +21,10 @@ use super::nodes::Nodes;
 use super::writer::Writer;
 use crate::store::{DocKind, RoomRecord, Store, StoreError};
 use kortvaeg_shared::stored;
+
+/// How long a cached room record is trusted: the participant token can be replaced (a new join
+/// link) on any node, and every node refuses the old one at most this long after.
+const RECORD_FRESH: Duration = Duration::from_secs(1);
 
 /// How long a room load waits for the outage spool to be written (at start after a crash, or
 /// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
@@ -42,8 +46,12 @@ pub struct Rooms(Arc<Inner>);
 
 struct Inner {
     live: DashMap<String, Arc<Slot>>,
-    /// Room records never change after creation; caching them keeps token checks off the store.
-    records: DashMap<String, Arc<RoomRecord>>,
+    /// Room records change only when the join link is replaced: caching them for a moment keeps
+    /// token checks off the store.
+    records: DashMap<String, (std::time::Instant, Arc<RoomRecord>)>,
+    /// Per seat with connections on this node: flipped to `true` when the seat is removed, so
+    /// they close; its receivers are the seat's open connections.
+    seats: DashMap<(String, String), watch::Sender<bool>>,
     store: Arc<dyn Store>,
     writer: Writer,
     unload_after: Duration,
@@ -71,6 +79,7 @@ impl Rooms {
         Rooms(Arc::new(Inner {
             live: DashMap::new(),
             records: DashMap::new(),
+            seats: DashMap::new(),
             store,
             writer,
             unload_after,
@@ -86,15 +95,49 @@ impl Rooms {
 
     /// The room's record, from the cache or the store; `None` if there is no such room.
     pub async fn record(&self, id: &str) -> Result<Option<Arc<RoomRecord>>, StoreError> {
-        if let Some(record) = self.0.records.get(id) {
-            return Ok(Some(record.clone()));
+        if let Some(entry) = self.0.records.get(id) {
+            if entry.0.elapsed() < RECORD_FRESH {
+                return Ok(Some(entry.1.clone()));
+            }
         }
         let Some(record) = self.0.store.room(id).await? else {
             return Ok(None);
         };
         let record = Arc::new(record);
-        self.0.records.insert(id.to_string(), record.clone());
+        self.0
+            .records
+            .insert(id.to_string(), (std::time::Instant::now(), record.clone()));
         Ok(Some(record))
+    }
+
+    /// Drops the cached record (it changed in the store).
+    pub fn forget_record(&self, id: &str) {
+        self.0.records.remove(id);
+    }
+
+    /// What a connection of seat `seat` in room `room` watches: it turns `true` when the seat is
+    /// removed. Holding the receiver counts the connection as the seat's ([`Self::seat_online`]).
+    pub fn seat_watch(&self, room: &str, seat: &str) -> watch::Receiver<bool> {
+        self.0
+            .seats
+            .entry((room.to_string(), seat.to_string()))
+            .or_insert_with(|| watch::channel(false).0)
+            .subscribe()
+    }
+
+    /// Has the seat an open connection on this node?
+    pub fn seat_online(&self, room: &str, seat: &str) -> bool {
+        self.0
+            .seats
+            .get(&(room.to_string(), seat.to_string()))
+            .is_some_and(|s| s.receiver_count() > 0)
+    }
+
+    /// Closes the seat's connections on this node (it was removed).
+    pub fn close_seat(&self, room: &str, seat: &str) {
+        if let Some((_, sender)) = self.0.seats.remove(&(room.to_string(), seat.to_string())) {
+            sender.send_replace(true);
+        }
     }
 
     /// Opens the room, loading it if this process does not have it, and holds it open until the

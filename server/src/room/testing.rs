@@ -135,6 +135,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn set_participant_digest(&self, _: &str, _: &str) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn put_seat(&self, _: &str, _: &crate::store::SeatRecord) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn seats(&self, _: &str) -> StoreResult<Vec<crate::store::SeatRecord>> {
+        Ok(Vec::new())
+    }
+
+    async fn remove_seat(&self, _: &str, _: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
     async fn set_aside_updates(&self, _: &str, _: DocKind) -> StoreResult<Vec<Vec<u8>>> {
         Ok(Vec::new())
     }

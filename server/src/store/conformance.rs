@@ -4,7 +4,8 @@
 use bytes::Bytes;
 
 use super::{
-    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoredDoc, WriteOp,
+    DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoredDoc,
+    WriteOp,
 };
 
 /// A room record with made-up digests; `id` is the only thing that matters to the store.
@@ -278,11 +279,55 @@ pub(crate) async fn exercise(store: &dyn Store) {
         .await
         .expect("set aside")
         .is_empty());
+
+    // Seats: kept per room, replaced by id, removed once; the participant digest is replaced.
+    let seat = |id: &str, name: &str| SeatRecord {
+        seat_id: id.to_string(),
+        name: name.to_string(),
+        group: "borgerservice".to_string(),
+        token_digest: format!("{id}-digest"),
+        created_at: "2025-01-02T03:04:05Z".to_string(),
+    };
+    assert!(store.seats("a").await.expect("seats").is_empty());
+    store
+        .put_seat("a", &seat("s1", "Anne"))
+        .await
+        .expect("seat");
+    store.put_seat("a", &seat("s2", "Bo")).await.expect("seat");
+    store
+        .put_seat("ab", &seat("s9", "Other room"))
+        .await
+        .expect("seat");
+    store
+        .put_seat("a", &seat("s1", "Anne J."))
+        .await
+        .expect("rename");
+    let mut seats = store.seats("a").await.expect("seats");
+    seats.sort_by(|x, y| x.seat_id.cmp(&y.seat_id));
+    assert_eq!(seats, vec![seat("s1", "Anne J."), seat("s2", "Bo")]);
+    assert!(store.remove_seat("a", "s2").await.expect("remove"));
+    assert!(!store.remove_seat("a", "s2").await.expect("remove again"));
+    store
+        .set_participant_digest("a", &"n".repeat(64))
+        .await
+        .expect("new digest");
+    let renewed = store.room("a").await.expect("room").expect("a");
+    assert_eq!(renewed.participant_digest, "n".repeat(64));
+    store
+        .set_participant_digest("a", &record("a").participant_digest)
+        .await
+        .expect("old digest back");
 }
 
 /// What [`exercise`] leaves behind, checked on a store reopened over the same data.
 pub(crate) async fn check_after_exercise(store: &dyn Store) {
     assert_eq!(store.room("a").await.expect("room"), Some(record("a")));
+    let seats = store.seats("a").await.expect("seats");
+    assert_eq!(
+        seats.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        vec!["Anne J."],
+        "seats are durable"
+    );
     assert_eq!(
         content(store.load_doc("a", DocKind::Wall).await.expect("load")),
         doc(b"wall-1", &[b"w5", b"w6"])

@@ -9,6 +9,7 @@
 //! | `doc_log`       | `(room: &str, doc: &str, seq: u64)`  | one Yjs v1 update               |
 //! | `snapshots`     | `(room: &str, seq: u64)`             | `taken_at`, RFC 3339, UTF-8     |
 //! | `snapshot_docs` | `(room: &str, seq: u64, doc: &str)`  | full state (Yjs v1 update)      |
+//! | `seats`         | `(room: &str, seat_id: &str)`        | JSON of [`SeatRecord`]          |
 //!
 //! `doc_log` keys sort by `seq` within a document, so a range scan reads the log in order; the next
 //! `seq` is one past the last key (0 for an empty log, so numbering restarts after a compaction,
@@ -40,8 +41,8 @@ use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
-    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
-    WriteOp,
+    DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult,
+    StoredDoc, WriteOp,
 };
 
 /// The database file inside the data directory.
@@ -60,6 +61,8 @@ const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::n
 /// One row, `"ping"` → ms since the epoch, rewritten by every [`Store::ping`]: a health check
 /// that proves the file can be written.
 const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
+/// (room, seat id) → JSON of the [`SeatRecord`].
+const SEATS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("seats");
 
 /// The shortest time between two attempts to reopen a failed database: while the disk is still
 /// full, each attempt (an integrity check of the whole file) fails too, and clients that
@@ -460,6 +463,88 @@ impl Store for EmbeddedStore {
                     .map_err(embedded)?;
             }
             txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn set_participant_digest(&self, room: &str, digest: &str) -> StoreResult<()> {
+        let (room, digest) = (room.to_string(), digest.to_string());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut rooms = txn.open_table(ROOMS).map_err(embedded)?;
+                let json = match rooms.get(room.as_str()).map_err(embedded)? {
+                    Some(json) => json.value().to_vec(),
+                    None => return Err(StoreError::Corrupt(format!("no room {room}"))),
+                };
+                let mut record: RoomRecord = serde_json::from_slice(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("room record {room}: {e}")))?;
+                record.participant_digest = digest;
+                let json = serde_json::to_vec(&record)
+                    .map_err(|e| StoreError::Embedded(format!("cannot encode room record: {e}")))?;
+                rooms
+                    .insert(room.as_str(), json.as_slice())
+                    .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn put_seat(&self, room: &str, seat: &SeatRecord) -> StoreResult<()> {
+        let json = serde_json::to_vec(seat)
+            .map_err(|e| StoreError::Embedded(format!("cannot encode seat: {e}")))?;
+        let (room, id) = (room.to_string(), seat.seat_id.clone());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let mut seats = txn.open_table(SEATS).map_err(embedded)?;
+                seats
+                    .insert((room.as_str(), id.as_str()), json.as_slice())
+                    .map_err(embedded)?;
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn seats(&self, room: &str) -> StoreResult<Vec<SeatRecord>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let seats = match txn.open_table(SEATS) {
+                Ok(seats) => seats,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(embedded(e)),
+            };
+            // Every seat id of the room: ids are base64url, which sorts before "~".
+            seats
+                .range((room.as_str(), "")..(room.as_str(), "~"))
+                .map_err(embedded)?
+                .map(|entry| {
+                    let (_, json) = entry.map_err(embedded)?;
+                    serde_json::from_slice(json.value())
+                        .map_err(|e| StoreError::Corrupt(format!("a seat of room {room}: {e}")))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn remove_seat(&self, room: &str, seat_id: &str) -> StoreResult<bool> {
+        let (room, id) = (room.to_string(), seat_id.to_string());
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            let removed = {
+                let mut seats = txn.open_table(SEATS).map_err(embedded)?;
+                let removed = seats
+                    .remove((room.as_str(), id.as_str()))
+                    .map_err(embedded)?
+                    .is_some();
+                removed
+            };
+            txn.commit().map_err(embedded)?;
+            Ok(removed)
         })
         .await
     }

@@ -63,6 +63,20 @@ pub struct RoomRecord {
     pub review_digest: String,
 }
 
+/// A person in a room (a seat, v2): their name, their group (a column id) and the digest of their
+/// personal token. Written when they join, changed when renamed or moved, removed by the
+/// facilitator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatRecord {
+    pub seat_id: String,
+    pub name: String,
+    pub group: String,
+    /// SHA-256 of the seat token, hex.
+    pub token_digest: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
 /// A document as stored: the compacted state (if any) and the updates appended since, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredDoc {
@@ -197,6 +211,18 @@ pub trait Store: Send + Sync + 'static {
     /// Keeps a stored update that did not load (the room loaded without it) where a compaction
     /// cannot drop it, under its SHA-256, so setting the same update aside again keeps one copy.
     async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()>;
+
+    /// Replaces the room's participant token digest (a new join link); the old token stops working.
+    async fn set_participant_digest(&self, room: &str, digest: &str) -> StoreResult<()>;
+
+    /// Stores a seat (new, or replacing the one with its id).
+    async fn put_seat(&self, room: &str, seat: &SeatRecord) -> StoreResult<()>;
+
+    /// The room's seats, in no order.
+    async fn seats(&self, room: &str) -> StoreResult<Vec<SeatRecord>>;
+
+    /// Removes a seat; false if there was none with that id.
+    async fn remove_seat(&self, room: &str, seat_id: &str) -> StoreResult<bool>;
 
     /// The updates set aside for a document, in no order (the conformance tests read them back).
     #[allow(dead_code)]

@@ -10,6 +10,7 @@
 //! | `kortvaeg:room:{id}:snapshot-seq`   | string | counter: last snapshot number (`INCR`)       |
 //! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `wall`, `control`     |
 //! | `kortvaeg:room:{id}:snapshots`      | list   | snapshot numbers, oldest first               |
+//! | `kortvaeg:room:{id}:seats`          | hash   | seat id → JSON of [`SeatRecord`]             |
 //!
 //! Room ids must not contain `:`, or one room's keys could be another's (room `a:wall:state`'s
 //! record would be room `a`'s wall state); `create_room` refuses such ids.
@@ -26,8 +27,8 @@ use ::redis::{Client, RedisError};
 use async_trait::async_trait;
 
 use super::{
-    DocKind, RoomRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult, StoredDoc,
-    StreamEntry, StreamId, WriteOp,
+    DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult,
+    StoredDoc, StreamEntry, StreamId, WriteOp,
 };
 
 /// The prefix of every key this store reads or writes, so it can share a Redis with others.
@@ -169,6 +170,10 @@ pub(crate) fn state_id_key(room: &str, doc: DocKind) -> String {
 
 fn set_aside_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:set_aside", doc.as_str())
+}
+
+fn seats_key(room: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}:seats")
 }
 
 pub(crate) fn lock_key(room: &str, doc: DocKind) -> String {
@@ -487,6 +492,59 @@ impl Store for RedisStore {
             .exec_async(&mut self.conn())
             .await
             .map_err(redis_err)
+    }
+
+    async fn set_participant_digest(&self, room: &str, digest: &str) -> StoreResult<()> {
+        let mut record = self
+            .room(room)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("no room {room}")))?;
+        record.participant_digest = digest.to_string();
+        let json = serde_json::to_vec(&record)
+            .map_err(|e| StoreError::Redis(format!("cannot encode room record: {e}")))?;
+        ::redis::cmd("SET")
+            .arg(room_key(room))
+            .arg(json)
+            .arg("XX")
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
+    }
+
+    async fn put_seat(&self, room: &str, seat: &SeatRecord) -> StoreResult<()> {
+        let json = serde_json::to_vec(seat)
+            .map_err(|e| StoreError::Redis(format!("cannot encode seat: {e}")))?;
+        ::redis::cmd("HSET")
+            .arg(seats_key(room))
+            .arg(&seat.seat_id)
+            .arg(json)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
+    }
+
+    async fn seats(&self, room: &str) -> StoreResult<Vec<SeatRecord>> {
+        let all: Vec<Vec<u8>> = ::redis::cmd("HVALS")
+            .arg(seats_key(room))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        all.iter()
+            .map(|json| {
+                serde_json::from_slice(json)
+                    .map_err(|e| StoreError::Corrupt(format!("a seat of room {room}: {e}")))
+            })
+            .collect()
+    }
+
+    async fn remove_seat(&self, room: &str, seat_id: &str) -> StoreResult<bool> {
+        let removed: i64 = ::redis::cmd("HDEL")
+            .arg(seats_key(room))
+            .arg(seat_id)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(removed == 1)
     }
 
     async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {

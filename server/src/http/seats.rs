@@ -1,0 +1,233 @@
+//! `/api/rooms/{id}/seats` and `/api/rooms/{id}/participant-token` (v2): the people in a room.
+//! A seat is one person: a name, a group (a column id) and a personal token, which works wherever
+//! the participant token does. Joining creates one (with the participant or facilitator token);
+//! the facilitator lists, renames, moves and removes seats (a removed seat's connections close
+//! with 4403 and its token is refused), replaces the join link, and can close joining
+//! (control document `meta.joining = "closed"`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+
+use super::{access, created, open_room, token_of, Access, ApiError, ApiResult, AppState, Params};
+use crate::store::SeatRecord;
+use crate::tokens;
+use kortvaeg_shared::api::{ParticipantToken, Seat, SeatCreated, SeatRequest};
+use kortvaeg_shared::{projection, Role};
+
+/// Longest name of a person.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// A seat as the API shows it.
+pub fn seat(record: &SeatRecord, online: Option<bool>) -> Seat {
+    Seat {
+        seat_id: record.seat_id.clone(),
+        name: record.name.clone(),
+        group: record.group.clone(),
+        online,
+    }
+}
+
+fn body(bytes: &[u8]) -> ApiResult<SeatRequest> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a seat: {e}")))
+}
+
+fn name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::BadRequest("name is missing or empty".into()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "name is longer than {MAX_NAME_CHARS} characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+/// The room's groups (column ids) and whether joining is closed, from its control document.
+async fn room_state(state: &AppState, id: &str) -> ApiResult<(Vec<String>, bool)> {
+    let room = open_room(state, id).await?;
+    let (_, columns, meta) = room.control.read(projection::structure)?;
+    let closed = meta.get("joining").and_then(|v| v.as_str()) == Some("closed");
+    Ok((columns.into_iter().map(|c| c.id).collect(), closed))
+}
+
+fn group(groups: &[String], group: &str) -> ApiResult<String> {
+    if groups.iter().any(|g| g == group) {
+        return Ok(group.to_string());
+    }
+    Err(ApiError::BadRequest(format!(
+        "unknown group {group:?}; the room's groups: {}",
+        groups.join(", ")
+    )))
+}
+
+async fn caller(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    params: &Params,
+) -> ApiResult<Access> {
+    access(state, id, token_of(headers, params.get("token"))).await
+}
+
+fn facilitator_only(access: &Access) -> ApiResult<()> {
+    match access.role {
+        Role::Facilitator => Ok(()),
+        _ => Err(ApiError::Forbidden(
+            "only the facilitator may do this".into(),
+        )),
+    }
+}
+
+/// `POST /api/rooms/{id}/seats` `{"name", "group"}` → `201` the seat and its token.
+pub async fn create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<SeatCreated>)> {
+    let caller = caller(&state, &id, &headers, &params).await?;
+    if caller.seat.is_some() || caller.role == Role::Review {
+        return Err(ApiError::Forbidden(
+            "a seat is taken with the participant link (or by the facilitator)".into(),
+        ));
+    }
+    let request = body(&bytes)?;
+    let name = name(request.name.as_deref().unwrap_or_default())?;
+    let (groups, closed) = room_state(&state, &id).await?;
+    if closed && caller.role != Role::Facilitator {
+        return Err(ApiError::Forbidden(
+            "joining is closed: the facilitator has closed the workshop to new participants".into(),
+        ));
+    }
+    let group = group(&groups, request.group.as_deref().unwrap_or_default())?;
+    let token = tokens::new_token();
+    let record = SeatRecord {
+        seat_id: tokens::new_seat_id(),
+        name,
+        group,
+        token_digest: tokens::digest(&token),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    state.store.put_seat(&id, &record).await?;
+    tracing::info!(
+        room = id,
+        seat = record.seat_id,
+        group = record.group,
+        "seat taken"
+    );
+    Ok(created(SeatCreated {
+        seat_id: record.seat_id,
+        seat_token: token,
+        name: record.name,
+        group: record.group,
+    }))
+}
+
+/// `GET /api/rooms/{id}/seats` (facilitator) → every seat, and whether it is online (has an open
+/// connection on this node).
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Seat>>> {
+    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    let mut seats = state.store.seats(&id).await?;
+    seats.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then(a.seat_id.cmp(&b.seat_id))
+    });
+    Ok(Json(
+        seats
+            .iter()
+            .map(|s| seat(s, Some(state.rooms.seat_online(&id, &s.seat_id))))
+            .collect(),
+    ))
+}
+
+async fn find(state: &AppState, id: &str, seat_id: &str) -> ApiResult<SeatRecord> {
+    state
+        .store
+        .seats(id)
+        .await?
+        .into_iter()
+        .find(|s| s.seat_id == seat_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no seat {seat_id} in this room")))
+}
+
+/// `PATCH /api/rooms/{id}/seats/{seat_id}` `{"name"?, "group"?}` — by the facilitator or the
+/// seat itself → `200` the seat.
+pub async fn update(
+    State(state): State<AppState>,
+    Path((id, seat_id)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Json<Seat>> {
+    let caller = caller(&state, &id, &headers, &params).await?;
+    let own = caller.seat.as_ref().is_some_and(|s| s.seat_id == seat_id);
+    if caller.role != Role::Facilitator && !own {
+        return Err(ApiError::Forbidden(
+            "a seat is changed by the facilitator or by the person themself".into(),
+        ));
+    }
+    let request = body(&bytes)?;
+    let mut record = find(&state, &id, &seat_id).await?;
+    if let Some(n) = &request.name {
+        record.name = name(n)?;
+    }
+    if let Some(g) = &request.group {
+        let (groups, _) = room_state(&state, &id).await?;
+        record.group = group(&groups, g)?;
+    }
+    state.store.put_seat(&id, &record).await?;
+    Ok(Json(seat(&record, None)))
+}
+
+/// `DELETE /api/rooms/{id}/seats/{seat_id}` (facilitator) → `204`: the seat's connections close
+/// (4403) and its token is refused from now on.
+pub async fn remove(
+    State(state): State<AppState>,
+    Path((id, seat_id)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    if !state.store.remove_seat(&id, &seat_id).await? {
+        return Err(ApiError::NotFound(format!(
+            "no seat {seat_id} in this room"
+        )));
+    }
+    state.rooms.close_seat(&id, &seat_id);
+    tracing::info!(room = id, seat = seat_id, "seat removed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/rooms/{id}/participant-token` (facilitator) → a new join link; the old participant
+/// token is refused from now on, seats keep theirs.
+pub async fn new_participant_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<ParticipantToken>> {
+    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    let token = tokens::new_token();
+    state
+        .store
+        .set_participant_digest(&id, &tokens::digest(&token))
+        .await?;
+    state.rooms.forget_record(&id);
+    tracing::info!(room = id, "join link replaced");
+    Ok(Json(ParticipantToken {
+        join_url: format!("{}/join/{id}#{token}", state.public_base),
+        participant_token: token,
+    }))
+}
