@@ -64,7 +64,7 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
 }
 
 /** A close reason that says this person's seat was removed (the server closes with 4403 and a reason). */
-export const seatRemovedReason = (reason: string) => /\bseat\b|removed|fjernet/i.test(reason);
+export const seatRemovedReason = (reason: string) => /removed you|seat (was )?removed|fjernet/i.test(reason);
 
 /** The facilitator removed this device's seat: its token is refused from now on. */
 export const seatRemoved = (code?: number, reason?: string): Problem => ({ key: 'err.seatRemoved', code, reason, fatal: true, at: Date.now() });
