@@ -4,7 +4,9 @@
 // while seated people keep theirs, and joining closed is said on the join page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE } from './harness.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, PHONE, PROJECTOR, SHOTS } from './harness.mjs';
 
 let server;
 let browser;
@@ -24,6 +26,17 @@ async function seats(roomId, token) {
   const r = await fetch(`${server.url}/api/rooms/${roomId}/seats`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.status, 200, `GET /seats: ${r.status}`);
   return r.json();
+}
+
+/** The people panel itself, at 375 and 1920 px (it sits below the fold of the console). */
+async function panelShots(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const vp of [PHONE, PROJECTOR]) {
+    await page.setViewportSize(vp);
+    await page.getByTestId('people-panel').screenshot({ path: join(SHOTS, `${name}-${vp.width}.png`) });
+  }
+  await page.setViewportSize(before);
 }
 
 const storedSeat = (page, roomId) => page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? 'null'), `kortvaeg:seat:${roomId}`);
@@ -72,10 +85,12 @@ test('a seat per person: join, reload, rename and move, remove, new join link, j
   await fac.page.waitForSelector(`[data-testid="seat-${seatId}"][data-online="yes"]`);
   assert.equal(await row.getByTestId('seat-group').textContent(), await fac.page.getByTestId('fag-borgerservice').getAttribute('data-fag-label'));
   await shots(fac.page, 'seats-console');
+  await panelShots(fac.page, 'seats-panel');
   await row.getByTestId('seat-edit').click();
   await row.getByTestId('seat-name-input').fill('Anne J. Jensen');
   await row.getByTestId('seat-group-select').selectOption('voksenservice');
   await shots(fac.page, 'seats-edit');
+  await panelShots(fac.page, 'seats-panel-edit');
   await row.getByTestId('seat-save').click();
   await fac.page.waitForSelector(`[data-testid="seat-${seatId}"][data-seat-name="Anne J. Jensen"][data-group="voksenservice"]`);
   list = await seats(room.roomId, facToken);

@@ -67,7 +67,7 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
 
   if (removed) {
     return (
-      <RoomChrome session={session}>
+      <RoomChrome session={session} problemBanner={false} phaseBanner={false}>
         <SeatRemovedPanel roomId={info.id} />
       </RoomChrome>
     );

@@ -90,7 +90,7 @@ export function PeoplePanel({ session, info, columns, joiningClosed, presenceCou
           <button type="button" class="btn btn-ghost-border grow" disabled={busy} onClick={newLink} data-testid="new-join-link">
             {t('people.newLink')}
           </button>
-          <button type="button" class="btn btn-ghost-border grow" aria-pressed={joiningClosed}
+          <button type="button" class="btn btn-ghost-border grow"
             onClick={() => setJoiningClosed(session.control.doc, !joiningClosed)} data-testid="joining-toggle" data-closed={joiningClosed ? 'yes' : 'no'}>
             {joiningClosed ? t('people.open') : t('people.close')}
           </button>

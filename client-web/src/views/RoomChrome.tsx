@@ -7,13 +7,15 @@ import type { RoomSession } from '../sync/room';
 import { readMeta } from '../sync/schema';
 
 /** Header, connection status and the server's refusals, shared by every live page of a room. */
-export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true }: {
+export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true, problemBanner = true }: {
   session: RoomSession;
   subtitle?: string;
   actions?: ComponentChildren;
   children: ComponentChildren;
   wide?: boolean;
   phaseBanner?: boolean;
+  /** False when the page itself says what went wrong (a removed seat). */
+  problemBanner?: boolean;
 }) {
   const [, setDismissed] = useState(0);
   const meta = readMeta(session.control.doc);
@@ -23,7 +25,7 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
         {actions}
       </Header>
       <div class={`banners ${wide ? 'wide' : ''}`}>
-        <ProblemBanner session={session} onDismiss={() => { session.problem = null; setDismissed((x) => x + 1); }} />
+        {problemBanner && <ProblemBanner session={session} onDismiss={() => { session.problem = null; setDismissed((x) => x + 1); }} />}
         {phaseBanner && session.control.everSynced && meta.phase !== 'group' && (
           <div class={`banner banner-phase phase-${meta.phase}`} data-testid="phase-banner">
             <strong>{t(`phase.${meta.phase}`)}</strong>
