@@ -114,7 +114,7 @@ async fn a_restore_brings_back_the_snapshot_for_everyone_and_can_itself_be_undon
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restore_on_one_node_reaches_the_clients_of_the_other() {
     let redis = Redis::start().await;
-    let opts = ServerOptions::default().redis(&redis.url());
+    let opts = ServerOptions::default().redis(redis.url());
     let one = Server::start(opts.clone()).await;
     let two = Server::start(opts).await;
     let room = one.new_room().await;
