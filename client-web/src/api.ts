@@ -102,6 +102,8 @@ export const api = {
   sheet: (id: string, token: string, seq?: number) =>
     call<SnapshotSheet>('GET', `/api/rooms/${enc(id)}/sheet${seq === undefined ? '' : `?snapshot=${seq}`}`, token),
   takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
+  /** Facilitator: the wall back to snapshot `seq`; answers the snapshot kept of the state before. */
+  restoreSnapshot: (id: string, token: string, seq: number) => call<{ seq: number }>('POST', `/api/rooms/${enc(id)}/snapshots/${seq}/restore`, token),
   tree: (id: string) => call<Tree>('GET', `/api/trees/${enc(id)}`),
   createSeat: (id: string, token: string, name: string, group: string) =>
     call<CreatedSeat>('POST', `/api/rooms/${enc(id)}/seats`, token, { name, group }),

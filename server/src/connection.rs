@@ -29,7 +29,9 @@ use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
 
 use crate::room::permissions;
-use crate::room::{AwarenessLimits, ConnId, Outbound, Outbox, RoomError, RoomHandle, Writer};
+use crate::room::{
+    AwarenessLimits, ConnId, Outbound, Outbox, RoomError, RoomHandle, SeatLive, Writer,
+};
 use crate::store::DocKind;
 use kortvaeg_shared::gate;
 use kortvaeg_shared::Role;
@@ -121,8 +123,9 @@ pub struct Session {
     pub queue: usize,
     pub shutdown: watch::Receiver<bool>,
     pub writer: Writer,
-    /// A seat's connection: turns `true` when the facilitator removes the seat (close 4403).
-    pub removed: Option<watch::Receiver<bool>>,
+    /// A seat's connection: the seat's name and group (its presence shows them, whatever the
+    /// client says), until the facilitator removes it (close 4403).
+    pub seat: Option<watch::Receiver<SeatLive>>,
 }
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -167,12 +170,12 @@ where
 
     // A seat's connection closes when the seat is removed; the watch ends with the connection
     // (its receiver is what counts the seat as online).
-    if let Some(mut removed) = session.removed.clone() {
+    if let Some(mut removed) = session.seat.clone() {
         let closing = closing.clone();
         let mut ended = closing.0.subscribe();
         tokio::spawn(async move {
             tokio::select! {
-                gone = removed.wait_for(|removed| *removed) => {
+                gone = removed.wait_for(|seat| *seat == SeatLive::Removed) => {
                     if gone.is_ok() {
                         closing.close(Close::removed());
                     }
@@ -287,7 +290,20 @@ fn handle_binary(
             }
             core(doc.apply_update(writer, conn, raw, update, reading))
         }
-        Message::Awareness(update) => {
+        Message::Awareness(mut update) => {
+            if let Some(seat) = &session.seat {
+                if let SeatLive::Seated {
+                    seat_id,
+                    name,
+                    group,
+                } = &*seat.borrow()
+                {
+                    for entry in update.clients.values_mut() {
+                        entry.json =
+                            crate::room::awareness::stamp(&entry.json, seat_id, name, group);
+                    }
+                }
+            }
             if session.role != Role::Review {
                 core(doc.apply_awareness(conn, update, announced, session.awareness))?;
             }
@@ -525,7 +541,7 @@ mod tests {
                 rx
             },
             writer: writer.clone(),
-            removed: None,
+            seat: None,
         }
     }
 

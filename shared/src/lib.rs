@@ -10,6 +10,7 @@
 //! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
 //!   control document is laid out.
 //! - [`gate`]: the schema gate every client update passes before it touches a document.
+//! - [`restore`]: rolling a document back to a snapshot as an ordinary change.
 //! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
 //!   snapshots and the documentation sheet.
 //! - [`sheet`]: the documentation sheet as rows of strings, with spreadsheet-formula neutralising.
@@ -32,6 +33,7 @@ pub mod cells;
 pub mod gate;
 pub mod projection;
 pub mod question;
+pub mod restore;
 pub mod schema;
 pub mod screening;
 pub mod sheet;

@@ -313,3 +313,53 @@ async fn a_new_join_link_refuses_the_old_one_and_seats_keep_working_and_joining_
     control.barrier().await;
     join(&server, &room.id, &new_token, "Late", "borgerservice").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seats_presence_shows_its_own_name_and_group_whatever_the_client_claims() {
+    let server = Server::start_default().await;
+    let room = server.new_room().await;
+    let anne = join(
+        &server,
+        &room.id,
+        &room.participant_token,
+        "Anne",
+        "borgerservice",
+    )
+    .await;
+    let (anne_id, anne_token) = (
+        anne["seat_id"].as_str().unwrap().to_string(),
+        anne["seat_token"].as_str().unwrap().to_string(),
+    );
+    let other = YClient::wall(&server, &room.id, &room.facilitator_token).await;
+    let client = YClient::wall(&server, &room.id, &anne_token).await;
+    // She claims to be the facilitator of another group.
+    client.set_awareness(json!({"user": {"name": "Facilitator", "group": "voksenservice", "color": "#123456", "role": "facilitator"}, "typing": "x"}));
+    let id = client.client_id();
+    let user =
+        |states: &std::collections::HashMap<u64, Value>| states.get(&id).map(|s| s["user"].clone());
+    let seen = other
+        .wait_awareness("Anne's presence", |s| user(s).is_some())
+        .await;
+    assert_eq!(
+        user(&seen).unwrap(),
+        json!({"seat_id": anne_id, "name": "Anne", "group": "borgerservice", "color": "#123456", "role": "facilitator"}),
+        "name, group and seat from the seat registry; the rest as the client set it"
+    );
+    assert_eq!(seen[&id]["typing"], "x");
+    // Renamed by the facilitator: her next presence says so.
+    call(
+        &server,
+        "PATCH",
+        &format!("/api/rooms/{}/seats/{anne_id}", room.id),
+        &room.facilitator_token,
+        Some(json!({"name": "Anne J."})),
+    )
+    .await
+    .assert_status(200);
+    client.set_awareness(json!({"user": {"name": "Still Facilitator"}}));
+    other
+        .wait_awareness("the new name", |s| {
+            user(s).is_some_and(|u| u["name"] == "Anne J.")
+        })
+        .await;
+}

@@ -14,6 +14,20 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<'wall' | 'sheet'>('wall');
+  const [restored, setRestored] = useState<{ seq: number; before: number } | null>(null);
+  const fac = info.role === 'facilitator';
+  // The facilitator rolls the wall back to a snapshot; the state before is kept as a new one.
+  const restore = async (s: SnapshotInfo) => {
+    if (!confirm(t('review.restoreConfirm', { seq: s.seq }))) return;
+    setError(null);
+    try {
+      const { seq: before } = await api.restoreSnapshot(info.id, token, s.seq);
+      setRestored({ seq: s.seq, before });
+      setList(await api.snapshots(info.id, token));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
   const base = via === 'room' ? `/room/${encodeURIComponent(info.id)}/review` : `/review/${encodeURIComponent(info.id)}`;
 
   useEffect(() => {
@@ -48,6 +62,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
             </div>
           )}
           {error && <p class="form-error" role="alert">{error}</p>}
+          {restored && <p class="panel panel-notice" role="status" data-testid="restored">{t('review.restored', { seq: restored.seq, before: restored.before })}</p>}
           {!list && !error && <p class="muted">{t('common.loading')}</p>}
           {list && list.length === 0 && <p class="panel panel-soft" data-testid="review-empty">{t('review.none')}</p>}
           {list && list.length > 0 && (
@@ -61,6 +76,12 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
                   <div class="row-actions">
                     <a class="btn btn-small btn-ghost-border" href={exportUrl(info.id, token, 'xlsx', s.seq)} download>XLSX</a>
                     <a class="btn btn-small btn-ghost-border" href={exportUrl(info.id, token, 'csv', s.seq)} download>CSV</a>
+                    {fac && (
+                      <button type="button" class="btn btn-small btn-ghost-border" onClick={() => restore(s)} data-testid={`restore-snapshot-${s.seq}`}
+                        aria-label={t('review.restoreLabel', { seq: s.seq })}>
+                        {t('review.restore')}
+                      </button>
+                    )}
                     <button type="button" class="btn btn-primary btn-small" onClick={() => navigate(`${base}/${s.seq}`)} data-testid={`open-snapshot-${s.seq}`}>
                       {t('review.open')}
                     </button>

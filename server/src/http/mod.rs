@@ -64,6 +64,10 @@ pub fn router(state: AppState) -> Router {
             get(snapshots::list).post(snapshots::create),
         )
         .route("/rooms/{id}/snapshots/{seq}", get(snapshots::get))
+        .route(
+            "/rooms/{id}/snapshots/{seq}/restore",
+            post(snapshots::restore),
+        )
         .route("/rooms/{id}/export.csv", get(export::csv))
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
         .route("/rooms/{id}/sheet", get(export::sheet))

@@ -188,6 +188,7 @@ pub async fn update(
         record.group = group(&groups, g)?;
     }
     state.store.put_seat(&id, &record).await?;
+    state.rooms.seat_changed(&id, &record);
     Ok(Json(seat(&record, None)))
 }
 

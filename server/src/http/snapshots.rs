@@ -23,15 +23,79 @@ pub async fn create(
         ));
     }
     let room = open_room(&state, &id).await?;
+    Ok(created(take(&state, &room, &id).await?))
+}
+
+/// Stores a snapshot of the room as it is now.
+async fn take(
+    state: &super::Shared,
+    room: &crate::room::RoomHandle,
+    id: &str,
+) -> ApiResult<SnapshotInfo> {
     let wall = room.wall.encode_state()?;
     let control = room.control.encode_state()?;
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let seq = state
         .store
-        .add_snapshot(&id, &taken_at, &wall, &control)
+        .add_snapshot(id, &taken_at, &wall, &control)
         .await?;
     tracing::info!(room = id, seq, "snapshot taken");
-    Ok(created(SnapshotInfo { seq, taken_at }))
+    Ok(SnapshotInfo { seq, taken_at })
+}
+
+/// `POST /api/rooms/{id}/snapshots/{seq}/restore` (facilitator) → `200 {"seq"}`: the wall
+/// (cards, answers, the groups' status) returns to snapshot `seq`, live and durably, as an ordinary
+/// change; the control document stays. The state before is kept as a new snapshot first (its
+/// number is the answer), so a restore is undone the same way.
+pub async fn restore(
+    State(state): State<AppState>,
+    Path((id, seq)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<RestoreAnswer>> {
+    let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+    if !permissions::may_take_snapshot(role) {
+        return Err(ApiError::Forbidden(
+            "only the facilitator can restore a snapshot".into(),
+        ));
+    }
+    let seq = parse_seq(&seq)?;
+    let (target, _) = snapshot_docs(&state, &id, seq).await?;
+    let room = open_room(&state, &id).await?;
+    let before = take(&state, &room, &id).await?;
+    let roots: Vec<&str> = kortvaeg_shared::schema::WALL
+        .roots
+        .iter()
+        .filter(|(_, shape)| *shape == kortvaeg_shared::schema::Shape::Map)
+        .map(|(name, _)| *name)
+        .collect();
+    let writer = state.rooms.writer();
+    let changed = room
+        .wall
+        .change(writer, |txn| {
+            kortvaeg_shared::restore::restore(txn, &target, &roots)
+        })
+        .map_err(|e| ApiError::room("nothing was restored", e))?;
+    if !writer.flush(room.eviction().clone()).await {
+        return Err(ApiError::Unavailable(
+            "the store failed to save the restore; the room was reloaded without it: try again"
+                .into(),
+        ));
+    }
+    tracing::info!(
+        room = id,
+        seq,
+        before = before.seq,
+        changed,
+        "snapshot restored"
+    );
+    Ok(Json(RestoreAnswer { seq: before.seq }))
+}
+
+/// The answer to a restore: the snapshot of the state before it.
+#[derive(serde::Serialize)]
+pub struct RestoreAnswer {
+    pub seq: u64,
 }
 
 pub async fn list(

@@ -57,9 +57,7 @@ async fn serve(
         queue: config.client_queue,
         shutdown: state.shutdown.clone(),
         writer: state.rooms.writer().clone(),
-        removed: access
-            .seat
-            .map(|seat| state.rooms.seat_watch(&id, &seat.seat_id)),
+        seat: access.seat.map(|seat| state.rooms.seat_watch(&id, &seat)),
     };
     let tracker = state.connections.clone();
     Ok(upgrade

@@ -28,6 +28,30 @@ pub struct AwarenessLimits {
     pub max_ids: usize,
 }
 
+/// A seat's presence state as others see it: its `user` carries the seat's id, name and group
+/// (from the seat registry), whatever the client put there; the rest (colour, role, what it is
+/// typing) stays the client's. A removal (`null`) stays a removal.
+pub fn stamp(json: &str, seat_id: &str, name: &str, group: &str) -> std::sync::Arc<str> {
+    use serde_json::{json, Value};
+    if json.trim() == "null" {
+        return json.into();
+    }
+    let mut state = match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(state)) => state,
+        _ => serde_json::Map::new(),
+    };
+    let user = state.entry("user").or_insert_with(|| json!({}));
+    if !user.is_object() {
+        *user = json!({});
+    }
+    if let Value::Object(user) = user {
+        user.insert("seat_id".into(), json!(seat_id));
+        user.insert("name".into(), json!(name));
+        user.insert("group".into(), json!(group));
+    }
+    Value::Object(state).to_string().into()
+}
+
 impl LiveDoc {
     /// Applies an awareness update. Only the states it changed (a newer clock) are relayed, and
     /// not at once: changes are collected for [`AWARENESS_TICK`] and sent as one message, so a
@@ -198,5 +222,36 @@ impl LiveDoc {
         if let (Some(nodes), Some(update)) = (&self.nodes, to_nodes) {
             nodes.awareness(self.room(), self.kind, &update);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stamp;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn a_seats_presence_carries_the_seats_name_and_group() {
+        let stamped = |json: &str| -> Value {
+            serde_json::from_str(&stamp(json, "s1", "Anne", "g1")).unwrap()
+        };
+        assert_eq!(
+            stamped(r#"{"user":{"name":"Bo","group":"g2","color":"red"},"typing":"c"}"#),
+            json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1", "color": "red"}, "typing": "c"})
+        );
+        assert_eq!(stamped(r#"{"typing":"c"}"#)["user"]["name"], "Anne");
+        assert_eq!(
+            stamped(r#"{"user":"Bo"}"#)["user"],
+            json!({"seat_id": "s1", "name": "Anne", "group": "g1"})
+        );
+        assert_eq!(
+            stamped("[1,2]"),
+            json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1"}})
+        );
+        assert_eq!(
+            &*stamp("null", "s1", "Anne", "g1"),
+            "null",
+            "a removal stays one"
+        );
     }
 }

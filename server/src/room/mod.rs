@@ -48,7 +48,7 @@ pub use eviction::Eviction;
 pub use fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
 pub use live::{DocLimits, Room};
 pub use nodes::{Cursor, Nodes, StreamEntry};
-pub use registry::{OpenError, RoomHandle, Rooms};
+pub use registry::{OpenError, RoomHandle, Rooms, SeatLive};
 pub use writer::Writer;
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use super::doc::SetAside;
 use super::live::{DocLimits, Room};
 use super::nodes::Nodes;
 use super::writer::Writer;
-use crate::store::{DocKind, RoomRecord, Store, StoreError};
+use crate::store::{DocKind, RoomRecord, SeatRecord, Store, StoreError};
 use kortvaeg_shared::stored;
 
 /// How long a cached room record is trusted: the participant token can be replaced (a new join
@@ -29,6 +29,28 @@ const RECORD_FRESH: Duration = Duration::from_secs(1);
 /// How long a room load waits for the outage spool to be written (at start after a crash, or
 /// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
 const SPOOL_WAIT: Duration = Duration::from_secs(5);
+
+/// A seat as its connections see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeatLive {
+    Seated {
+        seat_id: String,
+        name: String,
+        group: String,
+    },
+    /// The facilitator removed it: its connections close.
+    Removed,
+}
+
+impl SeatLive {
+    fn of(seat: &SeatRecord) -> SeatLive {
+        SeatLive::Seated {
+            seat_id: seat.seat_id.clone(),
+            name: seat.name.clone(),
+            group: seat.group.clone(),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -49,9 +71,9 @@ struct Inner {
     /// Room records change only when the join link is replaced: caching them for a moment keeps
     /// token checks off the store.
     records: DashMap<String, (std::time::Instant, Arc<RoomRecord>)>,
-    /// Per seat with connections on this node: flipped to `true` when the seat is removed, so
-    /// they close; its receivers are the seat's open connections.
-    seats: DashMap<(String, String), watch::Sender<bool>>,
+    /// Per seat with connections on this node: its name and group as they are now, or that it was
+    /// removed (its connections close); its receivers are the seat's open connections.
+    seats: DashMap<(String, String), watch::Sender<SeatLive>>,
     store: Arc<dyn Store>,
     writer: Writer,
     unload_after: Duration,
@@ -115,14 +137,29 @@ impl Rooms {
         self.0.records.remove(id);
     }
 
-    /// What a connection of seat `seat` in room `room` watches: it turns `true` when the seat is
-    /// removed. Holding the receiver counts the connection as the seat's ([`Self::seat_online`]).
-    pub fn seat_watch(&self, room: &str, seat: &str) -> watch::Receiver<bool> {
-        self.0
+    /// What a connection of a seat watches: the seat's name and group, kept current by
+    /// [`Self::seat_changed`], until [`Self::close_seat`]. Holding the receiver counts the
+    /// connection as the seat's ([`Self::seat_online`]).
+    pub fn seat_watch(&self, room: &str, seat: &SeatRecord) -> watch::Receiver<SeatLive> {
+        let live = SeatLive::of(seat);
+        let entry = self
+            .0
             .seats
-            .entry((room.to_string(), seat.to_string()))
-            .or_insert_with(|| watch::channel(false).0)
-            .subscribe()
+            .entry((room.to_string(), seat.seat_id.clone()))
+            .or_insert_with(|| watch::channel(live.clone()).0);
+        entry.send_if_modified(|current| {
+            let changed = *current != live;
+            *current = live;
+            changed
+        });
+        entry.subscribe()
+    }
+
+    /// The seat was renamed or moved: its connections on this node present it so from now on.
+    pub fn seat_changed(&self, room: &str, seat: &SeatRecord) {
+        if let Some(sender) = self.0.seats.get(&(room.to_string(), seat.seat_id.clone())) {
+            sender.send_replace(SeatLive::of(seat));
+        }
     }
 
     /// Has the seat an open connection on this node?
@@ -136,7 +173,7 @@ impl Rooms {
     /// Closes the seat's connections on this node (it was removed).
     pub fn close_seat(&self, room: &str, seat: &str) {
         if let Some((_, sender)) = self.0.seats.remove(&(room.to_string(), seat.to_string())) {
-            sender.send_replace(true);
+            sender.send_replace(SeatLive::Removed);
         }
     }
 
