@@ -363,3 +363,53 @@ async fn a_seats_presence_shows_its_own_name_and_group_whatever_the_client_claim
         })
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_writes_the_wall_never_the_control_document_and_not_while_closed() {
+    let server = Server::start_default().await;
+    let room = server.new_room().await;
+    let anne = join(
+        &server,
+        &room.id,
+        &room.participant_token,
+        "Anne",
+        "borgerservice",
+    )
+    .await;
+    let anne_token = anne["seat_token"].as_str().unwrap().to_string();
+    let (row, col) = as_is_cell();
+    let watcher = YClient::wall(&server, &room.id, &room.facilitator_token).await;
+
+    // The control document: read, never written (4403, nothing reaches anyone).
+    let control = YClient::control(&server, &room.id, &anne_token).await;
+    control.set_meta("phase", "closed");
+    let (code, _) = control.closed().await;
+    assert_eq!(code, 4403);
+    let fac_control = YClient::control(&server, &room.id, &room.facilitator_token).await;
+    assert_eq!(
+        fac_control.phase(),
+        "group",
+        "the seat's change reached nobody"
+    );
+
+    // The wall: written while group work is open.
+    let wall = YClient::wall(&server, &room.id, &anne_token).await;
+    wall.add_card("open", &row, &col, "mens åbent");
+    watcher.wait_cards_present(&["open"]).await;
+
+    // Closed by the facilitator: refused, as for any participant.
+    fac_control.set_meta("phase", "closed");
+    fac_control.barrier().await;
+    let wall = YClient::wall(&server, &room.id, &anne_token).await;
+    wall.add_card("closed", &row, &col, "efter lukning");
+    let (code, reason) = wall.closed().await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (
+            4403,
+            "the wall is closed: only the facilitator can reopen it"
+        )
+    );
+    watcher.barrier().await;
+    assert!(!watcher.card_ids().contains(&"closed".to_string()));
+}

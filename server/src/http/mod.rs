@@ -201,7 +201,7 @@ pub async fn access(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<
             seat: None,
         });
     }
-    let seats = state.store.seats(id).await?;
+    let seats = state.rooms.seats(id).await?;
     let seat = tokens::seat_of(&seats, token)
         .cloned()
         .ok_or_else(|| ApiError::Forbidden("the token does not give access to this room".into()))?;

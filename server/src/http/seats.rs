@@ -115,6 +115,7 @@ pub async fn create(
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     state.store.put_seat(&id, &record).await?;
+    state.rooms.forget_seats(&id);
     tracing::info!(
         room = id,
         seat = record.seat_id,
@@ -188,6 +189,7 @@ pub async fn update(
         record.group = group(&groups, g)?;
     }
     state.store.put_seat(&id, &record).await?;
+    state.rooms.forget_seats(&id);
     state.rooms.seat_changed(&id, &record);
     Ok(Json(seat(&record, None)))
 }
@@ -206,6 +208,7 @@ pub async fn remove(
             "no seat {seat_id} in this room"
         )));
     }
+    state.rooms.forget_seats(&id);
     state.rooms.close_seat(&id, &seat_id);
     tracing::info!(room = id, seat = seat_id, "seat removed");
     Ok(StatusCode::NO_CONTENT)

@@ -74,6 +74,8 @@ struct Inner {
     /// Per seat with connections on this node: its name and group as they are now, or that it was
     /// removed (its connections close); its receivers are the seat's open connections.
     seats: DashMap<(String, String), watch::Sender<SeatLive>>,
+    /// Each room's seats as the store last gave them, trusted as the records are.
+    seat_lists: DashMap<String, (std::time::Instant, Arc<Vec<SeatRecord>>)>,
     store: Arc<dyn Store>,
     writer: Writer,
     unload_after: Duration,
@@ -102,6 +104,7 @@ impl Rooms {
             live: DashMap::new(),
             records: DashMap::new(),
             seats: DashMap::new(),
+            seat_lists: DashMap::new(),
             store,
             writer,
             unload_after,
@@ -117,12 +120,22 @@ impl Rooms {
 
     /// The room's record, from the cache or the store; `None` if there is no such room.
     pub async fn record(&self, id: &str) -> Result<Option<Arc<RoomRecord>>, StoreError> {
-        if let Some(entry) = self.0.records.get(id) {
-            if entry.0.elapsed() < RECORD_FRESH {
-                return Ok(Some(entry.1.clone()));
+        let cached = self.0.records.get(id).map(|entry| entry.clone());
+        if let Some((at, record)) = &cached {
+            if at.elapsed() < RECORD_FRESH {
+                return Ok(Some(record.clone()));
             }
         }
-        let Some(record) = self.0.store.room(id).await? else {
+        let stored = match self.0.store.room(id).await {
+            Ok(stored) => stored,
+            // The store is unreachable (an outage): the record it last gave still holds, so a
+            // room that is live keeps taking its clients (a new join link needs the store anyway).
+            Err(error) => match cached {
+                Some((_, record)) => return Ok(Some(record)),
+                None => return Err(error),
+            },
+        };
+        let Some(record) = stored else {
             return Ok(None);
         };
         let record = Arc::new(record);
@@ -130,6 +143,32 @@ impl Rooms {
             .records
             .insert(id.to_string(), (std::time::Instant::now(), record.clone()));
         Ok(Some(record))
+    }
+
+    /// The room's seats: from the store, or cached for a moment (and while the store is
+    /// unreachable, as the records are). Token checks of seats go through here.
+    pub async fn seats(&self, id: &str) -> Result<Arc<Vec<SeatRecord>>, StoreError> {
+        let cached = self.0.seat_lists.get(id).map(|entry| entry.clone());
+        if let Some((at, seats)) = &cached {
+            if at.elapsed() < RECORD_FRESH {
+                return Ok(seats.clone());
+            }
+        }
+        match self.0.store.seats(id).await {
+            Ok(seats) => {
+                let seats = Arc::new(seats);
+                self.0
+                    .seat_lists
+                    .insert(id.to_string(), (std::time::Instant::now(), seats.clone()));
+                Ok(seats)
+            }
+            Err(error) => cached.map(|(_, seats)| seats).ok_or(error),
+        }
+    }
+
+    /// Drops the cached seats (one was added, changed or removed).
+    pub fn forget_seats(&self, id: &str) {
+        self.0.seat_lists.remove(id);
     }
 
     /// Drops the cached record (it changed in the store).
