@@ -346,8 +346,21 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
             _ => JsonMap::new(),
         }
     };
+    let answers = group_answers(root_json(wall, schema::ANSWERS));
+    Input {
+        rows,
+        columns,
+        prioritering: root_json(control, schema::PRIORITERING),
+        answers,
+        cards: projection::cards(wall),
+    }
+}
+
+/// The wall's flat `answers` map (`<sagsområde id>/<answer key>` → value, split at the first
+/// `/`) grouped by sagsområde: sagsområde id → its answers. Keys without both parts are skipped.
+pub fn group_answers(flat: JsonMap<String, Value>) -> JsonMap<String, Value> {
     let mut answers = JsonMap::new();
-    for (key, value) in root_json(wall, schema::ANSWERS) {
+    for (key, value) in flat {
         let Some((sagsomraade, answer)) = key
             .split_once('/')
             .filter(|(s, a)| !s.is_empty() && !a.is_empty())
@@ -361,13 +374,7 @@ pub fn read(wall: &Doc, control: &Doc) -> Input {
             entry.insert(answer.to_string(), value);
         }
     }
-    Input {
-        rows,
-        columns,
-        prioritering: root_json(control, schema::PRIORITERING),
-        answers,
-        cards: projection::cards(wall),
-    }
+    answers
 }
 
 /// The key of an answer in the wall's flat `answers` map.

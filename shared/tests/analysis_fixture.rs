@@ -8,7 +8,7 @@
 //! `UPDATE_FIXTURE=1 cargo test -p kortvaeg-shared --test analysis_fixture` writes what the code
 //! gives into `expected` (then read it line by line before committing it).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use yrs::Doc;
 
 use kortvaeg_shared::analysis::{self, Input, Sheet};
@@ -32,16 +32,7 @@ fn input(f: &Value, prioritering: &Value) -> Input {
     let (mut rows, _, _) = projection::structure(&control);
     let added: Vec<Axis> = serde_json::from_value(f["added_rows"].clone()).unwrap();
     rows.extend(added);
-    let mut answers = Map::new();
-    for (key, value) in f["answers"].as_object().unwrap() {
-        let (sags, answer) = key.split_once('/').unwrap();
-        answers
-            .entry(sags.to_string())
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .unwrap()
-            .insert(answer.to_string(), value.clone());
-    }
+    let answers = analysis::group_answers(f["answers"].as_object().unwrap().clone());
     Input {
         rows,
         columns: serde_json::from_value(f["columns"].clone()).unwrap(),

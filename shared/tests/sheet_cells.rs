@@ -29,16 +29,7 @@ fn input(f: &Value) -> Input {
     let control = Doc::new();
     schema::init_control(&control, "Fixture", template);
     let (rows, _, _) = projection::structure(&control);
-    let mut answers = Map::new();
-    for (key, value) in f["answers"].as_object().unwrap() {
-        let (sags, answer) = key.split_once('/').unwrap();
-        answers
-            .entry(sags.to_string())
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .unwrap()
-            .insert(answer.to_string(), value.clone());
-    }
+    let answers = analysis::group_answers(f["answers"].as_object().unwrap().clone());
     Input {
         rows,
         columns: serde_json::from_value(f["columns"].clone()).unwrap(),

@@ -25,6 +25,23 @@ async fn call(
     server.send(req, &format!("{method} {path}")).await
 }
 
+/// A server, a room, and Anne seated in Borgerservice: (server, room, her seat id, her seat token).
+async fn with_anne() -> (Server, RoomCreated, String, String) {
+    let server = Server::start_default().await;
+    let room = server.new_room().await;
+    let anne = join(
+        &server,
+        &room.id,
+        &room.participant_token,
+        "Anne",
+        "borgerservice",
+    )
+    .await;
+    let text = |k: &str| anne[k].as_str().unwrap().to_string();
+    let (id, token) = (text("seat_id"), text("seat_token"));
+    (server, room, id, token)
+}
+
 async fn join(server: &Server, room: &str, token: &str, name: &str, group: &str) -> Value {
     let resp = call(
         server,
@@ -238,17 +255,8 @@ async fn bad_seats_are_refused_with_a_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_join_link_refuses_the_old_one_and_seats_keep_working_and_joining_can_be_closed() {
-    let server = Server::start_default().await;
-    let room = server.new_room().await;
-    let anne = join(
-        &server,
-        &room.id,
-        &room.participant_token,
-        "Anne",
-        "borgerservice",
-    )
-    .await;
-    let anne_token = anne["seat_token"].as_str().unwrap();
+    let (server, room, _, anne_token) = with_anne().await;
+    let anne_token = anne_token.as_str();
     let rotate = format!("/api/rooms/{}/participant-token", room.id);
     call(&server, "POST", &rotate, &room.participant_token, None)
         .await
@@ -316,20 +324,7 @@ async fn a_new_join_link_refuses_the_old_one_and_seats_keep_working_and_joining_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seats_presence_shows_its_own_name_and_group_whatever_the_client_claims() {
-    let server = Server::start_default().await;
-    let room = server.new_room().await;
-    let anne = join(
-        &server,
-        &room.id,
-        &room.participant_token,
-        "Anne",
-        "borgerservice",
-    )
-    .await;
-    let (anne_id, anne_token) = (
-        anne["seat_id"].as_str().unwrap().to_string(),
-        anne["seat_token"].as_str().unwrap().to_string(),
-    );
+    let (server, room, anne_id, anne_token) = with_anne().await;
     let other = YClient::wall(&server, &room.id, &room.facilitator_token).await;
     let client = YClient::wall(&server, &room.id, &anne_token).await;
     // She claims to be the facilitator of another group.
@@ -366,17 +361,7 @@ async fn a_seats_presence_shows_its_own_name_and_group_whatever_the_client_claim
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seat_writes_the_wall_never_the_control_document_and_not_while_closed() {
-    let server = Server::start_default().await;
-    let room = server.new_room().await;
-    let anne = join(
-        &server,
-        &room.id,
-        &room.participant_token,
-        "Anne",
-        "borgerservice",
-    )
-    .await;
-    let anne_token = anne["seat_token"].as_str().unwrap().to_string();
+    let (server, room, _, anne_token) = with_anne().await;
     let (row, col) = as_is_cell();
     let watcher = YClient::wall(&server, &room.id, &room.facilitator_token).await;
 
