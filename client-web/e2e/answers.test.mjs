@@ -42,6 +42,14 @@ test('a chip card answers the open question; a card that disagrees says so on th
   await q3.getByTestId('card').filter({ hasText: 'C' }).waitFor();
   const a = await until(async () => { const x = await serverAnswers(BOLIG); return x['asis-3'] ? x : null; }, 'the answer at the server');
   assert.equal(a['asis-3'], 'C', 'the chip card set the open answer');
+  // The answer records who set it: the card's author (the seat).
+  const [by, author] = await anne.page.evaluate(([k]) => {
+    const { doc } = window.kortvaeg.session.wall;
+    const card = [...doc.getMap('cards').values()].find((c) => c.get('text') === 'C');
+    return [doc.getMap('answers').get(k), card?.get('author_id')];
+  }, [`${BOLIG}/asis-3#by`]);
+  assert.ok(by, 'recorded');
+  assert.equal(by, author);
   assert.equal(await q3.getByTestId('card-conflict').count(), 0, 'the card agrees with the Skema');
 
   // A second chip card, "D": the answer stays C and the D card says the Skema disagrees.

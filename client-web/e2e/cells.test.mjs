@@ -27,8 +27,9 @@ before(async () => {
   assert.equal(r.status, 201);
   room = await r.json();
   const wsUrl = `${server.url.replace('http', 'ws')}/ws`;
-  await promisify(execFile)('node', [resolve(ROOT, 'tests/node/load-fixture.mjs'), '--url', wsUrl, '--room', room.id,
-    '--token', room.facilitator_token, '--fixture', FIXTURE_PATH], { timeout: 60000 });
+  // `--name=value`: a token or room id may start with `-`.
+  await promisify(execFile)('node', [resolve(ROOT, 'tests/node/load-fixture.mjs'), `--url=${wsUrl}`, `--room=${room.id}`,
+    `--token=${room.facilitator_token}`, `--fixture=${FIXTURE_PATH}`], { timeout: 60000 });
 });
 after(async () => {
   await browser?.close();

@@ -2,8 +2,10 @@
 // Loads a fixture workshop (shared/tests/fixtures/sheet-cells.json) into a live room with the stock
 // y-websocket WebsocketProvider, as the web client would have written it:
 //
-//   node tests/node/load-fixture.mjs --url ws://127.0.0.1:PORT/ws --room ROOM_ID --token FACILITATOR_TOKEN \
-//        --fixture shared/tests/fixtures/sheet-cells.json [--timeout-ms 20000]
+//   node tests/node/load-fixture.mjs --url=ws://127.0.0.1:PORT/ws --room=ROOM_ID --token=FACILITATOR_TOKEN \
+//        --fixture=shared/tests/fixtures/sheet-cells.json [--timeout-ms=20000]
+//
+// (`--name=value`: a token or a room id may start with `-`, which `--name value` would read as an option)
 //
 // - control document: the fagområder (columns) are replaced by the fixture's, each with its
 //   sagsområder as a Y.Array of Y.Map {id, label, kle}; the rows stay the template's;

@@ -97,10 +97,16 @@ pub async fn load_sheet_fixture(server: &Server, room: &RoomCreated) {
     let node_dir = node_scripts();
     let run = tokio::process::Command::new("node")
         .arg(node_dir.join("load-fixture.mjs"))
-        .args(["--url", &server.ws_base(), "--room", &room.id])
-        .args(["--token", &room.facilitator_token])
-        .arg("--fixture")
-        .arg(workspace_root().join("shared/tests/fixtures/sheet-cells.json"))
+        // `--name=value`: a token or room id may start with `-`.
+        .arg(format!("--url={}", server.ws_base()))
+        .arg(format!("--room={}", room.id))
+        .arg(format!("--token={}", room.facilitator_token))
+        .arg(format!(
+            "--fixture={}",
+            workspace_root()
+                .join("shared/tests/fixtures/sheet-cells.json")
+                .display()
+        ))
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(Duration::from_secs(60), run)

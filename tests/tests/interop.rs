@@ -20,14 +20,11 @@ async fn stock_y_websocket_client_and_yrs_client_exchange_cards() {
 
     let mut node = tokio::process::Command::new("node")
         .arg(node_dir.join("interop.mjs"))
-        .args([
-            "--url",
-            &f.server.ws_base(),
-            "--room",
-            &f.room.id,
-            "--token",
-            &f.room.participant_token,
-        ])
+        // `--name=value`: a token or room id may start with `-`, which `--name value` reads as
+        // an option (it failed a run now and then).
+        .arg(format!("--url={}", f.server.ws_base()))
+        .arg(format!("--room={}", f.room.id))
+        .arg(format!("--token={}", f.room.participant_token))
         .args([
             "--card-id",
             "node-1",
@@ -102,14 +99,9 @@ async fn stock_client_is_refused_with_a_bad_token() {
     let f = Fixture::new().await;
     let out = tokio::process::Command::new("node")
         .arg(node_dir.join("interop.mjs"))
-        .args([
-            "--url",
-            &f.server.ws_base(),
-            "--room",
-            &f.room.id,
-            "--token",
-            "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        ])
+        .arg(format!("--url={}", f.server.ws_base()))
+        .arg(format!("--room={}", f.room.id))
+        .arg("--token=AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .args(["--timeout-ms", "10000"])
         .kill_on_drop(true)
         .output();

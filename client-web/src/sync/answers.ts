@@ -32,31 +32,48 @@ export function readAnswers(wall: Y.Doc): Answers {
   return out;
 }
 
-/** Sets one answer (`<row id>` or `<row id>.<field id>`); `null` or `""` clears it. Set by hand: drops `#via`. */
-export function setAnswer(wall: Y.Doc, sagsId: string, key: string, value: string | number | null) {
+/** The key recording who set an answer: `<answer key>#by` = their seat id (or `facilitator`). */
+export const byKey = (key: string) => `${key}#by`;
+
+/** Records who set answer `key` (`by` empty: nobody known, the record is dropped). */
+function setBy(root: Y.Map<unknown>, sagsId: string, key: string, by: string | undefined) {
+  const k = answerKey(sagsId, byKey(key));
+  if (by) root.set(k, by);
+  else if (root.has(k)) root.delete(k);
+}
+
+/**
+ * Sets one answer (`<row id>` or `<row id>.<field id>`); `null` or `""` clears it. Set by hand:
+ * drops `#via`; `by` (the seat id, or `facilitator`) is recorded as `#by`.
+ */
+export function setAnswer(wall: Y.Doc, sagsId: string, key: string, value: string | number | null, by?: string) {
   const root = answersMap(wall);
   const k = answerKey(sagsId, key);
   const via = answerKey(sagsId, viaKey(key));
   wall.transact(() => {
-    if (value === null || value === '') root.delete(k);
+    const cleared = value === null || value === '';
+    if (cleared) root.delete(k);
     else if (root.get(k) !== value) root.set(k, typeof value === 'string' ? clampText(value) : value);
     if (root.has(via)) root.delete(via);
+    setBy(root, sagsId, key, cleared ? undefined : by);
   });
 }
 
-/** Stores the R2 wizard's outcome as the answer, marked `#via = "wizard"`. */
-export function setAnswerFromWizard(wall: Y.Doc, sagsId: string, key: string, value: string) {
+/** Stores the R2 wizard's outcome as the answer, marked `#via = "wizard"` and `#by`. */
+export function setAnswerFromWizard(wall: Y.Doc, sagsId: string, key: string, value: string, by?: string) {
   const root = answersMap(wall);
   wall.transact(() => {
     root.set(answerKey(sagsId, key), value);
     root.set(answerKey(sagsId, viaKey(key)), 'wizard');
+    setBy(root, sagsId, key, by);
   });
 }
 
 /** Sets the answer a new card carries (sync/answerCards.ts), marked `#via = "card"`, in the card's transaction. */
-export function setAnswerFromCard(wall: Y.Doc, sagsId: string, key: string, value: string | number) {
+export function setAnswerFromCard(wall: Y.Doc, sagsId: string, key: string, value: string | number, by?: string) {
   const root = answersMap(wall);
   wall.transact(() => {
+    setBy(root, sagsId, key, by);
     root.set(answerKey(sagsId, key), typeof value === 'string' ? clampText(value) : value);
     root.set(answerKey(sagsId, viaKey(key)), 'card');
   });

@@ -44,7 +44,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
       addCard(wall, { row, column, text: v, sagsomraade: chosen, author, author_id: authorId, group: group ?? col.label, created_at: serverNow() });
       // A card that is a closed question's value answers it when it is still open (sync/answerCards.ts).
       const set = chosen && question && answerFromCard(question, v, readAnswers(wall)[chosen.id] ?? {});
-      if (set && chosen) setAnswerFromCard(wall, chosen.id, set.key, set.value);
+      if (set && chosen) setAnswerFromCard(wall, chosen.id, set.key, set.value, authorId);
     });
     onClose();
   };

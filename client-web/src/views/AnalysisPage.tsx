@@ -2,7 +2,7 @@ import { useEffect } from 'preact/hooks';
 import type { RoomInfo } from '../api';
 import { useSession } from '../hooks';
 import { t, type Key } from '../i18n';
-import { loadMe } from '../local';
+import { deviceId, loadMe } from '../local';
 import { analysisPath, navigate, type AnalysisView, type Via } from '../router';
 import { buildSheet } from '../sync/analysis';
 import { readAnswers, readPrioritering } from '../sync/answers';
@@ -57,7 +57,8 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
           {!canWrite && view !== 'note' && <span class="badge badge-muted" data-testid="analysis-readonly">{t('an.readOnly')}</span>}
         </nav>
         {session.ready && sheet.length === 0 && <p class="panel panel-soft" data-testid="analysis-empty">{t('an.noSags')}</p>}
-        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readCards(session.wall.doc)} sheet={sheet} canWrite={canWrite} />}
+        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readCards(session.wall.doc)} sheet={sheet} canWrite={canWrite}
+          by={fac ? deviceId() : loadMe(info.id)?.id} />}
         {view === 'priority' && <PriorityView session={session} sheet={sheet} settings={settings} canEdit={fac} />}
         {view === 'note' && <NoteView title={readMeta(control).title || info.title} sheet={sheet} />}
       </main>

@@ -8,7 +8,11 @@ import { AnswerInput } from './AnswerInput';
 import { Wizard } from './Wizard';
 
 /** "Skema": the structured answers of one sagsområde, question by question (live, shared by the group). */
-export function AnswerForm({ session, sags, rows, round = '', canWrite }: { session: RoomSession; sags: Sagsomraade; rows: Row[]; round?: string; canWrite: boolean }) {
+export function AnswerForm({ session, sags, rows, round = '', canWrite, by }: {
+  session: RoomSession; sags: Sagsomraade; rows: Row[]; round?: string; canWrite: boolean;
+  /** Who answers: the seat id, recorded with each answer (`#by`). */
+  by?: string;
+}) {
   const wall = session.wall.doc;
   const answers = readAnswers(wall)[sags.id] ?? {};
   const cols = answerColumns(rows);
@@ -25,7 +29,7 @@ export function AnswerForm({ session, sags, rows, round = '', canWrite }: { sess
     return (
       <div class="answer-control">
         <AnswerInput kind={c.kind} value={value} label={label} disabled={!canWrite} testid={`answer-${c.key}`}
-          onChange={(v) => setAnswer(wall, sags.id, c.key, v)} />
+          onChange={(v) => setAnswer(wall, sags.id, c.key, v, by)} />
         {c.kind === 'brugsmoenster' && (
           <div class="answer-extra">
             {via && <span class="via-wizard" data-testid={`via-${c.key}`}>{t('skema.fromWizard')}</span>}
@@ -80,7 +84,7 @@ export function AnswerForm({ session, sags, rows, round = '', canWrite }: { sess
       )}
       {wizardFor && (
         <Wizard sagsLabel={sagsName} onClose={() => setWizardFor(null)}
-          onUse={(outcome) => { setAnswerFromWizard(wall, sags.id, wizardFor, outcome); setWizardFor(null); }} />
+          onUse={(outcome) => { setAnswerFromWizard(wall, sags.id, wizardFor, outcome, by); setWizardFor(null); }} />
       )}
     </section>
   );

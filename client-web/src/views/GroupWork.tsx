@@ -119,7 +119,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             </ol>
           )}
           {sags && (wide || view === 'skema') && (
-            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} round={meta.round} canWrite={canWriteWall(session)} />
+            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} round={meta.round} canWrite={canWriteWall(session)} by={me.id} />
           )}
         </div>
 
@@ -161,7 +161,7 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
       addCard(wall, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() });
       // A chip's value (or a card that is one) answers a closed question that is still open.
       const set = sags && answerFromCard(row, v, readAnswers(wall)[sags.id] ?? {});
-      if (set && sags) setAnswerFromCard(wall, sags.id, set.key, set.value);
+      if (set && sags) setAnswerFromCard(wall, sags.id, set.key, set.value, me.id);
     });
     setText('');
     setTyping(session, null);

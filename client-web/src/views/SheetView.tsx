@@ -56,7 +56,11 @@ const roundOf = (c: SheetColumn) => (c.answer?.row ?? c.question)?.round ?? '';
  * are the sheet's answers); the derived values; the facilitator's comments. Each cell carries its
  * text as the exports hold it (`data-cell`).
  */
-export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { session: RoomSession; rows: Row[]; columns: Column[]; cards: Card[]; sheet: SheetRow[]; canWrite: boolean }) {
+export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }: {
+  session: RoomSession; rows: Row[]; columns: Column[]; cards: Card[]; sheet: SheetRow[]; canWrite: boolean;
+  /** Who edits: recorded with each answer set here (`#by`). */
+  by?: string;
+}) {
   const wall = session.wall.doc;
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
   const layout = sheetLayout(rows);
@@ -168,7 +172,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite }: { 
                     <td key={i} class={a ? `cell-${a.kind}` : 'cell-cardcol'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
                       {a && (
                         <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.header}`}
-                          onChange={(v) => setAnswer(wall, r.sags.id, a.key, v)} />
+                          onChange={(v) => setAnswer(wall, r.sags.id, a.key, v, by)} />
                       )}
                       {a && r.viaWizard.has(a.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
                       {c.question && <CellCards cards={placed.get(r.sags.id)?.get(c.question.id) ?? []} fag={r.fag.label} clash={clashes} />}
