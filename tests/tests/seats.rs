@@ -398,3 +398,44 @@ async fn a_seat_writes_the_wall_never_the_control_document_and_not_while_closed(
     watcher.barrier().await;
     assert!(!watcher.card_ids().contains(&"closed".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_removed_on_one_node_is_closed_on_the_other_at_once() {
+    let redis = Redis::start().await;
+    let opts = ServerOptions::default().redis(redis.url());
+    let one = Server::start(opts.clone()).await;
+    let two = Server::start(opts).await;
+    let room = one.new_room().await;
+    let anne = join(
+        &one,
+        &room.id,
+        &room.participant_token,
+        "Anne",
+        "borgerservice",
+    )
+    .await;
+    let (anne_id, anne_token) = (
+        anne["seat_id"].as_str().unwrap(),
+        anne["seat_token"].as_str().unwrap(),
+    );
+    // Connected to the other node; the facilitator removes her through this one.
+    let on_two = YClient::wall(&two, &room.id, anne_token).await;
+    call(
+        &one,
+        "DELETE",
+        &format!("/api/rooms/{}/seats/{anne_id}", room.id),
+        &room.facilitator_token,
+        None,
+    )
+    .await
+    .assert_status(204);
+    let (code, reason) = on_two.closed().await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (4403, "the facilitator removed you from the workshop")
+    );
+    // And that node refuses her token at once (it dropped its cached seats).
+    two.get(&format!("/api/rooms/{}", room.id), Some(anne_token))
+        .await
+        .assert_error(403);
+}

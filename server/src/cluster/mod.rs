@@ -55,6 +55,8 @@ const AWARENESS_QUEUE: usize = 4096;
 
 pub(crate) const AWARENESS_UPDATE: u8 = 0;
 pub(crate) const AWARENESS_QUERY: u8 = 1;
+/// On a room's wall channel: a seat was removed (the body is its id).
+pub(crate) const SEAT_REMOVED: u8 = 2;
 
 /// What a room holds to tell other nodes about awareness. Cheap to clone.
 #[derive(Clone)]
@@ -70,6 +72,10 @@ impl Nodes for ClusterLink {
 
     fn query(&self, room: &str, doc: DocKind) {
         self.send(room, doc, AWARENESS_QUERY, &[]);
+    }
+
+    fn seat_removed(&self, room: &str, seat: &str) {
+        self.send(room, DocKind::Wall, SEAT_REMOVED, seat.as_bytes());
     }
 }
 

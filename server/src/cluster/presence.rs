@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use yrs::sync::AwarenessUpdate;
 use yrs::updates::decoder::Decode;
 
-use super::{ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RETRY};
+use super::{ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RETRY, SEAT_REMOVED};
 use crate::room::{Nodes, Rooms};
 use crate::store::redis::KEY_PREFIX;
 use crate::store::DocKind;
@@ -87,6 +87,13 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
         return;
     };
     if node == link.node.as_bytes() {
+        return;
+    }
+    if *tag == SEAT_REMOVED {
+        if let Ok(seat) = std::str::from_utf8(body) {
+            rooms.forget_seats(room_id);
+            rooms.close_seat_here(room_id, seat);
+        }
         return;
     }
     let Some(room) = rooms.live_room(room_id) else {

@@ -14,6 +14,8 @@ pub trait Nodes: Send + Sync {
     fn awareness(&self, room: &str, doc: DocKind, update: &AwarenessUpdate);
     /// Asks the other nodes for the awareness states they hold (when this node loads a room).
     fn query(&self, room: &str, doc: DocKind);
+    /// Tells the other nodes a seat was removed: they close its connections.
+    fn seat_removed(&self, room: &str, seat: &str);
 }
 
 /// Where a document is in its shared stream: the id of the last entry it includes (the stream

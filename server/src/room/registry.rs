@@ -209,8 +209,16 @@ impl Rooms {
             .is_some_and(|s| s.receiver_count() > 0)
     }
 
-    /// Closes the seat's connections on this node (it was removed).
+    /// Closes the seat's connections (it was removed), here and, through the other nodes, there.
     pub fn close_seat(&self, room: &str, seat: &str) {
+        self.close_seat_here(room, seat);
+        if let Some(nodes) = &self.0.nodes {
+            nodes.seat_removed(room, seat);
+        }
+    }
+
+    /// Closes the seat's connections on this node (another node removed it).
+    pub fn close_seat_here(&self, room: &str, seat: &str) {
         if let Some((_, sender)) = self.0.seats.remove(&(room.to_string(), seat.to_string())) {
             sender.send_replace(SeatLive::Removed);
         }
