@@ -438,4 +438,30 @@ async fn a_seat_removed_on_one_node_is_closed_on_the_other_at_once() {
     two.get(&format!("/api/rooms/{}", room.id), Some(anne_token))
         .await
         .assert_error(403);
+
+    // A new join link made on one node: the other refuses the old link too.
+    let info = format!("/api/rooms/{}", room.id);
+    two.get(&info, Some(&room.participant_token))
+        .await
+        .assert_status(200);
+    call(
+        &one,
+        "POST",
+        &format!("/api/rooms/{}/participant-token", room.id),
+        &room.facilitator_token,
+        None,
+    )
+    .await
+    .assert_status(200);
+    eventually(
+        "the old link refused on the other node",
+        TIMEOUT,
+        || async {
+            match two.get(&info, Some(&room.participant_token)).await.status {
+                403 => Ok(()),
+                other => Err(format!("HTTP {other}")),
+            }
+        },
+    )
+    .await;
 }

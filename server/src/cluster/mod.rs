@@ -57,6 +57,8 @@ pub(crate) const AWARENESS_UPDATE: u8 = 0;
 pub(crate) const AWARENESS_QUERY: u8 = 1;
 /// On a room's wall channel: a seat was removed (the body is its id).
 pub(crate) const SEAT_REMOVED: u8 = 2;
+/// On a room's wall channel: its record changed (a new join link).
+pub(crate) const RECORD_CHANGED: u8 = 3;
 
 /// What a room holds to tell other nodes about awareness. Cheap to clone.
 #[derive(Clone)]
@@ -76,6 +78,10 @@ impl Nodes for ClusterLink {
 
     fn seat_removed(&self, room: &str, seat: &str) {
         self.send(room, DocKind::Wall, SEAT_REMOVED, seat.as_bytes());
+    }
+
+    fn record_changed(&self, room: &str) {
+        self.send(room, DocKind::Wall, RECORD_CHANGED, &[]);
     }
 }
 

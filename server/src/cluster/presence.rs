@@ -10,7 +10,9 @@ use tokio::sync::watch;
 use yrs::sync::AwarenessUpdate;
 use yrs::updates::decoder::Decode;
 
-use super::{ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RETRY, SEAT_REMOVED};
+use super::{
+    ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RECORD_CHANGED, RETRY, SEAT_REMOVED,
+};
 use crate::room::{Nodes, Rooms};
 use crate::store::redis::KEY_PREFIX;
 use crate::store::DocKind;
@@ -87,6 +89,10 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
         return;
     };
     if node == link.node.as_bytes() {
+        return;
+    }
+    if *tag == RECORD_CHANGED {
+        rooms.forget_record(room_id);
         return;
     }
     if *tag == SEAT_REMOVED {

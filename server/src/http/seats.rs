@@ -228,7 +228,7 @@ pub async fn new_participant_token(
         .store
         .set_participant_digest(&id, &tokens::digest(&token))
         .await?;
-    state.rooms.forget_record(&id);
+    state.rooms.record_changed(&id);
     tracing::info!(room = id, "join link replaced");
     Ok(Json(ParticipantToken {
         join_url: format!("{}/join/{id}#{token}", state.public_base),

@@ -16,6 +16,8 @@ pub trait Nodes: Send + Sync {
     fn query(&self, room: &str, doc: DocKind);
     /// Tells the other nodes a seat was removed: they close its connections.
     fn seat_removed(&self, room: &str, seat: &str);
+    /// Tells the other nodes the room's record changed (a new join link): they read it again.
+    fn record_changed(&self, room: &str);
 }
 
 /// Where a document is in its shared stream: the id of the last entry it includes (the stream

@@ -176,6 +176,15 @@ impl Rooms {
         self.0.records.remove(id);
     }
 
+    /// The room's record changed in the store (a new join link): drops it here and tells the
+    /// other nodes to.
+    pub fn record_changed(&self, id: &str) {
+        self.forget_record(id);
+        if let Some(nodes) = &self.0.nodes {
+            nodes.record_changed(id);
+        }
+    }
+
     /// What a connection of a seat watches: the seat's name and group, kept current by
     /// [`Self::seat_changed`], until [`Self::close_seat`]. Holding the receiver counts the
     /// connection as the seat's ([`Self::seat_online`]).
