@@ -55,6 +55,13 @@ pub async fn relay(
             tokio::time::sleep(RETRY).await;
             continue;
         }
+        // Rooms loaded before this subscription asked the others for their presence while the
+        // answers could not arrive (a node just started, or back from an outage): ask again.
+        for room in rooms.live() {
+            for kind in [DocKind::Wall, DocKind::Control] {
+                link.query(room.id(), kind);
+            }
+        }
         let mut messages = pubsub.on_message();
         loop {
             tokio::select! {
