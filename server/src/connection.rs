@@ -55,9 +55,6 @@ impl Close {
     pub fn normal() -> Self {
         Close::new(1000, "")
     }
-    pub fn bad_message(reason: impl Into<String>) -> Self {
-        Close::new(4400, reason)
-    }
     pub fn text_frame() -> Self {
         Close::new(
             1003,
@@ -195,7 +192,7 @@ where
                         let handled = std::panic::catch_unwind(AssertUnwindSafe(|| {
                             handle_binary(&session, conn, &outbox, &data, &mut announced)
                         }));
-                        let result = handled.unwrap_or_else(|_| Err(Close::bad_message("malformed message")));
+                        let result = handled.unwrap_or_else(|_| Err(RoomError::Refused("malformed message".into()).into()));
                         if let Err(reason) = result {
                             tracing::info!(room = room.id(), conn, code = reason.code, reason = %reason.reason, "closing connection");
                             closing.close(reason);
@@ -261,7 +258,7 @@ fn handle_binary(
     // The one conversion of the core's errors to a close code.
     let core = |r: Result<(), RoomError>| r.map_err(Close::from);
     let message = Message::decode_v1(data)
-        .map_err(|e| Close::bad_message(format!("undecodable message: {e}")))?;
+        .map_err(|e| Close::from(RoomError::Refused(format!("undecodable message: {e}"))))?;
     match message {
         Message::Sync(SyncMessage::SyncStep1(sv)) => {
             core(doc.answer_sync_step1(writer, &sv, outbox))
@@ -271,10 +268,10 @@ fn handle_binary(
             // it allocate): what no document of this kind may hold is refused here, whoever sent it.
             let reading = gate::read(doc.kind.schema(), &raw).map_err(|refusal| {
                 crate::metrics::update_refused(doc.kind, "schema");
-                Close::bad_message(format!("update refused: {refusal}"))
+                Close::from(RoomError::Refused(format!("update refused: {refusal}")))
             })?;
             let update = Update::decode_v1(&raw)
-                .map_err(|e| Close::bad_message(format!("undecodable update: {e}")))?;
+                .map_err(|e| Close::from(RoomError::Refused(format!("undecodable update: {e}"))))?;
             // An empty update (a read-only yrs client's sync step 2) changes nothing.
             if update.is_empty() {
                 return Ok(());

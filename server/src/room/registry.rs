@@ -30,6 +30,47 @@ const RECORD_FRESH: Duration = Duration::from_secs(1);
 /// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
 const SPOOL_WAIT: Duration = Duration::from_secs(5);
 
+/// What the store says of each room, trusted for [`RECORD_FRESH`] and, while the store is
+/// unreachable, for as long as it is (the clients of a live room keep connecting in an outage).
+struct Cache<T>(DashMap<String, (std::time::Instant, Arc<T>)>);
+
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Cache(DashMap::new())
+    }
+}
+
+impl<T> Cache<T> {
+    /// The cached value if fresh; else what `load` reads (`None`: nothing to cache), or the
+    /// stale value if `load` fails.
+    async fn get(
+        &self,
+        id: &str,
+        load: impl std::future::Future<Output = Result<Option<T>, StoreError>>,
+    ) -> Result<Option<Arc<T>>, StoreError> {
+        let cached = self.0.get(id).map(|entry| entry.clone());
+        if let Some((at, value)) = &cached {
+            if at.elapsed() < RECORD_FRESH {
+                return Ok(Some(value.clone()));
+            }
+        }
+        match load.await {
+            Ok(Some(value)) => {
+                let value = Arc::new(value);
+                self.0
+                    .insert(id.to_string(), (std::time::Instant::now(), value.clone()));
+                Ok(Some(value))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => cached.map(|(_, value)| Some(value)).ok_or(error),
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        self.0.remove(id);
+    }
+}
+
 /// A seat as its connections see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeatLive {
@@ -70,12 +111,12 @@ struct Inner {
     live: DashMap<String, Arc<Slot>>,
     /// Room records change only when the join link is replaced: caching them for a moment keeps
     /// token checks off the store.
-    records: DashMap<String, (std::time::Instant, Arc<RoomRecord>)>,
+    records: Cache<RoomRecord>,
     /// Per seat with connections on this node: its name and group as they are now, or that it was
     /// removed (its connections close); its receivers are the seat's open connections.
     seats: DashMap<(String, String), watch::Sender<SeatLive>>,
     /// Each room's seats as the store last gave them, trusted as the records are.
-    seat_lists: DashMap<String, (std::time::Instant, Arc<Vec<SeatRecord>>)>,
+    seat_lists: Cache<Vec<SeatRecord>>,
     store: Arc<dyn Store>,
     writer: Writer,
     unload_after: Duration,
@@ -102,9 +143,9 @@ impl Rooms {
     ) -> Self {
         Rooms(Arc::new(Inner {
             live: DashMap::new(),
-            records: DashMap::new(),
+            records: Cache::default(),
             seats: DashMap::new(),
-            seat_lists: DashMap::new(),
+            seat_lists: Cache::default(),
             store,
             writer,
             unload_after,
@@ -120,60 +161,23 @@ impl Rooms {
 
     /// The room's record, from the cache or the store; `None` if there is no such room.
     pub async fn record(&self, id: &str) -> Result<Option<Arc<RoomRecord>>, StoreError> {
-        let cached = self.0.records.get(id).map(|entry| entry.clone());
-        if let Some((at, record)) = &cached {
-            if at.elapsed() < RECORD_FRESH {
-                return Ok(Some(record.clone()));
-            }
-        }
-        let stored = match self.0.store.room(id).await {
-            Ok(stored) => stored,
-            // The store is unreachable (an outage): the record it last gave still holds, so a
-            // room that is live keeps taking its clients (a new join link needs the store anyway).
-            Err(error) => match cached {
-                Some((_, record)) => return Ok(Some(record)),
-                None => return Err(error),
-            },
-        };
-        let Some(record) = stored else {
-            return Ok(None);
-        };
-        let record = Arc::new(record);
-        self.0
-            .records
-            .insert(id.to_string(), (std::time::Instant::now(), record.clone()));
-        Ok(Some(record))
+        self.0.records.get(id, self.0.store.room(id)).await
     }
 
-    /// The room's seats: from the store, or cached for a moment (and while the store is
-    /// unreachable, as the records are). Token checks of seats go through here.
+    /// The room's seats (cached as the records are). Token checks of seats go through here.
     pub async fn seats(&self, id: &str) -> Result<Arc<Vec<SeatRecord>>, StoreError> {
-        let cached = self.0.seat_lists.get(id).map(|entry| entry.clone());
-        if let Some((at, seats)) = &cached {
-            if at.elapsed() < RECORD_FRESH {
-                return Ok(seats.clone());
-            }
-        }
-        match self.0.store.seats(id).await {
-            Ok(seats) => {
-                let seats = Arc::new(seats);
-                self.0
-                    .seat_lists
-                    .insert(id.to_string(), (std::time::Instant::now(), seats.clone()));
-                Ok(seats)
-            }
-            Err(error) => cached.map(|(_, seats)| seats).ok_or(error),
-        }
+        let load = async { self.0.store.seats(id).await.map(Some) };
+        Ok(self.0.seat_lists.get(id, load).await?.unwrap_or_default())
     }
 
     /// Drops the cached seats (one was added, changed or removed).
     pub fn forget_seats(&self, id: &str) {
-        self.0.seat_lists.remove(id);
+        self.0.seat_lists.forget(id);
     }
 
     /// Drops the cached record (it changed in the store).
     pub fn forget_record(&self, id: &str) {
-        self.0.records.remove(id);
+        self.0.records.forget(id);
     }
 
     /// The room's record changed in the store (a new join link): drops it here and tells the

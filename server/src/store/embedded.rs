@@ -207,6 +207,17 @@ impl Inner {
 }
 
 /// Any redb error, as the store reports it.
+/// A room record as the `rooms` table holds it (JSON).
+fn encode_record(record: &RoomRecord) -> StoreResult<Vec<u8>> {
+    serde_json::to_vec(record)
+        .map_err(|e| StoreError::Embedded(format!("cannot encode room record: {e}")))
+}
+
+/// A room record read back from the `rooms` table; what does not parse is corrupt.
+fn decode_record(id: &str, json: &[u8]) -> StoreResult<RoomRecord> {
+    serde_json::from_slice(json).map_err(|e| StoreError::Corrupt(format!("room record {id}: {e}")))
+}
+
 fn embedded(e: impl std::fmt::Display) -> StoreError {
     StoreError::Embedded(e.to_string())
 }
@@ -250,8 +261,7 @@ impl Store for EmbeddedStore {
         wall: &[u8],
         control: &[u8],
     ) -> StoreResult<()> {
-        let json = serde_json::to_vec(record)
-            .map_err(|e| StoreError::Embedded(format!("cannot encode room record: {e}")))?;
+        let json = encode_record(record)?;
         let id = record.id.clone();
         let (wall, control) = (wall.to_vec(), control.to_vec());
         self.blocking(move |db| {
@@ -286,9 +296,7 @@ impl Store for EmbeddedStore {
             let Some(json) = rooms.get(id.as_str()).map_err(embedded)? else {
                 return Ok(None);
             };
-            serde_json::from_slice(json.value())
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("room record {id}: {e}")))
+            decode_record(&id, json.value()).map(Some)
         })
         .await
     }
@@ -477,11 +485,9 @@ impl Store for EmbeddedStore {
                     Some(json) => json.value().to_vec(),
                     None => return Err(StoreError::Corrupt(format!("no room {room}"))),
                 };
-                let mut record: RoomRecord = serde_json::from_slice(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("room record {room}: {e}")))?;
+                let mut record = decode_record(&room, &json)?;
                 record.participant_digest = digest;
-                let json = serde_json::to_vec(&record)
-                    .map_err(|e| StoreError::Embedded(format!("cannot encode room record: {e}")))?;
+                let json = encode_record(&record)?;
                 rooms
                     .insert(room.as_str(), json.as_slice())
                     .map_err(embedded)?;
