@@ -9,7 +9,7 @@
 
 use kortvaeg_tests::*;
 use serde_json::json;
-use yrs::{Map, WriteTxn};
+use yrs::{Map, ReadTxn, Transact, WriteTxn};
 
 const FORBIDDEN: u16 = 4403;
 
@@ -27,6 +27,10 @@ async fn anne_and_bo(opts: ServerOptions) -> (Fixture, String, String, String, S
     let (_, anne) = f.server.seat(&f.room.id, token, "Anne", &a).await;
     let (_, bo) = f.server.seat(&f.room.id, token, "Bo", &b).await;
     (f, anne, bo, a, b)
+}
+
+async fn observer_wall(f: &Fixture) -> YClient {
+    f.wall(Role::Review).await
 }
 
 async fn group(f: &Fixture, column: &str, token: &str) -> YClient {
@@ -100,6 +104,19 @@ async fn every_cell_of_the_v2_table_from_real_clients() {
     fac_b.add_card("fac-b", &row, &b, "for gruppe B");
     let bo_b = group(&f, &b, &bo).await;
     bo_b.wait_card("fac-b").await;
+
+    // A seat writes the wall (v1's participant) and reads the control document, which it may
+    // not change (making itself visible, say).
+    let anne_wall = f.wall_with(&anne).await;
+    anne_wall.add_card("anne-wall", &row, &b, "i plenum");
+    observer_wall(&f).await.wait_card("anne-wall").await;
+    let anne_control = YClient::control(&f.server, &f.room.id, &anne).await;
+    assert!(
+        anne_control.doc.transact().get_map("meta").is_some(),
+        "a seat reads the control document"
+    );
+    anne_control.set_meta("visibility", "open");
+    assert_eq!(anne_control.closed().await.0, FORBIDDEN);
 
     // Everyone reads an open group's document; nobody else writes it.
     let bo_on_a = group(&f, &a, &bo).await;
