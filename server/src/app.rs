@@ -35,6 +35,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Spool(#[from] crate::spool::SpoolError),
+    #[error(transparent)]
+    CreatorKeys(#[from] crate::creators::KeysError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -115,6 +117,17 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         cluster::start(streams, rooms.clone(), link, settings, shutdown.clone());
     }
     let connections = TaskTracker::new();
+    let creators = crate::creators::Creators::new(
+        config.creator_keys.clone(),
+        config.trusted_user_header.clone(),
+        config.trusted_proxy.clone(),
+    )?;
+    if !creators.required() && !config.bind.is_loopback() {
+        tracing::warn!(
+            bind = %config.bind,
+            "anyone who can reach this server may create workshops: set --creator-keys or --trusted-user-header"
+        );
+    }
     let state = Arc::new(Shared {
         public_base: config.public_base(local.port()),
         config,
@@ -123,10 +136,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         trees,
         store: store.clone(),
         rooms: rooms.clone(),
+        creators,
         shutdown,
         connections: connections.clone(),
     });
     let app = http::router(state.clone());
+    tokio::spawn(reload_on_hangup(state.clone()));
 
     tracing::info!(
         store = store.kind(),
@@ -145,10 +160,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             tracing::debug!("TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(signal)
-        .await
-        .map_err(StartError::Serve)?;
+    // The peer address: creator sign-in through a proxy is trusted only from its addresses.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(signal)
+    .await
+    .map_err(StartError::Serve)?;
 
     connections.close();
     if tokio::time::timeout(CONNECTION_DRAIN, connections.wait())
@@ -172,6 +191,27 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     writer_task.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reads the creator keys again on each SIGHUP.
+async fn reload_on_hangup(state: Arc<Shared>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match state.creators.reload() {
+                Ok(keys) => tracing::info!(keys, "creator keys read again"),
+                Err(error) => {
+                    tracing::error!(%error, "creator keys not read again; the old ones stay")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 async fn shutdown_signal() {

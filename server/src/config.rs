@@ -95,6 +95,24 @@ pub struct Config {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// File of creator keys, one per line, as it is or as `sha256:<hex>` (read again on SIGHUP):
+    /// creating a workshop then needs `Authorization: Bearer <key>` (else 401).
+    #[arg(long, env = "CREATOR_KEYS")]
+    pub creator_keys: Option<PathBuf>,
+
+    /// Header in which an authenticating reverse proxy in front (e.g. oauth2-proxy with Entra
+    /// ID) names the signed-in user, e.g. `X-Forwarded-User`: such a user may create workshops
+    /// and list theirs. Accepted only from `--trusted-proxy` addresses.
+    #[arg(long, env = "TRUSTED_USER_HEADER")]
+    pub trusted_user_header: Option<axum::http::HeaderName>,
+
+    /// Addresses or networks (CIDR) of the reverse proxy, comma-separated; default: loopback.
+    #[arg(long, env = "TRUSTED_PROXY", value_delimiter = ',', default_values_t = [
+        "127.0.0.0/8".parse::<ipnet::IpNet>().expect("a network"),
+        "::1/128".parse::<ipnet::IpNet>().expect("a network"),
+    ])]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+
     /// Messages queued for one client of the wall before it counts as too slow and is closed
     /// (4408); the control document, which changes rarely, gets an eighth of it (at least 64).
     #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]

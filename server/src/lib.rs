@@ -13,7 +13,7 @@
 //! - [`cluster`]: with Redis, several nodes share rooms (stream reader, compaction, presence),
 //!   plugged into the room core through [`room::Nodes`].
 //!
-//! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`metrics`]
+//! Besides: [`config`] (flags), [`creators`] (who may create workshops), [`memory`] (returning freed memory after unloads), [`metrics`]
 //! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up
 //! and graceful shutdown).
 
@@ -21,6 +21,7 @@ pub mod app;
 pub mod cluster;
 pub mod config;
 pub mod connection;
+pub mod creators;
 pub mod http;
 pub mod memory;
 pub mod metrics;

@@ -99,3 +99,8 @@ pub fn gauges(rooms_loaded: usize, connections: usize, buffered_updates: usize, 
     metrics::gauge!("kortvaeg_buffered_updates").set(buffered_updates as f64);
     metrics::gauge!("kortvaeg_store_up").set(if store_up { 1.0 } else { 0.0 });
 }
+
+/// A room creation (or listing) refused for want of a creator key or signed-in user.
+pub fn creation_refused() {
+    metrics::counter!("kortvaeg_rooms_refused_total", "reason" => "creator").increment(1);
+}

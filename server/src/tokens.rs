@@ -91,6 +91,7 @@ mod tests {
             facilitator_digest: digest(&tokens[0]),
             participant_digest: digest(&tokens[1]),
             review_digest: digest(&tokens[2]),
+            creator: None,
         };
         (record, tokens)
     }

@@ -61,6 +61,17 @@ pub struct RoomInfo {
     pub seat: Option<Seat>,
 }
 
+/// A workshop in the list of those its creator made (`GET /api/rooms`): no tokens (the server
+/// keeps only their digests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub id: String,
+    pub title: String,
+    pub template: String,
+    /// RFC 3339 time the room was created.
+    pub created_at: String,
+}
+
 /// A person in a room (v2): `GET /api/rooms/{id}/seats`, `PATCH …/seats/{seat_id}`, and
 /// `GET /api/rooms/{id}` with a seat token. `online` only in the facilitator's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -45,6 +45,8 @@ pub struct Shared {
     pub trees: std::collections::BTreeMap<String, kortvaeg_shared::trees::Tree>,
     pub store: Arc<dyn Store>,
     pub rooms: Rooms,
+    /// Who may create workshops.
+    pub creators: crate::creators::Creators,
     /// Flips to `true` when the server shuts down; open connections close with 1001.
     pub shutdown: watch::Receiver<bool>,
     /// Tracks connection tasks so shutdown can wait for them.
@@ -58,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))
-        .route("/rooms", post(rooms::create_room))
+        .route("/rooms", post(rooms::create_room).get(rooms::list_rooms))
         .route("/rooms/{id}", get(rooms::get_room))
         .route(
             "/rooms/{id}/snapshots",

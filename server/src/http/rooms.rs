@@ -1,8 +1,10 @@
 //! `/api/templates`, `/api/trees` and `/api/rooms`: the templates and decision trees on offer,
-//! making a room, reading it.
+//! making a room (by whom: [`crate::creators`]), listing one's own, reading one.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
@@ -10,7 +12,7 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 use super::{access, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
-use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo};
+use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo, RoomSummary};
 use kortvaeg_shared::{schema, Template};
 
 /// Longest room title accepted.
@@ -45,11 +47,25 @@ pub async fn get_tree(
         .ok_or_else(|| ApiError::NotFound(format!("no decision tree with id {id}")))
 }
 
+/// Who is creating or listing workshops (see [`crate::creators`]): refused with `401`.
+fn creator(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ApiResult<Option<String>> {
+    let bearer = token_of(headers, None);
+    state
+        .creators
+        .creator(headers, Some(peer.ip()), bearer)
+        .map_err(|refused| {
+            crate::metrics::creation_refused();
+            ApiError::Unauthorized(refused.to_string())
+        })
+}
+
 pub async fn create_room(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
+    let creator = creator(&state, &headers, peer)?;
     require_json(&headers)?;
     let request: CreateRoom = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
@@ -96,6 +112,7 @@ pub async fn create_room(
         facilitator_digest: tokens::digest(&facilitator),
         participant_digest: tokens::digest(&participant),
         review_digest: tokens::digest(&review),
+        creator,
     };
     // 72-bit ids do not collide in practice; if one ever does, draw again.
     let mut attempts = 0;
@@ -125,6 +142,38 @@ pub async fn create_room(
         participant_token: participant,
         review_token: review,
     }))
+}
+
+/// `GET /api/rooms`: the workshops the caller made (a creator key, or signed in through the
+/// trusted proxy), newest first.
+pub async fn list_rooms(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<RoomSummary>>> {
+    let creator = creator(&state, &headers, peer)?.ok_or_else(|| {
+        ApiError::Unauthorized(
+            "listing workshops needs a creator key or a signed-in user; this server has neither configured".into(),
+        )
+    })?;
+    let mut rooms: Vec<RoomSummary> = state
+        .store
+        .rooms_created_by(&creator)
+        .await?
+        .into_iter()
+        .map(|r| RoomSummary {
+            id: r.id,
+            title: r.title,
+            template: r.template,
+            created_at: r.created_at,
+        })
+        .collect();
+    rooms.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(Json(rooms))
 }
 
 pub async fn get_room(

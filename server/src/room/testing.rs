@@ -96,6 +96,15 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn rooms_created_by(&self, creator: &str) -> StoreResult<Vec<RoomRecord>> {
+        let records = self.records.lock().unwrap();
+        Ok(records
+            .values()
+            .filter(|r| r.creator.as_deref() == Some(creator))
+            .cloned()
+            .collect())
+    }
+
     async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
         Ok(self.records.lock().unwrap().get(id).cloned())
     }
@@ -173,6 +182,7 @@ pub fn record(id: &str) -> RoomRecord {
         facilitator_digest: String::new(),
         participant_digest: String::new(),
         review_digest: String::new(),
+        creator: None,
     }
 }
 

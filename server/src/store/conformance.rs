@@ -18,6 +18,7 @@ pub(crate) fn record(id: &str) -> RoomRecord {
         facilitator_digest: "f".repeat(64),
         participant_digest: "p".repeat(64),
         review_digest: "r".repeat(64),
+        creator: None,
     }
 }
 
@@ -92,11 +93,26 @@ pub(crate) async fn exercise(store: &dyn Store) {
         .create_room(&record("a"), b"wall-0", b"control-0")
         .await
         .expect("create a");
+    let mut by_anne = record("ab");
+    by_anne.creator = Some("user:anne@kommune.dk".to_string());
     store
-        .create_room(&record("ab"), b"ab-wall", b"ab-control")
+        .create_room(&by_anne, b"ab-wall", b"ab-control")
         .await
         .expect("create ab");
     assert_eq!(store.room("a").await.expect("room"), Some(record("a")));
+    assert_eq!(store.room("ab").await.expect("room"), Some(by_anne.clone()));
+    assert_eq!(
+        store
+            .rooms_created_by("user:anne@kommune.dk")
+            .await
+            .expect("list"),
+        vec![by_anne.clone()]
+    );
+    assert!(store
+        .rooms_created_by("user:bo")
+        .await
+        .expect("list")
+        .is_empty());
     let mut other = record("a");
     other.title = "Someone else's".to_string();
     match store.create_room(&other, b"x", b"y").await {

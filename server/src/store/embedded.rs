@@ -288,6 +288,25 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn rooms_created_by(&self, creator: &str) -> StoreResult<Vec<RoomRecord>> {
+        let creator = creator.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+            let mut out = Vec::new();
+            // One scan of the records: a node holds hundreds of rooms, not millions.
+            for entry in rooms.iter().map_err(embedded)? {
+                let (id, json) = entry.map_err(embedded)?;
+                let record = decode_record(id.value(), json.value())?;
+                if record.creator.as_deref() == Some(creator.as_str()) {
+                    out.push(record);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
         let id = id.to_string();
         self.blocking(move |db| {

@@ -127,6 +127,10 @@ pub struct RoomRecord {
     pub facilitator_digest: String,
     pub participant_digest: String,
     pub review_digest: String,
+    /// Who made it: `user:<name>` (signed in through the trusted proxy) or `key:<digest
+    /// prefix>` (a creator key); absent when creation was open, and in rooms made before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
 }
 
 /// A person in a room (a seat, v2): their name, their group (a column id) and the digest of their
@@ -251,6 +255,9 @@ pub trait Store: Send + Sync + 'static {
         wall: &[u8],
         control: &[u8],
     ) -> StoreResult<()>;
+
+    /// The records of the rooms `creator` made (see [`RoomRecord::creator`]), in no order.
+    async fn rooms_created_by(&self, creator: &str) -> StoreResult<Vec<RoomRecord>>;
 
     /// The room's record, or `None` if no such room exists.
     async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>>;

@@ -160,6 +160,15 @@ fn room_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}")
 }
 
+/// The set of the rooms a creator made (`user:<name>` or `key:<digest prefix>`, hashed so any
+/// name makes a key).
+fn creator_key(creator: &str) -> String {
+    format!(
+        "{KEY_PREFIX}creator:{}:rooms",
+        crate::tokens::digest(creator)
+    )
+}
+
 pub(crate) fn state_key(room: &str, doc: DocKind) -> String {
     format!("{KEY_PREFIX}room:{room}:{}:state", doc.key())
 }
@@ -280,10 +289,38 @@ impl Store for RedisStore {
             .invoke_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
-        match created {
-            1 => Ok(()),
-            _ => Err(StoreError::RoomExists(record.id.clone())),
+        if created != 1 {
+            return Err(StoreError::RoomExists(record.id.clone()));
         }
+        if let Some(creator) = &record.creator {
+            // Listed after it exists: a failure here leaves a room its creator does not see
+            // listed (logged), never a listed room that does not exist.
+            let listed: Result<(), _> = ::redis::cmd("SADD")
+                .arg(creator_key(creator))
+                .arg(&record.id)
+                .query_async(&mut self.conn())
+                .await;
+            if let Err(error) = listed {
+                tracing::warn!(room = record.id, %error, "room not added to its creator's list");
+            }
+        }
+        Ok(())
+    }
+
+    async fn rooms_created_by(&self, creator: &str) -> StoreResult<Vec<RoomRecord>> {
+        let ids: Vec<String> = ::redis::cmd("SMEMBERS")
+            .arg(creator_key(creator))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        let mut out = Vec::new();
+        for id in ids {
+            // A room deleted since is no longer there: skipped.
+            if let Some(record) = self.room(&id).await? {
+                out.push(record);
+            }
+        }
+        Ok(out)
     }
 
     async fn room(&self, id: &str) -> StoreResult<Option<RoomRecord>> {
