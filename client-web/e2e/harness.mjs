@@ -31,11 +31,11 @@ export async function until(fn, what, timeout = 15000) {
 }
 
 /** Starts kortvaeg; `port` 0 picks a free one. Resolves once it logs where it listens. */
-export async function startServer({ dataDir, port = 0 } = {}) {
+export async function startServer({ dataDir, port = 0, args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`kortvaeg binary not found at ${BIN} (cargo build --bin kortvaeg, or set KORTVAEG_BIN)`);
   if (!existsSync(join(WEB_DIR, 'index.html'))) throw new Error(`no build in ${WEB_DIR}: run npm run build first`);
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'kortvaeg-e2e-'));
-  const proc = spawn(BIN, ['--port', String(port), '--data-dir', dir, '--web-dir', WEB_DIR], {
+  const proc = spawn(BIN, ['--port', String(port), '--data-dir', dir, '--web-dir', WEB_DIR, ...args], {
     env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG ?? 'kortvaeg=info,warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,11 +79,11 @@ export async function startServer({ dataDir, port = 0 } = {}) {
   };
 }
 
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

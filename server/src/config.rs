@@ -113,6 +113,11 @@ pub struct Config {
     ])]
     pub trusted_proxy: Vec<ipnet::IpNet>,
 
+    /// Origins (e.g. `https://intra.kommune.dk`) whose pages may call the API, comma-separated;
+    /// default none: browsers refuse every cross-origin API call.
+    #[arg(long, env = "CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origin: Vec<axum::http::HeaderValue>,
+
     /// Messages queued for one client of the wall before it counts as too slow and is closed
     /// (4408); the control document, which changes rarely, gets an eighth of it (at least 64).
     #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]

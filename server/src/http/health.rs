@@ -80,7 +80,7 @@ async fn placeholder() -> Html<&'static str> {
     Html(concat!(
         "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>Kortvæg</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em\">",
+        "<title>Kortvæg</title></head><body>",
         "<h1>Kortvæg</h1><p>Serveren kører. Webklienten er ikke bygget endnu: kør <code>scripts/run</code>, ",
         "som bygger den.</p><p lang=\"en\">The server is running. The web client has not been built yet.</p>",
         "<p><a href=\"/healthz\">/healthz</a> · <a href=\"/api/templates\">/api/templates</a></p></body></html>"

@@ -9,6 +9,7 @@ mod import;
 mod room_docs;
 mod rooms;
 mod seats;
+mod security;
 mod snapshots;
 mod workbook;
 mod ws;
@@ -95,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/{id}/group/{column}", get(ws::group))
         .merge(health::web_client(&state.config.web_dir))
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(security::cors(&state.config.cors_origin))
+        .layer(axum::middleware::map_response(security::add_headers))
         .with_state(state)
 }
 
