@@ -128,6 +128,9 @@ export class RoomSession {
   private syncGroups() {
     if (this.destroyed) return;
     const wanted = this.wantedGroups();
+    // A refusal holds only while the right it was refused under holds (the server may have refused
+    // before this page learnt of the change: once that change arrives, the refusal is stale).
+    for (const [column, under] of this.refused) if (under !== this.rightOf(column)) this.refused.delete(column);
     for (const [column, link] of this.groups) {
       if (wanted.get(column) !== link.writable) this.dropGroup(column);
     }

@@ -135,6 +135,9 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
         </label>
         <span class="muted small sheet-count" data-testid="sheet-count">{t('sheet.showing', { n: shown.length, t: sheet.length })}</span>
       </div>
+      {canWrite && sheet.some((r) => !canWriteAnswer(docs, r.sags.id)) && (
+        <p class="muted small" data-testid="sheet-own-group">{t('sheet.ownGroupOnly')}</p>
+      )}
       {unplaced.length > 0 && <p class="panel panel-notice small" role="status" data-testid="sheet-unplaced" data-ids={unplaced.join(' ')}>{t('sheet.unplaced', { n: unplaced.length })}</p>}
       <p class="muted small sheet-scroll-hint">{t('sheet.scrollHint')}</p>
       <div class="sheet-wrap" tabIndex={0} aria-label={t('an.sheet')}>

@@ -133,7 +133,7 @@ export function PrivateNote({ session }: { session: RoomSession }) {
   const shown = labels(readColumns(control), readRevealed(control));
   return (
     <div class="panel panel-soft private-note" role="status" aria-live="polite" data-testid="private-note">
-      <p><span aria-hidden="true">🔒 </span>{t('group.privateNote')}</p>
+      <p>{t('group.privateNote')}</p>
       {shown && <p class="small" data-testid="private-shown">{t('group.privateShown', { groups: shown })}</p>}
     </div>
   );

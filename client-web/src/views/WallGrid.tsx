@@ -60,13 +60,13 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
               <span>{c.label}</span>
               {hidden?.has(c.id) && (
                 <span class="badge badge-muted wall-hidden" data-testid={`wall-hidden-${c.id}`} title={t('wall.hiddenColumnLabel', { group: c.label })}>
-                  <span aria-hidden="true">🔒 {t('wall.hiddenColumn')}</span><span class="sr-only">{t('wall.hiddenColumnLabel', { group: c.label })}</span>
+                  <span aria-hidden="true">{t('wall.hiddenColumn')}</span><span class="sr-only">{t('wall.hiddenColumnLabel', { group: c.label })}</span>
                 </span>
               )}
               <span class="wall-colpeople" data-testid={`wall-people-${c.id}`}>
                 {presence.filter((p) => p.user.group === c.id && p.user.role !== 'facilitator').map((p) => <Avatar key={p.clientId} p={p} showName={false} />)}
               </span>
-              <span class="wall-colcount">{cards.filter((x) => x.column === c.id).length}</span>
+              {!hidden?.has(c.id) && <span class="wall-colcount">{cards.filter((x) => x.column === c.id).length}</span>}
             </div>
           ))}
         </div>
@@ -82,7 +82,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
               <span class="wall-rowlabel">{r.label}</span>
             </div>
             {shown.map((c) => (
-              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd}
+              // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
+              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
                 notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} />
             ))}
           </div>,

@@ -91,7 +91,8 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           onActions={fac ? (c) => setActions(c.id) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
-            if (!target) return;
+            // Not into a hidden group: the card would leave the projector for that group's document.
+            if (!target || hidden.has(column)) return;
             const from = readRoomCards(session.docs).find((c) => c.id === id)?.column;
             // Another fagområde's card gets its sole sagsområde; with several, the card's dialog
             // opens to ask which (until then it has none, never the old fagområde's). A group's
