@@ -160,8 +160,16 @@ test('private group work: each group sees only its own cards until the facilitat
   await bo.page.getByTestId('private-shown').waitFor();
   assert.match(await bo.page.getByTestId('private-shown').textContent(), /Facilitator har vist: Borgerservice/);
 
-  // --- "Vis alle": everything on the wall and on Anne's phone
-  await wall.page.getByTestId('reveal-all').click();
+  // English on request, like every other text.
+  await wall.page.getByTestId('lang-toggle').click();
+  assert.equal(await wall.page.getByTestId(`reveal-${B}`).textContent(), 'Show group');
+  assert.equal(await wall.page.getByTestId(`wall-hidden-${B}`).locator('[aria-hidden="true"]').textContent(), 'Hidden');
+  await wall.page.getByTestId('lang-toggle').click();
+  assert.equal(await wall.page.getByTestId(`reveal-${B}`).textContent(), 'Vis gruppe');
+
+  // --- "Vis alle", from the keyboard: everything on the wall and on Anne's phone
+  await wall.page.getByTestId('reveal-all').focus();
+  await wall.page.keyboard.press('Enter');
   await wall.page.getByTestId('reveal-all-done').waitFor();
   await until(async () => (await cellTexts(wall.page, B)).includes('B: kun til overblik'), 'B on the projector');
   await until(async () => (await held(anne.page)).all.includes('B: kun til overblik'), 'B reaches Anne');
@@ -251,6 +259,18 @@ test('open room: a group\'s cards reach the other group live; switching to priva
   // --- open again: A's cards come back to Bo
   await fac.page.getByTestId('visibility-open').click();
   await until(async () => (await cellTexts(bo.page, A)).includes('Åbent: A skriver'), 'A back on Bo\'s phone');
+
+  // --- the facilitator moves A's card to Voksenservice on the wall: it moves into B's document
+  await fac.page.getByTestId('open-wall').click();
+  const moving = fac.page.getByTestId(`cell-asis-1-${A}`).getByTestId('card').filter({ hasText: 'Åbent: A skriver' });
+  await moving.getByTestId('card-actions').click();
+  await fac.page.getByTestId('move-column').selectOption(B);
+  await fac.page.getByTestId('move-submit').click();
+  await until(async () => (await cellTexts(fac.page, B)).includes('Åbent: A skriver'), 'in Voksenservice on the wall');
+  await until(async () => (await held(bo.page)).byGroup[B]?.includes('Åbent: A skriver'), 'in B\'s document');
+  assert.ok(!(await held(bo.page)).byGroup[A].includes('Åbent: A skriver'), 'no longer in A\'s');
+  await bo.page.getByTestId('wall-back').click();
+  await bo.page.getByTestId('question-asis-1').getByTestId('card-text').filter({ hasText: 'Åbent: A skriver' }).waitFor();
 
   for (const p of [fac, anne, bo]) {
     assert.deepEqual(p.errors, [], 'no page errors');
