@@ -118,10 +118,14 @@ export class RoomSession {
     return out;
   }
 
-  /** What decides whether `column`'s document may be read: a refusal holds until it changes. */
+  /**
+   * What decides whether `column`'s document may be read or written: a refusal holds until it
+   * changes. The phase is in it because a write refused in a closed workshop may arrive before
+   * this page has the control document's "closed": once it does, the link comes back and says so.
+   */
   private rightOf(column: string): string {
     const meta = readMeta(this.control.doc);
-    return [meta.visibility, readRevealed(this.control.doc).has(column), this.seatGroup === column].join('|');
+    return [meta.visibility, readRevealed(this.control.doc).has(column), this.seatGroup === column, meta.phase].join('|');
   }
 
   /** Opens the group links now wanted, closes those no longer wanted (their content leaves this page). */
