@@ -28,12 +28,13 @@ use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
 
-use crate::room::permissions;
+use crate::room::permissions::{self, Who};
 use crate::room::{
-    AwarenessLimits, ConnId, Outbound, Outbox, RoomError, RoomHandle, SeatLive, Writer,
+    AwarenessLimits, ConnId, LiveDoc, Outbound, Outbox, RoomError, RoomHandle, SeatLive, Writer,
 };
 use crate::store::DocKind;
 use kortvaeg_shared::gate;
+use kortvaeg_shared::groups::Visibility;
 use kortvaeg_shared::Role;
 
 /// Why the server closes a connection: a WebSocket close code and a reason for the client.
@@ -112,7 +113,8 @@ impl Closing {
 /// What a connection needs besides its socket.
 pub struct Session {
     pub room: RoomHandle,
-    pub doc: DocKind,
+    /// The document connected to (wall, control or a group's), of `room`.
+    pub doc: Arc<LiveDoc>,
     pub role: Role,
     pub max_message_bytes: usize,
     pub awareness: AwarenessLimits,
@@ -134,9 +136,9 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    crate::metrics::connection_opened(session.doc, session.role.as_str());
+    crate::metrics::connection_opened(session.doc.kind, session.role.as_str());
     let room = session.room.clone();
-    let doc = room.doc(session.doc).clone();
+    let doc = session.doc.clone();
     let (sink, mut stream) = socket.split();
     let (outbox, frames_rx, behind) = Outbox::new(session.queue);
     let (close, mut close_rx) = watch::channel(None);
@@ -163,24 +165,13 @@ where
         ping_interval: session.ping_interval,
         started,
         last_seen: last_seen.clone(),
+        rights: Rights {
+            role: session.role,
+            kind: doc.kind,
+            seat: session.seat.clone(),
+            visibility: matches!(doc.kind, DocKind::Group(_)).then(|| room.visibility()),
+        },
     }));
-
-    // A seat's connection closes when the seat is removed; the watch ends with the connection
-    // (its receiver is what counts the seat as online).
-    if let Some(mut removed) = session.seat.clone() {
-        let closing = closing.clone();
-        let mut ended = closing.0.subscribe();
-        tokio::spawn(async move {
-            tokio::select! {
-                gone = removed.wait_for(|seat| *seat == SeatLive::Removed) => {
-                    if gone.is_ok() {
-                        closing.close(Close::removed());
-                    }
-                }
-                _ = ended.wait_for(|reason| reason.is_some()) => {}
-            }
-        });
-    }
     let mut announced: HashSet<ClientID> = HashSet::new();
     loop {
         tokio::select! {
@@ -253,7 +244,7 @@ fn handle_binary(
     announced: &mut HashSet<ClientID>,
 ) -> Result<(), Close> {
     let room = &*session.room;
-    let doc = room.doc(session.doc);
+    let doc = &session.doc;
     let writer = &session.writer;
     // The one conversion of the core's errors to a close code.
     let core = |r: Result<(), RoomError>| r.map_err(Close::from);
@@ -276,9 +267,9 @@ fn handle_binary(
             if update.is_empty() {
                 return Ok(());
             }
-            if let Err(reason) =
-                permissions::may_write(session.role, session.doc, room.wall_closed())
-            {
+            let seat = session.seat.as_ref().map(|seat| seat.borrow().clone());
+            let who = Who::new(session.role, seat.as_ref().and_then(SeatLive::group));
+            if let Err(reason) = permissions::may_write(who, doc.kind, room.wall_closed()) {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update).map_err(Close::from)? {
                     return Ok(());
@@ -331,6 +322,51 @@ struct WriteLoop<K> {
     ping_interval: Duration,
     started: Instant,
     last_seen: Arc<AtomicU64>,
+    rights: Rights,
+}
+
+/// What a connection may be sent, checked again whenever it may have changed: a removed seat's
+/// connections close, and a group document's connection closes once its reader may no longer
+/// read it (switched to private, the seat moved to another group) — before the next frame.
+struct Rights {
+    role: Role,
+    kind: DocKind,
+    /// The seat's name and group (the connection holds the receiver while it is open: that is
+    /// what counts the seat as online).
+    seat: Option<watch::Receiver<SeatLive>>,
+    /// A group document's: who may read which group now.
+    visibility: Option<watch::Receiver<Visibility>>,
+}
+
+impl Rights {
+    /// Why the connection must close now, if it must.
+    fn check(&mut self) -> Option<Close> {
+        let seat = self.seat.as_mut().map(|s| s.borrow_and_update().clone());
+        if seat == Some(SeatLive::Removed) {
+            return Some(Close::removed());
+        }
+        let visibility = self.visibility.as_mut()?.borrow_and_update().clone();
+        let who = Who::new(self.role, seat.as_ref().and_then(SeatLive::group));
+        permissions::may_read(who, self.kind, &visibility)
+            .err()
+            .map(|reason| RoomError::Forbidden(reason.to_string()).into())
+    }
+
+    /// Resolves when the seat or the visibility may have changed (never, if neither can).
+    async fn changed(&mut self) {
+        async fn changed<T>(rx: Option<&mut watch::Receiver<T>>) {
+            if let Some(rx) = rx {
+                if rx.changed().await.is_ok() {
+                    return;
+                }
+            }
+            std::future::pending().await
+        }
+        tokio::select! {
+            _ = changed(self.seat.as_mut()) => {}
+            _ = changed(self.visibility.as_mut()) => {}
+        }
+    }
 }
 
 /// How long one send may take before the peer counts as gone.
@@ -349,9 +385,13 @@ async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>) {
         if let Some(reason) = w.close.borrow_and_update().clone() {
             break reason;
         }
+        if let Some(reason) = w.rights.check() {
+            break reason;
+        }
         let frame = tokio::select! {
             biased;
             _ = w.close.changed() => continue,
+            _ = w.rights.changed() => continue,
             _ = w.evicted.changed() => continue,
             _ = w.shutdown.changed() => continue,
             _ = w.behind.notified() => break RoomError::TooSlow.into(),
@@ -520,9 +560,10 @@ mod tests {
     }
 
     async fn session(rooms: &crate::room::Rooms, writer: &Writer, role: Role) -> Session {
+        let room = rooms.open("r").await.unwrap();
         Session {
-            room: rooms.open("r").await.unwrap(),
-            doc: DocKind::Wall,
+            doc: room.wall.clone(),
+            room,
             role,
             max_message_bytes: 1 << 20,
             awareness: AwarenessLimits {

@@ -40,15 +40,16 @@ pub fn connection_closed(code: u16) {
 /// A change handed to the store writer: from a client, or the server's own (an import). On the
 /// per-update path: the four counters are looked up once, then it is one atomic add.
 pub fn update_accepted(doc: DocKind, from_client: bool) {
-    static COUNTERS: OnceLock<[[Counter; 2]; 2]> = OnceLock::new();
+    static COUNTERS: OnceLock<[[Counter; 2]; 3]> = OnceLock::new();
     let counters = COUNTERS.get_or_init(|| {
-        [DocKind::Wall, DocKind::Control].map(|doc| {
-            ["client", "server"].map(|source| metrics::counter!("kortvaeg_updates_total", "doc" => doc.as_str(), "source" => source))
+        ["wall", "control", "group"].map(|doc| {
+            ["client", "server"].map(|source| metrics::counter!("kortvaeg_updates_total", "doc" => doc, "source" => source))
         })
     });
     let doc = match doc {
         DocKind::Wall => 0,
         DocKind::Control => 1,
+        DocKind::Group(_) => 2,
     };
     counters[doc][usize::from(!from_client)].increment(1);
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
-use crate::store::{DocKind, StreamId, WriteOp};
+use crate::store::{DocKind, GroupId, StreamId, WriteOp};
 
 /// The database file inside the spool directory.
 pub const FILE_NAME: &str = "spool.redb";
@@ -143,7 +143,8 @@ impl Spool {
 const APPEND: u8 = b'A';
 const COMPACT: u8 = b'C';
 
-/// One op as a spool record: a tag (`A` append, `C` compact), the document (0 wall, 1 control),
+/// One op as a spool record: a tag (`A` append, `C` compact), the document (0 wall, 1 control,
+/// 2 a group document followed by its column id's length, u8, and ASCII bytes),
 /// the room id's length (u32, little-endian) and UTF-8 bytes; a compaction then has a flag for
 /// its stream id `upto` (0: none; 1: ms and seq follow, u64 little-endian each); the rest of
 /// the record is the Yjs update (append) or state (compact).
@@ -156,10 +157,15 @@ fn encode(op: &WriteOp) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(2 + 4 + room.len() + 17 + payload.len());
     out.push(tag);
-    out.push(match doc {
-        DocKind::Wall => 0,
-        DocKind::Control => 1,
-    });
+    match doc {
+        DocKind::Wall => out.push(0),
+        DocKind::Control => out.push(1),
+        DocKind::Group(id) => {
+            out.push(2);
+            out.push(id.as_str().len() as u8);
+            out.extend_from_slice(id.as_str().as_bytes());
+        }
+    }
     out.extend_from_slice(&(room.len() as u32).to_le_bytes());
     out.extend_from_slice(room.as_bytes());
     if let WriteOp::Compact { upto, .. } = op {
@@ -189,6 +195,11 @@ fn decode(record: &[u8]) -> Result<WriteOp, String> {
     let doc = match take(1)?[0] {
         0 => DocKind::Wall,
         1 => DocKind::Control,
+        2 => {
+            let len = take(1)?[0] as usize;
+            let id = std::str::from_utf8(take(len)?).map_err(|_| "group id is not UTF-8")?;
+            DocKind::Group(GroupId::new(id).ok_or("not a group id")?)
+        }
         other => return Err(format!("unknown document {other}")),
     };
     let len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;

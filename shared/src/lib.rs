@@ -10,6 +10,8 @@
 //! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
 //!   control document is laid out.
 //! - [`gate`]: the schema gate every client update passes before it touches a document.
+//! - [`groups`]: group documents (v2): who may read them while group work is private, and the
+//!   room read as one wall (the wall document merged with the group documents).
 //! - [`restore`]: rolling a document back to a snapshot as an ordinary change.
 //! - [`projection`]: reading a wall/control document pair into plain data (cards, rows, columns) for
 //!   snapshots and the documentation sheet.
@@ -31,6 +33,7 @@ pub mod answer;
 pub mod api;
 pub mod cells;
 pub mod gate;
+pub mod groups;
 pub mod projection;
 pub mod question;
 pub mod restore;

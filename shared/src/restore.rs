@@ -50,7 +50,7 @@ pub fn restore(txn: &mut TransactionMut, snapshot: &Doc, roots: &[&str]) -> usiz
 }
 
 /// A fresh copy of a value of another document.
-fn copy<T: ReadTxn>(value: &Out, txn: &T) -> In {
+pub(crate) fn copy<T: ReadTxn>(value: &Out, txn: &T) -> In {
     match value {
         Out::Any(any) => In::Any(any.clone()),
         Out::YMap(map) => In::Map(MapPrelim::from_iter(

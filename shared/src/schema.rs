@@ -15,8 +15,16 @@ pub const ROWS: &str = "rows";
 pub const COLUMNS: &str = "columns";
 /// Wall document: `Y.Map` sagsområde id → `Y.Map` of its structured answers.
 pub const ANSWERS: &str = "answers";
+/// Control document: `Y.Map` column id → `true`, the groups the facilitator has revealed (v2).
+pub const REVEALED: &str = "revealed";
 /// Control document: `Y.Map` of the room's prioritisation settings (thresholds).
 pub const PRIORITERING: &str = "prioritering";
+
+/// Control document `meta` key: `true` in rooms that keep each group's work in its group
+/// document (made since v2); rooms without it keep everything on the wall.
+pub const GROUP_DOCUMENTS: &str = "group_documents";
+/// Control document `meta` key: `"open"` (default) or `"private"`.
+pub const VISIBILITY: &str = "visibility";
 
 /// Phases of a workshop, the value of `meta.phase`.
 pub mod phase {
@@ -37,6 +45,8 @@ pub fn init_control(doc: &Doc, title: &str, template: &Template) {
     meta.insert(&mut txn, "title", title);
     meta.insert(&mut txn, "template", template.id.as_str());
     meta.insert(&mut txn, "phase", phase::GROUP);
+    // A room made now keeps each group's cards and answers in its group document (v2).
+    meta.insert(&mut txn, GROUP_DOCUMENTS, true);
     for row in &template.rows {
         let mut entries: Vec<(String, Any)> = vec![
             ("id".into(), Any::from(row.id.as_str())),
@@ -133,7 +143,19 @@ pub const WALL: DocSchema = DocSchema {
     ],
 };
 
-/// The control document: meta, questions, fagområder and the prioritisation settings.
+/// A group document (v2): one fagområde's cards, answers and "vi er færdige", the same roots as
+/// the wall's.
+pub const GROUP: DocSchema = DocSchema {
+    name: "group",
+    roots: &[
+        (CARDS, Shape::Map),
+        (ANSWERS, Shape::Map),
+        (GROUPS, Shape::Map),
+    ],
+};
+
+/// The control document: meta, questions, fagområder, the prioritisation settings and which
+/// groups the facilitator has revealed.
 pub const CONTROL: DocSchema = DocSchema {
     name: "control",
     roots: &[
@@ -141,6 +163,7 @@ pub const CONTROL: DocSchema = DocSchema {
         (ROWS, Shape::Array),
         (COLUMNS, Shape::Array),
         (PRIORITERING, Shape::Map),
+        (REVEALED, Shape::Map),
     ],
 };
 
@@ -190,7 +213,7 @@ mod tests {
             .split("\n## ")
             .next()
             .unwrap();
-        for schema in [&WALL, &CONTROL] {
+        for schema in [&WALL, &GROUP, &CONTROL] {
             let row = section
                 .lines()
                 .find(|l| l.starts_with(&format!("| {} |", schema.name)))

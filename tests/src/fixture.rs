@@ -60,6 +60,16 @@ impl Fixture {
         YClient::wall(&self.server, &self.room.id, self.token(role)).await
     }
 
+    /// Connects to the wall with `token` (a seat's) and waits for the sync.
+    pub async fn wall_with(&self, token: &str) -> YClient {
+        YClient::wall(&self.server, &self.room.id, token).await
+    }
+
+    /// Connects to the group document of `column` as `role` and waits for the sync.
+    pub async fn group(&self, column: &str, role: Role) -> YClient {
+        YClient::group(&self.server, &self.room.id, column, self.token(role)).await
+    }
+
     /// Connects to the control document as `role` and waits for the sync.
     pub async fn control(&self, role: Role) -> YClient {
         YClient::control(&self.server, &self.room.id, self.token(role)).await

@@ -95,6 +95,25 @@ impl Server {
         self.send(req, &what).await
     }
 
+    /// `METHOD path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut req = self
+            .http()
+            .request(method.clone(), format!("{}{path}", self.url()))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req, &format!("{method} {path}")).await
+    }
+
     /// Any method on `path`, with a body and `Content-Type` when one is given, no token.
     pub async fn request(
         &self,
@@ -132,6 +151,26 @@ impl Server {
     /// A room from the [`AS_IS`] template.
     pub async fn new_room(&self) -> RoomCreated {
         self.create_room("Testværksted", AS_IS).await
+    }
+
+    /// `POST /api/rooms/{id}/seats` (joining as `name` in `group`), expecting `201`: the seat's JSON.
+    pub async fn join(&self, room: &str, token: &str, name: &str, group: &str) -> Value {
+        let resp = self
+            .post_json(
+                &format!("/api/rooms/{room}/seats"),
+                Some(token),
+                &serde_json::json!({"name": name, "group": group}),
+            )
+            .await;
+        resp.assert_status(201);
+        resp.json()
+    }
+
+    /// As [`Server::join`]: the seat's id and token.
+    pub async fn seat(&self, room: &str, token: &str, name: &str, group: &str) -> (String, String) {
+        let seat = self.join(room, token, name, group).await;
+        let text = |k: &str| seat[k].as_str().expect(k).to_string();
+        (text("seat_id"), text("seat_token"))
     }
 
     /// `GET /api/rooms/{id}`, expecting `200`.

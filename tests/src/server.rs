@@ -367,8 +367,13 @@ impl Server {
     /// The WebSocket URL of a room's document, with `?token=` when a token is given.
     pub fn ws_url(&self, room: &str, kind: DocKind, token: Option<&str>) -> String {
         let mut url = format!("{}/{room}", self.ws_base());
-        if kind == DocKind::Control {
-            url.push_str("/control");
+        match kind {
+            DocKind::Wall => {}
+            DocKind::Control => url.push_str("/control"),
+            DocKind::Group(column) => {
+                url.push_str("/group/");
+                url.push_str(column);
+            }
         }
         if let Some(t) = token {
             url.push_str("?token=");

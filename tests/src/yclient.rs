@@ -36,6 +36,16 @@ pub enum DocKind {
     Wall,
     /// `/ws/{room}/control`: meta, rows, columns.
     Control,
+    /// `/ws/{room}/group/{column}` (v2): one fagområde's cards and answers. (A leaked `String`
+    /// for an id read at run time: `DocKind::group(id)`.)
+    Group(&'static str),
+}
+
+impl DocKind {
+    /// The group document of `column`.
+    pub fn group(column: &str) -> DocKind {
+        DocKind::Group(Box::leak(column.to_string().into_boxed_str()))
+    }
 }
 
 /// Why a WebSocket connection could not be made.
@@ -135,6 +145,8 @@ struct Inbox {
     ended: Option<String>,
     /// Anything the client could not make sense of.
     problems: Vec<String>,
+    /// Every binary frame the server sent, concatenated (what a test may search for a secret).
+    received: Vec<u8>,
 }
 
 struct Shared {
@@ -212,6 +224,12 @@ impl YClient {
             loop {
                 match stream.next().await {
                     Some(Ok(WsMessage::Binary(data))) => {
+                        reader_shared
+                            .inbox
+                            .lock()
+                            .unwrap()
+                            .received
+                            .extend_from_slice(&data);
                         handle_binary(&reader_doc, &reader_shared, &reader_out, &data);
                     }
                     Some(Ok(WsMessage::Close(frame))) => {
@@ -279,6 +297,14 @@ impl YClient {
     pub async fn wall(server: &Server, room: &str, token: &str) -> YClient {
         let c =
             YClient::connect(server, room, DocKind::Wall, token, ClientOptions::default()).await;
+        c.synced().await;
+        c
+    }
+
+    /// Connects to a room's group document of `column` and waits for the initial sync.
+    pub async fn group(server: &Server, room: &str, column: &str, token: &str) -> YClient {
+        let kind = DocKind::group(column);
+        let c = YClient::connect(server, room, kind, token, ClientOptions::default()).await;
         c.synced().await;
         c
     }

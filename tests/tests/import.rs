@@ -379,15 +379,29 @@ async fn connected_clients_see_the_import_live_and_it_survives_a_restart() {
             ("kultur".into(), "biblioteker".into())
         ]
     );
-    wall.wait_for("the imported anvendes answers", |doc| {
-        use yrs::{Map, ReadTxn, Transact};
-        let txn = doc.transact();
-        txn.get_map(schema::ANSWERS)
-            .map(|answers| answers.len(&txn))
-            == Some(2)
-    })
-    .await;
-    let local = analysis::sheet(&analysis::read(&wall.doc, &control.doc));
+    // A room with group documents: each anvendes answer went to its fagområde's document.
+    let mut groups = Vec::new();
+    for (column, _) in &ids {
+        let group = f.group(column, Role::Participant).await;
+        group
+            .wait_for("the imported anvendes answer", |doc| {
+                use yrs::{Map, ReadTxn, Transact};
+                let txn = doc.transact();
+                txn.get_map(schema::ANSWERS)
+                    .map(|answers| answers.len(&txn))
+                    == Some(1)
+            })
+            .await;
+        groups.push((column.clone(), group));
+    }
+    let merged = kortvaeg_shared::groups::merged(
+        &wall.doc,
+        &groups
+            .iter()
+            .map(|(c, g)| (c.as_str(), &g.doc))
+            .collect::<Vec<_>>(),
+    );
+    let local = analysis::sheet(&analysis::read(&merged, &control.doc));
     assert_eq!(
         local,
         f.server.sheet(&room, &f.room.review_token, None).await,

@@ -66,6 +66,7 @@ async fn connect(f: &Fixture, kind: DocKind, role: Role) -> YClient {
     match kind {
         DocKind::Wall => f.wall(role).await,
         DocKind::Control => f.control(role).await,
+        DocKind::Group(column) => f.group(column, role).await,
     }
 }
 
@@ -75,7 +76,7 @@ async fn marker(f: &Fixture, kind: DocKind, observer: &YClient, n: u32) {
     let fac = connect(f, kind, Role::Facilitator).await;
     let (row, col) = as_is_cell();
     match kind {
-        DocKind::Wall => {
+        DocKind::Wall | DocKind::Group(_) => {
             let id = format!("marker-{n}");
             fac.add_card(&id, &row, &col, "markør");
             observer.wait_card(&id).await;
@@ -119,7 +120,7 @@ async fn assert_not_leaked(f: &mut Fixture, target: Target, observer: &YClient, 
     );
     // The store did work: the marker survived the restart.
     match kind {
-        DocKind::Wall => assert!(
+        DocKind::Wall | DocKind::Group(_) => assert!(
             after.card(&format!("marker-{n}")).is_some(),
             "marker card lost in the restart"
         ),

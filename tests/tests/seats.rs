@@ -6,7 +6,6 @@
 use kortvaeg_tests::*;
 use serde_json::{json, Value};
 
-/// `METHOD path` with a bearer token and an optional JSON body.
 async fn call(
     server: &Server,
     method: &str,
@@ -14,15 +13,7 @@ async fn call(
     token: &str,
     body: Option<Value>,
 ) -> Response {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = server
-        .http()
-        .request(method.clone(), format!("{}{path}", server.url()))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    server.send(req, &format!("{method} {path}")).await
+    server.call(method, path, token, body).await
 }
 
 /// A server, a room, and Anne seated in Borgerservice: (server, room, her seat id, her seat token).
@@ -43,16 +34,7 @@ async fn with_anne() -> (Server, RoomCreated, String, String) {
 }
 
 async fn join(server: &Server, room: &str, token: &str, name: &str, group: &str) -> Value {
-    let resp = call(
-        server,
-        "POST",
-        &format!("/api/rooms/{room}/seats"),
-        token,
-        Some(json!({"name": name, "group": group})),
-    )
-    .await;
-    resp.assert_status(201);
-    resp.json()
+    server.join(room, token, name, group).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Streams;
-use crate::room::Room;
-use crate::store::DocKind;
+use crate::room::LiveDoc;
 
 /// How long a node may hold a document's compaction lock.
 const COMPACTION_LOCK: Duration = Duration::from_secs(10);
@@ -16,25 +15,23 @@ const COMPACTION_LOCK: Duration = Duration::from_secs(10);
 /// state at the reader's position, and stores it with a script that checks the lock is still
 /// ours. Encoding takes milliseconds, far below [`COMPACTION_LOCK`]; a compaction that took
 /// longer would find its lock gone and store nothing, so it never runs twice.
-pub async fn compact(streams: Streams, room: Arc<Room>, kind: DocKind) {
-    match streams
-        .lock_compaction(room.id(), kind, COMPACTION_LOCK)
-        .await
-    {
+pub async fn compact(streams: Streams, doc: Arc<LiveDoc>) {
+    let (room, kind) = (doc.room(), doc.kind);
+    match streams.lock_compaction(room, kind, COMPACTION_LOCK).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(error) => {
-            tracing::debug!(%error, room = room.id(), "compaction lock not taken");
+            tracing::debug!(%error, room, "compaction lock not taken");
             return;
         }
     }
-    let Some((state, upto)) = room.doc(kind).compaction_state() else {
+    let Some((state, upto)) = doc.compaction_state() else {
         return;
     };
-    match streams.compact_locked(room.id(), kind, &state, upto).await {
+    match streams.compact_locked(room, kind, &state, upto).await {
         Ok(done) => {
-            tracing::debug!(room = room.id(), doc = kind.as_str(), %upto, done, "compacted")
+            tracing::debug!(room, doc = kind.as_str(), %upto, done, "compacted")
         }
-        Err(error) => tracing::warn!(%error, room = room.id(), "compaction failed"),
+        Err(error) => tracing::warn!(%error, room, "compaction failed"),
     }
 }

@@ -65,6 +65,15 @@ pub(crate) const RECORD_CHANGED: u8 = 3;
 pub struct ClusterLink {
     pub(crate) node: Arc<str>,
     outgoing: mpsc::Sender<(String, Vec<u8>)>,
+    /// Whether this node's presence subscription is active, and the queries sent while it was
+    /// not (their answers could not arrive): the relay sends them again once subscribed.
+    listening: Arc<std::sync::Mutex<Listening>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Listening {
+    pub(crate) subscribed: bool,
+    pub(crate) unanswered: Vec<(String, DocKind)>,
 }
 
 impl Nodes for ClusterLink {
@@ -73,6 +82,11 @@ impl Nodes for ClusterLink {
     }
 
     fn query(&self, room: &str, doc: DocKind) {
+        if let Ok(mut listening) = self.listening.lock() {
+            if !listening.subscribed {
+                listening.unanswered.push((room.to_string(), doc));
+            }
+        }
         self.send(room, doc, AWARENESS_QUERY, &[]);
     }
 
@@ -86,6 +100,18 @@ impl Nodes for ClusterLink {
 }
 
 impl ClusterLink {
+    /// The presence subscription is active (`true`) or lost; when it becomes active, the
+    /// queries sent meanwhile, to be sent again.
+    pub(crate) fn listening(&self, subscribed: bool) -> Vec<(String, DocKind)> {
+        match self.listening.lock() {
+            Ok(mut listening) => {
+                listening.subscribed = subscribed;
+                std::mem::take(&mut listening.unanswered)
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
     fn send(&self, room: &str, doc: DocKind, tag: u8, body: &[u8]) {
         let node = self.node.as_bytes();
         let mut payload = Vec::with_capacity(2 + node.len() + body.len());
@@ -107,7 +133,7 @@ impl ClusterLink {
 }
 
 pub(crate) fn channel(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}awareness:{room}:{}", doc.as_str())
+    format!("{KEY_PREFIX}awareness:{room}:{}", doc.key())
 }
 
 /// The link rooms use, and the task that publishes what they send through it.
@@ -121,7 +147,11 @@ pub fn link(streams: Streams) -> ClusterLink {
             }
         }
     });
-    ClusterLink { node, outgoing }
+    ClusterLink {
+        node,
+        outgoing,
+        listening: Arc::default(),
+    }
 }
 
 /// What the cluster tasks need from the configuration.

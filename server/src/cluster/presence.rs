@@ -26,8 +26,8 @@ pub async fn expire(rooms: Rooms, timeout: Duration, mut shutdown: watch::Receiv
             _ = shutdown.changed() => continue,
         }
         for room in rooms.live() {
-            for kind in [DocKind::Wall, DocKind::Control] {
-                room.doc(kind).expire_remote_awareness(timeout);
+            for doc in room.docs() {
+                doc.expire_remote_awareness(timeout);
             }
         }
     }
@@ -56,11 +56,21 @@ pub async fn relay(
             continue;
         }
         // Rooms loaded before this subscription asked the others for their presence while the
-        // answers could not arrive (a node just started, or back from an outage): ask again.
+        // answers could not arrive (a node just started, or back from an outage): ask again —
+        // those loaded so far, and those still loading that asked before this (the link kept
+        // their queries).
+        let mut again = link.listening(true);
         for room in rooms.live() {
-            for kind in [DocKind::Wall, DocKind::Control] {
-                link.query(room.id(), kind);
-            }
+            again.extend(
+                room.docs()
+                    .iter()
+                    .map(|doc| (room.id().to_string(), doc.kind)),
+            );
+        }
+        again.sort_by_key(|(room, kind)| (room.clone(), kind.key()));
+        again.dedup();
+        for (room, kind) in again {
+            link.query(&room, kind);
         }
         let mut messages = pubsub.on_message();
         loop {
@@ -72,6 +82,7 @@ pub async fn relay(
                 },
             }
         }
+        link.listening(false);
         tokio::time::sleep(RETRY).await;
     }
 }
@@ -80,14 +91,12 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
     let Some((room_id, doc)) = channel
         .strip_prefix(KEY_PREFIX)
         .and_then(|c| c.strip_prefix("awareness:"))
-        .and_then(|c| c.rsplit_once(':'))
+        .and_then(|c| c.split_once(':'))
     else {
         return;
     };
-    let kind = match doc {
-        "wall" => DocKind::Wall,
-        "control" => DocKind::Control,
-        _ => return,
+    let Some(kind) = DocKind::from_key(doc) else {
+        return;
     };
     let [tag, len, rest @ ..] = payload else {
         return;
@@ -112,13 +121,17 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
     let Some(room) = rooms.live_room(room_id) else {
         return;
     };
+    // A group document this node has not loaded has no clients here to tell or ask.
+    let Some(doc) = room.doc(kind) else {
+        return;
+    };
     match *tag {
         AWARENESS_UPDATE => match AwarenessUpdate::decode_v1(body) {
-            Ok(update) => room.doc(kind).apply_remote_awareness(update),
+            Ok(update) => doc.apply_remote_awareness(update),
             Err(error) => tracing::debug!(%error, "undecodable awareness from another node"),
         },
         AWARENESS_QUERY => {
-            if let Some(update) = room.doc(kind).awareness_update() {
+            if let Some(update) = doc.awareness_update() {
                 link.awareness(room_id, kind, &update);
             }
         }

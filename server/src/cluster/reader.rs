@@ -1,4 +1,5 @@
-//! The stream reader: follows the streams of every room this node holds with one blocking
+//! The stream reader: follows the streams of every document (wall, control, each group's) of
+//! every room this node holds with one blocking
 //! `XREAD`, and hands each document what other nodes appended (with the stored state when
 //! another node compacted past where the read started). See the module doc of [`super`].
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::{compaction, Streams, RETRY};
-use crate::room::{Room, Rooms};
+use crate::room::{LiveDoc, Rooms};
 use crate::store::{DocKind, StreamId};
 
 /// How long one `XREAD` waits for new entries before the reader looks at the rooms again (a
@@ -26,16 +27,10 @@ pub async fn run(
 ) {
     let mut connection = None;
     while !*shutdown.borrow() {
-        let held: Vec<(Arc<Room>, DocKind)> = rooms
-            .live()
-            .into_iter()
-            .flat_map(|room| [(room.clone(), DocKind::Wall), (room, DocKind::Control)])
-            .collect();
-        let positions = |held: &[(Arc<Room>, DocKind)]| -> Vec<(String, DocKind, StreamId)> {
+        let held: Vec<Arc<LiveDoc>> = rooms.live().iter().flat_map(|room| room.docs()).collect();
+        let positions = |held: &[Arc<LiveDoc>]| -> Vec<(String, DocKind, StreamId)> {
             held.iter()
-                .filter_map(|(room, kind)| {
-                    Some((room.id().to_string(), *kind, room.doc(*kind).position()?))
-                })
+                .filter_map(|doc| Some((doc.room().to_string(), doc.kind, doc.position()?)))
                 .collect()
         };
         if held.is_empty() {
@@ -85,12 +80,9 @@ pub async fn run(
             if entries.is_empty() && state.is_none() {
                 continue;
             }
-            if let Some((room, _)) = held.iter().find(|(r, k)| r.id() == room_id && k == kind) {
-                if room
-                    .doc(*kind)
-                    .apply_remote(streams.node(), state, entries, compact_after)
-                {
-                    tokio::spawn(compaction::compact(streams.clone(), room.clone(), *kind));
+            if let Some(doc) = held.iter().find(|d| d.room() == room_id && d.kind == *kind) {
+                if doc.apply_remote(streams.node(), state, entries, compact_after) {
+                    tokio::spawn(compaction::compact(streams.clone(), doc.clone()));
                 }
             }
         }

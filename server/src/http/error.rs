@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kortvaeg_shared::api::ErrorBody;
 
-use crate::room::RoomError;
+use crate::room::{OpenError, RoomError};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,16 @@ pub enum ApiError {
 
 /// The room core's refusals and failures as the API answers them: `503` for what may be retried
 /// (the writer's queue or the outage buffer is full), `500` for the rest.
+impl From<OpenError> for ApiError {
+    fn from(error: OpenError) -> Self {
+        match error {
+            OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
+            OpenError::Store(e) => ApiError::Store(e),
+            e @ OpenError::Busy(..) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
 impl From<RoomError> for ApiError {
     fn from(error: RoomError) -> Self {
         ApiError::room("", error)

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use yrs::Doc;
 
-use super::snapshots::{parse_seq, snapshot_docs};
+use super::room_docs::RoomDocs;
+use super::snapshots::parse_seq;
 use super::{
     authorize, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params, Shared,
 };
@@ -129,8 +130,9 @@ pub async fn xlsx(
     ))
 }
 
-/// Checks the token (every role may read) and runs `f` over the room's wall and control
-/// documents: the live ones, or those of snapshot `?snapshot=seq`.
+/// Checks the token (every role may read) and runs `f` over the room's wall (merged with the
+/// group documents the reader may read, see [`super::room_docs`]) and control document: the
+/// live ones, or those of snapshot `?snapshot=seq`.
 async fn read_room<T>(
     state: &Shared,
     id: &str,
@@ -138,16 +140,12 @@ async fn read_room<T>(
     headers: &HeaderMap,
     f: impl FnOnce(&Doc, &Doc) -> T + Send,
 ) -> ApiResult<T> {
-    authorize(state, id, token_of(headers, params.get("token"))).await?;
-    if let Some(seq) = params.get("snapshot") {
-        let (wall, control) = snapshot_docs(state, id, parse_seq(seq)?).await?;
-        return Ok(f(&wall, &control));
-    }
-    let room = open_room(state, id).await?;
-    let out = room
-        .wall
-        .read(|wall| room.control.read(|control| f(wall, control)))??;
-    Ok(out)
+    let (_, role) = authorize(state, id, token_of(headers, params.get("token"))).await?;
+    let docs = match params.get("snapshot") {
+        Some(seq) => RoomDocs::snapshot(state, id, parse_seq(seq)?).await?,
+        None => RoomDocs::live(state, &open_room(state, id).await?).await?,
+    };
+    Ok(f(&docs.wall_for(role), &docs.control))
 }
 
 fn filename(id: &str, snapshot: Option<&str>, ext: &str) -> String {

@@ -12,7 +12,10 @@ use axum::Json;
 use futures_util::StreamExt;
 
 use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Params};
+use crate::room::RoomError;
+use crate::store::GroupId;
 use kortvaeg_shared::analysis::{self, role};
+use kortvaeg_shared::groups;
 use kortvaeg_shared::screening::{self, Imported, Rejected};
 use kortvaeg_shared::{projection, Role};
 
@@ -65,17 +68,16 @@ pub async fn import(
         .change(writer, |txn| screening::write_structure(txn, &rows))
         .map_err(|e| ApiError::room("nothing was imported", e))?;
     let answers_set = match &anvendes {
-        Some(column) if rows.iter().any(|r| r.anvendes.is_some()) => room
-            .wall
-            .change(writer, |txn| {
-                screening::write_answers(txn, &column.key, &rows, &plan.targets)
-            })
-            .map_err(|e| {
-                ApiError::room(
-                    "the fagområder and sagsområder were imported, the anvendes answers not",
-                    e,
-                )
-            })?,
+        Some(column) if rows.iter().any(|r| r.anvendes.is_some()) => {
+            write_anvendes(&state, &room, &column.key, &rows, &plan.targets)
+                .await
+                .map_err(|e| {
+                    ApiError::room(
+                        "the fagområder and sagsområder were imported, the anvendes answers not",
+                        e,
+                    )
+                })?
+        }
         _ => 0,
     };
     if !writer.flush(room.eviction().clone()).await {
@@ -99,6 +101,48 @@ pub async fn import(
         answers_set,
         anvendes_key: anvendes.map(|c| c.key),
     }))
+}
+
+/// Sets the anvendes answers: in a room with group documents (v2) in the document of each
+/// sagsområde's fagområde, where the group's own answers are; in an older room on the wall.
+async fn write_anvendes(
+    state: &crate::http::Shared,
+    room: &crate::room::RoomHandle,
+    key: &str,
+    rows: &[screening::ScreeningRow],
+    targets: &[String],
+) -> Result<usize, RoomError> {
+    let writer = state.rooms.writer();
+    let (in_groups, columns) = room.control.read(|control| {
+        let columns = screening::columns(&yrs::Transact::transact(control));
+        (groups::uses_group_documents(control), columns)
+    })?;
+    if !in_groups {
+        return room.wall.change(writer, |txn| {
+            screening::write_answers(txn, key, rows, targets)
+        });
+    }
+    let mut set = 0;
+    for column in &columns {
+        let (mine, theirs): (Vec<_>, Vec<_>) = rows
+            .iter()
+            .zip(targets)
+            .filter(|(_, target)| column.sagsomraader.iter().any(|s| &s.id == *target))
+            .map(|(row, target)| (row.clone(), target.clone()))
+            .unzip();
+        let Some(id) = GroupId::new(&column.id).filter(|_| !mine.is_empty()) else {
+            continue;
+        };
+        let doc = state
+            .rooms
+            .group_doc(room, id)
+            .await
+            .map_err(|_| RoomError::Busy)?;
+        set += doc.change(writer, |txn| {
+            screening::write_answers(txn, key, &mine, &theirs)
+        })?;
+    }
+    Ok(set)
 }
 
 /// The whole body, refused with `413` past [`MAX_BODY`] without reading the rest.

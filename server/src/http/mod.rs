@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod health;
 mod import;
+mod room_docs;
 mod rooms;
 mod seats;
 mod snapshots;
@@ -27,7 +28,7 @@ use tokio_util::task::TaskTracker;
 pub use error::{ApiError, ApiResult};
 
 use crate::config::Config;
-use crate::room::{OpenError, RoomHandle, Rooms};
+use crate::room::{RoomHandle, Rooms};
 use crate::store::{RoomRecord, SeatRecord, Store};
 use crate::tokens;
 use kortvaeg_shared::{Role, Templates};
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/ws/{id}", get(ws::wall))
         .route("/ws/{id}/control", get(ws::control))
+        .route("/ws/{id}/group/{column}", get(ws::group))
         .merge(health::web_client(&state.config.web_dir))
         .layer(axum::middleware::map_response(error::json_errors))
         .with_state(state)
@@ -214,11 +216,7 @@ pub async fn access(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<
 
 /// Opens a room for a request; the handle keeps it loaded until dropped.
 pub async fn open_room(state: &Shared, id: &str) -> ApiResult<RoomHandle> {
-    state.rooms.open(id).await.map_err(|e| match e {
-        OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
-        OpenError::Store(e) => ApiError::Store(e),
-        e @ OpenError::Busy(..) => ApiError::Unavailable(e.to_string()),
-    })
+    Ok(state.rooms.open(id).await?)
 }
 
 /// `201 Created` with a JSON body.

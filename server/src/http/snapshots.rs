@@ -1,13 +1,17 @@
-//! `/api/rooms/{id}/snapshots`: the state of both documents at the end of a round, for plenary
-//! review. Stored in the store; the GET answers the contract's JSON projection of the wall.
+//! `/api/rooms/{id}/snapshots`: the state of every document (wall, control, each group's) at the
+//! end of a round, for plenary review. Stored in the store; the GET answers the contract's JSON
+//! projection of the wall as the reader may read it (see [`super::room_docs`]).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
+use super::room_docs::{RoomDocs, States};
 use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::room::permissions;
+use crate::store::{DocKind, GroupId};
 use kortvaeg_shared::api::{SnapshotInfo, WallView};
+use kortvaeg_shared::groups;
 use kortvaeg_shared::projection;
 
 pub async fn create(
@@ -32,19 +36,18 @@ async fn take(
     room: &crate::room::RoomHandle,
     id: &str,
 ) -> ApiResult<SnapshotInfo> {
-    let wall = room.wall.encode_state()?;
-    let control = room.control.encode_state()?;
+    let docs = States::live(state, room).await?;
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let seq = state
         .store
-        .add_snapshot(id, &taken_at, &wall, &control)
+        .add_snapshot(id, &taken_at, &docs.wall, &docs.control, &docs.groups)
         .await?;
     tracing::info!(room = id, seq, "snapshot taken");
     Ok(SnapshotInfo { seq, taken_at })
 }
 
-/// `POST /api/rooms/{id}/snapshots/{seq}/restore` (facilitator) → `200 {"seq"}`: the wall
-/// (cards, answers, the groups' status) returns to snapshot `seq`, live and durably, as an ordinary
+/// `POST /api/rooms/{id}/snapshots/{seq}/restore` (facilitator) → `200 {"seq"}`: the wall and
+/// every group document (cards, answers, the groups' status) return to snapshot `seq`, live and durably, as an ordinary
 /// change; the control document stays. The state before is kept as a new snapshot first (its
 /// number is the answer), so a restore is undone the same way.
 pub async fn restore(
@@ -60,22 +63,37 @@ pub async fn restore(
         ));
     }
     let seq = parse_seq(&seq)?;
-    let (target, _) = snapshot_docs(&state, &id, seq).await?;
+    let target = RoomDocs::snapshot(&state, &id, seq).await?;
     let room = open_room(&state, &id).await?;
     let before = take(&state, &room, &id).await?;
-    let roots: Vec<&str> = kortvaeg_shared::schema::WALL
-        .roots
-        .iter()
-        .filter(|(_, shape)| *shape == kortvaeg_shared::schema::Shape::Map)
-        .map(|(name, _)| *name)
-        .collect();
     let writer = state.rooms.writer();
-    let changed = room
-        .wall
-        .change(writer, |txn| {
-            kortvaeg_shared::restore::restore(txn, &target, &roots)
+    let restore = |doc: &crate::room::LiveDoc, target: &yrs::Doc| {
+        doc.change(writer, |txn| {
+            kortvaeg_shared::restore::restore(txn, target, &groups::ROOTS)
         })
-        .map_err(|e| ApiError::room("nothing was restored", e))?;
+        .map_err(|e| ApiError::room("nothing was restored", e))
+    };
+    let mut changed = restore(&room.wall, &target.wall)?;
+    // Every group document the room has now or the snapshot had: one the snapshot lacks was
+    // empty then.
+    let mut ids: Vec<GroupId> = target.groups.iter().map(|(id, _)| *id).collect();
+    for doc in state.rooms.group_docs(&room).await? {
+        if let DocKind::Group(id) = doc.kind {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let empty = yrs::Doc::new();
+    for id in ids {
+        let doc = state.rooms.group_doc(&room, id).await?;
+        let then = target
+            .groups
+            .iter()
+            .find(|(g, _)| *g == id)
+            .map_or(&empty, |(_, d)| d);
+        changed += restore(&doc, then)?;
+    }
     if !writer.flush(room.eviction().clone()).await {
         return Err(ApiError::Unavailable(
             "the store failed to save the restore; the room was reloaded without it: try again"
@@ -114,9 +132,12 @@ pub async fn get(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<WallView>> {
-    authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
-    let seq = parse_seq(&seq)?;
-    Ok(Json(snapshot_view(&state, &id, seq).await?))
+    let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+    let docs = RoomDocs::snapshot(&state, &id, parse_seq(&seq)?).await?;
+    Ok(Json(projection::wall_view(
+        &docs.wall_for(role),
+        &docs.control,
+    )))
 }
 
 pub fn parse_seq(seq: &str) -> ApiResult<u64> {
@@ -125,29 +146,4 @@ pub fn parse_seq(seq: &str) -> ApiResult<u64> {
             "no snapshot {seq:?}: snapshot numbers are 1, 2, 3, …"
         ))
     })
-}
-
-/// The wall of snapshot `seq` as plain data.
-pub async fn snapshot_view(state: &super::Shared, id: &str, seq: u64) -> ApiResult<WallView> {
-    let (wall, control) = snapshot_docs(state, id, seq).await?;
-    Ok(projection::wall_view(&wall, &control))
-}
-
-/// The wall and control documents of snapshot `seq`, opened from their stored state.
-pub async fn snapshot_docs(
-    state: &super::Shared,
-    id: &str,
-    seq: u64,
-) -> ApiResult<(yrs::Doc, yrs::Doc)> {
-    let record = state
-        .store
-        .snapshot(id, seq)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("room {id} has no snapshot {seq}")))?;
-    let corrupt = |e: yrs::encoding::read::Error| {
-        ApiError::Internal(format!("snapshot {seq} does not decode: {e}"))
-    };
-    let wall = projection::doc_from_update(&record.wall).map_err(corrupt)?;
-    let control = projection::doc_from_update(&record.control).map_err(corrupt)?;
-    Ok((wall, control))
 }

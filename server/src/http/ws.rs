@@ -1,6 +1,7 @@
-//! The WebSocket endpoints: `/ws/{room}` (wall) and `/ws/{room}/control`. The token is checked
-//! and the room opened before the upgrade, so a refused client gets an HTTP status (401, 403,
-//! 404, 503) and costs no socket task.
+//! The WebSocket endpoints: `/ws/{room}` (wall), `/ws/{room}/control` and
+//! `/ws/{room}/group/{column}` (v2). The token and the right to read the document are checked and
+//! the room opened before the upgrade, so a refused client gets an HTTP status (401, 403 — also
+//! "not revealed yet" —, 404, 503) and costs no socket task.
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
@@ -10,7 +11,9 @@ use axum::response::Response;
 
 use super::{access, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::connection::{self, Session};
-use crate::store::DocKind;
+use crate::room::permissions::{self, Who};
+use crate::store::{DocKind, GroupId};
+use kortvaeg_shared::projection;
 
 pub async fn wall(
     state: State<AppState>,
@@ -32,20 +35,59 @@ pub async fn control(
     serve(state, path, params, headers, upgrade, DocKind::Control).await
 }
 
+pub async fn group(
+    state: State<AppState>,
+    Path((id, column)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let unknown = || ApiError::NotFound(format!("room {id} has no fagområde {column:?}"));
+    let group = GroupId::new(&column).ok_or_else(unknown)?;
+    serve(
+        state,
+        Path(id),
+        params,
+        headers,
+        upgrade,
+        DocKind::Group(group),
+    )
+    .await
+}
+
 async fn serve(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    doc: DocKind,
+    kind: DocKind,
 ) -> ApiResult<Response> {
-    // The room and the token are checked first, so an unknown room is a 404 whatever the request.
+    // The room, the token and the right to read the document are checked first, so an unknown
+    // room is a 404 and a hidden group a 403 whatever the request.
     let access = access(&state, &id, token_of(&headers, params.get("token"))).await?;
     let role = access.role;
+    let room = open_room(&state, &id).await?;
+    let doc = match kind {
+        DocKind::Group(group) => {
+            let (_, columns, _) = room.read_control(projection::structure)?;
+            if !columns.iter().any(|c| c.id == group.as_str()) {
+                return Err(ApiError::NotFound(format!(
+                    "room {id} has no fagområde {:?}",
+                    group.as_str()
+                )));
+            }
+            let who = Who::new(role, access.seat.as_ref().map(|s| s.group.as_str()));
+            permissions::may_read(who, kind, &room.visibility().borrow())
+                .map_err(|reason| ApiError::Forbidden(reason.into()))?;
+            state.rooms.group_doc(&room, group).await?
+        }
+        kind => room
+            .doc(kind)
+            .ok_or_else(|| ApiError::Unavailable("the room is being reloaded; try again".into()))?,
+    };
     let upgrade = upgrade
         .map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
-    let room = open_room(&state, &id).await?;
     let config = &state.config;
     let session = Session {
         room,

@@ -9,7 +9,6 @@
 //! document's size limit: a refused update closes its sender (4400, 4413) and nothing else.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -22,10 +21,10 @@ use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update}
 use super::error::RoomError;
 use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
+use super::mirror::ControlMirror;
 use super::nodes::{Cursor, Nodes, StreamEntry};
 use super::writer::{Permit, Then, Writer};
 use crate::store::{DocKind, StoredDoc, StreamId, WriteOp};
-use kortvaeg_shared::projection;
 use kortvaeg_shared::{gate, stored};
 
 /// A stored update that did not load: the room loads without it, and the store keeps it aside
@@ -53,8 +52,8 @@ pub struct Setup<'a> {
     pub queue: usize,
     pub max_bytes: usize,
     pub evicted: Eviction,
-    /// The control document: the room's "wall is closed" mirror, kept current after each change.
-    pub phase: Option<Arc<AtomicBool>>,
+    /// The control document: the room's mirror of it, kept current after each change.
+    pub mirror: Option<Arc<ControlMirror>>,
     pub nodes: Option<Arc<dyn Nodes>>,
 }
 
@@ -67,8 +66,8 @@ pub struct LiveDoc {
     max_bytes: usize,
     /// The room's: a poisoned lock, or an update that fails half-way, evicts the room.
     evicted: Eviction,
-    /// The control document: the room's mirror of `meta.phase == "closed"`.
-    phase: Option<Arc<AtomicBool>>,
+    /// The control document: the room's mirror of it ([`ControlMirror`]).
+    mirror: Option<Arc<ControlMirror>>,
     /// The other nodes (Redis), told of this node's presence changes. `None`: one node.
     pub(super) nodes: Option<Arc<dyn Nodes>>,
     pub(super) inner: Mutex<DocInner>,
@@ -190,7 +189,7 @@ impl LiveDoc {
             room: setup.room,
             max_bytes: setup.max_bytes,
             evicted: setup.evicted,
-            phase: setup.phase,
+            mirror: setup.mirror,
             nodes: setup.nodes,
             inner: Mutex::new(DocInner {
                 awareness: Awareness::new(setup.doc),
@@ -423,18 +422,16 @@ impl LiveDoc {
             }
         }
         drop(inner);
-        self.refresh_phase()
+        self.refresh_mirror()
     }
 
-    /// The control document: keeps the room's "wall is closed" mirror current.
-    fn refresh_phase(&self) -> Result<(), RoomError> {
-        let Some(phase) = &self.phase else {
+    /// The control document: keeps the room's mirror of it current.
+    fn refresh_mirror(&self) -> Result<(), RoomError> {
+        let Some(mirror) = &self.mirror else {
             return Ok(());
         };
         let inner = self.lock()?;
-        let closed =
-            projection::phase(inner.awareness.doc()) == kortvaeg_shared::schema::phase::CLOSED;
-        phase.store(closed, Ordering::Release);
+        mirror.refresh(inner.awareness.doc());
         Ok(())
     }
 
@@ -541,7 +538,7 @@ impl LiveDoc {
         drop(inner);
         if !fresh.is_empty() {
             self.fanout.publish_updates(fresh);
-            let _ = self.refresh_phase();
+            let _ = self.refresh_mirror();
         }
         compact
     }

@@ -1,30 +1,37 @@
-//! The room itself: its two documents (wall and control), who holds it open, whether it is
-//! being unloaded or was evicted, and the "wall is closed" mirror the permission check reads.
+//! The room itself: its wall and control documents, the group documents loaded so far, who
+//! holds it open, whether it is being unloaded or was evicted, and the mirror of its control
+//! document the permission checks read.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::watch;
+use tokio::sync::{watch, OnceCell};
+use yrs::Doc;
 
 use super::doc::{self, doc_from_stored, LiveDoc, SetAside};
 use super::error::RoomError;
 use super::eviction::Eviction;
+use super::mirror::ControlMirror;
 use super::nodes::Nodes;
-use crate::store::{DocKind, RoomRecord, StoredDoc};
-use kortvaeg_shared::projection;
+use crate::store::{DocKind, GroupId, RoomRecord, StoredDoc};
+use kortvaeg_shared::groups::Visibility;
 
 pub struct Room {
     pub record: RoomRecord,
     pub wall: Arc<LiveDoc>,
     pub control: Arc<LiveDoc>,
-    /// Mirrors the control document's `meta.phase == "closed"`: the wall is then read-only for
-    /// participants. The control document keeps it current, so the permission check on every
-    /// wall update reads an atomic instead of the control document.
-    wall_closed: Arc<AtomicBool>,
+    /// One per group document a client or a request asked for, loaded once (see
+    /// [`super::registry::Rooms::group_doc`]).
+    groups: Mutex<HashMap<GroupId, Arc<OnceCell<Arc<LiveDoc>>>>>,
+    /// The control document's phase and visibility, kept current by it, so the permission check
+    /// on every update reads an atomic instead of the control document.
+    mirror: Arc<ControlMirror>,
     /// Holders of the room (connections and REST requests), and whether it is being unloaded.
     presence: Mutex<Presence>,
     /// Set once when the room must be dropped without a flush; shared with its documents.
     evicted: Eviction,
+    limits: DocLimits,
+    nodes: Option<Arc<dyn Nodes>>,
 }
 
 #[derive(Debug, Default)]
@@ -36,7 +43,8 @@ struct Presence {
 /// What the documents of a room may weigh, from the flags.
 #[derive(Debug, Clone, Copy)]
 pub struct DocLimits {
-    /// Client queue of the wall (the control document gets an eighth, at least 64).
+    /// Client queue of the wall and of each group document (the control document gets an
+    /// eighth, at least 64).
     pub queue: usize,
     /// Most bytes a document's full state may take (`--max-doc-bytes`): what a joiner's greeting weighs.
     pub max_doc_bytes: usize,
@@ -56,10 +64,9 @@ impl Room {
         let (wall_doc, mut aside) = doc_from_stored(&wall, DocKind::Wall);
         let (control_doc, control_aside) = doc_from_stored(&control, DocKind::Control);
         aside.extend(control_aside);
-        let closed = projection::phase(&control_doc) == kortvaeg_shared::schema::phase::CLOSED;
-        let wall_closed = Arc::new(AtomicBool::new(closed));
+        let mirror = Arc::new(ControlMirror::of(&control_doc));
         let room_id: Arc<str> = record.id.as_str().into();
-        let live = |kind, doc, stored: &StoredDoc, queue, phase| {
+        let live = |kind, doc, stored: &StoredDoc, queue, mirror| {
             Arc::new(LiveDoc::new(doc::Setup {
                 room: room_id.clone(),
                 kind,
@@ -68,7 +75,7 @@ impl Room {
                 queue,
                 max_bytes: limits.max_doc_bytes,
                 evicted: evicted.clone(),
-                phase,
+                mirror,
                 nodes: nodes.clone(),
             }))
         };
@@ -82,32 +89,89 @@ impl Room {
             control_doc,
             &control,
             control_queue,
-            Some(wall_closed.clone()),
+            Some(mirror.clone()),
         );
         let room = Room {
             record,
             wall,
             control,
-            wall_closed,
+            groups: Mutex::default(),
+            mirror,
             presence: Mutex::new(Presence::default()),
             evicted,
+            limits,
+            nodes,
         };
         (room, aside)
+    }
+
+    /// A group document of this room made from what the store holds (the registry loads it).
+    pub fn group_from_stored(
+        &self,
+        id: GroupId,
+        stored: &StoredDoc,
+    ) -> (Arc<LiveDoc>, Vec<SetAside>) {
+        let kind = DocKind::Group(id);
+        let (doc, aside) = doc_from_stored(stored, kind);
+        let live = Arc::new(LiveDoc::new(doc::Setup {
+            room: self.record.id.as_str().into(),
+            kind,
+            doc,
+            stored,
+            queue: self.limits.queue,
+            max_bytes: self.limits.max_doc_bytes,
+            evicted: self.evicted.clone(),
+            mirror: None,
+            nodes: self.nodes.clone(),
+        }));
+        (live, aside)
+    }
+
+    /// Where group `id`'s document is loaded, once.
+    pub fn group_slot(&self, id: GroupId) -> Option<Arc<OnceCell<Arc<LiveDoc>>>> {
+        let mut groups = self.groups.lock().ok()?;
+        Some(groups.entry(id).or_default().clone())
     }
 
     pub fn id(&self) -> &str {
         &self.record.id
     }
 
-    pub fn doc(&self, kind: DocKind) -> &Arc<LiveDoc> {
+    /// The document of that kind, if it is loaded (the wall and control always are).
+    pub fn doc(&self, kind: DocKind) -> Option<Arc<LiveDoc>> {
         match kind {
-            DocKind::Wall => &self.wall,
-            DocKind::Control => &self.control,
+            DocKind::Wall => Some(self.wall.clone()),
+            DocKind::Control => Some(self.control.clone()),
+            DocKind::Group(id) => self
+                .groups
+                .lock()
+                .ok()?
+                .get(&id)
+                .and_then(|slot| slot.get().cloned()),
         }
     }
 
+    /// Every loaded document: wall, control, then the group documents.
+    pub fn docs(&self) -> Vec<Arc<LiveDoc>> {
+        let mut docs = vec![self.wall.clone(), self.control.clone()];
+        if let Ok(groups) = self.groups.lock() {
+            docs.extend(groups.values().filter_map(|slot| slot.get().cloned()));
+        }
+        docs
+    }
+
     pub fn wall_closed(&self) -> bool {
-        self.wall_closed.load(Ordering::Acquire)
+        self.mirror.wall_closed()
+    }
+
+    /// Who may read which group document, kept current.
+    pub fn visibility(&self) -> watch::Receiver<Visibility> {
+        self.mirror.visibility()
+    }
+
+    /// Reads the control document (for the columns a group document may be opened for).
+    pub fn read_control<R>(&self, f: impl FnOnce(&Doc) -> R) -> Result<R, RoomError> {
+        self.control.read(f)
     }
 
     /// Counts one more holder, unless the room is being unloaded or was evicted.

@@ -34,6 +34,7 @@ pub mod error;
 pub mod eviction;
 pub mod fanout;
 pub mod live;
+pub mod mirror;
 pub mod nodes;
 pub mod permissions;
 pub mod registry;

@@ -15,11 +15,11 @@ use std::time::Duration;
 use dashmap::DashMap;
 use tokio::sync::{watch, Notify, OnceCell};
 
-use super::doc::SetAside;
+use super::doc::{LiveDoc, SetAside};
 use super::live::{DocLimits, Room};
 use super::nodes::Nodes;
 use super::writer::Writer;
-use crate::store::{DocKind, RoomRecord, SeatRecord, Store, StoreError};
+use crate::store::{DocKind, GroupId, RoomRecord, SeatRecord, Store, StoreError, StoredDoc};
 use kortvaeg_shared::stored;
 
 /// How long a cached room record is trusted: the participant token can be replaced (a new join
@@ -84,6 +84,14 @@ pub enum SeatLive {
 }
 
 impl SeatLive {
+    /// The seat's group, unless it was removed.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            SeatLive::Seated { group, .. } => Some(group),
+            SeatLive::Removed => None,
+        }
+    }
+
     fn of(seat: &SeatRecord) -> SeatLive {
         SeatLive::Seated {
             seat_id: seat.seat_id.clone(),
@@ -91,6 +99,14 @@ impl SeatLive {
             group: seat.group.clone(),
         }
     }
+}
+
+/// A stored state compacted before the schema gate may hold what stock clients cannot read:
+/// the state, if it needs repair.
+fn suspect(kind: DocKind, doc: &StoredDoc) -> Option<Vec<u8>> {
+    doc.state
+        .clone()
+        .filter(|state| stored::state_needs_repair(kind.schema(), state))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -278,13 +294,10 @@ impl Rooms {
             .ok_or_else(|| OpenError::NotFound(id.to_string()))?;
         let wall = self.0.store.load_doc(id, DocKind::Wall).await?;
         let control = self.0.store.load_doc(id, DocKind::Control).await?;
-        // A state compacted before the schema gate may hold what stock clients cannot read.
-        let suspect: Vec<(DocKind, Vec<u8>)> =
-            [(DocKind::Wall, &wall), (DocKind::Control, &control)]
-                .into_iter()
-                .filter_map(|(kind, doc)| doc.state.clone().map(|state| (kind, state)))
-                .filter(|(kind, state)| stored::state_needs_repair(kind.schema(), state))
-                .collect();
+        let suspect = [
+            suspect(DocKind::Wall, &wall),
+            suspect(DocKind::Control, &control),
+        ];
         let (room, aside) = Room::from_stored(
             (*record).clone(),
             wall,
@@ -293,27 +306,9 @@ impl Rooms {
             self.0.nodes.clone(),
         );
         let room = Arc::new(room);
-        for (kind, state) in suspect {
-            // Kept first, so the repair loses nothing; then removed like any change: stored, then sent.
-            self.0.store.set_aside(id, kind, &state).await?;
-            let removed = room
-                .doc(kind)
-                .change(&self.0.writer, |txn| stored::repair(kind.schema(), txn))
-                .map_err(|error| OpenError::Busy(id.to_string(), error.to_string()))?;
-            tracing::error!(room = id, doc = kind.as_str(), removed, "the stored state held types the schema has no use for; removed (the state is set aside)");
-        }
-        // Kept before the room is served: the compaction the room queues when it unloads (or
-        // sooner) drops the log entries they came from.
-        for SetAside {
-            doc,
-            update,
-            reason,
-        } in &aside
-        {
-            tracing::error!(room = id, doc = doc.as_str(), bytes = update.len(), %reason, "a stored update did not load; set aside");
-            self.0.store.set_aside(id, *doc, update).await?;
-            crate::metrics::update_set_aside(*doc);
-            room.doc(*doc).needs_compaction();
+        for (doc, state) in [(&room.wall, &suspect[0]), (&room.control, &suspect[1])] {
+            let aside: Vec<&SetAside> = aside.iter().filter(|a| a.doc == doc.kind).collect();
+            self.mend(doc, state.as_deref(), &aside).await?;
         }
         tracing::info!(room = id, "room loaded");
         crate::metrics::room_loaded();
@@ -323,6 +318,73 @@ impl Rooms {
         }
         self.0.loaded.notify_waiters();
         Ok(room)
+    }
+
+    /// The room's document for group `group` (a column of its control document), loaded once
+    /// from the store on first use and kept as long as the room is.
+    pub async fn group_doc(&self, room: &Room, group: GroupId) -> Result<Arc<LiveDoc>, OpenError> {
+        let busy = || OpenError::Busy(room.id().to_string(), "the room is broken".into());
+        let slot = room.group_slot(group).ok_or_else(busy)?;
+        let doc = slot
+            .get_or_try_init(|| async {
+                let kind = DocKind::Group(group);
+                let stored = self.0.store.load_doc(room.id(), kind).await?;
+                let state = suspect(kind, &stored);
+                let (doc, aside) = room.group_from_stored(group, &stored);
+                self.mend(&doc, state.as_deref(), &aside.iter().collect::<Vec<_>>())
+                    .await?;
+                if let Some(nodes) = &self.0.nodes {
+                    nodes.query(room.id(), kind);
+                }
+                // The stream reader follows it from its next read on.
+                self.0.loaded.notify_waiters();
+                Ok::<_, OpenError>(doc)
+            })
+            .await?;
+        Ok(doc.clone())
+    }
+
+    /// Every group document of the room's current columns (for the sheet, exports, snapshots).
+    pub async fn group_docs(&self, room: &Room) -> Result<Vec<Arc<LiveDoc>>, OpenError> {
+        let busy =
+            |e: super::error::RoomError| OpenError::Busy(room.id().to_string(), e.to_string());
+        let (_, columns, _) = room
+            .read_control(kortvaeg_shared::projection::structure)
+            .map_err(busy)?;
+        let mut docs = Vec::new();
+        for column in columns {
+            if let Some(id) = GroupId::new(&column.id) {
+                docs.push(self.group_doc(room, id).await?);
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Repairs what loading a document found: a stored state holding types the schema has no
+    /// use for (kept aside first, then removed like any change), and stored updates that did
+    /// not load (kept aside; the compaction the room queues drops the log entries they came
+    /// from). Before the document is served.
+    async fn mend(
+        &self,
+        doc: &LiveDoc,
+        suspect: Option<&[u8]>,
+        aside: &[&SetAside],
+    ) -> Result<(), OpenError> {
+        let (id, kind) = (doc.room(), doc.kind);
+        if let Some(state) = suspect {
+            self.0.store.set_aside(id, kind, state).await?;
+            let removed = doc
+                .change(&self.0.writer, |txn| stored::repair(kind.schema(), txn))
+                .map_err(|error| OpenError::Busy(id.to_string(), error.to_string()))?;
+            tracing::error!(room = id, doc = %kind.key(), removed, "the stored state held types the schema has no use for; removed (the state is set aside)");
+        }
+        for SetAside { update, reason, .. } in aside {
+            tracing::error!(room = id, doc = %kind.key(), bytes = update.len(), %reason, "a stored update did not load; set aside");
+            self.0.store.set_aside(id, kind, update).await?;
+            crate::metrics::update_set_aside(kind);
+            doc.needs_compaction();
+        }
+        Ok(())
     }
 
     /// Every loaded room that is not evicted.
@@ -364,10 +426,10 @@ impl Rooms {
         });
     }
 
-    /// Queues a compaction of both documents and waits until the store has everything.
+    /// Queues a compaction of every document and waits until the store has everything.
     async fn flush(&self, room: &Arc<Room>) -> bool {
-        for kind in [DocKind::Wall, DocKind::Control] {
-            if let Err(error) = room.doc(kind).compact_if_needed(&self.0.writer) {
+        for doc in room.docs() {
+            if let Err(error) = doc.compact_if_needed(&self.0.writer) {
                 tracing::warn!(room = room.id(), %error, "compaction not queued");
             }
         }

@@ -119,7 +119,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn add_snapshot(&self, _: &str, _: &str, _: &[u8], _: &[u8]) -> StoreResult<u64> {
+    async fn add_snapshot(
+        &self,
+        _: &str,
+        _: &str,
+        _: &[u8],
+        _: &[u8],
+        _: &[(crate::store::GroupId, Vec<u8>)],
+    ) -> StoreResult<u64> {
         Ok(1)
     }
 

@@ -191,21 +191,21 @@ pub(crate) async fn exercise(store: &dyn Store) {
     // Snapshots: numbered from 1 per room, listed oldest first.
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T10:00:00Z", b"sw1", b"sc1")
+            .add_snapshot("a", "2025-01-02T10:00:00Z", b"sw1", b"sc1", &[])
             .await
             .expect("snap"),
         1
     );
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T11:00:00Z", &binary, b"")
+            .add_snapshot("a", "2025-01-02T11:00:00Z", &binary, b"", &[])
             .await
             .expect("snap"),
         2
     );
     assert_eq!(
         store
-            .add_snapshot("ab", "2025-01-03T09:00:00Z", b"x", b"y")
+            .add_snapshot("ab", "2025-01-03T09:00:00Z", b"x", b"y", &[])
             .await
             .expect("snap"),
         1
@@ -230,9 +230,42 @@ pub(crate) async fn exercise(store: &dyn Store) {
             taken_at: "2025-01-02T11:00:00Z".to_string(),
             wall: binary.clone(),
             control: Vec::new(),
+            groups: Vec::new(),
         })
     );
     assert_eq!(store.snapshot("a", 3).await.expect("snapshot"), None);
+
+    // Group documents (v2): stored and snapshotted beside the wall, each under its own name.
+    let (g1, g2) = (
+        super::GroupId::new("g-1").unwrap(),
+        super::GroupId::new("g_2").unwrap(),
+    );
+    store
+        .write_batch(&[
+            append("g", DocKind::Group(g1), b"one"),
+            append("g", DocKind::Group(g2), b"two"),
+            append("g", DocKind::Wall, b"wall"),
+        ])
+        .await
+        .expect("group appends");
+    assert_eq!(
+        content(store.load_doc("g", DocKind::Group(g2)).await.expect("load")),
+        (None, vec![b"two".to_vec()])
+    );
+    let groups = vec![(g2, b"s2".to_vec()), (g1, b"s1".to_vec())];
+    store
+        .add_snapshot("g", "2025-01-04T09:00:00Z", b"w", b"c", &groups)
+        .await
+        .expect("snap");
+    assert_eq!(
+        store
+            .snapshot("g", 1)
+            .await
+            .expect("snapshot")
+            .map(|s| s.groups),
+        Some(vec![(g1, b"s1".to_vec()), (g2, b"s2".to_vec())]),
+        "by column id"
+    );
     assert_eq!(store.snapshots("ab").await.expect("snapshots").len(), 1);
 
     // Room `ab` saw none of `a`'s writes.
@@ -340,7 +373,7 @@ pub(crate) async fn check_after_exercise(store: &dyn Store) {
     // Numbering goes on from where it was.
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T12:00:00Z", b"w", b"c")
+            .add_snapshot("a", "2025-01-02T12:00:00Z", b"w", b"c", &[])
             .await
             .expect("snap"),
         3

@@ -1,6 +1,6 @@
 //! The embedded store: one redb file, `{data_dir}/kortvaeg.redb`.
 //!
-//! Tables (`doc` is [`DocKind::as_str`], `"wall"` or `"control"`):
+//! Tables (`doc` is [`DocKind::key`]: `"wall"`, `"control"`, `"group:{column}"`):
 //!
 //! | table           | key                                  | value                           |
 //! |-----------------|--------------------------------------|---------------------------------|
@@ -41,8 +41,8 @@ use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
-    DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult,
-    StoredDoc, WriteOp,
+    DocKind, GroupId, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError,
+    StoreResult, StoredDoc, WriteOp,
 };
 
 /// The database file inside the data directory.
@@ -309,12 +309,12 @@ impl Store for EmbeddedStore {
             let txn = db.begin_read().map_err(embedded)?;
             let states = txn.open_table(DOC_STATE).map_err(embedded)?;
             let state = states
-                .get((room.as_str(), doc.as_str()))
+                .get((room.as_str(), doc.key().as_ref()))
                 .map_err(embedded)?
                 .map(|s| s.value().to_vec());
             let logs = txn.open_table(DOC_LOG).map_err(embedded)?;
             let log = logs
-                .range(log_keys(&room, doc.as_str()))
+                .range(log_keys(&room, doc.key().as_ref()))
                 .map_err(embedded)?
                 .map(|entry| {
                     entry
@@ -357,10 +357,11 @@ impl Store for EmbeddedStore {
         taken_at: &str,
         wall: &[u8],
         control: &[u8],
+        groups: &[(GroupId, Vec<u8>)],
     ) -> StoreResult<u64> {
         let room = room.to_string();
         let taken_at = taken_at.to_string();
-        let (wall, control) = (wall.to_vec(), control.to_vec());
+        let (wall, control, groups) = (wall.to_vec(), control.to_vec(), groups.to_vec());
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
             let seq;
@@ -395,6 +396,13 @@ impl Store for EmbeddedStore {
                     control.as_slice(),
                 )
                 .map_err(embedded)?;
+                for (group, state) in &groups {
+                    docs.insert(
+                        (room.as_str(), seq, DocKind::Group(*group).key().as_ref()),
+                        state.as_slice(),
+                    )
+                    .map_err(embedded)?;
+                }
             }
             txn.commit().map_err(embedded)?;
             Ok(seq)
@@ -434,20 +442,36 @@ impl Store for EmbeddedStore {
             let docs = txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
             let read = |doc: DocKind| -> StoreResult<Vec<u8>> {
                 let state = docs
-                    .get((room.as_str(), seq, doc.as_str()))
+                    .get((room.as_str(), seq, doc.key().as_ref()))
                     .map_err(embedded)?;
                 state.map(|s| s.value().to_vec()).ok_or_else(|| {
                     StoreError::Corrupt(format!(
                         "snapshot {room}/{seq} has no {} document",
-                        doc.as_str()
+                        doc.key().as_ref()
                     ))
                 })
             };
+            // The group documents: keys `group:…`, between "group:" and "group;".
+            let groups = docs
+                .range((room.as_str(), seq, "group:")..(room.as_str(), seq, "group;"))
+                .map_err(embedded)?
+                .map(|entry| {
+                    let (key, state) = entry.map_err(embedded)?;
+                    match DocKind::from_key(key.value().2) {
+                        Some(DocKind::Group(group)) => Ok((group, state.value().to_vec())),
+                        _ => Err(StoreError::Corrupt(format!(
+                            "snapshot {room}/{seq} holds a document named {:?}",
+                            key.value().2
+                        ))),
+                    }
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
             Ok(Some(SnapshotRecord {
                 seq,
                 taken_at,
                 wall: read(DocKind::Wall)?,
                 control: read(DocKind::Control)?,
+                groups,
             }))
         })
         .await
@@ -465,7 +489,7 @@ impl Store for EmbeddedStore {
                 let mut table = txn.open_table(SET_ASIDE).map_err(embedded)?;
                 table
                     .insert(
-                        (room.as_str(), doc.as_str(), key.as_str()),
+                        (room.as_str(), doc.key().as_ref(), key.as_str()),
                         update.as_slice(),
                     )
                     .map_err(embedded)?;
@@ -561,7 +585,8 @@ impl Store for EmbeddedStore {
             let txn = db.begin_read().map_err(embedded)?;
             let table = txn.open_table(SET_ASIDE).map_err(embedded)?;
             // Every key of the document: hex digests sort between "" and "g".
-            let keys = (room.as_str(), doc.as_str(), "")..(room.as_str(), doc.as_str(), "g");
+            let doc = doc.key();
+            let keys = (room.as_str(), doc.as_ref(), "")..(room.as_str(), doc.as_ref(), "g");
             table
                 .range(keys)
                 .map_err(embedded)?
@@ -586,7 +611,7 @@ fn apply(
         WriteOp::Append { room, doc, update } => {
             // The match ends the range's borrow of `logs` before the insert.
             let seq = match logs
-                .range(log_keys(room, doc.as_str()))
+                .range(log_keys(room, doc.key().as_ref()))
                 .map_err(embedded)?
                 .next_back()
             {
@@ -595,20 +620,20 @@ fn apply(
                     let (key, _) = entry.map_err(embedded)?;
                     let last = key.value().2;
                     last.checked_add(1).ok_or_else(|| {
-                        StoreError::Corrupt(format!("log of {room}/{} is full", doc.as_str()))
+                        StoreError::Corrupt(format!("log of {room}/{} is full", doc.key().as_ref()))
                     })?
                 }
             };
-            logs.insert((room.as_str(), doc.as_str(), seq), update.as_ref())
+            logs.insert((room.as_str(), doc.key().as_ref(), seq), update.as_ref())
                 .map_err(embedded)?;
         }
         WriteOp::Compact {
             room, doc, state, ..
         } => {
             states
-                .insert((room.as_str(), doc.as_str()), state.as_slice())
+                .insert((room.as_str(), doc.key().as_ref()), state.as_slice())
                 .map_err(embedded)?;
-            logs.retain_in(log_keys(room, doc.as_str()), |_, _| false)
+            logs.retain_in(log_keys(room, doc.key().as_ref()), |_, _| false)
                 .map_err(embedded)?;
         }
     }

@@ -22,20 +22,45 @@ use serde::{Deserialize, Serialize};
 
 pub use kortvaeg_shared::api::SnapshotInfo;
 
-/// Which of a room's two Yjs documents.
+/// Which of a room's Yjs documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocKind {
-    /// The cards (`/ws/{room}`).
+    /// The plenum wall: cards added by anyone in any cell (`/ws/{room}`).
     Wall,
     /// Meta, rows and columns (`/ws/{room}/control`).
     Control,
+    /// One fagområde's cards and answers (`/ws/{room}/group/{column}`, v2).
+    Group(GroupId),
 }
 
 impl DocKind {
+    /// The kind's class, as in metrics and logs: `wall`, `control`, `group`.
     pub fn as_str(self) -> &'static str {
         match self {
             DocKind::Wall => "wall",
             DocKind::Control => "control",
+            DocKind::Group(_) => "group",
+        }
+    }
+
+    /// The document's name in store keys, streams and channels: `wall`, `control`,
+    /// `group:{column}`.
+    pub fn key(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            DocKind::Group(id) => format!("group:{}", id.as_str()).into(),
+            other => other.as_str().into(),
+        }
+    }
+
+    /// The kind named by [`Self::key`].
+    pub fn from_key(key: &str) -> Option<DocKind> {
+        match key {
+            "wall" => Some(DocKind::Wall),
+            "control" => Some(DocKind::Control),
+            _ => key
+                .strip_prefix("group:")
+                .and_then(GroupId::new)
+                .map(DocKind::Group),
         }
     }
 
@@ -44,7 +69,48 @@ impl DocKind {
         match self {
             DocKind::Wall => &kortvaeg_shared::schema::WALL,
             DocKind::Control => &kortvaeg_shared::schema::CONTROL,
+            DocKind::Group(_) => &kortvaeg_shared::schema::GROUP,
         }
+    }
+}
+
+/// A column id naming a group document: 1 to [`GroupId::MAX`] bytes of `[A-Za-z0-9_-]` (what
+/// templates and the web client make), kept inline so a [`DocKind`] stays `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupId {
+    len: u8,
+    bytes: [u8; GroupId::MAX],
+}
+
+impl GroupId {
+    pub const MAX: usize = 64;
+
+    /// The id, if it is one a group document may have.
+    pub fn new(id: &str) -> Option<GroupId> {
+        let ok = !id.is_empty()
+            && id.len() <= Self::MAX
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| {
+            let mut bytes = [0; Self::MAX];
+            bytes[..id.len()].copy_from_slice(id.as_bytes());
+            GroupId {
+                len: id.len() as u8,
+                bytes,
+            }
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (see `new`).
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for GroupId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
     }
 }
 
@@ -120,7 +186,7 @@ pub struct StreamEntry {
     pub update: Vec<u8>,
 }
 
-/// A snapshot for plenary review: the full Yjs state (v1 update) of both documents.
+/// A snapshot for plenary review: the full Yjs state (v1 update) of every document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotRecord {
     pub seq: u64,
@@ -128,6 +194,8 @@ pub struct SnapshotRecord {
     pub taken_at: String,
     pub wall: Vec<u8>,
     pub control: Vec<u8>,
+    /// The group documents (v2), by column; none in a snapshot taken before v2.
+    pub groups: Vec<(GroupId, Vec<u8>)>,
 }
 
 /// One write of a batch.
@@ -193,13 +261,15 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `ops` in order, all or nothing, with one flush (group commit).
     async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()>;
 
-    /// Stores a snapshot and returns its sequence number: 1 for a room's first, then +1.
+    /// Stores a snapshot (every document, atomically) and returns its sequence number: 1 for a
+    /// room's first, then +1.
     async fn add_snapshot(
         &self,
         room: &str,
         taken_at: &str,
         wall: &[u8],
         control: &[u8],
+        groups: &[(GroupId, Vec<u8>)],
     ) -> StoreResult<u64>;
 
     /// The room's snapshots, oldest first.

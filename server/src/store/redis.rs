@@ -1,4 +1,4 @@
-//! The Redis store. Every key starts with [`KEY_PREFIX`]; `{doc}` is [`DocKind::as_str`],
+//! The Redis store. Every key starts with [`KEY_PREFIX`]; `{doc}` is [`DocKind::key`],
 //! `wall` or `control`:
 //!
 //! | key                                 | type   | content                                      |
@@ -27,8 +27,8 @@ use ::redis::{Client, RedisError};
 use async_trait::async_trait;
 
 use super::{
-    DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoreResult,
-    StoredDoc, StreamEntry, StreamId, WriteOp,
+    DocKind, GroupId, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError,
+    StoreResult, StoredDoc, StreamEntry, StreamId, WriteOp,
 };
 
 /// The prefix of every key this store reads or writes, so it can share a Redis with others.
@@ -161,15 +161,15 @@ fn room_key(room: &str) -> String {
 }
 
 pub(crate) fn state_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:state", doc.as_str())
+    format!("{KEY_PREFIX}room:{room}:{}:state", doc.key())
 }
 
 pub(crate) fn state_id_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.as_str())
+    format!("{KEY_PREFIX}room:{room}:{}:state-id", doc.key())
 }
 
 fn set_aside_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:set_aside", doc.as_str())
+    format!("{KEY_PREFIX}room:{room}:{}:set_aside", doc.key())
 }
 
 fn seats_key(room: &str) -> String {
@@ -177,11 +177,11 @@ fn seats_key(room: &str) -> String {
 }
 
 pub(crate) fn lock_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:compactor", doc.as_str())
+    format!("{KEY_PREFIX}room:{room}:{}:compactor", doc.key())
 }
 
 pub(crate) fn stream_key(room: &str, doc: DocKind) -> String {
-    format!("{KEY_PREFIX}room:{room}:{}:stream", doc.as_str())
+    format!("{KEY_PREFIX}room:{room}:{}:stream", doc.key())
 }
 
 /// Reads the entries of an `XRANGE`/`XREAD` reply; entries that do not parse are corrupt.
@@ -383,6 +383,7 @@ impl Store for RedisStore {
         taken_at: &str,
         wall: &[u8],
         control: &[u8],
+        groups: &[(GroupId, Vec<u8>)],
     ) -> StoreResult<u64> {
         // The number is taken first, on its own: if the MULTI below fails, that number is skipped
         // (listing reads the list of numbers, so a gap is harmless) but never given out twice.
@@ -393,16 +394,20 @@ impl Store for RedisStore {
             .map_err(redis_err)?;
         let seq = u64::try_from(seq)
             .map_err(|_| StoreError::Corrupt(format!("snapshot counter of {room} is {seq}")))?;
-        ::redis::pipe()
-            .atomic()
-            .cmd("HSET")
-            .arg(snapshot_key(room, seq))
+        let mut hset = ::redis::cmd("HSET");
+        hset.arg(snapshot_key(room, seq))
             .arg("taken_at")
             .arg(taken_at)
-            .arg(DocKind::Wall.as_str())
+            .arg(DocKind::Wall.key().as_ref())
             .arg(wall)
-            .arg(DocKind::Control.as_str())
-            .arg(control)
+            .arg(DocKind::Control.key().as_ref())
+            .arg(control);
+        for (group, state) in groups {
+            hset.arg(DocKind::Group(*group).key().as_ref()).arg(state);
+        }
+        ::redis::pipe()
+            .atomic()
+            .add_command(hset)
             .ignore()
             .cmd("RPUSH")
             .arg(snapshot_list_key(room))
@@ -462,26 +467,39 @@ impl Store for RedisStore {
     }
 
     async fn snapshot(&self, room: &str, seq: u64) -> StoreResult<Option<SnapshotRecord>> {
-        let fields: (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) = ::redis::cmd("HMGET")
+        let mut fields: std::collections::HashMap<String, Vec<u8>> = ::redis::cmd("HGETALL")
             .arg(snapshot_key(room, seq))
-            .arg("taken_at")
-            .arg(DocKind::Wall.as_str())
-            .arg(DocKind::Control.as_str())
             .query_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
-        match fields {
-            (None, None, None) => Ok(None),
-            (Some(taken_at), Some(wall), Some(control)) => Ok(Some(SnapshotRecord {
-                seq,
-                taken_at: taken_at_text(room, seq, taken_at)?,
-                wall,
-                control,
-            })),
-            _ => Err(StoreError::Corrupt(format!(
-                "snapshot {room}/{seq} lacks a field"
-            ))),
+        if fields.is_empty() {
+            return Ok(None);
         }
+        let mut take = |field: &str| {
+            fields.remove(field).ok_or_else(|| {
+                StoreError::Corrupt(format!("snapshot {room}/{seq} lacks its {field}"))
+            })
+        };
+        let taken_at = taken_at_text(room, seq, take("taken_at")?)?;
+        let wall = take(&DocKind::Wall.key())?;
+        let control = take(&DocKind::Control.key())?;
+        let mut groups = fields
+            .into_iter()
+            .map(|(field, state)| match DocKind::from_key(&field) {
+                Some(DocKind::Group(group)) => Ok((group, state)),
+                _ => Err(StoreError::Corrupt(format!(
+                    "snapshot {room}/{seq} holds a field {field:?}"
+                ))),
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        groups.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        Ok(Some(SnapshotRecord {
+            seq,
+            taken_at,
+            wall,
+            control,
+            groups,
+        }))
     }
 
     async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()> {
@@ -596,7 +614,7 @@ mod tests {
             .await
             .expect("compact");
         store
-            .add_snapshot("r", "2025-01-01T00:00:00Z", b"sw", b"sc")
+            .add_snapshot("r", "2025-01-01T00:00:00Z", b"sw", b"sc", &[])
             .await
             .expect("snapshot");
         let mut keys: Vec<String> = ::redis::cmd("KEYS")
@@ -658,7 +676,7 @@ mod tests {
             .expect("seed");
         conformance::corrupt_reads_are_reported(&store, "bad").await;
         assert!(matches!(
-            store.add_snapshot("bad2", "t", b"", b"").await,
+            store.add_snapshot("bad2", "t", b"", b"", &[]).await,
             Err(StoreError::Corrupt(_))
         ));
     }

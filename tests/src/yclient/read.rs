@@ -58,6 +58,16 @@ impl YClient {
     }
 
     /// Whether the connection has ended or a close frame came.
+    /// Whether `needle` occurs in the bytes the server sent this connection (a card's text is
+    /// sent as its UTF-8 bytes: what was never sent is not there).
+    pub fn received_contains(&self, needle: &str) -> bool {
+        let inbox = self.shared.inbox.lock().unwrap();
+        inbox
+            .received
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
     pub fn is_closed(&self) -> bool {
         let i = self.shared.inbox.lock().unwrap();
         i.close.is_some() || i.ended.is_some()

@@ -1,0 +1,107 @@
+//! A room's documents as a REST read sees them, live or of a snapshot: the wall, the control
+//! document and the group documents (v2), and the room as one wall for the reader
+//! ([`RoomDocs::wall_for`]): the group documents it may read merged into the wall
+//! (`kortvaeg_shared::groups::merged`). The facilitator reads every group; everyone else the
+//! groups open to all (open group work, or revealed), whatever their seat: REST reads are the
+//! plenum's.
+
+use yrs::Doc;
+
+use super::{open_room, ApiError, ApiResult, Shared};
+use crate::room::permissions;
+use crate::room::RoomHandle;
+use crate::store::GroupId;
+use kortvaeg_shared::groups::{self, Visibility};
+use kortvaeg_shared::{projection, Role};
+
+pub struct RoomDocs {
+    pub wall: Doc,
+    pub control: Doc,
+    pub groups: Vec<(GroupId, Doc)>,
+    /// Who may read which group, as the room says now (for a snapshot: a group revealed when it
+    /// was taken or since counts as revealed).
+    visibility: Visibility,
+}
+
+impl RoomDocs {
+    /// The live room's documents, with the group document of each of its columns.
+    pub async fn live(state: &Shared, room: &RoomHandle) -> ApiResult<RoomDocs> {
+        let states = States::live(state, room).await?;
+        let visibility = room.visibility().borrow().clone();
+        states.open(visibility, "the room")
+    }
+
+    /// Snapshot `seq`'s documents.
+    pub async fn snapshot(state: &Shared, id: &str, seq: u64) -> ApiResult<RoomDocs> {
+        let record = state
+            .store
+            .snapshot(id, seq)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("room {id} has no snapshot {seq}")))?;
+        let now = open_room(state, id).await?.visibility().borrow().clone();
+        let states = States {
+            wall: record.wall,
+            control: record.control,
+            groups: record.groups,
+        };
+        let mut docs = states.open(now.clone(), &format!("snapshot {seq}"))?;
+        let then = Visibility::of(&docs.control);
+        docs.visibility = Visibility {
+            private: then.private && now.private,
+            revealed: then.revealed.union(&now.revealed).cloned().collect(),
+        };
+        Ok(docs)
+    }
+
+    /// The room as one wall, as `role` may read it.
+    pub fn wall_for(&self, role: Role) -> Doc {
+        let readable: Vec<(&str, &Doc)> = self
+            .groups
+            .iter()
+            .filter(|(id, _)| permissions::reads_group_in_rest(role, id.as_str(), &self.visibility))
+            .map(|(id, doc)| (id.as_str(), doc))
+            .collect();
+        groups::merged(&self.wall, &readable)
+    }
+}
+
+/// Every document of a room as its full state (Yjs v1): what a snapshot stores.
+pub struct States {
+    pub wall: Vec<u8>,
+    pub control: Vec<u8>,
+    pub groups: Vec<(GroupId, Vec<u8>)>,
+}
+
+impl States {
+    /// The live room's, with the group document of each of its columns (loaded if need be).
+    pub async fn live(state: &Shared, room: &RoomHandle) -> ApiResult<States> {
+        let mut groups = Vec::new();
+        for doc in state.rooms.group_docs(room).await? {
+            if let crate::store::DocKind::Group(id) = doc.kind {
+                groups.push((id, doc.encode_state()?));
+            }
+        }
+        Ok(States {
+            wall: room.wall.encode_state()?,
+            control: room.control.encode_state()?,
+            groups,
+        })
+    }
+
+    fn open(self, visibility: Visibility, what: &str) -> ApiResult<RoomDocs> {
+        let corrupt = |e: yrs::encoding::read::Error| {
+            ApiError::Internal(format!("{what} does not decode: {e}"))
+        };
+        let groups = self
+            .groups
+            .iter()
+            .map(|(id, state)| Ok((*id, projection::doc_from_update(state).map_err(corrupt)?)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(RoomDocs {
+            wall: projection::doc_from_update(&self.wall).map_err(corrupt)?,
+            control: projection::doc_from_update(&self.control).map_err(corrupt)?,
+            groups,
+            visibility,
+        })
+    }
+}
