@@ -43,10 +43,11 @@ const FOLK = '05-04-folkeregister';
 const HJAELP = '32-18-hjaelp-til-forsoergelse';
 const PENSION = '32-24-pension';
 
-/** A stored answer, read from the page's own sync layer. */
+/** A stored answer, read from the page's own sync layer (the wall's and the group documents' answers as one set). */
 const stored = (page, sags, key) =>
   page.evaluate(([s, k]) => {
-    return window.kortvaeg.session.wall.doc.getMap('answers').get(`${s}/${k}`) ?? null;
+    const { docs, session } = window.kortvaeg;
+    return docs.readRoomAnswers(session.docs)[s]?.[k] ?? null;
   }, [sags, key]);
 
 test('the R2 wizard reaches each of the six brugsmønstre and stores the answer; a hand-picked value drops "fra guiden"', async () => {
@@ -146,14 +147,19 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   };
   const value = (sheet, sags, key) => cell(sheet, sags, key).locator('select, input').first().inputValue();
 
-  // Same row, different cells, at the same time: kompleksitet høj (facilitator) and 30 sagsbehandlere (Carl).
-  await Promise.all([pick(fs, BOLIG, 'tobe-6', 'hoej'), type(cs, BOLIG, 'asis-2', '30')]);
+  // A seat answers for its own group's sagsområder (their group document); another group's it reads.
+  await until(async () => (await cs.getByTestId(`sheet-row-${BOLIG}`).getAttribute('data-writable')) === 'no', 'Borgerservice read-only for Carl');
+  assert.ok(await cell(cs, BOLIG, 'asis-2').locator('input').isDisabled());
+  assert.equal(await cs.getByTestId(`sheet-row-${HJAELP}`).getAttribute('data-writable'), 'yes');
+  await cs.page().getByTestId('sheet-own-group').waitFor();
+  // Same row, different cells, at the same time: kompleksitet middel (facilitator) and 10 sagsbehandlere (Carl).
+  await Promise.all([pick(fs, HJAELP, 'tobe-6', 'middel'), type(cs, HJAELP, 'asis-2', '10')]);
   for (const s of [fs, cs]) {
-    await until(async () => (await value(s, BOLIG, 'tobe-6')) === 'hoej' && (await value(s, BOLIG, 'asis-2')) === '30', 'both edits on both pages');
-    // 30 > 20 → mange (3) × høj (3) = 9 → 3 Stort
-    await until(async () => (await cell(s, BOLIG, 'omfang').getAttribute('data-value')) === '3', 'omfang 3 Stort');
-    assert.equal(await cell(s, BOLIG, 'brugerantal').getAttribute('data-value'), 'mange');
-    assert.match(await cell(s, BOLIG, 'omfang').textContent(), /3 Stort \(9\)/);
+    await until(async () => (await value(s, HJAELP, 'tobe-6')) === 'middel' && (await value(s, HJAELP, 'asis-2')) === '10', 'both edits on both pages');
+    // 10 → mellem (2) × middel (2) = 4 → 2 Moderat
+    await until(async () => (await cell(s, HJAELP, 'omfang').getAttribute('data-value')) === '2', 'omfang 2 Moderat');
+    assert.equal(await cell(s, HJAELP, 'brugerantal').getAttribute('data-value'), 'mellem');
+    assert.match(await cell(s, HJAELP, 'omfang').textContent(), /2 Moderat \(4\)/);
   }
   // Different rows at once: forretningskritisk (facilitator) and løsningsscenarie (Carl).
   await Promise.all([pick(fs, FOLK, 'tobe-5', 'ja'), pick(cs, HJAELP, 'tobe-loesningsscenarie', '2')]);
@@ -163,14 +169,16 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   // The rest of the known case.
   await type(fs, FOLK, 'asis-2', '3');
   await pick(fs, FOLK, 'tobe-6', 'lav'); // få × lav = 1 → 1 Let
-  await type(cs, HJAELP, 'asis-2', '10');
-  await pick(cs, HJAELP, 'tobe-6', 'middel'); // mellem × middel = 4 → 2 Moderat
+  await type(fs, BOLIG, 'asis-2', '30');
+  await pick(fs, BOLIG, 'tobe-6', 'hoej'); // 30 > 20 → mange × høj = 9 → 3 Stort
   await pick(fs, BOLIG, 'tobe-loesningsscenarie', '3');
   await pick(fs, FOLK, 'tobe-loesningsscenarie', '2');
   await pick(cs, PENSION, 'asis-1.anvendes', 'nej'); // out of the analysis, still in the sheet
   await until(async () => (await fs.getByTestId(`sheet-row-${PENSION}`).getAttribute('data-in-analysis')) === 'no', 'Pension out of the analysis');
   await fs.getByTestId(`sheet-row-${PENSION}`).getByText('uden for analysen').waitFor();
   for (const s of [fs, cs]) {
+    await until(async () => (await cell(s, BOLIG, 'omfang').getAttribute('data-value')) === '3', 'omfang 3 Stort');
+    assert.match(await cell(s, BOLIG, 'omfang').textContent(), /3 Stort \(9\)/);
     await until(async () => (await cell(s, HJAELP, 'omfang').getAttribute('data-value')) === '2', 'omfang 2 Moderat');
     await until(async () => (await cell(s, FOLK, 'prioritet').getAttribute('data-value')) === '1', 'Folkeregister first');
     assert.equal(await cell(s, BOLIG, 'prioritet').getAttribute('data-value'), '2');
@@ -279,7 +287,7 @@ test('the sheet is edited from two pages at once; prioritisation and the decisio
   const taken = await fetch(`${server.url}/api/rooms/${room.roomId}/snapshots`, { method: 'POST', headers: { Authorization: `Bearer ${facToken}` } });
   assert.equal(taken.status, 201);
   const { seq } = await taken.json();
-  await fac.page.evaluate(([k]) => window.kortvaeg.session.wall.doc.getMap('answers').set(k, 'lav'), [`${BOLIG}/tobe-6`]);
+  await fac.page.evaluate(([s, k]) => { const { docs, session } = window.kortvaeg; docs.writeAnswer(session.docs, s, k, 'lav'); }, [BOLIG, 'tobe-6']);
   await until(async () => (await cell(rs, BOLIG, 'omfang').getAttribute('data-value')) === '2', 'live sheet follows: lav × mange = 3 → 2 Moderat');
   await rev.page.goto(room.reviewUrl);
   await rev.page.getByTestId(`open-snapshot-${seq}`).click();

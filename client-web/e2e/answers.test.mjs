@@ -43,11 +43,11 @@ test('a chip card answers the open question; a card that disagrees says so on th
   const a = await until(async () => { const x = await serverAnswers(BOLIG); return x['asis-3'] ? x : null; }, 'the answer at the server');
   assert.equal(a['asis-3'], 'C', 'the chip card set the open answer');
   // The answer records who set it: the card's author (the seat).
-  const [by, author] = await anne.page.evaluate(([k]) => {
-    const { doc } = window.kortvaeg.session.wall;
-    const card = [...doc.getMap('cards').values()].find((c) => c.get('text') === 'C');
-    return [doc.getMap('answers').get(k), card?.get('author_id')];
-  }, [`${BOLIG}/asis-3#by`]);
+  const [by, author] = await anne.page.evaluate(([s]) => {
+    const { docs, session } = window.kortvaeg;
+    const card = docs.readRoomCards(session.docs).find((c) => c.text === 'C');
+    return [docs.readRoomAnswers(session.docs)[s]?.['asis-3#by'], card?.author_id];
+  }, [BOLIG]);
   assert.ok(by, 'recorded');
   assert.equal(by, author);
   assert.equal(await q3.getByTestId('card-conflict').count(), 0, 'the card agrees with the Skema');
@@ -68,7 +68,7 @@ test('a chip card answers the open question; a card that disagrees says so on th
   await shots(anne.page, 'answers-group-conflict');
 
   // The Skema's number of caseworkers, typed by a colleague.
-  await anne.page.evaluate(([k]) => window.kortvaeg.session.wall.doc.getMap('answers').set(k, 12), [`${BOLIG}/asis-2`]);
+  await anne.page.evaluate(([s]) => { const { docs, session } = window.kortvaeg; docs.writeAnswer(session.docs, s, 'asis-2', 12); }, [BOLIG]);
 
   // The wall: answer cards in their cells, the disagreeing card marked.
   await fac.page.goto(room.facilitatorUrl);
@@ -87,7 +87,7 @@ test('a chip card answers the open question; a card that disagrees says so on th
   await shots(fac.page, 'answers-wall');
 
   // The facilitator settles it in the sheet: D. The D card agrees now, the C card disagrees.
-  await fac.page.evaluate(([k]) => window.kortvaeg.session.wall.doc.getMap('answers').set(k, 'D'), [`${BOLIG}/asis-3`]);
+  await fac.page.evaluate(([s]) => { const { docs, session } = window.kortvaeg; docs.writeAnswer(session.docs, s, 'asis-3', 'D'); }, [BOLIG]);
   await until(async () => (await cell3.getByTestId('card').filter({ hasText: /^C/ }).getByTestId('card-conflict').count()) === 1, 'the C card now disagrees');
   await until(async () => (await d.getByTestId('card-conflict').count()) === 0, 'the phone sees the D card agree');
   for (const p of [fac, anne]) assert.deepEqual(p.errors, [], 'no page errors');

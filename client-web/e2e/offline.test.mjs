@@ -29,17 +29,23 @@ async function addCard(page, rowId, text) {
   await q.getByTestId('card-text').filter({ hasText: text }).waitFor();
 }
 
-/** Resolves once every write queued so far on the room's wall copy in IndexedDB is committed. */
-const idbFlushed = (page, roomId) =>
-  page.evaluate((name) => new Promise((resolve, reject) => {
+/**
+ * Resolves once every write queued so far on the room's copies in IndexedDB is committed: the
+ * wall's and the group document's (where a seat's cards go in a room with group documents), with
+ * the number of updates each holds.
+ */
+const idbFlushed = (page, roomId, group) =>
+  page.evaluate((names) => Promise.all(names.map((name) => new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
-      const tx = req.result.transaction('updates', 'readonly');
+      const db = req.result;
+      if (!db.objectStoreNames.contains('updates')) { db.close(); return resolve(0); }
+      const tx = db.transaction('updates', 'readonly');
       const count = tx.objectStore('updates').count();
-      tx.oncomplete = () => { req.result.close(); resolve(count.result); };
+      tx.oncomplete = () => { db.close(); resolve(count.result); };
     };
-  }), `kortvaeg:${roomId}:wall:participant`);
+  }))), [`kortvaeg:${roomId}:wall:participant`, `kortvaeg:${roomId}:group:${group}:participant`]);
 
 test('cards typed while the server is away are kept and synced when it returns', async () => {
   const fac = await newPage(browser, { width: 1440, height: 900 });
@@ -61,7 +67,8 @@ test('cards typed while the server is away are kept and synced when it returns',
   await status(tab2, 'offline');
 
   await addCard(tab2, 'asis-6', 'Skrevet offline i en fane, der blev lukket');
-  assert.ok((await idbFlushed(tab2, room.roomId)) > 0);
+  const [wallUpdates, groupUpdates] = await idbFlushed(tab2, room.roomId, 'borgerservice');
+  assert.ok(groupUpdates > 0, `the group document's copy holds the offline card (wall ${wallUpdates}, group ${groupUpdates})`);
   await tab2.close();
   await addCard(p.page, 'asis-7', 'Skrevet offline, mens siden var åben');
   await shots(p.page, 'offline');

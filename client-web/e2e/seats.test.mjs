@@ -70,7 +70,7 @@ test('a seat per person: join, reload, rename and move, remove, new join link, j
   await q.getByTestId('card-text').filter({ hasText: 'Vi bruger tre systemer' }).waitFor();
   const card = await anne.page.evaluate(() => {
     const k = window.kortvaeg;
-    return k.schema.readCards(k.session.wall.doc).find((c) => c.text === 'Vi bruger tre systemer');
+    return k.docs.readRoomCards(k.session.docs).find((c) => c.text === 'Vi bruger tre systemer');
   });
   assert.equal(card.author_id, seatId);
   assert.equal(card.author, 'Anne Jensen');

@@ -6,6 +6,7 @@ import { t } from './i18n';
 import { onRoute, parseRoute, type Route } from './router';
 import { RoomSession } from './sync/room';
 import * as schema from './sync/schema';
+import * as docs from './sync/docs';
 import { Header } from './components/Header';
 import { ErrorPanel } from './components/ProblemBanner';
 import { Start } from './views/Start';
@@ -26,10 +27,10 @@ function sessionFor(info: RoomInfo, token: string): RoomSession {
   const key = `${info.id}#${token}`;
   let s = sessions.get(key);
   if (!s) {
-    s = new RoomSession(info.id, token, info.role, !!info.seat);
+    s = new RoomSession(info.id, token, info.role, !!info.seat, info.seat?.group ?? '');
     sessions.set(key, s);
     // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
-    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema };
+    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema, docs };
   }
   return s;
 }

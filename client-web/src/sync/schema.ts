@@ -37,7 +37,17 @@ export interface Meta {
   round: string;
   /** Joining closed by the facilitator (`meta.joining` = "closed"): the server refuses new seats. */
   joiningClosed: boolean;
+  /**
+   * `meta.group_documents` = true (set by the server when it creates the room): each group's cards,
+   * answers and "vi er færdige" live in its own group document (CONTRACT.md v2). Absent: an older
+   * room, where everything stays in the wall document.
+   */
+  groupDocuments: boolean;
+  /** `meta.visibility`: "private" = a group's document is read only by its seats and the facilitator until revealed. */
+  visibility: Visibility;
 }
+
+export type Visibility = 'open' | 'private';
 
 export interface Comment { id: string; text: string; author: string; created_at: number }
 
@@ -125,7 +135,39 @@ export function readMeta(control: Y.Doc): Meta {
     timer_minutes: typeof mins === 'number' ? mins : null,
     round: str(m.get('round')),
     joiningClosed: m.get('joining') === 'closed',
+    groupDocuments: m.get('group_documents') === true,
+    visibility: m.get('visibility') === 'private' ? 'private' : 'open',
   };
+}
+
+// ---- control document: visibility and the reveal (facilitator only) ---------------------------
+
+export const REVEALED = 'revealed';
+export const revealedMap = (control: Y.Doc) => control.getMap<unknown>(REVEALED);
+
+/** The groups (column ids) the facilitator has revealed (`revealed`: column id → true). */
+export function readRevealed(control: Y.Doc): Set<string> {
+  const out = new Set<string>();
+  revealedMap(control).forEach((v, k) => {
+    if (v === true) out.add(k);
+  });
+  return out;
+}
+
+/** "Åben" (everyone reads every group's document) or "Privat gruppearbejde". */
+export function setVisibility(control: Y.Doc, v: Visibility) {
+  metaMap(control).set('visibility', v);
+}
+
+/** Shows group `columnId`'s document to everyone (in private mode), or hides it again. */
+export function setRevealed(control: Y.Doc, columnIds: string[], on: boolean) {
+  const m = revealedMap(control);
+  control.transact(() => {
+    for (const id of columnIds) {
+      if (on) m.set(id, true);
+      else if (m.has(id)) m.delete(id);
+    }
+  });
 }
 
 /** Closes the room for new participants (`meta.joining` = "closed") or opens it again (the key deleted). */
@@ -515,10 +557,14 @@ export function addComment(wall: Y.Doc, id: string, text: string, author: string
   });
 }
 
-/** Merges card `sourceId` into `targetId`: the source's text is appended, its id recorded, the source deleted. */
-export function mergeCards(wall: Y.Doc, targetId: string, sourceId: string) {
+/**
+ * Merges card `sourceId` into `targetId`: the source's text is appended, its id recorded, the source
+ * deleted. `from`: the document holding the source, when it is another (a group document's card
+ * merged into a wall card, or the other way round).
+ */
+export function mergeCards(wall: Y.Doc, targetId: string, sourceId: string, from: Y.Doc = wall) {
   const target = card(wall, targetId);
-  const source = card(wall, sourceId);
+  const source = card(from, sourceId);
   if (!target || !source || targetId === sourceId) return;
   const s = readCardMap(sourceId, source);
   const t = readCardMap(targetId, target);
@@ -545,8 +591,22 @@ export function mergeCards(wall: Y.Doc, targetId: string, sourceId: string) {
         return m;
       }));
     }
-    cardsMap(wall).delete(sourceId);
+    if (from === wall) cardsMap(wall).delete(sourceId);
   });
+  if (from !== wall) cardsMap(from).delete(sourceId);
+}
+
+/**
+ * Moves card `id` from document `from` to `to` with the same id and content (comments, merges,
+ * highlight): a card moved to another group's document. Returns false when `from` has no such card.
+ */
+export function transferCard(from: Y.Doc, to: Y.Doc, id: string): boolean {
+  const m = card(from, id);
+  if (!(m instanceof Y.Map) || from === to) return false;
+  const copy = cloneMap(m);
+  cardsMap(to).set(id, copy);
+  cardsMap(from).delete(id);
+  return true;
 }
 
 // ---- wall document: groups ("vi er færdige") --------------------------------------------------

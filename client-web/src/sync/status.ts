@@ -1,6 +1,7 @@
 // Connection status and server close codes (docs/API.md, "Close codes"), as data the views show.
 
-export type DocKind = 'wall' | 'control';
+/** `group`: one group's document (CONTRACT.md v2, "Group documents"). */
+export type DocKind = 'wall' | 'control' | 'group';
 
 /** Keys into the i18n dictionary (`err.*`). */
 export type ProblemKey =

@@ -3,16 +3,19 @@ import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import { serverNow } from '../api';
 import type { RoomSession } from '../sync/room';
-import { readAnswers, setAnswerFromCard } from '../sync/answers';
-import { answerFromCard } from '../sync/answerCards';
-import { addCard, groupRows, MAX_TEXT_CHARS, readColumns, readMeta, readRows, rowsInRound, soleSagsomraade, type Column } from '../sync/schema';
+import { addRoomCard, newCardDoc } from '../sync/docs';
+import { groupRows, MAX_TEXT_CHARS, readColumns, readMeta, readRows, rowsInRound, soleSagsomraade, type Column } from '../sync/schema';
 import { RowOptions } from './RowOptions';
 
 /** The sagsområde select's value for "no sagsområde" ('' is "not chosen yet"). */
 const NONE = '-';
 
-/** A new card in any cell: the facilitator on behalf of a group, or a remote attendee on the wall. */
-export function AddCardDialog({ session, title, column: fixedColumn, row: fixedRow, author, authorId, group, onClose }: {
+/**
+ * A new card in any cell: the facilitator on behalf of a group, or a remote attendee on the wall.
+ * `via`: `group` — written in the group's work (the console's "Tilføj kort for gruppen"), to the
+ * group's own document; `wall` — on the plenum wall (sync/docs.ts, `newCardDoc`).
+ */
+export function AddCardDialog({ session, title, column: fixedColumn, row: fixedRow, author, authorId, group, via, onClose }: {
   session: RoomSession;
   title: string;
   column?: string;
@@ -21,6 +24,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
   authorId: string;
   /** The group the card is written for; by default the label of the chosen fagområde. */
   group?: string;
+  via: 'group' | 'wall';
   onClose: () => void;
 }) {
   const rows = readRows(session.control.doc);
@@ -37,15 +41,9 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
     e.preventDefault();
     const v = text.trim();
     if (!v || !row || !col || (col.sagsomraader.length > 1 && sags === '')) return;
-    const wall = session.wall.doc;
     const chosen = col.sagsomraader.find((s) => s.id === sags) ?? null;
-    const question = rows.find((r) => r.id === row);
-    wall.transact(() => {
-      addCard(wall, { row, column, text: v, sagsomraade: chosen, author, author_id: authorId, group: group ?? col.label, created_at: serverNow() });
-      // A card that is a closed question's value answers it when it is still open (sync/answerCards.ts).
-      const set = chosen && question && answerFromCard(question, v, readAnswers(wall)[chosen.id] ?? {});
-      if (set && chosen) setAnswerFromCard(wall, chosen.id, set.key, set.value, authorId);
-    });
+    // A card that is a closed question's value also answers it when it is still open (sync/answerCards.ts).
+    if (!addRoomCard(session.docs, { row, column, text: v, sagsomraade: chosen, author, author_id: authorId, group: group ?? col.label, created_at: serverNow() }, via)) return;
     onClose();
   };
   return (
@@ -86,7 +84,7 @@ export function AddCardDialog({ session, title, column: fixedColumn, row: fixedR
         </label>
         <div class="row-actions end">
           <button type="button" class="btn btn-ghost" onClick={onClose}>{t('common.cancel')}</button>
-          <button type="submit" class="btn btn-primary" data-testid="add-card-submit">{t('group.addCard')}</button>
+          <button type="submit" class="btn btn-primary" disabled={!newCardDoc(session.docs, column, via)} data-testid="add-card-submit">{t('group.addCard')}</button>
         </div>
       </form>
     </Modal>

@@ -5,11 +5,11 @@ import { t, type Key } from '../i18n';
 import { deviceId, loadMe } from '../local';
 import { analysisPath, navigate, type AnalysisView, type Via } from '../router';
 import { buildSheet } from '../sync/analysis';
-import { readAnswers, readPrioritering } from '../sync/answers';
+import { readPrioritering } from '../sync/answers';
+import { canWriteWall, readRoomAnswers, readRoomCards } from '../sync/docs';
 import { setUser } from '../sync/presence';
 import type { RoomSession } from '../sync/room';
-import { readCards, readColumns, readMeta, readRows } from '../sync/schema';
-import { canWriteWall } from './AnswerInput';
+import { readColumns, readMeta, readRows } from '../sync/schema';
 import { announceFacilitator } from './Console';
 import { NoteView } from './NoteView';
 import { PriorityView } from './PriorityView';
@@ -33,8 +33,8 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
   const rows = readRows(control);
   const columns = readColumns(control);
   const settings = readPrioritering(control);
-  const sheet = buildSheet(rows, columns, readAnswers(session.wall.doc), settings);
-  const canWrite = canWriteWall(session);
+  const sheet = buildSheet(rows, columns, readRoomAnswers(session.docs), settings);
+  const canWrite = canWriteWall(session.docs);
 
   const enc = encodeURIComponent(info.id);
   const back = via === 'room' ? { path: `/room/${enc}`, label: t('an.backConsole') }
@@ -57,7 +57,7 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
           {!canWrite && view !== 'note' && <span class="badge badge-muted" data-testid="analysis-readonly">{t('an.readOnly')}</span>}
         </nav>
         {session.ready && sheet.length === 0 && <p class="panel panel-soft" data-testid="analysis-empty">{t('an.noSags')}</p>}
-        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readCards(session.wall.doc)} sheet={sheet} canWrite={canWrite}
+        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readRoomCards(session.docs)} sheet={sheet} canWrite={canWrite}
           by={fac ? deviceId() : loadMe(info.id)?.id} />}
         {view === 'priority' && <PriorityView session={session} sheet={sheet} settings={settings} canEdit={fac} />}
         {view === 'note' && <NoteView title={readMeta(control).title || info.title} sheet={sheet} />}

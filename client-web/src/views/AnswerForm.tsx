@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { answerColumns, outsideAnalysis, readValue, roundLabel, sheetRows, viaKey, type AnswerColumn } from '../sync/analysis';
-import { readAnswers, setAnswer, setAnswerFromWizard } from '../sync/answers';
+import { readRoomAnswers, writeAnswer, writeWizardAnswer } from '../sync/docs';
 import type { RoomSession } from '../sync/room';
 import { roomRounds, rowsInRound, rowTag, type Row, type Sagsomraade } from '../sync/schema';
 import { AnswerInput } from './AnswerInput';
@@ -13,8 +13,7 @@ export function AnswerForm({ session, sags, rows, round = '', canWrite, by }: {
   /** Who answers: the seat id, recorded with each answer (`#by`). */
   by?: string;
 }) {
-  const wall = session.wall.doc;
-  const answers = readAnswers(wall)[sags.id] ?? {};
+  const answers = readRoomAnswers(session.docs)[sags.id] ?? {};
   const cols = answerColumns(rows);
   const [wizardFor, setWizardFor] = useState<string | null>(null);
   const sagsName = `${sags.kle ? sags.kle + ' ' : ''}${sags.label}`;
@@ -29,7 +28,7 @@ export function AnswerForm({ session, sags, rows, round = '', canWrite, by }: {
     return (
       <div class="answer-control">
         <AnswerInput kind={c.kind} value={value} label={label} disabled={!canWrite} testid={`answer-${c.key}`}
-          onChange={(v) => setAnswer(wall, sags.id, c.key, v, by)} />
+          onChange={(v) => writeAnswer(session.docs, sags.id, c.key, v, by)} />
         {c.kind === 'brugsmoenster' && (
           <div class="answer-extra">
             {via && <span class="via-wizard" data-testid={`via-${c.key}`}>{t('skema.fromWizard')}</span>}
@@ -84,7 +83,7 @@ export function AnswerForm({ session, sags, rows, round = '', canWrite, by }: {
       )}
       {wizardFor && (
         <Wizard sagsLabel={sagsName} onClose={() => setWizardFor(null)}
-          onUse={(outcome) => { setAnswerFromWizard(wall, sags.id, wizardFor, outcome, by); setWizardFor(null); }} />
+          onUse={(outcome) => { writeWizardAnswer(session.docs, sags.id, wizardFor, outcome, by); setWizardFor(null); }} />
       )}
     </section>
   );

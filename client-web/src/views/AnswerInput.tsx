@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { CHOICES, type Value } from '../sync/analysis';
-import type { RoomSession } from '../sync/room';
-import { MAX_TEXT_CHARS, readMeta } from '../sync/schema';
+import { MAX_TEXT_CHARS } from '../sync/schema';
 
 /** The display text of a stored value of a closed kind ("hoej" → "Høj"). */
 export function valueLabel(kind: string, v: Value | null | undefined, long = false): string {
@@ -12,12 +11,6 @@ export function valueLabel(kind: string, v: Value | null | undefined, long = fal
   if (long && kind === 'loesningsscenarie') return `${s} – ${t(`ls.${s}` as Key)}`;
   if (long && kind === 'brugsmoenster') return `${s} – ${t(`bm.${s}` as Key)}`;
   return s;
-}
-
-/** May this page write the wall document (answers) now? */
-export function canWriteWall(session: RoomSession): boolean {
-  if (session.role === 'facilitator') return true;
-  return session.role === 'participant' && readMeta(session.control.doc).phase !== 'closed';
 }
 
 interface Props {

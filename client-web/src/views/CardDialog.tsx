@@ -3,7 +3,8 @@ import { serverNow } from '../api';
 import { Modal } from '../components/Modal';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
-import { addComment, deleteCard, mergeCards, moveCard, readCards, readColumns, readRows, setCardText, setHighlight, soleSagsomraade } from '../sync/schema';
+import { readColumns, readRows, soleSagsomraade } from '../sync/schema';
+import { commentCard, editCardText, highlightCard, mergeRoomCards, moveRoomCard, readRoomCards, removeCard } from '../sync/docs';
 import { InlineText } from './InlineText';
 import { RowOptions } from './RowOptions';
 
@@ -12,10 +13,12 @@ const CHOOSE = '?';
 
 /** Facilitator's actions on one card: Flyt (no drag needed), fremhæv, kommentér, flet, redigér, slet. */
 export function CardDialog({ session, cardId, onClose }: { session: RoomSession; cardId: string; onClose: () => void }) {
-  const wall = session.wall.doc;
+  // The card wherever it is held (the wall, or a group's document): every change goes there (sync/docs.ts).
+  const docs = session.docs;
   const rows = readRows(session.control.doc);
   const columns = readColumns(session.control.doc);
-  const card = readCards(wall).find((c) => c.id === cardId);
+  const cards = readRoomCards(docs);
+  const card = cards.find((c) => c.id === cardId);
   const [row, setRow] = useState(card?.row ?? '');
   const [column, setColumn] = useState(card?.column ?? '');
   // The card's sagsområde in the chosen column: '' = none, CHOOSE = not chosen yet.
@@ -34,13 +37,13 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
     setSags(id === card.column ? card.sagsomraade_id : next && next.sagsomraader.length > 1 ? CHOOSE : soleSagsomraade(next)?.id ?? '');
   };
   const unchanged = row === card.row && column === card.column && sags === card.sagsomraade_id;
-  const siblings = readCards(wall).filter((c) => c.id !== card.id && c.row === card.row && c.column === card.column);
+  const siblings = cards.filter((c) => c.id !== card.id && c.row === card.row && c.column === card.column);
   return (
     <Modal title={t('card.actions')} onClose={onClose} testid="card-dialog">
       <div class="form">
         <label class="field-label">
           {t('card.text')}
-          <InlineText value={card.text} label={t('card.text')} multiline onCommit={(v) => setCardText(wall, card.id, v)} />
+          <InlineText value={card.text} label={t('card.text')} multiline onCommit={(v) => editCardText(session.docs, card.id, v)} />
         </label>
         <p class="muted small">
           {[card.sagsomraade && `${card.kle ? card.kle + ' ' : ''}${card.sagsomraade}`, card.author && t('card.by', { author: card.author })].filter(Boolean).join(' · ')}
@@ -75,7 +78,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
           <button type="button" class="btn btn-primary" disabled={unchanged || sags === CHOOSE}
             onClick={() => {
               if (!target) return;
-              moveCard(wall, card.id, row, target, target.sagsomraader.find((s) => s.id === sags) ?? null);
+              moveRoomCard(session.docs, card.id, row, target, target.sagsomraader.find((s) => s.id === sags) ?? null);
               onClose();
             }} data-testid="move-submit">
             {t('card.moveTo')}
@@ -84,7 +87,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
 
         <div class="row-actions">
           <button type="button" class={`btn ${card.highlight ? 'btn-warn' : ''}`} aria-pressed={card.highlight}
-            onClick={() => setHighlight(wall, card.id, !card.highlight)} data-testid="highlight-toggle">
+            onClick={() => highlightCard(session.docs, card.id, !card.highlight)} data-testid="highlight-toggle">
             ★ {card.highlight ? t('card.unhighlight') : t('card.highlight')}
           </button>
         </div>
@@ -99,7 +102,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
           <form class="inline-form" onSubmit={(e) => {
             e.preventDefault();
             if (!comment.trim()) return;
-            addComment(wall, card.id, comment.trim(), t('role.facilitator'), serverNow());
+            commentCard(session.docs, card.id, comment.trim(), t('role.facilitator'), serverNow());
             setComment('');
           }}>
             <input class="input" value={comment} placeholder={t('card.commentPlaceholder')} aria-label={t('card.comment')} data-testid="comment-input"
@@ -117,7 +120,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
                 {siblings.map((s) => (
                   <li key={s.id}>
                     <span class="merge-text">{s.text}</span>
-                    <button type="button" class="btn btn-small" onClick={() => mergeCards(wall, card.id, s.id)} data-testid="merge-one">{t('card.merge').replace('…', '')}</button>
+                    <button type="button" class="btn btn-small" onClick={() => mergeRoomCards(session.docs, card.id, s.id)} data-testid="merge-one">{t('card.merge').replace('…', '')}</button>
                   </li>
                 ))}
               </ul>
@@ -126,7 +129,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
         </fieldset>
 
         <div class="row-actions end">
-          <button type="button" class="btn btn-ghost btn-danger-text" onClick={() => { if (confirm(t('card.deleteConfirm'))) { deleteCard(wall, card.id); onClose(); } }}>
+          <button type="button" class="btn btn-ghost btn-danger-text" onClick={() => { if (confirm(t('card.deleteConfirm'))) { removeCard(session.docs, card.id); onClose(); } }}>
             {t('card.delete')}
           </button>
           <button type="button" class="btn" onClick={onClose}>{t('common.close')}</button>

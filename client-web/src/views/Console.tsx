@@ -6,10 +6,12 @@ import { deviceId } from '../local';
 import { analysisPath, navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
-import { progress, readCards, readColumns, readGroups, readMeta, readRows, roomRounds, rowsInRound } from '../sync/schema';
+import { progress, readColumns, readMeta, readRows, roomRounds, rowsInRound } from '../sync/schema';
+import { readRoomAnswers, readRoomCards, readRoomGroups } from '../sync/docs';
 import { PresenceByGroup } from '../components/Presence';
 import { AddCardDialog } from './AddCardDialog';
 import { PhaseControl, RoundControl, TimerControl } from './Controls';
+import { RevealAnnouncer, RevealPanel, VisibilityControl } from './Visibility';
 import { ProgressPanel } from './ProgressPanel';
 import { RoomChrome } from './RoomChrome';
 import { SetupPanel } from './SetupPanel';
@@ -17,7 +19,6 @@ import { SharePanel } from './SharePanel';
 import { PeoplePanel } from './PeoplePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
-import { readAnswers } from '../sync/answers';
 
 export function announceFacilitator(session: RoomSession) {
   if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
@@ -35,16 +36,17 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const [newJoinUrl, setNewJoinUrl] = useState<string | undefined>(undefined);
 
   const control = session.control.doc;
-  const wall = session.wall.doc;
+  // Every group's work, also while private: the facilitator reads every group document.
+  const docs = session.docs;
   const meta = readMeta(control);
   const rows = readRows(control);
   const columns = readColumns(control);
-  const cards = readCards(wall);
+  const cards = readRoomCards(docs);
   const people = readPresence(session);
   const rounds = roomRounds(rows);
   // Progress follows what the groups see: the chosen round's questions (all of them without one).
   const seen = rowsInRound(rows, meta.round);
-  const prog = progress(seen, columns, cards, readGroups(wall), readAnswers(wall));
+  const prog = progress(seen, columns, cards, readRoomGroups(docs), readRoomAnswers(docs));
   const roomPath = `/room/${encodeURIComponent(info.id)}`;
 
   const takeSnapshot = async () => {
@@ -66,6 +68,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
           <PhaseControl session={session} phase={meta.phase} />
           {rounds.length > 1 && <RoundControl session={session} round={meta.round} rounds={rounds} />}
           <TimerControl session={session} endsAt={meta.timer_ends_at} />
+          <VisibilityControl session={session} />
           <div class="toolbar-actions">
             <button type="button" class="btn btn-primary" data-testid="open-wall" onClick={() => navigate(`${roomPath}/wall`)}>
               {t('console.openWall')}
@@ -75,6 +78,8 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
 
         <div class="console-grid">
           <div class="console-main">
+            <RevealPanel session={session} />
+            <RevealAnnouncer session={session} />
             <ProgressPanel prog={prog} rows={rows} round={meta.round} people={people} onAdd={(c) => setAddFor(c)} />
             <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
           </div>
@@ -128,6 +133,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
           column={addFor}
           author={t('role.facilitator')}
           authorId={deviceId()}
+          via="group"
           onClose={() => setAddFor(null)}
         />
       )}

@@ -6,19 +6,20 @@ import { navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { cellKey, readPresence, setTyping, type Presence } from '../sync/presence';
 import {
-  addCard, cardMatchesSags, deleteCard, groupRows, readCards, readColumns, readGroups, readMeta, readRows,
-  MAX_TEXT_CHARS, setCardText, setGroupDone, type Card, type Column, type Row, type Sagsomraade,
+  cardMatchesSags, groupRows, readColumns, readMeta, readRows, MAX_TEXT_CHARS, type Card, type Column, type Row, type Sagsomraade,
 } from '../sync/schema';
+import {
+  addRoomCard, canWriteAnswer, doneDoc, editCardText, newCardDoc, readRoomAnswers, readRoomCards, readRoomGroups, removeCard, writeDone,
+} from '../sync/docs';
 import { roomRounds, rowsInRound, rowTag } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
 import { Countdown } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
-import { canWriteWall } from './AnswerInput';
 import { useMedia } from '../hooks';
-import { readAnswers, setAnswerFromCard } from '../sync/answers';
-import { answerFromCard, conflicts, type Conflict } from '../sync/answerCards';
+import { conflicts, type Conflict } from '../sync/answerCards';
+import { PrivateNote } from './Visibility';
 import { conflictText } from '../components/CardView';
 import { answerColumns, CHOICES, choiceLabel, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
 import { analysisPath } from '../router';
@@ -31,13 +32,14 @@ const QUICK: Record<string, string[]> = Object.fromEntries(
 /** The participant's column: per sagsområde, the questions in order, with the group's cards. */
 export function GroupWork({ session, info, me, onLeave }: { session: RoomSession; info: RoomInfo; me: Me; onLeave: () => void }) {
   const control = session.control.doc;
-  const wall = session.wall.doc;
+  // The wall's cards and answers and the group documents this person may read, as one set.
+  const docs = session.docs;
   const meta = readMeta(control);
   // The round the facilitator has chosen (`meta.round`); the other round's questions are folded away.
   const rows = groupRows(rowsInRound(readRows(control), meta.round));
   const column = readColumns(control).find((c) => c.id === me.group)!;
-  const cards = readCards(wall).filter((c) => c.column === column.id);
-  const groupState = readGroups(wall)[column.id];
+  const cards = readRoomCards(docs).filter((c) => c.column === column.id);
+  const groupState = readRoomGroups(docs)[column.id];
   const people = readPresence(session).filter((p) => p.user.group === column.id && p.user.role !== 'facilitator');
   const closed = meta.phase === 'closed';
   const sagsList: (Sagsomraade | null)[] = column.sagsomraader.length ? column.sagsomraader : [null];
@@ -47,7 +49,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const allRows = readRows(control);
   const wide = useMedia('(min-width: 1100px)');
   const [view, setView] = useState<'cards' | 'skema'>('cards');
-  const answers = readAnswers(wall);
+  const answers = readRoomAnswers(docs);
   const answerCols = answerColumns(allRows);
   const clash = conflicts(cards, allRows, [column], answers);
   // Screened out ("anvendes: nej"): one line instead of every question; the facilitator brings
@@ -84,6 +86,8 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           </div>
         </section>
 
+        <PrivateNote session={session} />
+
         {sagsList.length > 1 || sags ? (
           <nav class="sags-tabs" aria-label={t('group.sags')} role="tablist">
             {sagsList.map((s, i) => {
@@ -119,7 +123,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             </ol>
           )}
           {sags && (wide || view === 'skema') && (
-            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} round={meta.round} canWrite={canWriteWall(session)} by={me.id} />
+            <AnswerForm key={sags.id} session={session} sags={sags} rows={allRows} round={meta.round} canWrite={canWriteAnswer(docs, sags.id)} by={me.id} />
           )}
         </div>
 
@@ -129,12 +133,12 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           {groupState?.done ? (
             <>
               <p><strong>✓ {t('group.done')}</strong> — {t('group.doneSent', { by: groupState.by })}</p>
-              {!closed && <button type="button" class="btn btn-ghost-border" onClick={() => setGroupDone(wall, column.id, false, me.name, serverNow())} data-testid="group-undone">{t('group.undo')}</button>}
+              {!closed && <button type="button" class="btn btn-ghost-border" disabled={!doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, false, me.name, serverNow())} data-testid="group-undone">{t('group.undo')}</button>}
             </>
           ) : (
             <>
               <p class="muted">{t('group.doneHint')}</p>
-              <button type="button" class="btn btn-primary btn-lg" disabled={closed} onClick={() => setGroupDone(wall, column.id, true, me.name, serverNow())} data-testid="group-done">
+              <button type="button" class="btn btn-primary btn-lg" disabled={closed || !doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, true, me.name, serverNow())} data-testid="group-done">
                 ✓ {t('group.done')}
               </button>
             </>
@@ -156,13 +160,10 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
     e?.preventDefault();
     const v = text.trim();
     if (!v || closed) return;
-    const wall = session.wall.doc;
-    wall.transact(() => {
-      addCard(wall, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() });
-      // A chip's value (or a card that is one) answers a closed question that is still open.
-      const set = sags && answerFromCard(row, v, readAnswers(wall)[sags.id] ?? {});
-      if (set && sags) setAnswerFromCard(wall, sags.id, set.key, set.value, me.id);
-    });
+    // To the group's own document (or the wall in an older room); a chip's value (or a card that
+    // is one) also answers a closed question that is still open.
+    const id = addRoomCard(session.docs, { row: row.id, column: column.id, text: v, sagsomraade: sags, author: me.name, author_id: me.id, group: column.label, created_at: serverNow() }, 'group');
+    if (!id) return;
     setText('');
     setTyping(session, null);
   };
@@ -186,7 +187,7 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
         {cards.length === 0 && <p class="muted small empty">{t('group.emptyCell')}</p>}
         {cards.map((c) => (
           <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id} conflict={conflictText(clash.get(c.id))}
-            onSave={(v) => setCardText(session.wall.doc, c.id, v)} onDelete={() => deleteCard(session.wall.doc, c.id)} />
+            onSave={(v) => editCardText(session.docs, c.id, v)} onDelete={() => removeCard(session.docs, c.id)} />
         ))}
       </div>
       {typing.length > 0 && (
@@ -209,7 +210,7 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
             onBlur={() => setTyping(session, null)}
             onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) add(e); }} />
           <p class="muted small add-hint" id={`add-hint-${key}`}>{t('group.addHint')}</p>
-          <button type="submit" class="btn btn-primary" disabled={!text.trim()} data-testid="card-add">{t('group.addCard')}</button>
+          <button type="submit" class="btn btn-primary" disabled={!text.trim() || !newCardDoc(session.docs, column.id, 'group')} data-testid="card-add">{t('group.addCard')}</button>
         </form>
       )}
     </li>

@@ -40,6 +40,8 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
     setSeat(s);
     updateSeat(info.id, { name: s.name, group: s.group });
   };
+  // The group documents follow the seat's group (its own is the one it writes).
+  useEffect(() => session.setSeatGroup(seat.group), [seat.group]);
 
   // The server's name and group (the facilitator may rename or move this seat); a refusal means removed.
   useEffect(() => {

@@ -6,6 +6,7 @@ import {
   roundSections, rowTag, setTitle, updateRow, updateSagsomraade, type Column, type Meta, type Row,
 } from '../sync/schema';
 import { InlineText } from './InlineText';
+import { VisibilitySetup } from './Visibility';
 
 /** Facilitator only: title, fagområder with their sagsområder (KLE), and the questions. */
 export function SetupPanel({ session, meta, rows, columns }: { session: RoomSession; meta: Meta; rows: Row[]; columns: Column[] }) {
@@ -19,6 +20,8 @@ export function SetupPanel({ session, meta, rows, columns }: { session: RoomSess
         {t('console.workshopTitle')}
         <InlineText value={meta.title} label={t('console.workshopTitle')} onCommit={(v) => setTitle(doc, v)} class="input-lg" />
       </label>
+
+      <VisibilitySetup session={session} />
 
       <h3 class="section-h">{t('console.fagomraader')}</h3>
       <div class="fag-list" data-testid="fag-list">

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { BRUGERANTAL, CHOICES, questionPrefix, type Brugerantal, type SheetRow } from '../sync/analysis';
-import { readAnswers, setAnswer, setBrugerantal } from '../sync/answers';
+import { canWriteAnswer, readRoomAnswers, writeAnswer, writeBrugerantal } from '../sync/docs';
 import { conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
 import { cardLine, placeCards, rowCells, sheetLayout, type SheetColumn } from '../sync/cells';
@@ -61,7 +61,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
   /** Who edits: recorded with each answer set here (`#by`). */
   by?: string;
 }) {
-  const wall = session.wall.doc;
+  const docs = session.docs;
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
   const layout = sheetLayout(rows);
   const { placed, unplaced } = placeCards(cards, rows, columns);
@@ -72,7 +72,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
     && (colset === 'all' || (colset === 'analysis' ? !!c.answer?.analysis : roundOf(c) === colset)));
   const [brugerantalAt, omfangAt, prioritetAt] = at('derived').map(({ i }) => i);
   const commentsAt = at('comments')[0]?.i;
-  const answers = readAnswers(wall);
+  const answers = readRoomAnswers(docs);
   const clashes = new Map([...conflicts(cards, rows, columns, answers)].map(([id, k]) => [id, conflictText(k) ?? '']));
   const [fag, setFag] = useState('');
   const [ls, setLs] = useState('');
@@ -135,6 +135,9 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
         </label>
         <span class="muted small sheet-count" data-testid="sheet-count">{t('sheet.showing', { n: shown.length, t: sheet.length })}</span>
       </div>
+      {canWrite && sheet.some((r) => !canWriteAnswer(docs, r.sags.id)) && (
+        <p class="muted small" data-testid="sheet-own-group">{t('sheet.ownGroupOnly')}</p>
+      )}
       {unplaced.length > 0 && <p class="panel panel-notice small" role="status" data-testid="sheet-unplaced" data-ids={unplaced.join(' ')}>{t('sheet.unplaced', { n: unplaced.length })}</p>}
       <p class="muted small sheet-scroll-hint">{t('sheet.scrollHint')}</p>
       <div class="sheet-wrap" tabIndex={0} aria-label={t('an.sheet')}>
@@ -157,8 +160,11 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => (
-              <tr key={r.sags.id} class={r.inAnalysis ? '' : 'outside'} data-testid={`sheet-row-${r.sags.id}`} data-in-analysis={r.inAnalysis ? 'yes' : 'no'}>
+            {shown.map((r) => {
+              // A sagsområde's answers are its group's: written where that group's are (sync/docs.ts).
+              const rowWrite = canWrite && canWriteAnswer(docs, r.sags.id);
+              return (
+              <tr key={r.sags.id} class={r.inAnalysis ? '' : 'outside'} data-testid={`sheet-row-${r.sags.id}`} data-in-analysis={r.inAnalysis ? 'yes' : 'no'} data-writable={rowWrite ? 'yes' : 'no'}>
                 <th scope="row" class="sticky-col">
                   <span class="sheet-sags">{r.sags.label}</span>
                   {!r.inAnalysis && <span class="badge badge-muted outside-badge" data-testid="outside">{t('sheet.outside')}</span>}
@@ -171,8 +177,8 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                   return (
                     <td key={i} class={a ? `cell-${a.kind}` : 'cell-cardcol'} data-testid={a ? `cell-${r.sags.id}-${a.key}` : `cards-${r.sags.id}-${c.question!.id}`} data-col={c.header} data-cell={text}>
                       {a && (
-                        <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!canWrite} label={`${r.sags.label}: ${c.header}`}
-                          onChange={(v) => setAnswer(wall, r.sags.id, a.key, v, by)} />
+                        <AnswerInput kind={a.kind} value={r.values[a.key]} compact disabled={!rowWrite} label={`${r.sags.label}: ${c.header}`}
+                          onChange={(v) => writeAnswer(session.docs, r.sags.id, a.key, v, by)} />
                       )}
                       {a && r.viaWizard.has(a.key) && <span class="via-wizard small">{t('skema.fromWizard')}</span>}
                       {c.question && <CellCards cards={placed.get(r.sags.id)?.get(c.question.id) ?? []} fag={r.fag.label} clash={clashes} />}
@@ -180,8 +186,8 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                   );
                 })}
                 <td class="cell-brugerantal" data-testid={`cell-${r.sags.id}-brugerantal`} data-value={r.brugerantal ?? ''} data-col={layout[brugerantalAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[brugerantalAt]}>
-                  <select class="input answer-input" disabled={!canWrite} aria-label={`${r.sags.label}: ${t('sheet.brugerantal')}`} value={r.brugerantalSet ?? ''}
-                    onChange={(e) => setBrugerantal(wall, r.sags.id, ((e.currentTarget as HTMLSelectElement).value || null) as Brugerantal | null)}>
+                  <select class="input answer-input" disabled={!rowWrite} aria-label={`${r.sags.label}: ${t('sheet.brugerantal')}`} value={r.brugerantalSet ?? ''}
+                    onChange={(e) => writeBrugerantal(session.docs, r.sags.id, ((e.currentTarget as HTMLSelectElement).value || null) as Brugerantal | null)}>
                     <option value="">{r.brugerantalDerived ? t('sheet.derived', { v: valueLabel('brugerantal', r.brugerantalDerived) }) : t('val.none')}</option>
                     {BRUGERANTAL.map((b) => <option key={b} value={b}>{valueLabel('brugerantal', b)}</option>)}
                   </select>
@@ -196,7 +202,8 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                   {(cellsOf.get(r.sags.id)?.[commentsAt] ?? '').split('\n').filter(Boolean).map((line, k) => <p key={k} class="cell-comment small">{line}</p>)}
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
         {shown.length === 0 && <p class="muted sheet-nomatch">{t('sheet.noMatch')}</p>}

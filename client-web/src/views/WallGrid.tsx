@@ -27,10 +27,12 @@ interface Props {
   notes?: Map<string, AnswerNote[]>;
   /** What a card that disagrees with the Skema says, by card id. */
   conflicts?: Map<string, string>;
+  /** Groups (column ids) whose cards are hidden in private group work until the facilitator shows them. */
+  hidden?: Set<string>;
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden }: Props) {
   const narrow = useMedia('(max-width: 760px)');
   const [only, setOnly] = useState<string>('');
   const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
@@ -54,12 +56,17 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
         <div class="wall-row wall-header" role="row">
           <div class="wall-corner" role="columnheader">{t('wall.question')}</div>
           {shown.map((c) => (
-            <div key={c.id} class="wall-colhead" role="columnheader" data-column-id={c.id}>
+            <div key={c.id} class={`wall-colhead ${hidden?.has(c.id) ? 'is-hidden' : ''}`} role="columnheader" data-column-id={c.id} data-hidden={hidden?.has(c.id) ? 'yes' : 'no'}>
               <span>{c.label}</span>
+              {hidden?.has(c.id) && (
+                <span class="badge badge-muted wall-hidden" data-testid={`wall-hidden-${c.id}`} title={t('wall.hiddenColumnLabel', { group: c.label })}>
+                  <span aria-hidden="true">{t('wall.hiddenColumn')}</span><span class="sr-only">{t('wall.hiddenColumnLabel', { group: c.label })}</span>
+                </span>
+              )}
               <span class="wall-colpeople" data-testid={`wall-people-${c.id}`}>
                 {presence.filter((p) => p.user.group === c.id && p.user.role !== 'facilitator').map((p) => <Avatar key={p.clientId} p={p} showName={false} />)}
               </span>
-              <span class="wall-colcount">{cards.filter((x) => x.column === c.id).length}</span>
+              {!hidden?.has(c.id) && <span class="wall-colcount">{cards.filter((x) => x.column === c.id).length}</span>}
             </div>
           ))}
         </div>
@@ -75,7 +82,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
               <span class="wall-rowlabel">{r.label}</span>
             </div>
             {shown.map((c) => (
-              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={onAdd}
+              // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
+              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
                 notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} />
             ))}
           </div>,

@@ -6,16 +6,17 @@ import { deviceId, loadMe } from '../local';
 import { navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
-import { moveCard, readCards, readColumns, readMeta, readRows } from '../sync/schema';
+import { readColumns, readMeta, readRows } from '../sync/schema';
+import { hiddenGroups, moveRoomCard, readRoomAnswers, readRoomCards } from '../sync/docs';
 import { Countdown } from '../components/Timer';
 import { AddCardDialog } from './AddCardDialog';
 import { CardDialog } from './CardDialog';
 import { announceFacilitator } from './Console';
 import { RoomChrome } from './RoomChrome';
 import { rowAxes, WallGrid } from './WallGrid';
-import { readAnswers } from '../sync/answers';
 import { answerNotes, conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
+import { RevealAnnouncer, RevealPanel } from './Visibility';
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
 export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
@@ -32,10 +33,14 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
   const meta = readMeta(session.control.doc);
   const rows = readRows(session.control.doc);
   const columns = readColumns(session.control.doc);
-  const cards = readCards(session.wall.doc);
+  // The plenum's wall: the wall document's cards and the groups open to the room (in private group
+  // work only those revealed, also on the facilitator's projector; a seat sees its own group too).
+  const docs = session.docs;
+  const cards = readRoomCards(docs, 'plenum');
+  const hidden = hiddenGroups(docs);
   const people = readPresence(session);
   // One set of answers: the Skema's answers as answer cards, and cards that disagree with them.
-  const answers = readAnswers(session.wall.doc);
+  const answers = readRoomAnswers(docs, 'plenum');
   const notes = answerNotes(rows, columns, answers);
   const clashes = new Map([...conflicts(cards, rows, columns, answers)].map(([id, c]) => [id, conflictText(c) ?? '']));
   const canWrite = fac || (info.role === 'participant' && meta.phase !== 'closed');
@@ -72,10 +77,13 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
             </button>
           )}
         </div>
+        {fac && <RevealPanel session={session} compact />}
+        <RevealAnnouncer session={session} />
         <WallGrid
           rows={rowAxes(rows, meta.round)}
           columns={columns}
           cards={cards}
+          hidden={hidden}
           scale={scale}
           presence={people}
           notes={notes}
@@ -83,12 +91,13 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           onActions={fac ? (c) => setActions(c.id) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
-            if (!target) return;
-            const from = readCards(session.wall.doc).find((c) => c.id === id)?.column;
+            // Not into a hidden group: the card would leave the projector for that group's document.
+            if (!target || hidden.has(column)) return;
+            const from = readRoomCards(session.docs).find((c) => c.id === id)?.column;
             // Another fagområde's card gets its sole sagsområde; with several, the card's dialog
-            // opens to ask which (until then it has none, never the old fagområde's).
-            moveCard(session.wall.doc, id, row, target);
-            if (from !== column && target.sagsomraader.length > 1) setActions(id);
+            // opens to ask which (until then it has none, never the old fagområde's). A group's
+            // card moves to the other group's document (sync/docs.ts).
+            if (moveRoomCard(session.docs, id, row, target) && from !== column && target.sagsomraader.length > 1) setActions(id);
           } : undefined}
           onAdd={canWrite ? (row, column) => setAdding({ row, column }) : undefined}
         />
@@ -103,6 +112,7 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           author={fac ? t('role.facilitator') : me?.name || t('role.participant')}
           authorId={fac ? deviceId() : me?.id || deviceId()}
           group={fac ? undefined : myGroupLabel}
+          via="wall"
           onClose={() => setAdding(null)}
         />
       )}
