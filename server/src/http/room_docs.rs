@@ -88,18 +88,29 @@ impl States {
         })
     }
 
+    /// Opens the states as documents, the groups in column order (the merge order; groups of no
+    /// column last).
     fn open(self, visibility: Visibility, what: &str) -> ApiResult<RoomDocs> {
         let corrupt = |e: yrs::encoding::read::Error| {
             ApiError::Internal(format!("{what} does not decode: {e}"))
         };
-        let groups = self
+        let control = projection::doc_from_update(&self.control).map_err(corrupt)?;
+        let (_, columns, _) = projection::structure(&control);
+        let place = |id: &GroupId| {
+            columns
+                .iter()
+                .position(|c| c.id == id.as_str())
+                .unwrap_or(usize::MAX)
+        };
+        let mut groups = self
             .groups
             .iter()
             .map(|(id, state)| Ok((*id, projection::doc_from_update(state).map_err(corrupt)?)))
             .collect::<ApiResult<Vec<_>>>()?;
+        groups.sort_by_key(|(id, _)| place(id));
         Ok(RoomDocs {
             wall: projection::doc_from_update(&self.wall).map_err(corrupt)?,
-            control: projection::doc_from_update(&self.control).map_err(corrupt)?,
+            control,
             groups,
             visibility,
         })
