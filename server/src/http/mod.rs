@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod health;
 mod import;
+mod openapi;
 mod room_docs;
 mod rooms;
 mod seats;
@@ -61,6 +62,7 @@ pub type AppState = Arc<Shared>;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/openapi.json", get(openapi::openapi))
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))

@@ -12,16 +12,20 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 use super::{access, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo, RoomSummary};
 use kortvaeg_shared::{schema, Template};
 
 /// Longest room title accepted.
 const MAX_TITLE_CHARS: usize = 200;
 
+#[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "The templates on offer (docs/API.md, Templates)", body = Vec<Object>)))]
 pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>> {
     Json(state.templates.iter().cloned().collect())
 }
 
+#[utoipa::path(get, path = "/api/templates/{id}", tag = "templates", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -35,6 +39,7 @@ pub async fn get_template(
 }
 
 /// A decision tree (`shared/trees/{id}.json`), e.g. `brugsmoenster` (R2).
+#[utoipa::path(get, path = "/api/trees/{id}", tag = "templates", params(("id" = String, Path)), responses((status = 200, description = "A decision tree (shared/trees)", body = Object), (status = 404, body = ErrorBody)))]
 pub async fn get_tree(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -59,6 +64,7 @@ fn creator(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ApiResult
         })
 }
 
+#[utoipa::path(post, path = "/api/rooms", tag = "rooms", request_body = CreateRoom, security((), ("bearer" = [])), responses((status = 201, body = RoomCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -155,6 +161,7 @@ pub async fn create_room(
 
 /// `GET /api/rooms`: the workshops the caller made (a creator key, or signed in through the
 /// trusted proxy), newest first.
+#[utoipa::path(get, path = "/api/rooms", tag = "rooms", security(("bearer" = [])), responses((status = 200, description = "The workshops the caller made", body = Vec<RoomSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list_rooms(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -185,6 +192,7 @@ pub async fn list_rooms(
     Ok(Json(rooms))
 }
 
+#[utoipa::path(get, path = "/api/rooms/{id}", tag = "rooms", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = RoomInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_room(
     State(state): State<AppState>,
     Path(id): Path<String>,
