@@ -14,8 +14,9 @@
 //!   plugged into the room core through [`room::Nodes`].
 //!
 //! Besides: [`config`] (flags), [`memory`] (returning freed memory after unloads), [`metrics`]
-//! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up
-//! and graceful shutdown).
+//! (Prometheus, `/metrics`), [`retention`] (deleting rooms `--retain-days` after their last
+//! change), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up and graceful
+//! shutdown).
 
 pub mod app;
 pub mod cluster;
@@ -24,6 +25,7 @@ pub mod connection;
 pub mod http;
 pub mod memory;
 pub mod metrics;
+pub mod retention;
 pub mod room;
 pub mod spool;
 pub mod store;

@@ -11,9 +11,10 @@ use yrs::sync::AwarenessUpdate;
 use yrs::updates::decoder::Decode;
 
 use super::{
-    ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RECORD_CHANGED, RETRY, SEAT_REMOVED,
+    ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RECORD_CHANGED, RETRY, ROOM_DELETED,
+    SEAT_REMOVED,
 };
-use crate::room::{Nodes, Rooms};
+use crate::room::{DeletedBy, Nodes, Rooms};
 use crate::store::redis::KEY_PREFIX;
 use crate::store::DocKind;
 
@@ -72,6 +73,17 @@ pub async fn relay(
         for (room, kind) in again {
             link.query(&room, kind);
         }
+        // A room deleted while this node was not listening: its message was lost.
+        for room in rooms.live() {
+            rooms.forget_record(room.id());
+            if let Ok(None) = rooms.record(room.id()).await {
+                tracing::info!(
+                    room = room.id(),
+                    "a room this node holds was deleted meanwhile"
+                );
+                rooms.deleted_here(room.id(), None);
+            }
+        }
         let mut messages = pubsub.on_message();
         loop {
             tokio::select! {
@@ -109,6 +121,11 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
     }
     if *tag == RECORD_CHANGED {
         rooms.forget_record(room_id);
+        return;
+    }
+    if *tag == ROOM_DELETED {
+        let by = body.first().copied().and_then(DeletedBy::from_byte);
+        rooms.deleted_here(room_id, by);
         return;
     }
     if *tag == SEAT_REMOVED {
