@@ -73,17 +73,9 @@ pub async fn relay(
         for (room, kind) in again {
             link.query(&room, kind);
         }
-        // A room deleted while this node was not listening: its message was lost.
-        for room in rooms.live() {
-            rooms.forget_record(room.id());
-            if let Ok(None) = rooms.record(room.id()).await {
-                tracing::info!(
-                    room = room.id(),
-                    "a room this node holds was deleted meanwhile"
-                );
-                rooms.deleted_here(room.id(), None);
-            }
-        }
+        // A room deleted while this node was not listening: its message was lost. Asked beside
+        // the message loop, which must not wait for it.
+        tokio::spawn(drop_deleted(rooms.clone()));
         let mut messages = pubsub.on_message();
         loop {
             tokio::select! {
@@ -96,6 +88,21 @@ pub async fn relay(
         }
         link.listening(false);
         tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// Drops the rooms this node holds that the store no longer has (deleted while this node missed
+/// the message): their clients are closed with 4404.
+async fn drop_deleted(rooms: Rooms) {
+    for room in rooms.live() {
+        rooms.forget_record(room.id());
+        if let Ok(None) = rooms.record(room.id()).await {
+            tracing::info!(
+                room = room.id(),
+                "a room this node holds was deleted meanwhile"
+            );
+            rooms.deleted_here(room.id(), None);
+        }
     }
 }
 
@@ -153,5 +160,24 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::{testing, RoomError};
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn a_room_deleted_while_this_node_was_not_listening_is_dropped_once_it_listens() {
+        let (store, _writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        // Another node deleted it; the message never came.
+        assert!(store.delete_room("r").await.unwrap());
+        assert!(rooms.record("r").await.unwrap().is_some(), "still cached");
+        drop_deleted(rooms.clone()).await;
+        assert_eq!(*room.evictions().borrow(), Some(RoomError::Deleted(None)));
+        assert!(rooms.record("r").await.unwrap().is_none());
     }
 }
