@@ -59,6 +59,10 @@ pub struct RoomInfo {
     /// With a seat token: the seat (v2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat: Option<Seat>,
+    /// For the facilitator, when the server deletes rooms after `--retain-days` without a
+    /// change: when this one will be deleted unless it changes before (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes_at: Option<String>,
 }
 
 /// A workshop in the list of those its creator made (`GET /api/rooms`): no tokens (the server

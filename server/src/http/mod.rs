@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))
         .route("/rooms", post(rooms::create_room).get(rooms::list_rooms))
-        .route("/rooms/{id}", get(rooms::get_room))
+        .route(
+            "/rooms/{id}",
+            get(rooms::get_room).delete(rooms::delete_room),
+        )
         .route(
             "/rooms/{id}/snapshots",
             get(snapshots::list).post(snapshots::create),

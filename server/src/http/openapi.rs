@@ -22,6 +22,7 @@ use super::{export, health, import, rooms, seats, snapshots, ws};
         rooms::create_room,
         rooms::list_rooms,
         rooms::get_room,
+        rooms::delete_room,
         snapshots::list,
         snapshots::create,
         snapshots::get,
