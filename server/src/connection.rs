@@ -301,7 +301,9 @@ fn handle_binary(
             }
             let seat = session.seat.as_ref().map(|seat| seat.borrow().clone());
             let who = Who::new(session.role, seat.as_ref().and_then(SeatLive::group));
-            if let Err(reason) = permissions::may_write(who, doc.kind, room.wall_closed()) {
+            let allowed = permissions::may_write(who, doc.kind, room.wall_closed())
+                .and_then(|()| permissions::may_claim(seat.as_ref(), &reading.authors));
+            if let Err(reason) = allowed {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update).map_err(Close::from)? {
                     return Ok(());

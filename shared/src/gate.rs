@@ -141,6 +141,15 @@ pub struct Reading {
     spans: Vec<(ClientID, Vec<Span>)>,
     /// Per deleted range: client, clock, length.
     deletions: Vec<(ClientID, u32, u32)>,
+    /// Who the update says wrote what: every string written under an author key ([`is_author_key`]:
+    /// a card's `author_id`, an answer's `<key>#by`), as a new map entry or inside a value.
+    pub authors: Vec<String>,
+}
+
+/// Keys whose value names the person who wrote what they belong to: a card's `author_id`, an
+/// answer's `<key>#by` (`docs/API.md`, the cards' and answers' keys). A seat may claim only itself.
+pub fn is_author_key(key: &str) -> bool {
+    key == "author_id" || key.ends_with("#by")
 }
 
 /// Checks `update` (Yjs v1) against `schema` and the document read by `txn`. `Ok` means the
@@ -172,13 +181,16 @@ fn read_id(c: &mut Cursor) -> Result<ID, Refusal> {
     Ok(ID::new(ClientID::new(client), clock))
 }
 
-/// Reads a map key and checks its length.
-fn read_key(c: &mut Cursor) -> Result<(), Refusal> {
-    let len = c.read_string().map_err(malformed)?.len();
-    if len > MAX_KEY_BYTES {
-        return refuse(format!("a key of {len} bytes (at most {MAX_KEY_BYTES})"));
+/// Reads a map key and checks its length; whether it is an author key ([`is_author_key`]).
+fn read_key(c: &mut Cursor) -> Result<bool, Refusal> {
+    let key = c.read_string().map_err(malformed)?;
+    if key.len() > MAX_KEY_BYTES {
+        return refuse(format!(
+            "a key of {} bytes (at most {MAX_KEY_BYTES})",
+            key.len()
+        ));
     }
-    Ok(())
+    Ok(is_author_key(key))
 }
 
 fn check_text(text: &str, what: &str) -> Result<(), Refusal> {
@@ -200,6 +212,7 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
         items: Vec::new(),
         spans: Vec::new(),
         deletions: Vec::new(),
+        authors: Vec::new(),
     };
     let clients = count(c, "a count of clients")?;
     if clients > MAX_CLIENTS {
@@ -233,7 +246,13 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
                 }
                 GC => (c.read_var().map_err(malformed)?, None),
                 info => {
-                    let (item, len) = read_item(schema, c, ID::new(client, clock), info)?;
+                    let (item, len) = read_item(
+                        schema,
+                        c,
+                        ID::new(client, clock),
+                        info,
+                        &mut reading.authors,
+                    )?;
                     reading.items.push(item);
                     (len, Some(reading.items.len() - 1))
                 }
@@ -268,7 +287,13 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
 }
 
 /// Reads one item (not GC, not skip) and checks what it can on its own; returns it and its length.
-fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(Item, u32), Refusal> {
+fn read_item(
+    schema: &DocSchema,
+    c: &mut Cursor,
+    id: ID,
+    info: u8,
+    authors: &mut Vec<String>,
+) -> Result<(Item, u32), Refusal> {
     let origin = if info & HAS_ORIGIN != 0 {
         Some(read_id(c)?)
     } else {
@@ -280,6 +305,7 @@ fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(It
         None
     };
     let mut key = false;
+    let mut author_key = false;
     let parent = if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) != 0 {
         Parent::Inferred
     } else {
@@ -299,7 +325,7 @@ fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(It
             Parent::Nested(read_id(c)?)
         };
         if info & HAS_PARENT_SUB != 0 {
-            read_key(c)?;
+            author_key = read_key(c)?;
             key = true;
         }
         parent
@@ -314,7 +340,7 @@ fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(It
         ANY => {
             let n = count(c, "a count of values")?;
             for _ in 0..n {
-                check_value(c, 0)?;
+                check_value(c, 0, author_key, authors)?;
             }
             (Content::Value, n as u32)
         }
@@ -350,7 +376,13 @@ fn read_item(schema: &DocSchema, c: &mut Cursor, id: ID, info: u8) -> Result<(It
 
 /// A JSON value (lib0's `Any` encoding) in a map or array entry: strings and keys within the
 /// limits, not nested too deep, no binary; read without building it.
-fn check_value(c: &mut Cursor, depth: usize) -> Result<(), Refusal> {
+/// `claimed`: the value sits under an author key; a string there is kept in `authors`.
+fn check_value(
+    c: &mut Cursor,
+    depth: usize,
+    claimed: bool,
+    authors: &mut Vec<String>,
+) -> Result<(), Refusal> {
     if depth > MAX_VALUE_DEPTH {
         return refuse(format!("a value nested deeper than {MAX_VALUE_DEPTH}"));
     }
@@ -360,16 +392,22 @@ fn check_value(c: &mut Cursor, depth: usize) -> Result<(), Refusal> {
         125 => drop(c.read_var::<i64>().map_err(malformed)?),
         124 => drop(c.read_exact(4).map_err(malformed)?),
         123 | 122 => drop(c.read_exact(8).map_err(malformed)?),
-        119 => check_text(c.read_string().map_err(malformed)?, "a string")?,
+        119 => {
+            let text = c.read_string().map_err(malformed)?;
+            check_text(text, "a string")?;
+            if claimed {
+                authors.push(text.to_string());
+            }
+        }
         118 => {
             for _ in 0..count(c, "a count of object entries")? {
-                read_key(c)?;
-                check_value(c, depth + 1)?;
+                let author = read_key(c)?;
+                check_value(c, depth + 1, author, authors)?;
             }
         }
         117 => {
             for _ in 0..count(c, "a count of array values")? {
-                check_value(c, depth + 1)?;
+                check_value(c, depth + 1, false, authors)?;
             }
         }
         116 => return refuse("binary content (the schema has none)"),
@@ -786,6 +824,35 @@ mod tests {
             ),
             Ok(()) => panic!("accepted; expected a refusal for {part:?}"),
         }
+    }
+
+    /// The update's author claims: a card's `author_id` and an answer's `#by`, as map entries
+    /// and inside plain values; nothing else.
+    #[test]
+    fn author_claims_are_read_from_entries_and_values() {
+        let doc = Doc::with_client_id(7);
+        let update = change(&doc, |txn| {
+            card("c1", "kort")(txn);
+            let cards = txn.get_or_insert_map("cards");
+            if let Some(yrs::Out::YMap(c1)) = cards.get(txn, "c1") {
+                c1.insert(txn, "author_id", "anne");
+                c1.insert(txn, "author", "Anne (a name, not a claim)");
+            }
+            cards.insert(
+                txn,
+                "c2",
+                Any::from(HashMap::from([
+                    ("author_id".to_string(), Any::from("bo")),
+                    ("text".to_string(), Any::from("som værdi")),
+                ])),
+            );
+            let answers = txn.get_or_insert_map("answers");
+            answers.insert(txn, "s1/q1", "ja");
+            answers.insert(txn, "s1/q1#by", "carl");
+        });
+        let mut authors = read(&WALL, &update).unwrap().authors;
+        authors.sort();
+        assert_eq!(authors, vec!["anne", "bo", "carl"]);
     }
 
     #[test]

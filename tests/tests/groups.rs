@@ -418,3 +418,50 @@ async fn group_documents_are_stored_restored_and_shared_between_nodes() {
     let after = YClient::group(&nodes[1], &room.id, &a, &room.facilitator_token).await;
     assert_eq!(after.card_ids(), vec!["kept".to_string()]);
 }
+
+/// A card names its writer (`author_id`), an answer too (`#by`): a seat may name only itself.
+/// A forged author is refused (4403) and reaches nobody; the facilitator, entering cards for a
+/// group, names whom it will.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_cannot_forge_who_wrote_a_card_or_an_answer() {
+    let f = Fixture::new().await;
+    let (a, _) = groups();
+    let (row, _) = as_is_cell();
+    let token = &f.room.participant_token;
+    let (anne_id, anne) = f.server.seat(&f.room.id, token, "Anne", &a).await;
+    let (bo_id, _) = f.server.seat(&f.room.id, token, "Bo", &a).await;
+    let observer = group(&f, &a, &f.room.facilitator_token).await;
+    let card = |id: &str, author: &str| {
+        vec![
+            ("row", yrs::Any::from(row.as_str())),
+            ("column", yrs::Any::from(a.as_str())),
+            ("text", yrs::Any::from(format!("kort {id}"))),
+            ("author_id", yrs::Any::from(author)),
+        ]
+    };
+    // Her own name: fine.
+    let honest = group(&f, &a, &anne).await;
+    honest.add_card_fields("own", card("own", &anne_id));
+    observer.wait_card("own").await;
+    // Bo's name on her card, in the group document and on the wall: refused.
+    let forger = group(&f, &a, &anne).await;
+    forger.add_card_fields("forged", card("forged", &bo_id));
+    let (code, reason) = forger.closed().await;
+    assert_eq!(code, FORBIDDEN, "{reason}");
+    let wall_forger = f.wall_with(&anne).await;
+    wall_forger.add_card_fields("forged-wall", card("forged-wall", &bo_id));
+    assert_eq!(wall_forger.closed().await.0, FORBIDDEN);
+    // An answer set in Bo's name.
+    let answerer = group(&f, &a, &anne).await;
+    answerer.set_answer("s1", "q1#by", bo_id.as_str());
+    assert_eq!(answerer.closed().await.0, FORBIDDEN);
+    // The facilitator names whom it will (a card for the group, written at the physical wall).
+    observer.add_card_fields("for-bo", card("for-bo", &bo_id));
+    observer.barrier().await;
+    assert!(!observer.is_closed());
+    let fresh = group(&f, &a, &f.room.review_token).await;
+    assert!(fresh.card("forged").is_none() && fresh.card("for-bo").is_some());
+    assert!(!fresh.received_contains("kort forged"));
+    let wall = f.wall(Role::Review).await;
+    assert!(wall.card("forged-wall").is_none());
+}

@@ -4,6 +4,7 @@
 //! everyone else when group work is open or the group revealed. Pure functions: the connection
 //! and the HTTP handlers ask here, and the table is unit-tested cell by cell.
 
+use super::registry::SeatLive;
 use crate::store::DocKind;
 use kortvaeg_shared::groups::Visibility;
 use kortvaeg_shared::Role;
@@ -22,6 +23,18 @@ impl<'a> Who<'a> {
 
     fn owns(&self, doc: DocKind) -> bool {
         matches!((doc, self.group), (DocKind::Group(id), Some(group)) if id.as_str() == group)
+    }
+}
+
+/// May a connection of `seat` name `authors` as the writers of what it writes (a card's
+/// `author_id`, an answer's `#by`: `kortvaeg_shared::gate::is_author_key`)? A seat names only
+/// itself; connections without a seat (the facilitator, v1 links) are not checked.
+pub fn may_claim(seat: Option<&SeatLive>, authors: &[String]) -> Result<(), &'static str> {
+    match seat {
+        Some(SeatLive::Seated { seat_id, .. }) if authors.iter().any(|a| a != seat_id) => {
+            Err("a card or an answer names the person who wrote it: a seat may name only itself")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -141,6 +154,17 @@ mod tests {
                 "read {who:?} {doc:?} {visibility:?}"
             );
         }
+        let anne = SeatLive::Seated {
+            seat_id: "anne".into(),
+            name: "Anne".into(),
+            group: "a".into(),
+        };
+        assert!(may_claim(Some(&anne), &["anne".into()]).is_ok());
+        assert!(may_claim(Some(&anne), &["anne".into(), "bo".into()]).is_err());
+        assert!(
+            may_claim(None, &["bo".into()]).is_ok(),
+            "no seat: not checked"
+        );
         assert!(reads_group_in_rest(Facilitator, "a", &private));
         assert!(!reads_group_in_rest(Participant, "a", &private));
         assert!(reads_group_in_rest(Review, "b", &private));
