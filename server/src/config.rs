@@ -35,9 +35,10 @@ pub struct Config {
     #[arg(long, env = "TEMPLATES_DIR")]
     pub templates_dir: Option<PathBuf>,
 
-    /// Folder of the built web client; `/` serves a plain page when it does not exist.
-    #[arg(long, env = "WEB_DIR", default_value = "client-web/dist")]
-    pub web_dir: PathBuf,
+    /// Folder of a built web client to serve instead of the one built into the binary (for
+    /// working on the client); `/` serves a plain page when neither exists.
+    #[arg(long, env = "WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 
     /// Largest WebSocket message a client may send, in bytes; a larger one closes the socket (1009).
     #[arg(long, env = "MAX_MESSAGE_BYTES", default_value_t = 1 << 20)]

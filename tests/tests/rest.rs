@@ -358,6 +358,38 @@ async fn root_serves_the_web_client() {
     );
 }
 
+/// The binary serves the web client it was built with, without `--web-dir` and from any working
+/// directory (the tests run the server from `tests/`): a page path is the client's `index.html`,
+/// its hashed assets are served as themselves and may be cached. Checked when the client is
+/// built, as `scripts/test` does before the Rust tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_built_web_client_needs_no_web_dir() {
+    let dist = workspace_root().join("client-web/dist/index.html");
+    let Ok(index) = std::fs::read_to_string(&dist) else {
+        eprintln!("client-web is not built: nothing to check");
+        return;
+    };
+    let server = Server::start_default().await;
+    let page = server.get("/join/abcdefghijkl", None).await;
+    page.assert_status(200);
+    assert_eq!(page.text(), index, "a page path is the built index.html");
+    let asset = index
+        .split('"')
+        .find(|s| s.starts_with("/assets/") && s.ends_with(".js"))
+        .expect("index.html names its script");
+    let resp = server
+        .send(server.http().get(format!("{}{asset}", server.url())), asset)
+        .await;
+    resp.assert_status(200);
+    assert!(resp
+        .content_type
+        .as_deref()
+        .unwrap_or_default()
+        .contains("javascript"));
+    // (Headers are not kept by `Response`; the cache policy is unit-tested in `http/web.rs`.)
+    assert!(!resp.body.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odd_requests_get_json_errors_in_contract_order() {
     let f = Fixture::new().await;

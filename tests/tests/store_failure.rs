@@ -1,6 +1,6 @@
 //! The Redis store going away and coming back, without the outage buffer (`--outage-buffer 0`,
 //! the behaviour of a store that fails a write): a writer whose update cannot be saved is closed
-//! with 1011, `/healthz` reports the store unreachable, and after Redis returns a reconnecting
+//! with 1011, `/healthz` reports the store unreachable (and `/readyz` is 503), and after Redis returns a reconnecting
 //! client resyncs and nothing another client saw is lost. With the buffer: `outage.rs`.
 //!
 //! The embedded store on a disk that fills up and gets room again (a small tmpfs, so the test
@@ -26,6 +26,9 @@ async fn health_follows_the_store() {
         ("ok", "ok", "redis"),
         "{h:?}"
     );
+    let ready = server.get("/readyz", None).await;
+    ready.assert_status(200);
+    assert_eq!(ready.json()["ready"], true);
 
     redis.stop().await;
     server
@@ -35,6 +38,10 @@ async fn health_follows_the_store() {
             |h| h.store == "unreachable" && h.status == "degraded",
         )
         .await;
+    // Not ready: a load balancer sends clients elsewhere.
+    let ready = server.get("/readyz", None).await;
+    ready.assert_error(503);
+    assert!(ready.json()["error"].as_str().unwrap().contains("store"));
 
     redis.start_again().await;
     server
@@ -42,6 +49,7 @@ async fn health_follows_the_store() {
             h.store == "ok" && h.status == "ok"
         })
         .await;
+    server.get("/readyz", None).await.assert_status(200);
     // And it works again.
     let room = server.new_room().await;
     YClient::wall(&server, &room.id, &room.participant_token).await;

@@ -1,13 +1,10 @@
-//! `/healthz`, `/metrics` and the web client at `/`.
+//! `/healthz`, `/readyz`, `/metrics`, and the page `/` serves when no web client was built.
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
-use axum::{Json, Router};
-use tower_http::services::{ServeDir, ServeFile};
+use axum::Json;
 
 use super::AppState;
 use kortvaeg_shared::api::Health;
@@ -43,6 +40,25 @@ pub async fn metrics(
     ))
 }
 
+/// `/readyz`: may a load balancer send this node clients? `200 {"ready": true}` when the store
+/// answers, rooms can be loaded (no outage spool waiting to be written) and the server is not
+/// shutting down; else `503 {"error"}` saying which.
+pub async fn readyz(State(state): State<AppState>) -> super::ApiResult<Json<serde_json::Value>> {
+    let not_ready = |why: &str| Err(super::ApiError::Unavailable(format!("not ready: {why}")));
+    if *state.shutdown.borrow() {
+        return not_ready("the server is shutting down");
+    }
+    match tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return not_ready(&format!("the store fails: {error}")),
+        Err(_) => return not_ready("the store does not answer"),
+    }
+    if !state.rooms.writer().drained(Duration::ZERO).await {
+        return not_ready("the outage spool is not written to the store yet: rooms cannot load");
+    }
+    Ok(Json(serde_json::json!({ "ready": true })))
+}
+
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let store_ok = matches!(
         tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await,
@@ -64,19 +80,8 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Serves the built web client from `web_dir` (its `index.html` for every page path, so links
-/// like `/join/{room}` work); until it is built, a plain page that says so.
-pub fn web_client(web_dir: &Path) -> Router<AppState> {
-    let index = web_dir.join("index.html");
-    if index.is_file() {
-        let app = ServeDir::new(web_dir).fallback(ServeFile::new(index));
-        Router::new().fallback_service(app)
-    } else {
-        Router::new().fallback(get(placeholder))
-    }
-}
-
-async fn placeholder() -> Html<&'static str> {
+/// What `/` serves when no web client was built: a plain page that says so.
+pub async fn placeholder() -> Html<&'static str> {
     Html(concat!(
         "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",

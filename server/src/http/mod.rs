@@ -11,6 +11,7 @@ mod rooms;
 mod seats;
 mod security;
 mod snapshots;
+mod web;
 mod workbook;
 mod ws;
 
@@ -90,11 +91,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/ws/{id}", get(ws::wall))
         .route("/ws/{id}/control", get(ws::control))
         .route("/ws/{id}/group/{column}", get(ws::group))
-        .merge(health::web_client(&state.config.web_dir))
+        .merge(web::web_client(state.config.web_dir.as_deref()))
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(security::cors(&state.config.cors_origin))
         .layer(axum::middleware::map_response(security::add_headers))
