@@ -101,6 +101,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         config.unload_after(),
         config.doc_limits(),
         link.clone().map(|l| Arc::new(l) as Arc<dyn Nodes>),
+        config.max_rooms_loaded,
     );
 
     let addr = SocketAddr::new(config.bind, config.port);
@@ -137,6 +138,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         store: store.clone(),
         rooms: rooms.clone(),
         creators,
+        addresses: Default::default(),
         shutdown,
         connections: connections.clone(),
     });
@@ -153,21 +155,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tracing::info!("shutting down: closing connections and flushing rooms");
         let _ = shutdown_tx.send(true);
     };
-    // Small Yjs frames must leave at once: without TCP_NODELAY, Nagle's algorithm holds a frame
-    // back until the previous one is acknowledged (measured in BENCHMARKS.md).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY: {e}");
-        }
-    });
-    // The peer address: creator sign-in through a proxy is trusted only from its addresses.
-    axum::serve(
+    crate::serve::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        Duration::from_millis(state.config.request_head_timeout_ms.max(100)),
+        signal,
     )
-    .with_graceful_shutdown(signal)
-    .await
-    .map_err(StartError::Serve)?;
+    .await;
 
     connections.close();
     if tokio::time::timeout(CONNECTION_DRAIN, connections.wait())

@@ -96,6 +96,53 @@ pub struct Config {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Updates one connection may send a second, on average (token bucket; close 4429 past it).
+    #[arg(long, env = "MAX_UPDATES_PER_SECOND", default_value_t = 60)]
+    pub max_updates_per_second: u32,
+
+    /// Updates one connection may send at once before the rate counts (a paste, a reconnect).
+    #[arg(long, env = "UPDATE_BURST", default_value_t = 300)]
+    pub update_burst: u32,
+
+    /// Presence (awareness) messages one connection may send a second, on average (close 4429).
+    #[arg(long, env = "MAX_AWARENESS_PER_SECOND", default_value_t = 20)]
+    pub max_awareness_per_second: u32,
+
+    /// Presence messages one connection may send at once before the rate counts.
+    #[arg(long, env = "AWARENESS_BURST", default_value_t = 60)]
+    pub awareness_burst: u32,
+
+    /// Open WebSocket connections one room may have on this node (HTTP 429 past it).
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ROOM", default_value_t = 600)]
+    pub max_connections_per_room: usize,
+
+    /// Open WebSocket connections one client address may have (behind a `--trusted-proxy`, the
+    /// address it forwards); a whole town hall may share one address (HTTP 429 past it).
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 1000)]
+    pub max_connections_per_address: usize,
+
+    /// Rooms this node holds loaded at once; opening one more is refused (HTTP 503).
+    #[arg(long, env = "MAX_ROOMS_LOADED", default_value_t = 2000)]
+    pub max_rooms_loaded: usize,
+
+    /// Workshops one creator (key or signed-in user) may have (HTTP 429 past it).
+    #[arg(long, env = "MAX_ROOMS_PER_CREATOR", default_value_t = 500)]
+    pub max_rooms_per_creator: usize,
+
+    /// Seats (people) one workshop may have (HTTP 409 past it).
+    #[arg(long, env = "MAX_SEATS_PER_ROOM", default_value_t = 300)]
+    pub max_seats_per_room: usize,
+
+    /// Largest JSON body of a REST request, in bytes (HTTP 413 past it; the screening import has
+    /// its own limit).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 << 10)]
+    pub max_body_bytes: usize,
+
+    /// How long a client may take to send an HTTP request's head (also a WebSocket upgrade's)
+    /// before the connection is dropped: slow clients cannot hold sockets open.
+    #[arg(long, env = "REQUEST_HEAD_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_head_timeout_ms: u64,
+
     /// File of creator keys, one per line, as it is or as `sha256:<hex>` (read again on SIGHUP):
     /// creating a workshop then needs `Authorization: Bearer <key>` (else 401).
     #[arg(long, env = "CREATOR_KEYS")]
@@ -138,6 +185,13 @@ impl Config {
 
     pub fn ping_interval(&self) -> Duration {
         Duration::from_millis(self.ping_interval_ms.max(10))
+    }
+
+    pub fn rate_limits(&self) -> crate::connection::RateLimits {
+        crate::connection::RateLimits {
+            updates: (self.max_updates_per_second, self.update_burst),
+            awareness: (self.max_awareness_per_second, self.awareness_burst),
+        }
     }
 
     pub fn awareness_limits(&self) -> crate::room::AwarenessLimits {

@@ -28,6 +28,7 @@ use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
 
+use crate::limits::Bucket;
 use crate::room::permissions::{self, Who};
 use crate::room::{
     AwarenessLimits, ConnId, LiveDoc, Outbound, Outbox, RoomError, RoomHandle, SeatLive, Writer,
@@ -125,6 +126,23 @@ pub struct Session {
     /// A seat's connection: the seat's name and group (its presence shows them, whatever the
     /// client says), until the facilitator removes it (close 4403).
     pub seat: Option<watch::Receiver<SeatLive>>,
+    /// Updates and presence messages a second, and the burst, this connection may send.
+    pub rates: RateLimits,
+    /// Counts the connection for its client address and its room while it is open.
+    pub _counted: Option<(crate::limits::Held, crate::room::Counted)>,
+}
+
+/// `(rate a second, burst)` of updates and of presence messages (`--max-updates-per-second`, …).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub updates: (u32, u32),
+    pub awareness: (u32, u32),
+}
+
+/// A connection's buckets ([`RateLimits`]).
+struct Rates {
+    updates: Bucket,
+    awareness: Bucket,
 }
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -173,6 +191,10 @@ where
         },
     }));
     let mut announced: HashSet<ClientID> = HashSet::new();
+    let mut rates = Rates {
+        updates: Bucket::new(session.rates.updates.0, session.rates.updates.1),
+        awareness: Bucket::new(session.rates.awareness.0, session.rates.awareness.1),
+    };
     loop {
         tokio::select! {
             _ = close_rx.changed() => break,
@@ -181,7 +203,7 @@ where
                 match frame {
                     Some(Ok(WsMessage::Binary(data))) => {
                         let handled = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            handle_binary(&session, conn, &outbox, &data, &mut announced)
+                            handle_binary(&session, conn, &outbox, &data, &mut announced, &mut rates)
                         }));
                         let result = handled.unwrap_or_else(|_| Err(RoomError::Refused("malformed message".into()).into()));
                         if let Err(reason) = result {
@@ -242,6 +264,7 @@ fn handle_binary(
     outbox: &Outbox,
     data: &[u8],
     announced: &mut HashSet<ClientID>,
+    rates: &mut Rates,
 ) -> Result<(), Close> {
     let room = &*session.room;
     let doc = &session.doc;
@@ -267,6 +290,14 @@ fn handle_binary(
             if update.is_empty() {
                 return Ok(());
             }
+            if !rates.updates.take() {
+                crate::metrics::limit_hit("updates");
+                return Err(RoomError::TooMany(format!(
+                    "too many updates: at most {} a second (--max-updates-per-second)",
+                    session.rates.updates.0
+                ))
+                .into());
+            }
             let seat = session.seat.as_ref().map(|seat| seat.borrow().clone());
             let who = Who::new(session.role, seat.as_ref().and_then(SeatLive::group));
             if let Err(reason) = permissions::may_write(who, doc.kind, room.wall_closed()) {
@@ -279,6 +310,14 @@ fn handle_binary(
             core(doc.apply_update(writer, conn, raw, update, reading))
         }
         Message::Awareness(mut update) => {
+            if !rates.awareness.take() {
+                crate::metrics::limit_hit("awareness");
+                return Err(RoomError::TooMany(format!(
+                    "too many presence messages: at most {} a second (--max-awareness-per-second)",
+                    session.rates.awareness.0
+                ))
+                .into());
+            }
             if let Some(seat) = &session.seat {
                 if let SeatLive::Seated {
                     seat_id,
@@ -580,6 +619,11 @@ mod tests {
             },
             writer: writer.clone(),
             seat: None,
+            rates: RateLimits {
+                updates: (1000, 1000),
+                awareness: (1000, 1000),
+            },
+            _counted: None,
         }
     }
 

@@ -13,9 +13,10 @@
 //! - [`cluster`]: with Redis, several nodes share rooms (stream reader, compaction, presence),
 //!   plugged into the room core through [`room::Nodes`].
 //!
-//! Besides: [`config`] (flags), [`creators`] (who may create workshops), [`memory`] (returning freed memory after unloads), [`metrics`]
+//! Besides: [`config`] (flags), [`creators`] (who may create workshops), [`limits`] (rates and
+//! counts per connection and address), [`memory`] (returning freed memory after unloads), [`metrics`]
 //! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up
-//! and graceful shutdown).
+//! and graceful shutdown), [`serve`] (the HTTP server loop, with a deadline for request heads).
 
 pub mod app;
 pub mod cluster;
@@ -23,9 +24,11 @@ pub mod config;
 pub mod connection;
 pub mod creators;
 pub mod http;
+pub mod limits;
 pub mod memory;
 pub mod metrics;
 pub mod room;
+pub mod serve;
 pub mod spool;
 pub mod store;
 pub mod tokens;

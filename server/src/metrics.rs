@@ -104,3 +104,9 @@ pub fn gauges(rooms_loaded: usize, connections: usize, buffered_updates: usize, 
 pub fn creation_refused() {
     metrics::counter!("kortvaeg_rooms_refused_total", "reason" => "creator").increment(1);
 }
+
+/// A limit crossed (`docs/API.md`, "Limits"): `updates`, `awareness`, `connections_per_room`,
+/// `connections_per_address`, `rooms_loaded`, `rooms_per_creator`, `seats_per_room`, `body`.
+pub fn limit_hit(limit: &'static str) {
+    metrics::counter!("kortvaeg_limit_hits_total", "limit" => limit).increment(1);
+}

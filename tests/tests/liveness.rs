@@ -87,10 +87,13 @@ async fn a_peer_that_never_answers_pings_is_closed_and_its_presence_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_falls_behind_is_closed_with_4408_not_skipped() {
-    // The wall grows to ~12 MB here, past the default --max-doc-bytes (8 MiB).
+    // The wall grows to ~12 MB here, past the default --max-doc-bytes (8 MiB), written as fast
+    // as the writer can send (past the default --max-updates-per-second).
     let opts = ServerOptions::default()
         .arg("--client-queue", 64)
-        .arg("--max-doc-bytes", 64 << 20);
+        .arg("--max-doc-bytes", 64 << 20)
+        .arg("--max-updates-per-second", 1_000_000)
+        .arg("--update-burst", 1_000_000);
     let f = Fixture::with(opts).await;
     let (row, col) = as_is_cell();
     let mut slow = silent_client(&f.server, &f.room.id, &f.room.participant_token).await;

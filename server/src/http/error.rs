@@ -26,6 +26,12 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A limit (`docs/API.md`, "Limits") would be crossed: `429`.
+    #[error("{0}")]
+    TooMany(String),
+    /// A limit on what the room holds (seats): `409`.
+    #[error("{0}")]
+    Conflict(String),
     /// A screening list that cannot be read: `400` with a problem per row.
     #[error("{}", .0.error)]
     Rejected(kortvaeg_shared::screening::Rejected),
@@ -80,6 +86,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,

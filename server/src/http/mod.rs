@@ -49,6 +49,8 @@ pub struct Shared {
     pub rooms: Rooms,
     /// Who may create workshops.
     pub creators: crate::creators::Creators,
+    /// Open WebSocket connections per client address.
+    pub addresses: crate::limits::Addresses,
     /// Flips to `true` when the server shuts down; open connections close with 1001.
     pub shutdown: watch::Receiver<bool>,
     /// Tracks connection tasks so shutdown can wait for them.
@@ -87,7 +89,11 @@ pub fn router(state: AppState) -> Router {
             post(seats::new_participant_token),
         )
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        // Every JSON body (the screening import streams its own, with its own limit).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ));
     Router::new()
         .nest("/api", api)
         .route("/healthz", get(health::healthz))

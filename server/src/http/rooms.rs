@@ -67,6 +67,15 @@ pub async fn create_room(
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
     let creator = creator(&state, &headers, peer)?;
     require_json(&headers)?;
+    if let Some(creator) = &creator {
+        let max = state.config.max_rooms_per_creator;
+        if state.store.rooms_created_by(creator).await?.len() >= max {
+            crate::metrics::limit_hit("rooms_per_creator");
+            return Err(ApiError::TooMany(format!(
+                "you have as many workshops as this server allows ({max}, --max-rooms-per-creator); delete one first"
+            )));
+        }
+    }
     let request: CreateRoom = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
     let title = request.title.as_deref().map(str::trim).unwrap_or_default();

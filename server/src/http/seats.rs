@@ -106,6 +106,13 @@ pub async fn create(
         ));
     }
     let group = group(&groups, request.group.as_deref().unwrap_or_default())?;
+    let max = state.config.max_seats_per_room;
+    if state.rooms.seats(&id).await?.len() >= max {
+        crate::metrics::limit_hit("seats_per_room");
+        return Err(ApiError::Conflict(format!(
+            "the workshop has as many people as this server allows ({max}, --max-seats-per-room)"
+        )));
+    }
     let token = tokens::new_token();
     let record = SeatRecord {
         seat_id: tokens::new_seat_id(),

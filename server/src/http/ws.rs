@@ -5,38 +5,53 @@
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{access, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::connection::{self, Session};
+use crate::limits;
 use crate::room::permissions::{self, Who};
 use crate::store::{DocKind, GroupId};
 use kortvaeg_shared::projection;
 
 pub async fn wall(
     state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
     path: Path<String>,
     params: Params,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    serve(state, path, params, headers, upgrade, DocKind::Wall).await
+    serve(state, peer, path, params, headers, upgrade, DocKind::Wall).await
 }
 
 pub async fn control(
     state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
     path: Path<String>,
     params: Params,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    serve(state, path, params, headers, upgrade, DocKind::Control).await
+    serve(
+        state,
+        peer,
+        path,
+        params,
+        headers,
+        upgrade,
+        DocKind::Control,
+    )
+    .await
 }
 
 pub async fn group(
     state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
     Path((id, column)): Path<(String, String)>,
     params: Params,
     headers: HeaderMap,
@@ -46,6 +61,7 @@ pub async fn group(
     let group = GroupId::new(&column).ok_or_else(unknown)?;
     serve(
         state,
+        peer,
         Path(id),
         params,
         headers,
@@ -57,6 +73,7 @@ pub async fn group(
 
 async fn serve(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
@@ -89,6 +106,24 @@ async fn serve(
     let upgrade = upgrade
         .map_err(|e| ApiError::BadRequest(format!("this endpoint speaks WebSocket: {e}")))?;
     let config = &state.config;
+    let address = limits::client_address(peer.ip(), &headers, &config.trusted_proxy);
+    let held = state
+        .addresses
+        .hold(address, config.max_connections_per_address)
+        .ok_or_else(|| {
+            crate::metrics::limit_hit("connections_per_address");
+            ApiError::TooMany(format!(
+                "too many connections from your address: at most {} (--max-connections-per-address)",
+                config.max_connections_per_address
+            ))
+        })?;
+    let counted = room.connect(config.max_connections_per_room).ok_or_else(|| {
+        crate::metrics::limit_hit("connections_per_room");
+        ApiError::TooMany(format!(
+            "the workshop has as many connections as this server allows: {} (--max-connections-per-room)",
+            config.max_connections_per_room
+        ))
+    })?;
     let session = Session {
         room,
         doc,
@@ -100,6 +135,8 @@ async fn serve(
         shutdown: state.shutdown.clone(),
         writer: state.rooms.writer().clone(),
         seat: access.seat.map(|seat| state.rooms.seat_watch(&id, &seat)),
+        rates: config.rate_limits(),
+        _counted: Some((held, counted)),
     };
     let tracker = state.connections.clone();
     Ok(upgrade

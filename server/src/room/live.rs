@@ -3,6 +3,7 @@
 //! document the permission checks read.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{watch, OnceCell};
@@ -32,6 +33,17 @@ pub struct Room {
     evicted: Eviction,
     limits: DocLimits,
     nodes: Option<Arc<dyn Nodes>>,
+    /// Open WebSocket connections of the room on this node (`--max-connections-per-room`).
+    connections: Arc<AtomicUsize>,
+}
+
+/// One WebSocket connection of a room, counted while it lives.
+pub struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -101,6 +113,7 @@ impl Room {
             evicted,
             limits,
             nodes,
+            connections: Arc::default(),
         };
         (room, aside)
     }
@@ -131,6 +144,16 @@ impl Room {
     pub fn group_slot(&self, id: GroupId) -> Option<Arc<OnceCell<Arc<LiveDoc>>>> {
         let mut groups = self.groups.lock().ok()?;
         Some(groups.entry(id).or_default().clone())
+    }
+
+    /// Counts one more connection, unless the room has `max` already.
+    pub fn connect(&self, max: usize) -> Option<Counted> {
+        self.connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Counted(self.connections.clone()))
     }
 
     pub fn id(&self) -> &str {

@@ -47,7 +47,7 @@ pub use doc::{doc_from_stored, LiveDoc, SetAside};
 pub use error::RoomError;
 pub use eviction::Eviction;
 pub use fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
-pub use live::{DocLimits, Room};
+pub use live::{Counted, DocLimits, Room};
 pub use nodes::{Cursor, Nodes, StreamEntry};
 pub use registry::{OpenError, RoomHandle, Rooms, SeatLive};
 pub use writer::Writer;

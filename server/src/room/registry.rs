@@ -142,6 +142,8 @@ struct Inner {
     nodes: Option<Arc<dyn Nodes>>,
     /// Woken when a room is loaded (the cluster reader waits on it while it holds no room).
     loaded: Notify,
+    /// Most rooms loaded at once (`--max-rooms-loaded`).
+    max_loaded: usize,
 }
 
 #[derive(Default)]
@@ -156,6 +158,7 @@ impl Rooms {
         unload_after: Duration,
         limits: DocLimits,
         nodes: Option<Arc<dyn Nodes>>,
+        max_loaded: usize,
     ) -> Self {
         Rooms(Arc::new(Inner {
             live: DashMap::new(),
@@ -168,6 +171,7 @@ impl Rooms {
             limits,
             nodes,
             loaded: Notify::new(),
+            max_loaded,
         }))
     }
 
@@ -281,6 +285,17 @@ impl Rooms {
     }
 
     async fn load(&self, id: &str) -> Result<Arc<Room>, OpenError> {
+        // The rooms loaded so far (this one is not yet).
+        if self.loaded() >= self.0.max_loaded {
+            crate::metrics::limit_hit("rooms_loaded");
+            return Err(OpenError::Busy(
+                id.to_string(),
+                format!(
+                    "this server holds as many workshops open as it may ({}, --max-rooms-loaded); try again later",
+                    self.0.max_loaded
+                ),
+            ));
+        }
         // What this node spooled during a Redis outage (perhaps before it crashed) must be in the
         // store first: loaded without it, the room would never get it (see `writer.rs`).
         if !self.0.writer.drained(SPOOL_WAIT).await {

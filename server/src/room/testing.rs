@@ -206,6 +206,7 @@ pub fn setup() -> (Arc<MemoryStore>, Writer, Rooms) {
         Duration::from_secs(60),
         LIMITS,
         None,
+        usize::MAX,
     );
     (store, writer, rooms)
 }
