@@ -1,5 +1,6 @@
-//! Start-up and shutdown: open the store, start the writer, serve HTTP until SIGTERM/SIGINT,
-//! then close every connection (1001), flush every room and stop the writer.
+//! Start-up and shutdown: open the store, start the writer (and, with Redis, the cluster tasks)
+//! and the retention sweep, serve HTTP until SIGTERM/SIGINT, then close every connection (1001),
+//! flush every room and stop the writer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -92,6 +93,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         config.compact_after,
         WRITER_QUEUE,
         buffer,
+        crate::retention::touch_every(config.retention()),
     );
     let streams = redis.clone().map(cluster::Streams::new);
     let link = streams.clone().map(cluster::link);
@@ -117,6 +119,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         };
         cluster::start(streams, rooms.clone(), link, settings, shutdown.clone());
     }
+    tokio::spawn(crate::retention::run(
+        rooms.clone(),
+        store.clone(),
+        config.retention(),
+        Duration::from_millis(config.retention_sweep_ms),
+        shutdown.clone(),
+    ));
     let connections = TaskTracker::new();
     let creators = crate::creators::Creators::new(
         config.creator_keys.clone(),

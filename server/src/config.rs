@@ -170,6 +170,32 @@ pub struct Config {
     /// (4408); the control document, which changes rarely, gets an eighth of it (at least 64).
     #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]
     pub client_queue: usize,
+
+    /// Rooms are deleted this many days after their last change (fractions allowed); 0 keeps
+    /// them until the facilitator deletes them. See docs/DEPLOY.md, "Personal data".
+    #[arg(long, env = "RETAIN_DAYS", default_value_t = 180.0, value_parser = days)]
+    pub retain_days: f64,
+
+    /// How often the retention sweep looks for rooms to delete (for tests).
+    #[arg(
+        long,
+        env = "RETENTION_SWEEP_MS",
+        default_value_t = 3_600_000,
+        hide = true
+    )]
+    pub retention_sweep_ms: u64,
+}
+
+/// A number of days: finite, not negative.
+fn days(text: &str) -> Result<f64, String> {
+    let days: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of days"))?;
+    if days.is_finite() && (0.0..=1e6).contains(&days) {
+        Ok(days)
+    } else {
+        Err(format!("{text:?}: a number of days from 0 to 1000000"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -210,6 +236,11 @@ impl Config {
 
     pub fn commit_window(&self) -> Duration {
         Duration::from_millis(self.commit_window_ms)
+    }
+
+    /// `--retain-days` as a period; `None` when rooms are kept (0).
+    pub fn retention(&self) -> Option<Duration> {
+        (self.retain_days > 0.0).then(|| Duration::from_secs_f64(self.retain_days * 86_400.0))
     }
 
     /// `--spool-dir`, or `spool` in the data directory.

@@ -89,6 +89,7 @@ impl From<RoomError> for Close {
             RoomError::Busy | RoomError::BufferFull => 1013,
             RoomError::TooSlow => 4408,
             RoomError::StoreFailed | RoomError::Broken => 1011,
+            RoomError::Deleted(_) => 4404,
         };
         Close::new(code, error.to_string())
     }

@@ -15,8 +15,9 @@
 //!
 //! Besides: [`config`] (flags), [`creators`] (who may create workshops), [`limits`] (rates and
 //! counts per connection and address), [`memory`] (returning freed memory after unloads), [`metrics`]
-//! (Prometheus, `/metrics`), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up
-//! and graceful shutdown), [`serve`] (the HTTP server loop, with a deadline for request heads).
+//! (Prometheus, `/metrics`), [`retention`] (deleting rooms `--retain-days` after their last
+//! change), [`tokens`] (ids, tokens, constant-time checks), [`app`] (start-up and graceful
+//! shutdown), [`serve`] (the HTTP server loop, with a deadline for request heads).
 
 pub mod app;
 pub mod cluster;
@@ -27,6 +28,7 @@ pub mod http;
 pub mod limits;
 pub mod memory;
 pub mod metrics;
+pub mod retention;
 pub mod room;
 pub mod serve;
 pub mod spool;

@@ -3,7 +3,7 @@
 //!
 //! Counted where they happen (one line each, through the functions below, so every name is in
 //! this file): WebSocket connections opened and closed (by close code), client updates stored,
-//! store batches (ops, seconds, failures), rooms loaded and unloaded. Read at scrape time: rooms
+//! store batches (ops, seconds, failures), rooms loaded, unloaded and deleted. Read at scrape time: rooms
 //! loaded, open connections, updates waiting in the outage buffer, whether the store answers.
 
 use std::sync::OnceLock;
@@ -75,6 +75,11 @@ pub fn compaction_skipped(doc: DocKind) {
 /// (an update that passed the gate did not apply), `store` (a write failed).
 pub fn room_evicted(reason: &'static str) {
     metrics::counter!("kortvaeg_rooms_evicted_total", "reason" => reason).increment(1);
+}
+
+/// A room deleted, by who: `facilitator` or `retention` (counted by the node that deleted it).
+pub fn room_deleted(by: crate::room::DeletedBy) {
+    metrics::counter!("kortvaeg_rooms_deleted_total", "reason" => by.as_str()).increment(1);
 }
 
 pub fn store_batch(ops: usize, took: Duration, ok: bool) {

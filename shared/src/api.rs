@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a token lets its holder do in a room (`docs/API.md`, "Permissions").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Runs the workshop: writes both documents, takes snapshots.
@@ -26,14 +26,14 @@ impl Role {
 
 /// `POST /api/rooms` body. Fields are optional here so that a missing one gets a precise error
 /// rather than a generic deserialisation failure.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateRoom {
     pub title: Option<String>,
     pub template: Option<String>,
 }
 
 /// `201` answer to `POST /api/rooms`. The tokens are shown once: the server keeps only their digests.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoomCreated {
     pub id: String,
     pub facilitator_token: String,
@@ -48,7 +48,7 @@ pub struct RoomCreated {
 }
 
 /// `GET /api/rooms/{id}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoomInfo {
     pub id: String,
     pub title: String,
@@ -59,11 +59,15 @@ pub struct RoomInfo {
     /// With a seat token: the seat (v2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat: Option<Seat>,
+    /// For the facilitator, when the server deletes rooms after `--retain-days` without a
+    /// change: when this one will be deleted unless it changes before (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes_at: Option<String>,
 }
 
 /// A workshop in the list of those its creator made (`GET /api/rooms`): no tokens (the server
 /// keeps only their digests).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoomSummary {
     pub id: String,
     pub title: String,
@@ -74,7 +78,7 @@ pub struct RoomSummary {
 
 /// A person in a room (v2): `GET /api/rooms/{id}/seats`, `PATCH …/seats/{seat_id}`, and
 /// `GET /api/rooms/{id}` with a seat token. `online` only in the facilitator's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Seat {
     pub seat_id: String,
     pub name: String,
@@ -85,14 +89,14 @@ pub struct Seat {
 }
 
 /// `POST /api/rooms/{id}/seats` body, and `PATCH …/seats/{seat_id}` (both fields optional there).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeatRequest {
     pub name: Option<String>,
     pub group: Option<String>,
 }
 
 /// `201` answer to `POST /api/rooms/{id}/seats`. The seat token is shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeatCreated {
     pub seat_id: String,
     pub seat_token: String,
@@ -101,14 +105,14 @@ pub struct SeatCreated {
 }
 
 /// `200` answer to `POST /api/rooms/{id}/participant-token`: a new join link.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantToken {
     pub participant_token: String,
     pub join_url: String,
 }
 
 /// One entry of `GET /api/rooms/{id}/snapshots`, and the `201` answer when one is taken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnapshotInfo {
     pub seq: u64,
     /// RFC 3339.
@@ -116,16 +120,17 @@ pub struct SnapshotInfo {
 }
 
 /// A row or a column of the wall: `{"id", "label"}` plus whatever else the template gave it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Axis {
     pub id: String,
     pub label: String,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A card as plain data: the contract's fields, with `Y.Text` read out as a string.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Card {
     pub id: String,
     pub row: String,
@@ -133,28 +138,30 @@ pub struct Card {
     pub text: String,
     /// Any further fields of the card (`sagsomraade`, `kle`, `author`, `group`, `created_at`, …).
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `GET /api/rooms/{id}/snapshots/{seq}`: the wall as it was.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WallView {
     pub rows: Vec<Axis>,
     pub columns: Vec<Axis>,
     pub cards: Vec<Card>,
     /// The control document's `meta` map (title, template, phase, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub meta: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Every error body of the API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: String,
 }
 
 /// `GET /healthz`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     /// `"ok"` or `"degraded"`.
     pub status: String,

@@ -304,6 +304,8 @@ impl Server {
             "REDIS_URL",
             "PUBLIC_URL",
             "SPOOL_DIR",
+            "RETAIN_DAYS",
+            "RETENTION_SWEEP_MS",
         ] {
             cmd.env_remove(var);
         }

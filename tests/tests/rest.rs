@@ -640,3 +640,27 @@ async fn creating_a_room_requires_a_json_content_type() {
         "a snapshot without a body or Content-Type"
     );
 }
+
+/// `GET /api/openapi.json`: the API described (OpenAPI 3.1), with the routes of docs/API.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_is_described_in_openapi() {
+    let server = Server::start_default().await;
+    let doc = server.get_json("/api/openapi.json", None).await;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/rooms",
+        "/api/rooms/{id}/seats/{seat_id}",
+        "/api/rooms/{id}/snapshots/{seq}/restore",
+        "/ws/{id}/group/{column}",
+        "/readyz",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    assert!(doc["components"]["schemas"]["RoomCreated"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}

@@ -29,6 +29,10 @@
 //!   publish, and asks the others for their states when it loads a room. States from other
 //!   nodes that are not renewed within 30 s (`--awareness-timeout-ms`) expire (clients renew every 15 s), so the presence
 //!   of a dead node's clients goes away.
+//! - **Room changes** go over the same channels (the room's wall channel): a seat removed, the
+//!   record changed, the room deleted. A node that was not subscribed when a room was deleted
+//!   (its Redis connection dropped) checks, once subscribed again, that the rooms it holds still
+//!   exist; meanwhile the store refused every write of the deleted room (`store/mod.rs`).
 
 pub mod compaction;
 pub mod presence;
@@ -42,7 +46,7 @@ use tokio::sync::{mpsc, watch};
 use yrs::sync::AwarenessUpdate;
 use yrs::updates::encoder::Encode;
 
-use crate::room::{Nodes, Rooms};
+use crate::room::{DeletedBy, Nodes, Rooms};
 use crate::store::redis::KEY_PREFIX;
 use crate::store::DocKind;
 pub use streams::Streams;
@@ -59,6 +63,9 @@ pub(crate) const AWARENESS_QUERY: u8 = 1;
 pub(crate) const SEAT_REMOVED: u8 = 2;
 /// On a room's wall channel: its record changed (a new join link).
 pub(crate) const RECORD_CHANGED: u8 = 3;
+/// On a room's wall channel: the room was deleted (the body is one byte, who deleted it:
+/// [`DeletedBy::to_byte`]).
+pub(crate) const ROOM_DELETED: u8 = 4;
 
 /// What a room holds to tell other nodes about awareness. Cheap to clone.
 #[derive(Clone)]
@@ -96,6 +103,10 @@ impl Nodes for ClusterLink {
 
     fn record_changed(&self, room: &str) {
         self.send(room, DocKind::Wall, RECORD_CHANGED, &[]);
+    }
+
+    fn room_deleted(&self, room: &str, by: DeletedBy) {
+        self.send(room, DocKind::Wall, ROOM_DELETED, &[by.to_byte()]);
     }
 }
 

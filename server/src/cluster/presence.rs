@@ -11,9 +11,10 @@ use yrs::sync::AwarenessUpdate;
 use yrs::updates::decoder::Decode;
 
 use super::{
-    ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RECORD_CHANGED, RETRY, SEAT_REMOVED,
+    ClusterLink, Streams, AWARENESS_QUERY, AWARENESS_UPDATE, RECORD_CHANGED, RETRY, ROOM_DELETED,
+    SEAT_REMOVED,
 };
-use crate::room::{Nodes, Rooms};
+use crate::room::{DeletedBy, Nodes, Rooms};
 use crate::store::redis::KEY_PREFIX;
 use crate::store::DocKind;
 
@@ -72,6 +73,9 @@ pub async fn relay(
         for (room, kind) in again {
             link.query(&room, kind);
         }
+        // A room deleted while this node was not listening: its message was lost. Asked beside
+        // the message loop, which must not wait for it.
+        tokio::spawn(drop_deleted(rooms.clone()));
         let mut messages = pubsub.on_message();
         loop {
             tokio::select! {
@@ -84,6 +88,21 @@ pub async fn relay(
         }
         link.listening(false);
         tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// Drops the rooms this node holds that the store no longer has (deleted while this node missed
+/// the message): their clients are closed with 4404.
+async fn drop_deleted(rooms: Rooms) {
+    for room in rooms.live() {
+        rooms.forget_record(room.id());
+        if let Ok(None) = rooms.record(room.id()).await {
+            tracing::info!(
+                room = room.id(),
+                "a room this node holds was deleted meanwhile"
+            );
+            rooms.deleted_here(room.id(), None);
+        }
     }
 }
 
@@ -111,6 +130,11 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
         rooms.forget_record(room_id);
         return;
     }
+    if *tag == ROOM_DELETED {
+        let by = body.first().copied().and_then(DeletedBy::from_byte);
+        rooms.deleted_here(room_id, by);
+        return;
+    }
     if *tag == SEAT_REMOVED {
         if let Ok(seat) = std::str::from_utf8(body) {
             rooms.forget_seats(room_id);
@@ -136,5 +160,24 @@ fn on_awareness(rooms: &Rooms, link: &ClusterLink, channel: &str, payload: &[u8]
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::{testing, RoomError};
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn a_room_deleted_while_this_node_was_not_listening_is_dropped_once_it_listens() {
+        let (store, _writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        // Another node deleted it; the message never came.
+        assert!(store.delete_room("r").await.unwrap());
+        assert!(rooms.record("r").await.unwrap().is_some(), "still cached");
+        drop_deleted(rooms.clone()).await;
+        assert_eq!(*room.evictions().borrow(), Some(RoomError::Deleted(None)));
+        assert!(rooms.record("r").await.unwrap().is_none());
     }
 }

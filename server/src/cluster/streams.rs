@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::store::redis::{
-    entries, lock_key, parse_id, redis_err, state_id_key, state_key, stream_key, RedisStore,
-    COMPACT_LUA, CONNECTION_TIMEOUT, RESPONSE_TIMEOUT,
+    entries, guarded, lock_key, parse_id, redis_err, room_key, state_id_key, state_key, stream_key,
+    RedisStore, COMPACT_LUA, CONNECTION_TIMEOUT, RESPONSE_TIMEOUT,
 };
 use crate::store::{DocKind, StoreResult, StreamEntry, StreamId};
 
@@ -131,19 +131,20 @@ impl Streams {
     }
 
     /// Takes the compaction lock of a document for `ttl` if no node holds it. The one compactor
-    /// at a time: a node that does not get it leaves the compaction to the holder.
+    /// at a time: a node that does not get it leaves the compaction to the holder. Never taken
+    /// for a room that was deleted.
     pub async fn lock_compaction(
         &self,
         room: &str,
         doc: DocKind,
         ttl: Duration,
     ) -> StoreResult<bool> {
-        let set: Option<String> = ::redis::cmd("SET")
-            .arg(lock_key(room, doc))
-            .arg(&self.store.node)
+        let mut set = guarded(room, "SET", &lock_key(room, doc));
+        set.arg(&self.store.node)
             .arg("NX")
             .arg("PX")
-            .arg(ttl.as_millis() as u64)
+            .arg(ttl.as_millis() as u64);
+        let set: Option<String> = set
             .query_async(&mut self.store.conn())
             .await
             .map_err(redis_err)?;
@@ -161,11 +162,12 @@ impl Streams {
     ) -> StoreResult<bool> {
         let done: i64 = ::redis::cmd("EVAL")
             .arg(COMPACT_LUA)
-            .arg(4)
+            .arg(5)
             .arg(state_key(room, doc))
             .arg(state_id_key(room, doc))
             .arg(stream_key(room, doc))
             .arg(lock_key(room, doc))
+            .arg(room_key(room))
             .arg(state)
             .arg(upto.to_string())
             .arg(&self.store.node)

@@ -40,7 +40,7 @@ pub enum ApiError {
     Unavailable(String),
     /// The store could not be reached or failed: the request may be retried.
     #[error("the store is unavailable: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -51,8 +51,19 @@ impl From<OpenError> for ApiError {
     fn from(error: OpenError) -> Self {
         match error {
             OpenError::NotFound(id) => ApiError::NotFound(format!("no room with id {id}")),
-            OpenError::Store(e) => ApiError::Store(e),
+            OpenError::Store(e) => e.into(),
             e @ OpenError::Busy(..) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// A store error as the API answers it: `404` for a room the store does not have (deleted while
+/// the request ran), `503` for the rest.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NoRoom(id) => ApiError::NotFound(format!("no room with id {id}")),
+            e => ApiError::Store(e),
         }
     }
 }
@@ -70,7 +81,9 @@ impl ApiError {
             "" => error.to_string(),
             what => format!("{what}: {error}"),
         };
-        if error.is_temporary() {
+        if matches!(error, RoomError::Deleted(_)) {
+            ApiError::NotFound(message)
+        } else if error.is_temporary() {
             ApiError::Unavailable(message)
         } else {
             ApiError::Internal(message)

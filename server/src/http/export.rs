@@ -15,9 +15,12 @@ use super::{
     authorize, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params, Shared,
 };
 use kortvaeg_shared::analysis::{self, Sheet};
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::{projection, sheet};
 
 /// `GET /api/rooms/{id}/sheet`: the documentation sheet and prioritisation as JSON.
+#[utoipa::path(get, path = "/api/rooms/{id}/sheet", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer"), ("snapshot" = Option<u64>, Query, description = "Read snapshot `seq` instead of the live room")), security(("bearer" = [])), responses((status = 200, description = "The documentation sheet (docs/API.md)", body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn sheet(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -37,6 +40,7 @@ fn documentation(wall: &Doc, control: &Doc) -> Sheet {
 /// row per sagsområde. `?delimiter=semicolon` (the default of the documentation sheet) writes
 /// what Danish Excel opens as it is: `;` between fields and a UTF-8 BOM; `?delimiter=comma` (the
 /// default of the card list, as in v1) plain comma-separated UTF-8.
+#[utoipa::path(get, path = "/api/rooms/{id}/export.csv", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer"), ("snapshot" = Option<u64>, Query, description = "Read snapshot `seq` instead of the live room"), ("sheet" = Option<String>, Query, description = "`dokumentationsark`: one row per sagsområde"), ("delimiter" = Option<String>, Query, description = "`semicolon` or `comma`")), security(("bearer" = [])), responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -100,6 +104,7 @@ pub async fn csv(
 }
 
 /// `GET /api/rooms/{id}/export.xlsx`: the documentation sheet, the cards and the thresholds.
+#[utoipa::path(get, path = "/api/rooms/{id}/export.xlsx", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer"), ("snapshot" = Option<u64>, Query, description = "Read snapshot `seq` instead of the live room")), security(("bearer" = [])), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn xlsx(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -7,12 +7,15 @@ use axum::response::Html;
 use axum::Json;
 
 use super::AppState;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::Health;
 
 /// How long the store may take to answer a health check before it counts as unreachable.
 const STORE_PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Prometheus text format; the gauges are read now (see `metrics.rs` for every name).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", description = "Prometheus text format", body = String)))]
 pub async fn metrics(
     State(state): State<AppState>,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], String), super::ApiError> {
@@ -43,6 +46,7 @@ pub async fn metrics(
 /// `/readyz`: may a load balancer send this node clients? `200 {"ready": true}` when the store
 /// answers, rooms can be loaded (no outage spool waiting to be written) and the server is not
 /// shutting down; else `503 {"error"}` saying which.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Object), (status = 503, body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> super::ApiResult<Json<serde_json::Value>> {
     let not_ready = |why: &str| Err(super::ApiError::Unavailable(format!("not ready: {why}")));
     if *state.shutdown.borrow() {
@@ -59,6 +63,7 @@ pub async fn readyz(State(state): State<AppState>) -> super::ApiResult<Json<serd
     Ok(Json(serde_json::json!({ "ready": true })))
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let store_ok = matches!(
         tokio::time::timeout(STORE_PING_TIMEOUT, state.store.ping()).await,

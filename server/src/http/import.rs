@@ -15,6 +15,8 @@ use super::{authorize, open_room, token_of, ApiError, ApiResult, AppState, Param
 use crate::room::RoomError;
 use crate::store::GroupId;
 use kortvaeg_shared::analysis::{self, role};
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::groups;
 use kortvaeg_shared::screening::{self, Imported, Rejected};
 use kortvaeg_shared::{projection, Role};
@@ -22,6 +24,7 @@ use kortvaeg_shared::{projection, Role};
 /// Largest body accepted.
 pub const MAX_BODY: usize = 5 * 1024 * 1024;
 
+#[utoipa::path(post, path = "/api/rooms/{id}/import", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), request_body(content = String, content_type = "text/csv", description = "A screening list (CSV or XLSX)"), security(("bearer" = [])), responses((status = 200, description = "What was imported", body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     Path(id): Path<String>,

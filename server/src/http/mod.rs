@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod health;
 mod import;
+mod openapi;
 mod room_docs;
 mod rooms;
 mod seats;
@@ -61,11 +62,15 @@ pub type AppState = Arc<Shared>;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/openapi.json", get(openapi::openapi))
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))
         .route("/rooms", post(rooms::create_room).get(rooms::list_rooms))
-        .route("/rooms/{id}", get(rooms::get_room))
+        .route(
+            "/rooms/{id}",
+            get(rooms::get_room).delete(rooms::delete_room),
+        )
         .route(
             "/rooms/{id}/snapshots",
             get(snapshots::list).post(snapshots::create),

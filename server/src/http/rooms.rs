@@ -1,27 +1,33 @@
 //! `/api/templates`, `/api/trees` and `/api/rooms`: the templates and decision trees on offer,
-//! making a room (by whom: [`crate::creators`]), listing one's own, reading one.
+//! making a room (by whom: [`crate::creators`]), listing one's own, reading one, deleting it.
 
-use axum::body::Bytes;
 use std::net::SocketAddr;
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use super::{access, created, require_json, token_of, ApiError, ApiResult, AppState, Params};
+use crate::room::permissions;
+use crate::room::DeletedBy;
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo, RoomSummary};
-use kortvaeg_shared::{schema, Template};
+use kortvaeg_shared::{schema, Role, Template};
 
 /// Longest room title accepted.
 const MAX_TITLE_CHARS: usize = 200;
 
+#[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "The templates on offer (docs/API.md, Templates)", body = Vec<Object>)))]
 pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>> {
     Json(state.templates.iter().cloned().collect())
 }
 
+#[utoipa::path(get, path = "/api/templates/{id}", tag = "templates", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -35,6 +41,7 @@ pub async fn get_template(
 }
 
 /// A decision tree (`shared/trees/{id}.json`), e.g. `brugsmoenster` (R2).
+#[utoipa::path(get, path = "/api/trees/{id}", tag = "templates", params(("id" = String, Path)), responses((status = 200, description = "A decision tree (shared/trees)", body = Object), (status = 404, body = ErrorBody)))]
 pub async fn get_tree(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -59,6 +66,7 @@ fn creator(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ApiResult
         })
 }
 
+#[utoipa::path(post, path = "/api/rooms", tag = "rooms", request_body = CreateRoom, security((), ("bearer" = [])), responses((status = 201, body = RoomCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -155,6 +163,7 @@ pub async fn create_room(
 
 /// `GET /api/rooms`: the workshops the caller made (a creator key, or signed in through the
 /// trusted proxy), newest first.
+#[utoipa::path(get, path = "/api/rooms", tag = "rooms", security(("bearer" = [])), responses((status = 200, description = "The workshops the caller made", body = Vec<RoomSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list_rooms(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -185,6 +194,7 @@ pub async fn list_rooms(
     Ok(Json(rooms))
 }
 
+#[utoipa::path(get, path = "/api/rooms/{id}", tag = "rooms", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = RoomInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_room(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -193,6 +203,13 @@ pub async fn get_room(
 ) -> ApiResult<Json<RoomInfo>> {
     let access = access(&state, &id, token_of(&headers, params.get("token"))).await?;
     let record = access.record;
+    let deletes_at = match (access.role, state.config.retention()) {
+        (Role::Facilitator, Some(period)) => {
+            let changed = state.store.changed_at(&id).await?;
+            Some(crate::retention::deletes_at(changed, period))
+        }
+        _ => None,
+    };
     Ok(Json(RoomInfo {
         id: record.id.clone(),
         title: record.title.clone(),
@@ -200,5 +217,25 @@ pub async fn get_room(
         role: access.role,
         created_at: record.created_at.clone(),
         seat: access.seat.map(|s| super::seats::seat(&s, None)),
+        deletes_at,
     }))
+}
+
+/// `DELETE /api/rooms/{id}` (facilitator) → `204`: everything of the room is deleted, its
+/// clients on every node are closed (4404), and the room is `404` from then on.
+#[utoipa::path(delete, path = "/api/rooms/{id}", tag = "rooms", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 204, description = "Deleted; its clients are closed with 4404"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_room(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let access = access(&state, &id, token_of(&headers, params.get("token"))).await?;
+    if !permissions::may_delete_room(access.role) {
+        return Err(ApiError::Forbidden(
+            "only the facilitator can delete the workshop".into(),
+        ));
+    }
+    state.rooms.delete(&id, DeletedBy::Facilitator).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

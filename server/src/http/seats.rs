@@ -13,6 +13,8 @@ use axum::Json;
 use super::{access, created, open_room, token_of, Access, ApiError, ApiResult, AppState, Params};
 use crate::store::SeatRecord;
 use crate::tokens;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{ParticipantToken, Seat, SeatCreated, SeatRequest};
 use kortvaeg_shared::{projection, Role};
 
@@ -84,6 +86,7 @@ fn facilitator_only(access: &Access) -> ApiResult<()> {
 }
 
 /// `POST /api/rooms/{id}/seats` `{"name", "group"}` → `201` the seat and its token.
+#[utoipa::path(post, path = "/api/rooms/{id}/seats", tag = "seats", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), request_body = SeatRequest, security(("bearer" = [])), responses((status = 201, body = SeatCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -139,6 +142,7 @@ pub async fn create(
 
 /// `GET /api/rooms/{id}/seats` (facilitator) → every seat, and whether it is online (has an open
 /// connection on this node).
+#[utoipa::path(get, path = "/api/rooms/{id}/seats", tag = "seats", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = Vec<Seat>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -172,6 +176,7 @@ async fn find(state: &AppState, id: &str, seat_id: &str) -> ApiResult<SeatRecord
 
 /// `PATCH /api/rooms/{id}/seats/{seat_id}` `{"name"?, "group"?}` — by the facilitator or the
 /// seat itself → `200` the seat.
+#[utoipa::path(patch, path = "/api/rooms/{id}/seats/{seat_id}", tag = "seats", params(("id" = String, Path, description = "The room id"), ("seat_id" = String, Path), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), request_body = SeatRequest, security(("bearer" = [])), responses((status = 200, body = Seat), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Path((id, seat_id)): Path<(String, String)>,
@@ -203,6 +208,7 @@ pub async fn update(
 
 /// `DELETE /api/rooms/{id}/seats/{seat_id}` (facilitator) → `204`: the seat's connections close
 /// (4403) and its token is refused from now on.
+#[utoipa::path(delete, path = "/api/rooms/{id}/seats/{seat_id}", tag = "seats", params(("id" = String, Path, description = "The room id"), ("seat_id" = String, Path), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 204, description = "Removed; its connections close with 4403"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     Path((id, seat_id)): Path<(String, String)>,
@@ -223,6 +229,7 @@ pub async fn remove(
 
 /// `POST /api/rooms/{id}/participant-token` (facilitator) → a new join link; the old participant
 /// token is refused from now on, seats keep theirs.
+#[utoipa::path(post, path = "/api/rooms/{id}/participant-token", tag = "seats", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = ParticipantToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn new_participant_token(
     State(state): State<AppState>,
     Path(id): Path<String>,

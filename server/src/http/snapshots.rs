@@ -10,10 +10,13 @@ use super::room_docs::{RoomDocs, States};
 use super::{authorize, created, open_room, token_of, ApiError, ApiResult, AppState, Params};
 use crate::room::permissions;
 use crate::store::{DocKind, GroupId};
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{SnapshotInfo, WallView};
 use kortvaeg_shared::groups;
 use kortvaeg_shared::projection;
 
+#[utoipa::path(post, path = "/api/rooms/{id}/snapshots", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 201, body = SnapshotInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -50,6 +53,7 @@ async fn take(
 /// every group document (cards, answers, the groups' status) return to snapshot `seq`, live and durably, as an ordinary
 /// change; the control document stays. The state before is kept as a new snapshot first (its
 /// number is the answer), so a restore is undone the same way.
+#[utoipa::path(post, path = "/api/rooms/{id}/snapshots/{seq}/restore", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("seq" = u64, Path, description = "The snapshot number"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, description = "The snapshot of the state before", body = RestoreAnswer), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn restore(
     State(state): State<AppState>,
     Path((id, seq)): Path<(String, String)>,
@@ -111,11 +115,12 @@ pub async fn restore(
 }
 
 /// The answer to a restore: the snapshot of the state before it.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RestoreAnswer {
     pub seq: u64,
 }
 
+#[utoipa::path(get, path = "/api/rooms/{id}/snapshots", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = Vec<SnapshotInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -126,6 +131,7 @@ pub async fn list(
     Ok(Json(state.store.snapshots(&id).await?))
 }
 
+#[utoipa::path(get, path = "/api/rooms/{id}/snapshots/{seq}", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("seq" = u64, Path, description = "The snapshot number"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 200, body = WallView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path((id, seq)): Path<(String, String)>,

@@ -16,8 +16,11 @@ use crate::connection::{self, Session};
 use crate::limits;
 use crate::room::permissions::{self, Who};
 use crate::store::{DocKind, GroupId};
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::projection;
 
+#[utoipa::path(get, path = "/ws/{id}", tag = "documents", description = "The wall document over the y-websocket protocol (docs/API.md, Live documents)", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), responses((status = 101, description = "Switching to WebSocket"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn wall(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
@@ -29,6 +32,7 @@ pub async fn wall(
     serve(state, peer, path, params, headers, upgrade, DocKind::Wall).await
 }
 
+#[utoipa::path(get, path = "/ws/{id}/control", tag = "documents", description = "The control document over the y-websocket protocol", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), responses((status = 101, description = "Switching to WebSocket"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn control(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
@@ -49,6 +53,7 @@ pub async fn control(
     .await
 }
 
+#[utoipa::path(get, path = "/ws/{id}/group/{column}", tag = "documents", description = "A group document over the y-websocket protocol (v2; 403 not revealed yet)", params(("id" = String, Path, description = "The room id"), ("column" = String, Path), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), responses((status = 101, description = "Switching to WebSocket"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn group(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,

@@ -3,6 +3,8 @@
 //! turns a [`RoomError`] into a close code and reason (`connection::Close::from`), the HTTP API
 //! into a status and `{"error"}` (`http::error`), each in one place.
 
+use super::deleted::DeletedBy;
+
 /// Why the room core refused or failed something. The message is the reason a client is given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoomError {
@@ -37,6 +39,9 @@ pub enum RoomError {
     /// was evicted and reloads from the store.
     #[error("the room was reset; reconnect to resync")]
     Broken,
+    /// The room was deleted (by whom, when known): it is gone for good, do not reconnect.
+    #[error("{}", DeletedBy::reason(*.0))]
+    Deleted(Option<DeletedBy>),
 }
 
 impl RoomError {

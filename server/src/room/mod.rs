@@ -13,7 +13,8 @@
 //!    to every connection of the document ([`Fanout`]).
 //!
 //! Files: [`live`] (the room itself), [`doc`] (one document: apply, sync answers, compaction, what other nodes appended),
-//! [`awareness`] (its presence states), [`registry`] (load once, unload when idle), [`writer`],
+//! [`awareness`] (its presence states), [`registry`] (load once, unload when idle, delete),
+//! [`deleted`] (why a room was deleted; ids deleted a moment ago), [`writer`],
 //! [`permissions`], [`fanout`] (broadcast and direct answers), [`eviction`], [`nodes`] (the trait
 //! several nodes plug in through), [`error`]. Each imports its siblings directly, never through
 //! this file, so the modules form no cycle (a unit test below holds them to it).
@@ -22,13 +23,17 @@
 //! and never across `.await`. A panic while it is held poisons it; the room then counts as broken:
 //! it is evicted (its clients are closed with 1011) and the next connection loads it afresh from
 //! the store. The same happens when an update that passed the gate still fails to apply (the
-//! document may hold part of it). Nothing else evicts a room but a failed store write.
+//! document may hold part of it). Nothing else evicts a room but a failed store write, and its
+//! deletion (its clients are closed with 4404; the store refuses every later write of it, see
+//! `store/mod.rs`, so what was still queued for it is dropped, not stored).
 //!
 //! Loading never fails on content: stored updates are applied one by one and one that does not
 //! apply (or that the gate refuses) is set aside ([`SetAside`]) while the rest load; a compaction
 //! is only stored when its state loads back into a fresh document.
 
 pub mod awareness;
+pub mod cache;
+pub mod deleted;
 pub mod doc;
 pub mod error;
 pub mod eviction;
@@ -43,6 +48,7 @@ pub(crate) mod testing;
 pub mod writer;
 
 pub use awareness::{AwarenessLimits, AWARENESS_TICK};
+pub use deleted::DeletedBy;
 pub use doc::{doc_from_stored, LiveDoc, SetAside};
 pub use error::RoomError;
 pub use eviction::Eviction;
@@ -159,6 +165,24 @@ mod tests {
             "nothing was broadcast"
         );
         assert!(!room.acquire(), "an evicted room takes no new holders");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_room_is_evicted_and_refused_from_then_on() {
+        let (store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        apply(&room.wall, &writer, 1, &card(&Doc::with_client_id(7), "a")).unwrap();
+        assert!(writer.flush(room.eviction().clone()).await);
+        assert!(rooms.delete("r", DeletedBy::Facilitator).await.unwrap());
+        assert_eq!(
+            *room.evictions().borrow(),
+            Some(RoomError::Deleted(Some(DeletedBy::Facilitator))),
+            "its clients are closed, with the reason"
+        );
+        assert!(store.appended("r", DocKind::Wall).is_empty(), "all gone");
+        assert!(rooms.record("r").await.unwrap().is_none());
+        assert!(matches!(rooms.open("r").await, Err(OpenError::NotFound(_))));
+        assert!(!rooms.delete("r", DeletedBy::Facilitator).await.unwrap());
     }
 
     fn presence(id: u64, clock: u32, json: &str) -> AwarenessUpdate {

@@ -5,6 +5,7 @@
 
 use yrs::sync::AwarenessUpdate;
 
+use super::deleted::DeletedBy;
 pub use crate::store::StreamEntry;
 use crate::store::{DocKind, StreamId};
 
@@ -18,6 +19,8 @@ pub trait Nodes: Send + Sync {
     fn seat_removed(&self, room: &str, seat: &str);
     /// Tells the other nodes the room's record changed (a new join link): they read it again.
     fn record_changed(&self, room: &str);
+    /// Tells the other nodes the room was deleted: they close its clients and drop it.
+    fn room_deleted(&self, room: &str, by: DeletedBy);
 }
 
 /// Where a document is in its shared stream: the id of the last entry it includes (the stream

@@ -68,6 +68,11 @@ pub fn may_take_snapshot(role: Role) -> bool {
     role == Role::Facilitator
 }
 
+/// May `role` delete the room (everything of it, for everyone)? A seat token is a participant's.
+pub fn may_delete_room(role: Role) -> bool {
+    role == Role::Facilitator
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +147,8 @@ mod tests {
         assert!(may_take_snapshot(Facilitator));
         assert!(!may_take_snapshot(Participant));
         assert!(!may_take_snapshot(Review));
+        assert!(may_delete_room(Facilitator));
+        assert!(!may_delete_room(Participant));
+        assert!(!may_delete_room(Review));
     }
 }

@@ -7,6 +7,12 @@
 //! the load nor a double load. Unloading flushes first and marks the room `unloading` only if it
 //! is still unheld (under the room's presence lock), so an opener either gets a live room or sees
 //! it unloading and loads a fresh one from a store that already has everything.
+//!
+//! Deleting a room ([`Rooms::delete`]) removes it from the store first, then evicts the live room
+//! without a flush (its clients close with 4404; what the writer still holds for it is dropped)
+//! and tells the other nodes, which do the same ([`Rooms::deleted_here`]). For a minute the id is
+//! refused here on its own account ([`Recent`]), so a load that read the room just before the
+//! deletion cannot serve it afterwards.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -15,61 +21,19 @@ use std::time::Duration;
 use dashmap::DashMap;
 use tokio::sync::{watch, Notify, OnceCell};
 
+use super::cache::Cache;
+use super::deleted::{DeletedBy, Recent};
 use super::doc::{LiveDoc, SetAside};
+use super::error::RoomError;
 use super::live::{DocLimits, Room};
 use super::nodes::Nodes;
 use super::writer::Writer;
 use crate::store::{DocKind, GroupId, RoomRecord, SeatRecord, Store, StoreError, StoredDoc};
 use kortvaeg_shared::stored;
 
-/// How long a cached room record is trusted: the participant token can be replaced (a new join
-/// link) on any node, and every node refuses the old one at most this long after.
-const RECORD_FRESH: Duration = Duration::from_secs(1);
-
 /// How long a room load waits for the outage spool to be written (at start after a crash, or
 /// just after an outage, that takes moments; while Redis is down the room cannot load anyway).
 const SPOOL_WAIT: Duration = Duration::from_secs(5);
-
-/// What the store says of each room, trusted for [`RECORD_FRESH`] and, while the store is
-/// unreachable, for as long as it is (the clients of a live room keep connecting in an outage).
-struct Cache<T>(DashMap<String, (std::time::Instant, Arc<T>)>);
-
-impl<T> Default for Cache<T> {
-    fn default() -> Self {
-        Cache(DashMap::new())
-    }
-}
-
-impl<T> Cache<T> {
-    /// The cached value if fresh; else what `load` reads (`None`: nothing to cache), or the
-    /// stale value if `load` fails.
-    async fn get(
-        &self,
-        id: &str,
-        load: impl std::future::Future<Output = Result<Option<T>, StoreError>>,
-    ) -> Result<Option<Arc<T>>, StoreError> {
-        let cached = self.0.get(id).map(|entry| entry.clone());
-        if let Some((at, value)) = &cached {
-            if at.elapsed() < RECORD_FRESH {
-                return Ok(Some(value.clone()));
-            }
-        }
-        match load.await {
-            Ok(Some(value)) => {
-                let value = Arc::new(value);
-                self.0
-                    .insert(id.to_string(), (std::time::Instant::now(), value.clone()));
-                Ok(Some(value))
-            }
-            Ok(None) => Ok(None),
-            Err(error) => cached.map(|(_, value)| Some(value)).ok_or(error),
-        }
-    }
-
-    fn forget(&self, id: &str) {
-        self.0.remove(id);
-    }
-}
 
 /// A seat as its connections see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +108,8 @@ struct Inner {
     loaded: Notify,
     /// Most rooms loaded at once (`--max-rooms-loaded`).
     max_loaded: usize,
+    /// Rooms deleted a moment ago: refused even by a load that began before.
+    deleted: Recent,
 }
 
 #[derive(Default)]
@@ -172,6 +138,7 @@ impl Rooms {
             nodes,
             loaded: Notify::new(),
             max_loaded,
+            deleted: Recent::default(),
         }))
     }
 
@@ -181,7 +148,43 @@ impl Rooms {
 
     /// The room's record, from the cache or the store; `None` if there is no such room.
     pub async fn record(&self, id: &str) -> Result<Option<Arc<RoomRecord>>, StoreError> {
+        if self.0.deleted.contains(id) {
+            return Ok(None);
+        }
         self.0.records.get(id, self.0.store.room(id)).await
+    }
+
+    /// Deletes the room from the store, then here and on the other nodes: its clients are closed
+    /// (4404) and it is dropped without a flush. False if there was no such room.
+    pub async fn delete(&self, id: &str, by: DeletedBy) -> Result<bool, StoreError> {
+        let existed = self.0.store.delete_room(id).await?;
+        self.deleted_here(id, Some(by));
+        if let Some(nodes) = &self.0.nodes {
+            nodes.room_deleted(id, by);
+        }
+        if existed {
+            tracing::info!(room = id, by = by.as_str(), "room deleted");
+            crate::metrics::room_deleted(by);
+        }
+        Ok(existed)
+    }
+
+    /// The room is gone from the store (deleted here or by another node): it is refused from now
+    /// on, its cached record and seats are dropped, and the live room is evicted without a flush,
+    /// which closes its clients with 4404. `by`: who deleted it, when known.
+    pub fn deleted_here(&self, id: &str, by: Option<DeletedBy>) {
+        self.0.deleted.insert(id);
+        self.forget_record(id);
+        self.forget_seats(id);
+        self.0.seats.retain(|(room, _), _| room != id);
+        if let Some(room) = self
+            .0
+            .live
+            .get(id)
+            .and_then(|slot| slot.room.get().cloned())
+        {
+            room.evict(RoomError::Deleted(by));
+        }
     }
 
     /// The room's seats (cached as the records are). Token checks of seats go through here.
@@ -273,10 +276,16 @@ impl Rooms {
                 }
             };
             if room.acquire() {
-                return Ok(RoomHandle {
+                let handle = RoomHandle {
                     room,
                     rooms: self.clone(),
-                });
+                };
+                // Deleted while it loaded (`deleted_here` evicts only a room already in its slot).
+                if self.0.deleted.contains(id) {
+                    handle.evict(RoomError::Deleted(None));
+                    return Err(OpenError::NotFound(id.to_string()));
+                }
+                return Ok(handle);
             }
             // Unloading or evicted: its state is in the store (or was never written); start anew.
             self.forget(&room);
@@ -361,8 +370,7 @@ impl Rooms {
 
     /// Every group document of the room's current columns (for the sheet, exports, snapshots).
     pub async fn group_docs(&self, room: &Room) -> Result<Vec<Arc<LiveDoc>>, OpenError> {
-        let busy =
-            |e: super::error::RoomError| OpenError::Busy(room.id().to_string(), e.to_string());
+        let busy = |e: RoomError| OpenError::Busy(room.id().to_string(), e.to_string());
         let (_, columns, _) = room
             .read_control(kortvaeg_shared::projection::structure)
             .map_err(busy)?;

@@ -170,6 +170,23 @@ impl Store for MemoryStore {
     async fn set_aside_updates(&self, _: &str, _: DocKind) -> StoreResult<Vec<Vec<u8>>> {
         Ok(Vec::new())
     }
+
+    async fn delete_room(&self, id: &str) -> StoreResult<bool> {
+        self.ops.lock().unwrap().retain(|op| op.room() != id);
+        Ok(self.records.lock().unwrap().remove(id).is_some())
+    }
+
+    async fn touch_rooms(&self, _: &[String], _: u64) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn changed_at(&self, _: &str) -> StoreResult<Option<u64>> {
+        Ok(None)
+    }
+
+    async fn stale_rooms(&self, _: u64, _: u64) -> StoreResult<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// A room record with made-up digests.
@@ -199,7 +216,15 @@ pub fn setup() -> (Arc<MemoryStore>, Writer, Rooms) {
         .lock()
         .unwrap()
         .insert("r".into(), record("r"));
-    let (writer, _task) = Writer::start(store.clone(), None, Duration::ZERO, 1000, 1024, 0);
+    let (writer, _task) = Writer::start(
+        store.clone(),
+        None,
+        Duration::ZERO,
+        1000,
+        1024,
+        0,
+        Duration::from_secs(60),
+    );
     let rooms = Rooms::new(
         store.clone(),
         writer.clone(),

@@ -25,14 +25,19 @@
 //!   nothing is broadcast. Other nodes get the spooled updates from the stream once Redis has
 //!   them, and this node reads theirs: all converge.
 //!
+//! **Change times.** The writer also tells the store when each room last changed (for retention,
+//! [`Store::touch_rooms`]): at a room's first stored update in this process, then at most once
+//! per `touch_every` (a minute, less when the retention period is very short), off its own path
+//! (a spawned call), so it costs nothing per update.
+//!
 //! A node that starts with a spool that is not empty (it died mid-outage) drains it first, and
 //! rooms are not loaded from Redis until the spool is empty ([`Writer::drained`]): a room loaded
 //! without the spooled updates would never get them, since a node's stream reader skips the
 //! entries it appended itself.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -99,6 +104,7 @@ impl Writer {
     /// Starts the writer task. It ends when every `Writer` handle is dropped and the queue is empty.
     /// `spool` (Redis only) is the outage spool with the number of ops already in it, which the
     /// task writes to the store first.
+    /// `touch_every`: how often at most a room's change time is recorded (module doc).
     pub fn start(
         store: Arc<dyn Store>,
         spool: Option<(Spool, usize)>,
@@ -106,6 +112,7 @@ impl Writer {
         compact_after: usize,
         capacity: usize,
         buffer_limit: usize,
+        touch_every: Duration,
     ) -> (Writer, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity);
         let (spool, waiting) = match spool {
@@ -121,6 +128,10 @@ impl Writer {
             drained: 0,
             buffer_limit,
             waiters: VecDeque::new(),
+            touched: Touched {
+                every: touch_every,
+                at: HashMap::new(),
+            },
         };
         let task = tokio::spawn(task.run(rx, window));
         (
@@ -201,6 +212,41 @@ struct Task {
     /// Flushes waiting for the spool, oldest first: each is answered once `drained` reaches its
     /// mark (the value of `pushed` when it came).
     waiters: VecDeque<(u64, oneshot::Sender<bool>)>,
+    /// When each room's change time was last recorded.
+    touched: Touched,
+}
+
+/// When the writer last told the store that each room changed, so it tells it at most once per
+/// `every` per room.
+struct Touched {
+    every: Duration,
+    at: HashMap<String, Instant>,
+}
+
+impl Touched {
+    /// The rooms with an update in `ops` whose change time is due, marked as recorded now.
+    fn due(&mut self, ops: &[WriteOp]) -> Vec<String> {
+        if self.at.len() > 4096 {
+            let every = self.every;
+            self.at.retain(|_, at| at.elapsed() < every);
+        }
+        let mut due = Vec::new();
+        for op in ops {
+            let WriteOp::Append { room, .. } = op else {
+                continue;
+            };
+            if self
+                .at
+                .get(room)
+                .is_some_and(|at| at.elapsed() < self.every)
+            {
+                continue;
+            }
+            self.at.insert(room.clone(), Instant::now());
+            due.push(room.clone());
+        }
+        due
+    }
 }
 
 impl Task {
@@ -334,6 +380,7 @@ impl Task {
             }
         }
         if !ops.is_empty() {
+            self.touch(&ops);
             if self.waiting() > 0 {
                 // Behind the spool: keep the order.
                 self.spool(ops, &jobs, &has_op).await;
@@ -351,6 +398,22 @@ impl Task {
         if self.waiting() > 0 {
             self.drain().await;
         }
+    }
+
+    /// Records the change time of the rooms of a batch that are due, in a task of its own: it is
+    /// not part of the batch and nothing waits for it (a lost one is made up by the next).
+    fn touch(&mut self, ops: &[WriteOp]) {
+        let due = self.touched.due(ops);
+        if due.is_empty() {
+            return;
+        }
+        let store = self.store.clone();
+        let now = crate::store::unix_ms(std::time::SystemTime::now());
+        tokio::spawn(async move {
+            if let Err(error) = store.touch_rooms(&due, now).await {
+                tracing::debug!(%error, rooms = due.len(), "recording change times failed");
+            }
+        });
     }
 
     /// Runs what follows a batch: broadcasts (one merged message per document), answers, and

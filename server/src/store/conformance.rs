@@ -74,8 +74,9 @@ fn doc(state: &[u8], log: &[&[u8]]) -> Content {
     )
 }
 
-/// Runs the whole contract of [`Store`] against `store`, which must not yet hold rooms `a`, `b`
-/// or `ab` (`ab` guards against key prefixes leaking between rooms whose ids share a prefix).
+/// Runs the whole contract of [`Store`] against `store`, which must not yet hold rooms `a`, `b`,
+/// `g`, `ab` or `nobody` (`ab` guards against key prefixes leaking between rooms whose ids share a
+/// prefix).
 pub(crate) async fn exercise(store: &dyn Store) {
     store.ping().await.expect("ping");
 
@@ -196,13 +197,56 @@ pub(crate) async fn exercise(store: &dyn Store) {
     // Binary updates survive byte for byte (all 256 values, including NUL).
     let binary: Vec<u8> = (0..=255u8).rev().collect();
     store
+        .create_room(&record("b"), b"", b"")
+        .await
+        .expect("create b");
+    store
         .write_batch(&[append("b", DocKind::Wall, &binary)])
         .await
         .expect("binary");
     assert_eq!(
         content(store.load_doc("b", DocKind::Wall).await.expect("load")),
-        (None, vec![binary.clone()])
+        doc(b"", &[&binary])
     );
+
+    // Writes for a room the store does not have are dropped (a deleted room is never brought
+    // back by what was queued for it), the rest of the batch is written.
+    store
+        .write_batch(&[
+            append("nobody", DocKind::Wall, b"lost"),
+            compact("nobody", DocKind::Control, b"lost"),
+            append("b", DocKind::Control, b"kept"),
+        ])
+        .await
+        .expect("batch with an unknown room");
+    for kind in [DocKind::Wall, DocKind::Control] {
+        assert_eq!(
+            content(store.load_doc("nobody", kind).await.expect("load")),
+            (None, Vec::new())
+        );
+    }
+    assert_eq!(
+        content(store.load_doc("b", DocKind::Control).await.expect("load")),
+        doc(b"", &[b"kept"])
+    );
+    assert!(matches!(
+        store.add_snapshot("nobody", "t", b"w", b"c", &[]).await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert!(matches!(
+        store.set_aside("nobody", DocKind::Wall, b"x").await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert!(matches!(
+        store.set_participant_digest("nobody", "d").await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert!(store.room("nobody").await.expect("room").is_none());
+    assert!(store
+        .snapshots("nobody")
+        .await
+        .expect("snapshots")
+        .is_empty());
 
     // Snapshots: numbered from 1 per room, listed oldest first.
     assert_eq!(
@@ -256,6 +300,10 @@ pub(crate) async fn exercise(store: &dyn Store) {
         super::GroupId::new("g-1").unwrap(),
         super::GroupId::new("g_2").unwrap(),
     );
+    store
+        .create_room(&record("g"), b"", b"")
+        .await
+        .expect("create g");
     store
         .write_batch(&[
             append("g", DocKind::Group(g1), b"one"),
@@ -366,6 +414,211 @@ pub(crate) async fn exercise(store: &dyn Store) {
         .set_participant_digest("a", &record("a").participant_digest)
         .await
         .expect("old digest back");
+    assert!(matches!(
+        store.put_seat("nobody", &seat("s1", "Anne")).await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert!(store.seats("nobody").await.expect("seats").is_empty());
+}
+
+/// Fills room `id` with one of everything a room can hold: both documents with a log and a
+/// compacted state, a group document, two snapshots, a seat and an update set aside.
+async fn fill(store: &dyn Store, id: &str) {
+    let group = DocKind::Group(super::GroupId::new("borgerservice").unwrap());
+    store
+        .create_room(&record(id), b"wall-0", b"control-0")
+        .await
+        .expect("create");
+    store
+        .write_batch(&[
+            append(id, DocKind::Wall, b"w1"),
+            compact(id, DocKind::Wall, b"wall-1"),
+            append(id, DocKind::Wall, b"w2"),
+            append(id, DocKind::Control, b"c1"),
+            append(id, group, b"g1"),
+        ])
+        .await
+        .expect("batch");
+    let groups = [(
+        super::GroupId::new("borgerservice").unwrap(),
+        b"sg".to_vec(),
+    )];
+    for _ in 0..2 {
+        store
+            .add_snapshot(id, "2025-01-02T10:00:00Z", b"sw", b"sc", &groups)
+            .await
+            .expect("snapshot");
+    }
+    store
+        .put_seat(
+            id,
+            &SeatRecord {
+                seat_id: "s1".to_string(),
+                name: "Anne".to_string(),
+                group: "borgerservice".to_string(),
+                token_digest: "d".repeat(64),
+                created_at: "2025-01-02T03:04:05Z".to_string(),
+            },
+        )
+        .await
+        .expect("seat");
+    store
+        .set_aside(id, DocKind::Wall, b"bad")
+        .await
+        .expect("set aside");
+}
+
+/// Is anything of room `id` left, as the trait reads it?
+async fn what_is_left(store: &dyn Store, id: &str) -> Vec<&'static str> {
+    let group = DocKind::Group(super::GroupId::new("borgerservice").unwrap());
+    let mut left = Vec::new();
+    if store.room(id).await.expect("room").is_some() {
+        left.push("record");
+    }
+    for (kind, name) in [
+        (DocKind::Wall, "wall"),
+        (DocKind::Control, "control"),
+        (group, "group document"),
+    ] {
+        if content(store.load_doc(id, kind).await.expect("load")) != (None, Vec::new()) {
+            left.push(name);
+        }
+    }
+    if !store.snapshots(id).await.expect("snapshots").is_empty()
+        || store.snapshot(id, 1).await.expect("snapshot").is_some()
+    {
+        left.push("snapshots");
+    }
+    if !store.seats(id).await.expect("seats").is_empty() {
+        left.push("seats");
+    }
+    if !store
+        .set_aside_updates(id, DocKind::Wall)
+        .await
+        .expect("set aside")
+        .is_empty()
+    {
+        left.push("set aside");
+    }
+    if store.changed_at(id).await.expect("changed_at").is_some() {
+        left.push("change time");
+    }
+    left
+}
+
+/// Deleting room `d` removes every part of it and nothing of room `de` (whose id `d` is a prefix
+/// of) or `e`; nothing written for `d` afterwards brings any of it back. `store` must not hold
+/// rooms `d`, `de` or `e`.
+pub(crate) async fn deletion(store: &dyn Store) {
+    let everything = vec![
+        "record",
+        "wall",
+        "control",
+        "group document",
+        "snapshots",
+        "seats",
+        "set aside",
+        "change time",
+    ];
+    for id in ["d", "de", "e"] {
+        fill(store, id).await;
+        assert_eq!(
+            what_is_left(store, id).await,
+            everything,
+            "room {id} is full"
+        );
+    }
+    assert!(store.delete_room("d").await.expect("delete"), "d existed");
+    assert_eq!(what_is_left(store, "d").await, Vec::<&str>::new());
+    for id in ["de", "e"] {
+        assert_eq!(
+            what_is_left(store, id).await,
+            everything,
+            "room {id} untouched"
+        );
+    }
+    assert_eq!(
+        content(store.load_doc("de", DocKind::Wall).await.expect("load")),
+        doc(b"wall-1", &[b"w2"])
+    );
+
+    // What was still queued for `d` is dropped; nothing of it comes back.
+    store
+        .write_batch(&[
+            append("d", DocKind::Wall, b"late"),
+            compact("d", DocKind::Control, b"late"),
+        ])
+        .await
+        .expect("late batch");
+    store
+        .touch_rooms(&["d".to_string()], u64::MAX / 2)
+        .await
+        .expect("late touch");
+    assert!(matches!(
+        store.add_snapshot("d", "t", b"w", b"c", &[]).await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert!(matches!(
+        store.set_aside("d", DocKind::Wall, b"late").await,
+        Err(StoreError::NoRoom(_))
+    ));
+    assert_eq!(what_is_left(store, "d").await, Vec::<&str>::new());
+    assert!(
+        store
+            .stale_rooms(u64::MAX / 2, 0)
+            .await
+            .expect("stale")
+            .iter()
+            .all(|id| id != "d"),
+        "a deleted room is not listed for retention"
+    );
+
+    // Deleting again, or a room that never was: nothing to do.
+    assert!(!store.delete_room("d").await.expect("delete again"));
+    assert!(!store.delete_room("nobody").await.expect("delete unknown"));
+    assert_eq!(what_is_left(store, "de").await, everything);
+}
+
+/// Change times: a room's is its creation, then the latest recorded change (never earlier); the
+/// rooms changed before a time are listed for retention. `store` must not hold rooms `old`,
+/// `new` or `nobody`.
+pub(crate) async fn retention(store: &dyn Store) {
+    // `record` says 2025-01-02T03:04:05Z.
+    let created = 1_735_787_045_000;
+    for id in ["old", "new"] {
+        store
+            .create_room(&record(id), b"w", b"c")
+            .await
+            .expect("create");
+        assert_eq!(store.changed_at(id).await.expect("changed"), Some(created));
+    }
+    let later = created + 86_400_000;
+    store
+        .touch_rooms(&["new".to_string(), "nobody".to_string()], later)
+        .await
+        .expect("touch");
+    store
+        .touch_rooms(&["new".to_string()], later - 1)
+        .await
+        .expect("touch earlier");
+    assert_eq!(store.changed_at("new").await.expect("changed"), Some(later));
+    assert_eq!(
+        store.changed_at("old").await.expect("changed"),
+        Some(created)
+    );
+    assert_eq!(store.changed_at("nobody").await.expect("changed"), None);
+    assert!(store.room("nobody").await.expect("room").is_none());
+
+    // (Of these two: the store may hold other rooms.)
+    let stale = |before| async move {
+        let mut ids = store.stale_rooms(before, later).await.expect("stale");
+        ids.retain(|id| id == "old" || id == "new");
+        ids.sort();
+        ids
+    };
+    assert!(stale(created).await.is_empty(), "the cut-off is exclusive");
+    assert_eq!(stale(created + 1).await, vec!["old"]);
+    assert_eq!(stale(later + 1).await, vec!["new", "old"]);
 }
 
 /// What [`exercise`] leaves behind, checked on a store reopened over the same data.

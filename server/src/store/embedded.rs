@@ -10,6 +10,7 @@
 //! | `snapshots`     | `(room: &str, seq: u64)`             | `taken_at`, RFC 3339, UTF-8     |
 //! | `snapshot_docs` | `(room: &str, seq: u64, doc: &str)`  | full state (Yjs v1 update)      |
 //! | `seats`         | `(room: &str, seat_id: &str)`        | JSON of [`SeatRecord`]          |
+//! | `room_changed`  | `id: &str`                           | last change, ms since the epoch |
 //!
 //! `doc_log` keys sort by `seq` within a document, so a range scan reads the log in order; the next
 //! `seq` is one past the last key (0 for an empty log, so numbering restarts after a compaction,
@@ -18,7 +19,9 @@
 //!
 //! Every method is one redb transaction, run on the blocking pool: a write batch commits once with
 //! redb's default durability (fsync before `commit` returns), so it is applied all or nothing.
-//! More in `docs/STORE.md`.
+//! A write for a room is applied only if the room's record is in `rooms` in the same transaction;
+//! [`Store::delete_room`] removes every row of the room in one transaction. More in
+//! `docs/STORE.md`.
 //!
 //! **Recovery.** After one I/O error (a full disk, say) redb refuses every later operation, reads
 //! included ("Previous I/O error occurred. Please close and re-open the database"), even once the
@@ -63,6 +66,8 @@ const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::n
 const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
 /// (room, seat id) → JSON of the [`SeatRecord`].
 const SEATS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("seats");
+/// Room id → when it last changed, ms since the epoch (retention).
+const ROOM_CHANGED: TableDefinition<&str, u64> = TableDefinition::new("room_changed");
 
 /// The shortest time between two attempts to reopen a failed database: while the disk is still
 /// full, each attempt (an integrity check of the whole file) fails too, and clients that
@@ -140,6 +145,8 @@ fn open_file(path: &Path) -> StoreResult<Database> {
         txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
         txn.open_table(SET_ASIDE).map_err(embedded)?;
         txn.open_table(HEALTH).map_err(embedded)?;
+        txn.open_table(SEATS).map_err(embedded)?;
+        txn.open_table(ROOM_CHANGED).map_err(embedded)?;
     }
     txn.commit().map_err(embedded)?;
     Ok(db)
@@ -232,6 +239,23 @@ fn snapshot_keys(room: &str) -> RangeInclusive<(&str, u64)> {
     (room, 0)..=(room, u64::MAX)
 }
 
+/// The first id after `room` in key order: every key whose first element is `room` sorts before
+/// `(after(room), …)`, and no other room's does (`"a"` < `"a\0"` < `"ab"`).
+fn after(room: &str) -> String {
+    format!("{room}\0")
+}
+
+/// Fails with [`StoreError::NoRoom`] unless the room's record is in `rooms` (inside the write's
+/// own transaction, so a deleted room is never written again).
+fn require_room(txn: &redb::WriteTransaction, room: &str) -> StoreResult<()> {
+    let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+    let exists = rooms.get(room).map_err(embedded)?.is_some();
+    match exists {
+        true => Ok(()),
+        false => Err(StoreError::NoRoom(room.to_string())),
+    }
+}
+
 #[async_trait]
 impl Store for EmbeddedStore {
     fn kind(&self) -> &'static str {
@@ -264,6 +288,7 @@ impl Store for EmbeddedStore {
         let json = encode_record(record)?;
         let id = record.id.clone();
         let (wall, control) = (wall.to_vec(), control.to_vec());
+        let changed = super::created_ms(record, super::unix_ms(std::time::SystemTime::now()));
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
             {
@@ -281,6 +306,10 @@ impl Store for EmbeddedStore {
                     .map_err(embedded)?;
                 states
                     .insert((id.as_str(), DocKind::Control.as_str()), control.as_slice())
+                    .map_err(embedded)?;
+                txn.open_table(ROOM_CHANGED)
+                    .map_err(embedded)?
+                    .insert(id.as_str(), changed)
                     .map_err(embedded)?;
             }
             txn.commit().map_err(embedded)
@@ -358,10 +387,25 @@ impl Store for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
             {
+                let rooms = txn.open_table(ROOMS).map_err(embedded)?;
                 let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
                 let mut logs = txn.open_table(DOC_LOG).map_err(embedded)?;
+                // The ops of a room the store does not have (deleted since they were queued) are
+                // dropped: they must not bring it back.
+                let mut known = std::collections::HashMap::new();
                 for op in &ops {
-                    apply(&mut states, &mut logs, op)?;
+                    let room = op.room();
+                    let exists = match known.get(room) {
+                        Some(&exists) => exists,
+                        None => {
+                            let exists = rooms.get(room).map_err(embedded)?.is_some();
+                            known.insert(room, exists);
+                            exists
+                        }
+                    };
+                    if exists {
+                        apply(&mut states, &mut logs, op)?;
+                    }
                 }
             }
             // One commit, one fsync, for the whole batch (group commit).
@@ -383,6 +427,7 @@ impl Store for EmbeddedStore {
         let (wall, control, groups) = (wall.to_vec(), control.to_vec(), groups.to_vec());
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
+            require_room(&txn, &room)?;
             let seq;
             {
                 let mut snapshots = txn.open_table(SNAPSHOTS).map_err(embedded)?;
@@ -504,6 +549,7 @@ impl Store for EmbeddedStore {
         );
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
+            require_room(&txn, &room)?;
             {
                 let mut table = txn.open_table(SET_ASIDE).map_err(embedded)?;
                 table
@@ -526,7 +572,7 @@ impl Store for EmbeddedStore {
                 let mut rooms = txn.open_table(ROOMS).map_err(embedded)?;
                 let json = match rooms.get(room.as_str()).map_err(embedded)? {
                     Some(json) => json.value().to_vec(),
-                    None => return Err(StoreError::Corrupt(format!("no room {room}"))),
+                    None => return Err(StoreError::NoRoom(room)),
                 };
                 let mut record = decode_record(&room, &json)?;
                 record.participant_digest = digest;
@@ -546,6 +592,7 @@ impl Store for EmbeddedStore {
         let (room, id) = (room.to_string(), seat.seat_id.clone());
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
+            require_room(&txn, &room)?;
             {
                 let mut seats = txn.open_table(SEATS).map_err(embedded)?;
                 seats
@@ -618,6 +665,131 @@ impl Store for EmbeddedStore {
         })
         .await
     }
+
+    async fn delete_room(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            let (room, after) = (id.as_str(), after(&id));
+            let after = after.as_str();
+            let txn = db.begin_write().map_err(embedded)?;
+            let existed = {
+                let existed = txn
+                    .open_table(ROOMS)
+                    .map_err(embedded)?
+                    .remove(room)
+                    .map_err(embedded)?
+                    .is_some();
+                txn.open_table(ROOM_CHANGED)
+                    .map_err(embedded)?
+                    .remove(room)
+                    .map_err(embedded)?;
+                txn.open_table(DOC_STATE)
+                    .map_err(embedded)?
+                    .retain_in((room, "")..(after, ""), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(DOC_LOG)
+                    .map_err(embedded)?
+                    .retain_in((room, "", 0)..(after, "", 0), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(SNAPSHOTS)
+                    .map_err(embedded)?
+                    .retain_in((room, 0)..(after, 0), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(SNAPSHOT_DOCS)
+                    .map_err(embedded)?
+                    .retain_in((room, 0, "")..(after, 0, ""), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(SET_ASIDE)
+                    .map_err(embedded)?
+                    .retain_in((room, "", "")..(after, "", ""), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(SEATS)
+                    .map_err(embedded)?
+                    .retain_in((room, "")..(after, ""), |_, _| false)
+                    .map_err(embedded)?;
+                existed
+            };
+            // One commit: the room is gone whole, or (a failed commit) still whole.
+            txn.commit().map_err(embedded)?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn touch_rooms(&self, rooms: &[String], at_ms: u64) -> StoreResult<()> {
+        let ids = rooms.to_vec();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            {
+                let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+                let mut changed = txn.open_table(ROOM_CHANGED).map_err(embedded)?;
+                for id in &ids {
+                    if rooms.get(id.as_str()).map_err(embedded)?.is_none() {
+                        continue;
+                    }
+                    let before = changed
+                        .get(id.as_str())
+                        .map_err(embedded)?
+                        .map(|t| t.value());
+                    if before.is_none_or(|t| t < at_ms) {
+                        changed.insert(id.as_str(), at_ms).map_err(embedded)?;
+                    }
+                }
+            }
+            txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    async fn changed_at(&self, id: &str) -> StoreResult<Option<u64>> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let changed = txn.open_table(ROOM_CHANGED).map_err(embedded)?;
+            Ok(changed
+                .get(id.as_str())
+                .map_err(embedded)?
+                .map(|t| t.value()))
+        })
+        .await
+    }
+
+    async fn stale_rooms(&self, before_ms: u64, now_ms: u64) -> StoreResult<Vec<String>> {
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            let mut stale = Vec::new();
+            let mut backfilled = 0;
+            {
+                let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+                let mut changed = txn.open_table(ROOM_CHANGED).map_err(embedded)?;
+                for entry in rooms.iter().map_err(embedded)? {
+                    let (id, _) = entry.map_err(embedded)?;
+                    let id = id.value();
+                    let at = changed.get(id).map_err(embedded)?.map(|t| t.value());
+                    match at {
+                        Some(at) if at < before_ms => stale.push(id.to_string()),
+                        Some(_) => {}
+                        None => {
+                            changed.insert(id, now_ms).map_err(embedded)?;
+                            backfilled += 1;
+                            if now_ms < before_ms {
+                                stale.push(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            if backfilled > 0 {
+                txn.commit().map_err(embedded)?;
+                tracing::info!(
+                    rooms = backfilled,
+                    "rooms without a change time count as changed now (retention)"
+                );
+            }
+            Ok(stale)
+        })
+        .await
+    }
 }
 
 /// Applies one op of a batch inside the batch's write transaction.
@@ -683,6 +855,81 @@ mod tests {
         // Everything committed is there after a reopen, and numbering goes on.
         let store = EmbeddedStore::open(&data_dir).expect("reopen");
         conformance::check_after_exercise(&store).await;
+    }
+
+    #[tokio::test]
+    async fn deletion_and_retention() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        conformance::deletion(&store).await;
+        conformance::retention(&store).await;
+        // No row of room `d` is left in any table (also none the trait cannot reach), and `de`'s
+        // are all there.
+        let rows = |room: &'static str| {
+            store.blocking(move |db| {
+                let txn = db.begin_read().map_err(embedded)?;
+                let mut rows = 0;
+                macro_rules! count {
+                    ($($table:expr => |$key:ident| $room_of:expr),+ $(,)?) => {$(
+                        for entry in txn.open_table($table).map_err(embedded)?.iter().map_err(embedded)? {
+                            let ($key, _) = entry.map_err(embedded)?;
+                            let $key = $key.value();
+                            if $room_of == room {
+                                rows += 1;
+                            }
+                        }
+                    )+};
+                }
+                count!(
+                    ROOMS => |k| k,
+                    ROOM_CHANGED => |k| k,
+                    DOC_STATE => |k| k.0,
+                    DOC_LOG => |k| k.0,
+                    SNAPSHOTS => |k| k.0,
+                    SNAPSHOT_DOCS => |k| k.0,
+                    SET_ASIDE => |k| k.0,
+                    SEATS => |k| k.0,
+                );
+                Ok(rows)
+            })
+        };
+        assert_eq!(rows("d").await.expect("rows"), 0);
+        // The record, its change time, 2 states, 3 log entries, 2 snapshots (and their 3
+        // documents each), a seat, an update set aside.
+        assert_eq!(rows("de").await.expect("rows"), 17);
+    }
+
+    #[tokio::test]
+    async fn rooms_from_before_change_times_count_from_the_first_sweep() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        store
+            .create_room(&conformance::record("r"), b"w", b"c")
+            .await
+            .expect("create");
+        // As a room made by an earlier version: no change time.
+        store
+            .blocking(|db| {
+                let txn = db.begin_write().map_err(embedded)?;
+                txn.open_table(ROOM_CHANGED)
+                    .map_err(embedded)?
+                    .remove("r")
+                    .map_err(embedded)?;
+                txn.commit().map_err(embedded)
+            })
+            .await
+            .expect("forget the change time");
+        assert_eq!(store.changed_at("r").await.expect("changed"), None);
+        assert!(store
+            .stale_rooms(500, 1_000)
+            .await
+            .expect("stale")
+            .is_empty());
+        assert_eq!(store.changed_at("r").await.expect("changed"), Some(1_000));
+        assert_eq!(
+            store.stale_rooms(1_001, 2_000).await.expect("stale"),
+            vec!["r"]
+        );
     }
 
     #[tokio::test]
@@ -769,6 +1016,12 @@ mod tests {
     async fn compaction_removes_only_its_own_log() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path()).expect("open");
+        for id in ["x", "y"] {
+            store
+                .create_room(&conformance::record(id), b"", b"")
+                .await
+                .expect("create");
+        }
         let ops: Vec<WriteOp> = (0..100u8)
             .flat_map(|i| {
                 [

@@ -10,6 +10,12 @@
 //! ([`crate::room::writer`]), which is the only task that appends or compacts, so a batch is applied in
 //! order and atomically (one redb transaction, one Redis `MULTI`): a failed batch leaves nothing
 //! half-written.
+//!
+//! **Deleted rooms stay deleted.** Every write that could make a key of a room (an append, a
+//! compaction, a seat, a snapshot, an update set aside, a change time) is applied only while the
+//! room's record exists, checked in the same transaction (redb) or script (Redis). So once
+//! [`Store::delete_room`] has removed the record, nothing still queued — in this node's writer,
+//! its outage spool, or another node — can bring any of the room back.
 
 #[cfg(test)]
 mod conformance;
@@ -223,6 +229,15 @@ pub enum WriteOp {
     },
 }
 
+impl WriteOp {
+    /// The room the op writes to.
+    pub fn room(&self) -> &str {
+        match self {
+            WriteOp::Append { room, .. } | WriteOp::Compact { room, .. } => room,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("embedded store: {0}")]
@@ -233,6 +248,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("room {0} already exists")]
     RoomExists(String),
+    /// A write for a room the store does not have (never made, or deleted).
+    #[error("no room with id {0}")]
+    NoRoom(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -304,6 +322,40 @@ pub trait Store: Send + Sync + 'static {
     /// The updates set aside for a document, in no order (the conformance tests read them back).
     #[allow(dead_code)]
     async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>>;
+
+    /// Deletes everything of the room: its record, every document (state, log or stream,
+    /// compaction lock, updates set aside), snapshots, seats and change time. True if the room
+    /// existed. The record goes first (embedded: all in one transaction), so a room is either
+    /// whole or gone for every reader, and no later write can re-create any of it (module doc).
+    async fn delete_room(&self, id: &str) -> StoreResult<bool>;
+
+    /// Records that the rooms changed at `at_ms` (ms since the epoch; a time before the one
+    /// recorded is ignored). Rooms the store does not have are skipped.
+    async fn touch_rooms(&self, rooms: &[String], at_ms: u64) -> StoreResult<()>;
+
+    /// When the room last changed (ms since the epoch) as far as recorded: its creation, or its
+    /// latest [`Store::touch_rooms`]. `None` for an unknown room.
+    async fn changed_at(&self, id: &str) -> StoreResult<Option<u64>>;
+
+    /// The rooms to delete for retention: those last changed before `before_ms`, and (Redis)
+    /// those whose deletion a crash interrupted. A room with no change time (made before change
+    /// times were recorded) is given `now_ms`, so it is kept the whole period from now on.
+    async fn stale_rooms(&self, before_ms: u64, now_ms: u64) -> StoreResult<Vec<String>>;
+}
+
+/// Ms since the epoch, as change times are stored.
+pub fn unix_ms(at: std::time::SystemTime) -> u64 {
+    at.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A room record's `created_at` in ms since the epoch (its first change time); `now_ms` if it
+/// does not parse.
+pub(crate) fn created_ms(record: &RoomRecord, now_ms: u64) -> u64 {
+    chrono::DateTime::parse_from_rfc3339(&record.created_at)
+        .ok()
+        .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+        .unwrap_or(now_ms)
 }
 
 /// The key an update is set aside under: its SHA-256, hex.

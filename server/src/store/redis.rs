@@ -11,14 +11,21 @@
 //! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `wall`, `control`     |
 //! | `kortvaeg:room:{id}:snapshots`      | list   | snapshot numbers, oldest first               |
 //! | `kortvaeg:room:{id}:seats`          | hash   | seat id → JSON of [`SeatRecord`]             |
+//! | `kortvaeg:rooms:changed`            | zset   | room id, scored by its last change (ms)      |
+//! | `kortvaeg:rooms:deleting`           | set    | ids of rooms whose deletion is under way     |
 //!
 //! Room ids must not contain `:`, or one room's keys could be another's (room `a:wall:state`'s
 //! record would be room `a`'s wall state); `create_room` refuses such ids.
 //!
 //! Atomicity: a write batch is one `MULTI`/`EXEC`; a room is created by one Lua script (check and
 //! three `SET`s); a document is read in one `MULTI`/`EXEC`, so state and log are from the same
-//! moment. Durability is whatever the Redis server is configured for (`appendonly`,
-//! `appendfsync`). More in `docs/STORE.md`.
+//! moment. Every write that could make a key of a room runs in a script that first checks the
+//! room's record exists ([`GUARDED_LUA`], [`COMPACT_LUA`]), so after a deletion no node can
+//! re-create any of it. Deleting takes three steps, each atomic: the record goes (and the id is
+//! noted in `kortvaeg:rooms:deleting`), then every `kortvaeg:room:{id}:*` key (`SCAN`, `UNLINK`),
+//! then the note; a crash in between leaves a room that is already unreachable, and the next
+//! retention sweep of any node finishes it ([`Store::stale_rooms`]). Durability is whatever the
+//! Redis server is configured for (`appendonly`, `appendfsync`). More in `docs/STORE.md`.
 
 use std::time::Duration;
 
@@ -47,8 +54,9 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
 /// An upper bound on [`RedisStore::connect`] as a whole, whatever the retries above add up to.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(10);
 
-/// Creates a room if its record key is free. KEYS: record, wall state, control state.
-/// ARGV: record JSON, wall state, control state. Returns 1 if created, 0 if the id was taken.
+/// Creates a room if its record key is free. KEYS: record, wall state, control state, change
+/// index. ARGV: record JSON, wall state, control state, room id, change time (ms). Returns 1 if
+/// created, 0 if the id was taken.
 const CREATE_ROOM_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
@@ -56,16 +64,32 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
 return 1
 ";
 
-/// Compacts a document. KEYS: state, state-id, stream, compaction lock. ARGV: state, upto (a
-/// stream id, or '' for the stream's last entry), node ('' when no lock is taken: one writer).
+/// Runs one write command only while the room exists. KEYS: the room's record, the key written.
+/// ARGV: the command, then its arguments after the key. Returns the command's reply, or nil when
+/// the room's record is gone (deleted, or never made): so nothing of a deleted room is written
+/// again, whatever was still queued for it.
+pub(crate) const GUARDED_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+return redis.call(ARGV[1], KEYS[2], unpack(ARGV, 2))
+";
+
+/// Compacts a document. KEYS: state, state-id, stream, compaction lock, the room's record. ARGV:
+/// state, upto (a stream id, or '' for the stream's last entry), node ('' when no lock is taken:
+/// one writer). Nothing is done for a room whose record is gone (deleted).
 /// With a node, the lock must still be this node's (a compaction that outlived its lock does
 /// nothing) and is released. The state is stored only if it is not older than the stored one,
 /// and only the entries up to `upto` are trimmed: an update appended meanwhile (by any node)
 /// stays. Redis runs a script atomically, so two compactions of one room never interleave.
 pub(crate) const COMPACT_LUA: &str = r"
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return 0
+end
 if ARGV[3] ~= '' then
   if redis.call('GET', KEYS[4]) ~= ARGV[3] then
     return 0
@@ -109,6 +133,8 @@ pub struct RedisStore {
     create_room: ::redis::Script,
     /// This process's id in the stream entries it appends, so its reader can skip its own.
     pub(crate) node: String,
+    /// Rooms without a change time have been given one ([`RedisStore::backfill_changed`]).
+    backfilled: std::sync::atomic::AtomicBool,
 }
 
 impl RedisStore {
@@ -136,6 +162,7 @@ impl RedisStore {
             client,
             create_room: ::redis::Script::new(CREATE_ROOM_LUA),
             node: hex::encode(node),
+            backfilled: Default::default(),
         };
         store.ping().await?;
         Ok(store)
@@ -156,7 +183,7 @@ pub(crate) fn redis_err(e: RedisError) -> StoreError {
     StoreError::Redis(e.to_string())
 }
 
-fn room_key(room: &str) -> String {
+pub(crate) fn room_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}")
 }
 
@@ -167,6 +194,41 @@ fn creator_key(creator: &str) -> String {
         "{KEY_PREFIX}creator:{}:rooms",
         crate::tokens::digest(creator)
     )
+}
+
+/// The sorted set of room ids by last change (ms since the epoch), for retention.
+fn changed_key() -> String {
+    format!("{KEY_PREFIX}rooms:changed")
+}
+
+/// The set of room ids whose deletion has begun and not yet finished.
+fn deleting_key() -> String {
+    format!("{KEY_PREFIX}rooms:deleting")
+}
+
+/// `cmd key args…` as a [`GUARDED_LUA`] call: run only while room `room` exists.
+pub(crate) fn guarded(room: &str, cmd: &str, key: &str) -> ::redis::Cmd {
+    let mut eval = ::redis::cmd("EVAL");
+    // EVAL, not EVALSHA: inside MULTI a script missing from Redis's cache (after a restart)
+    // could not be loaded on the fly.
+    eval.arg(GUARDED_LUA)
+        .arg(2)
+        .arg(room_key(room))
+        .arg(key)
+        .arg(cmd);
+    eval
+}
+
+/// `s` as a literal in a `SCAN MATCH` pattern.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub(crate) fn state_key(room: &str, doc: DocKind) -> String {
@@ -278,14 +340,18 @@ impl Store for RedisStore {
         }
         let json = serde_json::to_vec(record)
             .map_err(|e| StoreError::Redis(format!("cannot encode room record: {e}")))?;
+        let changed = super::created_ms(record, super::unix_ms(std::time::SystemTime::now()));
         let created: i64 = self
             .create_room
             .key(room_key(&record.id))
             .key(state_key(&record.id, DocKind::Wall))
             .key(state_key(&record.id, DocKind::Control))
+            .key(changed_key())
             .arg(json)
             .arg(wall)
             .arg(control)
+            .arg(&record.id)
+            .arg(changed)
             .invoke_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
@@ -379,14 +445,13 @@ impl Store for RedisStore {
         for op in ops {
             match op {
                 WriteOp::Append { room, doc, update } => {
-                    pipe.cmd("XADD")
-                        .arg(stream_key(room, *doc))
-                        .arg("*")
+                    let mut xadd = guarded(room, "XADD", &stream_key(room, *doc));
+                    xadd.arg("*")
                         .arg("n")
                         .arg(&self.node)
                         .arg("u")
-                        .arg(update.as_ref())
-                        .ignore();
+                        .arg(update.as_ref());
+                    pipe.add_command(xadd).ignore();
                 }
                 WriteOp::Compact {
                     room,
@@ -395,15 +460,15 @@ impl Store for RedisStore {
                     upto,
                 } => {
                     let upto = upto.map(|id| id.to_string()).unwrap_or_default();
-                    // EVAL, not EVALSHA: inside MULTI a script missing from Redis's cache (after
-                    // a restart) could not be loaded on the fly.
+                    // EVAL, not EVALSHA: as in `guarded`.
                     pipe.cmd("EVAL")
                         .arg(COMPACT_LUA)
-                        .arg(4)
+                        .arg(5)
                         .arg(state_key(room, *doc))
                         .arg(state_id_key(room, *doc))
                         .arg(stream_key(room, *doc))
                         .arg(lock_key(room, *doc))
+                        .arg(room_key(room))
                         .arg(state.as_slice())
                         .arg(upto)
                         .arg("")
@@ -424,16 +489,15 @@ impl Store for RedisStore {
     ) -> StoreResult<u64> {
         // The number is taken first, on its own: if the MULTI below fails, that number is skipped
         // (listing reads the list of numbers, so a gap is harmless) but never given out twice.
-        let seq: i64 = ::redis::cmd("INCR")
-            .arg(snapshot_seq_key(room))
+        let seq: Option<i64> = guarded(room, "INCR", &snapshot_seq_key(room))
             .query_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
+        let seq = seq.ok_or_else(|| StoreError::NoRoom(room.to_string()))?;
         let seq = u64::try_from(seq)
             .map_err(|_| StoreError::Corrupt(format!("snapshot counter of {room} is {seq}")))?;
-        let mut hset = ::redis::cmd("HSET");
-        hset.arg(snapshot_key(room, seq))
-            .arg("taken_at")
+        let mut hset = guarded(room, "HSET", &snapshot_key(room, seq));
+        hset.arg("taken_at")
             .arg(taken_at)
             .arg(DocKind::Wall.key().as_ref())
             .arg(wall)
@@ -442,17 +506,16 @@ impl Store for RedisStore {
         for (group, state) in groups {
             hset.arg(DocKind::Group(*group).key().as_ref()).arg(state);
         }
-        ::redis::pipe()
+        let mut rpush = guarded(room, "RPUSH", &snapshot_list_key(room));
+        rpush.arg(seq);
+        let (stored, _): (Option<i64>, Option<i64>) = ::redis::pipe()
             .atomic()
             .add_command(hset)
-            .ignore()
-            .cmd("RPUSH")
-            .arg(snapshot_list_key(room))
-            .arg(seq)
-            .ignore()
-            .exec_async(&mut self.conn())
+            .add_command(rpush)
+            .query_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
+        stored.ok_or_else(|| StoreError::NoRoom(room.to_string()))?;
         Ok(seq)
     }
 
@@ -540,42 +603,46 @@ impl Store for RedisStore {
     }
 
     async fn set_aside(&self, room: &str, doc: DocKind, update: &[u8]) -> StoreResult<()> {
-        ::redis::cmd("HSET")
-            .arg(set_aside_key(room, doc))
-            .arg(super::set_aside_key(update))
-            .arg(update)
-            .exec_async(&mut self.conn())
+        let mut hset = guarded(room, "HSET", &set_aside_key(room, doc));
+        hset.arg(super::set_aside_key(update)).arg(update);
+        let stored: Option<i64> = hset
+            .query_async(&mut self.conn())
             .await
-            .map_err(redis_err)
+            .map_err(redis_err)?;
+        stored
+            .map(|_| ())
+            .ok_or_else(|| StoreError::NoRoom(room.to_string()))
     }
 
     async fn set_participant_digest(&self, room: &str, digest: &str) -> StoreResult<()> {
-        let mut record = self
-            .room(room)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("no room {room}")))?;
+        let no_room = || StoreError::NoRoom(room.to_string());
+        let mut record = self.room(room).await?.ok_or_else(no_room)?;
         record.participant_digest = digest.to_string();
         let json = serde_json::to_vec(&record)
             .map_err(|e| StoreError::Redis(format!("cannot encode room record: {e}")))?;
-        ::redis::cmd("SET")
+        // XX: only over the record that is there (a room deleted meanwhile stays deleted).
+        let set: Option<String> = ::redis::cmd("SET")
             .arg(room_key(room))
             .arg(json)
             .arg("XX")
-            .exec_async(&mut self.conn())
+            .query_async(&mut self.conn())
             .await
-            .map_err(redis_err)
+            .map_err(redis_err)?;
+        set.map(|_| ()).ok_or_else(no_room)
     }
 
     async fn put_seat(&self, room: &str, seat: &SeatRecord) -> StoreResult<()> {
         let json = serde_json::to_vec(seat)
             .map_err(|e| StoreError::Redis(format!("cannot encode seat: {e}")))?;
-        ::redis::cmd("HSET")
-            .arg(seats_key(room))
-            .arg(&seat.seat_id)
-            .arg(json)
-            .exec_async(&mut self.conn())
+        let mut hset = guarded(room, "HSET", &seats_key(room));
+        hset.arg(&seat.seat_id).arg(json);
+        let stored: Option<i64> = hset
+            .query_async(&mut self.conn())
             .await
-            .map_err(redis_err)
+            .map_err(redis_err)?;
+        stored
+            .map(|_| ())
+            .ok_or_else(|| StoreError::NoRoom(room.to_string()))
     }
 
     async fn seats(&self, room: &str) -> StoreResult<Vec<SeatRecord>> {
@@ -609,6 +676,163 @@ impl Store for RedisStore {
             .await
             .map_err(redis_err)
     }
+
+    async fn delete_room(&self, id: &str) -> StoreResult<bool> {
+        if id.contains(':') {
+            // No such room can exist (`create_room`), and its "record" would be another's key.
+            return Ok(false);
+        }
+        let mut conn = self.conn();
+        // 1. The record: from now on the room is unknown to every node and no write reaches it.
+        let (_, removed, _): (i64, i64, i64) = ::redis::pipe()
+            .atomic()
+            .cmd("SADD")
+            .arg(deleting_key())
+            .arg(id)
+            .cmd("DEL")
+            .arg(room_key(id))
+            .cmd("ZREM")
+            .arg(changed_key())
+            .arg(id)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        // 2. Every other key of the room. None can appear behind the scan (step 1), so one pass
+        // finds them all.
+        let pattern = format!("{}:*", glob_escape(&room_key(id)));
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = ::redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err)?;
+            if !keys.is_empty() {
+                ::redis::cmd("UNLINK")
+                    .arg(&keys)
+                    .exec_async(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        // 3. Done.
+        ::redis::cmd("SREM")
+            .arg(deleting_key())
+            .arg(id)
+            .exec_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(removed == 1)
+    }
+
+    async fn touch_rooms(&self, rooms: &[String], at_ms: u64) -> StoreResult<()> {
+        if rooms.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = ::redis::pipe();
+        for room in rooms {
+            let mut zadd = guarded(room, "ZADD", &changed_key());
+            // GT: a later time only (nodes touch the same room).
+            zadd.arg("GT").arg(at_ms).arg(room);
+            pipe.add_command(zadd).ignore();
+        }
+        pipe.exec_async(&mut self.conn()).await.map_err(redis_err)
+    }
+
+    async fn changed_at(&self, id: &str) -> StoreResult<Option<u64>> {
+        let score: Option<f64> = ::redis::cmd("ZSCORE")
+            .arg(changed_key())
+            .arg(id)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(score.map(|ms| ms as u64))
+    }
+
+    async fn stale_rooms(&self, before_ms: u64, now_ms: u64) -> StoreResult<Vec<String>> {
+        if !self.backfilled.load(std::sync::atomic::Ordering::Acquire) {
+            self.backfill_changed(now_ms).await?;
+            self.backfilled
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        let mut conn = self.conn();
+        let (mut stale, deleting): (Vec<String>, Vec<String>) = ::redis::pipe()
+            .cmd("ZRANGE")
+            .arg(changed_key())
+            .arg("-inf")
+            .arg(format!("({before_ms}"))
+            .arg("BYSCORE")
+            .cmd("SMEMBERS")
+            .arg(deleting_key())
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        stale.extend(deleting);
+        stale.sort();
+        stale.dedup();
+        Ok(stale)
+    }
+}
+
+impl RedisStore {
+    /// Gives every room without a change time `now_ms` (rooms made before change times were
+    /// recorded): one `SCAN` over the room records, once per process.
+    async fn backfill_changed(&self, now_ms: u64) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let prefix = room_key("");
+        let pattern = format!("{}*", glob_escape(&prefix));
+        let mut cursor: u64 = 0;
+        let mut given = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = ::redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .arg("TYPE")
+                .arg("string")
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err)?;
+            // A record's key is the prefix and the id; every other string key has a `:` after it.
+            let ids: Vec<&str> = keys
+                .iter()
+                .filter_map(|key| key.strip_prefix(&prefix))
+                .filter(|id| !id.contains(':'))
+                .collect();
+            if !ids.is_empty() {
+                let mut pipe = ::redis::pipe();
+                for id in &ids {
+                    let mut zadd = guarded(id, "ZADD", &changed_key());
+                    zadd.arg("NX").arg(now_ms).arg(*id);
+                    pipe.add_command(zadd);
+                }
+                let added: Vec<Option<i64>> =
+                    pipe.query_async(&mut conn).await.map_err(redis_err)?;
+                given += added.iter().flatten().sum::<i64>();
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        if given > 0 {
+            tracing::info!(
+                rooms = given,
+                "rooms without a change time count as changed now (retention)"
+            );
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -632,6 +856,101 @@ mod tests {
         // A new connection sees the same data (what a server restart against a kept Redis does).
         let store = RedisStore::connect(&server.url()).await.expect("reconnect");
         conformance::check_after_exercise(&store).await;
+    }
+
+    #[tokio::test]
+    async fn deletion_and_retention_leave_no_key_of_the_room() {
+        let server = Redis::start_with(Persistence::Off).await;
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        conformance::deletion(&store).await;
+        conformance::retention(&store).await;
+        let keys = |pattern: &'static str| {
+            let mut conn = store.conn();
+            async move {
+                let keys: Vec<String> = ::redis::cmd("KEYS")
+                    .arg(pattern)
+                    .query_async(&mut conn)
+                    .await
+                    .expect("KEYS");
+                keys
+            }
+        };
+        assert_eq!(keys("kortvaeg:room:d").await, Vec::<String>::new());
+        assert_eq!(keys("kortvaeg:room:d:*").await, Vec::<String>::new());
+        assert!(keys("kortvaeg:room:de:*").await.len() > 5);
+        assert_eq!(keys("kortvaeg:rooms:deleting").await, Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn a_deletion_cut_short_is_finished_by_the_next_sweep() {
+        let server = Redis::start_with(Persistence::Off).await;
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        for id in ["r", "rr"] {
+            store
+                .create_room(&conformance::record(id), b"w", b"c")
+                .await
+                .expect("create");
+        }
+        store
+            .write_batch(&[conformance::append("r", DocKind::Wall, b"u")])
+            .await
+            .expect("append");
+        // The first step of a deletion, then a crash.
+        ::redis::pipe()
+            .atomic()
+            .cmd("SADD")
+            .arg("kortvaeg:rooms:deleting")
+            .arg("r")
+            .cmd("DEL")
+            .arg("kortvaeg:room:r")
+            .exec_async(&mut store.conn())
+            .await
+            .expect("step 1");
+        assert!(
+            store.room("r").await.expect("room").is_none(),
+            "unreachable"
+        );
+        let stale = store.stale_rooms(0, 1).await.expect("stale");
+        assert_eq!(stale, vec!["r"]);
+        assert!(!store.delete_room("r").await.expect("finish"));
+        let left: Vec<String> = ::redis::cmd("KEYS")
+            .arg("kortvaeg:room:r*")
+            .query_async(&mut store.conn())
+            .await
+            .expect("KEYS");
+        assert!(
+            left.iter().all(|k| k.starts_with("kortvaeg:room:rr")),
+            "{left:?}"
+        );
+        assert!(store.stale_rooms(0, 1).await.expect("stale").is_empty());
+        assert!(store.room("rr").await.expect("room").is_some());
+    }
+
+    #[tokio::test]
+    async fn rooms_from_before_change_times_count_from_the_first_sweep() {
+        let server = Redis::start_with(Persistence::Off).await;
+        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        store
+            .create_room(&conformance::record("r"), b"w", b"c")
+            .await
+            .expect("create");
+        // As a room made by an earlier version: no change time.
+        ::redis::cmd("DEL")
+            .arg("kortvaeg:rooms:changed")
+            .exec_async(&mut store.conn())
+            .await
+            .expect("DEL");
+        assert_eq!(store.changed_at("r").await.expect("changed"), None);
+        assert!(store
+            .stale_rooms(500, 1_000)
+            .await
+            .expect("stale")
+            .is_empty());
+        assert_eq!(store.changed_at("r").await.expect("changed"), Some(1_000));
+        assert_eq!(
+            store.stale_rooms(1_001, 2_000).await.expect("stale"),
+            vec!["r"]
+        );
     }
 
     #[tokio::test]
@@ -671,6 +990,7 @@ mod tests {
                 "kortvaeg:room:r:snapshots",
                 "kortvaeg:room:r:wall:state",
                 "kortvaeg:room:r:wall:stream",
+                "kortvaeg:rooms:changed",
             ]
         );
     }
@@ -708,6 +1028,9 @@ mod tests {
             .cmd("SET")
             .arg("kortvaeg:room:bad2:snapshot-seq")
             .arg("-7")
+            .cmd("SET")
+            .arg("kortvaeg:room:bad2")
+            .arg("{}")
             .exec_async(&mut conn)
             .await
             .expect("seed");
