@@ -22,7 +22,11 @@ export interface CreatedSeat extends SeatInfo { seat_token: string }
 export interface SeatListItem extends SeatInfo { online: boolean }
 
 /** `GET /api/rooms/{id}`; `seat` is there when the token is a seat's. */
-export interface RoomInfo { id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo }
+export interface RoomInfo {
+  id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo;
+  /** Facilitator, where the server deletes idle rooms: when it will delete this one (RFC 3339). */
+  deletes_at?: string;
+}
 
 /** `GET /api/rooms`: a workshop the caller (creator key or signed-in user) made; no tokens. */
 export interface RoomSummary { id: string; title: string; template: string; created_at: string }
@@ -123,6 +127,8 @@ export const api = {
   newParticipantToken: (id: string, token: string) =>
     call<{ participant_token: string; join_url: string }>('POST', `/api/rooms/${enc(id)}/participant-token`, token),
   importScreening: (id: string, token: string, file: File) => importFile(id, token, file),
+  /** Facilitator: the room and everything of it, for good (`204`); open connections close with 4404. */
+  deleteRoom: (id: string, token: string) => call<null>('DELETE', `/api/rooms/${enc(id)}`, token),
 };
 
 /** A decision tree as data (`GET /api/trees/{id}`): R2, the brugsmønster model. */

@@ -7,6 +7,15 @@ import { mergeRooms } from '../myRooms';
 import { appUrl, navigate } from '../router';
 import { errorText } from './errors';
 import { MyRooms } from './MyRooms';
+import type { DeletedNotice } from './DeletePanel';
+
+/** What the page before asked the start page to confirm (a deletion); once, not again on a reload. */
+function takeNotice(): string | null {
+  const state = history.state as Partial<DeletedNotice> | null;
+  if (!state || typeof state.deletedTitle !== 'string') return null;
+  history.replaceState(null, '', location.href);
+  return t('danger.deleted', { title: state.deletedTitle });
+}
 
 /** Why the server refused to create (`401`, docs/API.md "Who may create workshops"), in the UI's words. */
 function refusalText(e: ApiError, sentKey: boolean): string {
@@ -35,6 +44,9 @@ export function Start() {
   const [keyNotice, setKeyNotice] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
   const [focusKey, setFocusKey] = useState(0);
+  const [notice] = useState(takeNotice);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => noticeRef.current?.focus(), []);
 
   useEffect(() => {
     api.templates().then(
@@ -102,7 +114,8 @@ export function Start() {
         setAskKey(true);
         setKeyError(refusalText(err, !!k));
         setFocusKey((n) => n + 1);
-      } else setError(err instanceof ApiError ? errorText(err) : String(err));
+      } else if (err instanceof ApiError && err.status === 429) setError(t('start.tooMany'));
+      else setError(err instanceof ApiError ? errorText(err) : String(err));
     }
   };
 
@@ -121,6 +134,11 @@ export function Start() {
     <>
       <Header />
       <main class="page start">
+        {notice && (
+          <p class="panel panel-notice start-notice" role="status" tabIndex={-1} ref={noticeRef} data-testid="start-notice">
+            {notice}
+          </p>
+        )}
         <section class="hero">
           <h1>{t('start.title')}</h1>
           <p class="lead">{t('start.lead')}</p>
