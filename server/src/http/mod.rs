@@ -2,6 +2,7 @@
 //! Handlers are thin: they check the token, call the room registry or the store, and turn the
 //! result into JSON (errors through [`ApiError`]).
 
+mod archive;
 mod error;
 mod export;
 mod health;
@@ -68,6 +69,12 @@ pub fn router(state: AppState) -> Router {
         .route("/trees/{id}", get(rooms::get_tree))
         .route("/rooms", post(rooms::create_room).get(rooms::list_rooms))
         .route(
+            "/rooms/import-archive",
+            post(archive::import).layer(axum::extract::DefaultBodyLimit::max(
+                archive::MAX_ARCHIVE_BYTES,
+            )),
+        )
+        .route(
             "/rooms/{id}",
             get(rooms::get_room).delete(rooms::delete_room),
         )
@@ -83,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms/{id}/export.csv", get(export::csv))
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
         .route("/rooms/{id}/sheet", get(export::sheet))
+        .route("/rooms/{id}/archive", get(archive::export))
         .route("/rooms/{id}/import", post(import::import))
         .route("/rooms/{id}/seats", get(seats::list).post(seats::create))
         .route(

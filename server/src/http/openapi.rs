@@ -7,7 +7,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{export, health, import, rooms, seats, snapshots, ws};
+use super::{archive, export, health, import, rooms, seats, snapshots, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,8 @@ use super::{export, health, import, rooms, seats, snapshots, ws};
         rooms::list_rooms,
         rooms::get_room,
         rooms::delete_room,
+        archive::export,
+        archive::import,
         snapshots::list,
         snapshots::create,
         snapshots::get,

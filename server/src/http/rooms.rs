@@ -73,17 +73,8 @@ pub async fn create_room(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
-    let creator = creator(&state, &headers, peer)?;
+    let creator = may_create(&state, &headers, peer).await?;
     require_json(&headers)?;
-    if let Some(creator) = &creator {
-        let max = state.config.max_rooms_per_creator;
-        if state.store.rooms_created_by(creator).await?.len() >= max {
-            crate::metrics::limit_hit("rooms_per_creator");
-            return Err(ApiError::TooMany(format!(
-                "you have as many workshops as this server allows ({max}, --max-rooms-per-creator); delete one first"
-            )));
-        }
-    }
     let request: CreateRoom = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
     let title = request.title.as_deref().map(str::trim).unwrap_or_default();
@@ -116,6 +107,47 @@ pub async fn create_room(
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
 
+    let (_, made) = store_new_room(
+        &state,
+        title,
+        &template.id,
+        creator,
+        &wall_state,
+        &control_state,
+    )
+    .await?;
+    Ok(created(made))
+}
+
+/// Who is creating a workshop (see [`creator`]), refused with `429` when they have
+/// `--max-rooms-per-creator` already.
+pub(super) async fn may_create(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> ApiResult<Option<String>> {
+    let creator = creator(state, headers, peer)?;
+    if let Some(creator) = &creator {
+        let max = state.config.max_rooms_per_creator;
+        if state.store.rooms_created_by(creator).await?.len() >= max {
+            crate::metrics::limit_hit("rooms_per_creator");
+            return Err(ApiError::TooMany(format!(
+                "you have as many workshops as this server allows ({max}, --max-rooms-per-creator); delete one first"
+            )));
+        }
+    }
+    Ok(creator)
+}
+
+/// Stores a new room with fresh tokens and the given initial states, and answers its links.
+pub(super) async fn store_new_room(
+    state: &AppState,
+    title: &str,
+    template: &str,
+    creator: Option<String>,
+    wall_state: &[u8],
+    control_state: &[u8],
+) -> ApiResult<(RoomRecord, RoomCreated)> {
     let (facilitator, participant, review) = (
         tokens::new_token(),
         tokens::new_token(),
@@ -124,7 +156,7 @@ pub async fn create_room(
     let mut record = RoomRecord {
         id: tokens::new_room_id(),
         title: title.to_string(),
-        template: template.id.clone(),
+        template: template.to_string(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         facilitator_digest: tokens::digest(&facilitator),
         participant_digest: tokens::digest(&participant),
@@ -136,7 +168,7 @@ pub async fn create_room(
     loop {
         match state
             .store
-            .create_room(&record, &wall_state, &control_state)
+            .create_room(&record, wall_state, control_state)
             .await
         {
             Ok(()) => break,
@@ -150,7 +182,7 @@ pub async fn create_room(
     tracing::info!(room = record.id, template = record.template, "room created");
     let base = &state.public_base;
     let id = &record.id;
-    Ok(created(RoomCreated {
+    let made = RoomCreated {
         id: id.clone(),
         join_url: format!("{base}/join/{id}#{participant}"),
         facilitator_url: format!("{base}/room/{id}#{facilitator}"),
@@ -158,7 +190,8 @@ pub async fn create_room(
         facilitator_token: facilitator,
         participant_token: participant,
         review_token: review,
-    }))
+    };
+    Ok((record, made))
 }
 
 /// `GET /api/rooms`: the workshops the caller made (a creator key, or signed in through the
