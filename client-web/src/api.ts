@@ -22,7 +22,14 @@ export interface CreatedSeat extends SeatInfo { seat_token: string }
 export interface SeatListItem extends SeatInfo { online: boolean }
 
 /** `GET /api/rooms/{id}`; `seat` is there when the token is a seat's. */
-export interface RoomInfo { id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo }
+export interface RoomInfo {
+  id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo;
+  /** Facilitator, where the server deletes idle rooms: when it will delete this one (RFC 3339). */
+  deletes_at?: string;
+}
+
+/** `GET /api/rooms`: a workshop the caller (creator key or signed-in user) made; no tokens. */
+export interface RoomSummary { id: string; title: string; template: string; created_at: string }
 
 export interface SnapshotInfo { seq: number; taken_at: string }
 
@@ -68,7 +75,7 @@ async function call<T>(method: string, path: string, token?: string, body?: unkn
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
   } catch (e) {
     throw new ApiError(0, String(e));
   }
@@ -95,7 +102,13 @@ const enc = encodeURIComponent;
 
 export const api = {
   templates: () => call<Template[]>('GET', '/api/templates'),
-  createRoom: (title: string, template: string) => call<CreatedRoom>('POST', '/api/rooms', undefined, { title, template }),
+  /** `creatorKey`: the operator's key, where the server requires one (else `401`). */
+  createRoom: (title: string, template: string, creatorKey?: string) => call<CreatedRoom>('POST', '/api/rooms', creatorKey, { title, template }),
+  /**
+   * The workshops the caller made: by the creator key, or by the user a single-sign-on proxy in
+   * front names (its cookie travels same-origin); `401` with neither.
+   */
+  myRooms: (creatorKey?: string) => call<RoomSummary[]>('GET', '/api/rooms', creatorKey),
   room: (id: string, token: string) => call<RoomInfo>('GET', `/api/rooms/${enc(id)}`, token),
   snapshots: (id: string, token: string) => call<SnapshotInfo[]>('GET', `/api/rooms/${enc(id)}/snapshots`, token),
   snapshot: (id: string, token: string, seq: number) => call<Snapshot>('GET', `/api/rooms/${enc(id)}/snapshots/${seq}`, token),
@@ -114,6 +127,8 @@ export const api = {
   newParticipantToken: (id: string, token: string) =>
     call<{ participant_token: string; join_url: string }>('POST', `/api/rooms/${enc(id)}/participant-token`, token),
   importScreening: (id: string, token: string, file: File) => importFile(id, token, file),
+  /** Facilitator: the room and everything of it, for good (`204`); open connections close with 4404. */
+  deleteRoom: (id: string, token: string) => call<null>('DELETE', `/api/rooms/${enc(id)}`, token),
 };
 
 /** A decision tree as data (`GET /api/trees/{id}`): R2, the brugsmønster model. */

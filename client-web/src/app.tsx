@@ -4,9 +4,8 @@ import { api, ApiError, type RoomInfo } from './api';
 import { useLang } from './hooks';
 import { t } from './i18n';
 import { onRoute, parseRoute, type Route } from './router';
-import { RoomSession } from './sync/room';
-import * as schema from './sync/schema';
-import * as docs from './sync/docs';
+import type { RoomSession } from './sync/room';
+import { dropStale, infos, sessionFor } from './sessions';
 import { Header } from './components/Header';
 import { ErrorPanel } from './components/ProblemBanner';
 import { Start } from './views/Start';
@@ -16,24 +15,9 @@ import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
 import { AnalysisPage } from './views/AnalysisPage';
 import { errorText } from './views/errors';
-import { loadSeat, onSeat } from './local';
+import { knownRoom, loadSeat, onSeat } from './local';
 import { SeatRemovedPanel } from './views/SeatRemoved';
-
-// One live session per room and token, kept while moving between console and wall.
-const sessions = new Map<string, RoomSession>();
-const infos = new Map<string, RoomInfo>();
-
-function sessionFor(info: RoomInfo, token: string): RoomSession {
-  const key = `${info.id}#${token}`;
-  let s = sessions.get(key);
-  if (!s) {
-    s = new RoomSession(info.id, token, info.role, !!info.seat, info.seat?.group ?? '');
-    sessions.set(key, s);
-    // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
-    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema, docs };
-  }
-  return s;
-}
+import { RoomDeletedPanel } from './views/RoomDeleted';
 
 /**
  * The token a page of a room uses: on the participant's pages (`/join/…`) this device's seat, once
@@ -44,17 +28,6 @@ function tokenFor(route: Route): { token: string; seated: boolean } {
   const joinSide = route.page === 'join' || ((route.page === 'wall' || route.page === 'analysis') && route.via === 'join');
   const seat = joinSide ? loadSeat(route.room) : null;
   return seat ? { token: seat.seat_token, seated: true } : { token: route.token, seated: false };
-}
-
-/** Closes a room's sessions opened with a token this device no longer uses (the link's, once seated). */
-function dropStale(room: string, keep: string) {
-  for (const [key, s] of sessions) {
-    if (s.roomId === room && s.role === 'participant' && s.token !== keep) {
-      s.destroy();
-      sessions.delete(key);
-      infos.delete(key);
-    }
-  }
 }
 
 export function App() {
@@ -144,6 +117,15 @@ function RoomGate({ route, room, token, live = true, seated = false, children }:
   }, [info]);
 
   if (error) {
+    // A room this device had (its links, a seat) and the server no longer knows: deleted.
+    if (error instanceof ApiError && error.status === 404 && (knownRoom(room) || loadSeat(room))) {
+      return (
+        <>
+          <Header />
+          <RoomDeletedPanel roomId={room} />
+        </>
+      );
+    }
     if (seated && error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       return (
         <>

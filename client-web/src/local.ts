@@ -1,10 +1,13 @@
-// What this device remembers (localStorage): the workshops created here, and "who I am" per room.
+// What this device remembers (localStorage): the workshops created here, the creator key, and
+// "who I am" per room.
 import { colorFor } from './sync/presence';
 import { newId } from './sync/schema';
 
 export interface KnownRoom {
   id: string;
   title: string;
+  /** The template's id (kept since creator keys; older entries have none). */
+  template?: string;
   created_at: number;
   facilitator_url: string;
   join_url: string;
@@ -41,6 +44,27 @@ export function forgetRoom(id: string) {
 }
 
 export const knownRoom = (id: string) => knownRooms().find((r) => r.id === id) ?? null;
+
+const CREATOR_KEY = 'kortvaeg:creatorKey';
+
+/**
+ * The operator's creator key (docs/API.md, "Who may create workshops"), kept once the server took
+ * it, so this device creates and lists workshops without asking again.
+ */
+export const creatorKey = (): string => {
+  const k = get<string>(CREATOR_KEY);
+  return typeof k === 'string' ? k : '';
+};
+
+export const rememberCreatorKey = (key: string) => put(CREATOR_KEY, key);
+
+export function forgetCreatorKey() {
+  try {
+    localStorage.removeItem(CREATOR_KEY);
+  } catch {
+    /* storage disabled */
+  }
+}
 
 /**
  * This device's seat in a room (CONTRACT.md, v2 "Seats"): created on the join page, then its token

@@ -58,9 +58,12 @@ export function onRoute(fn: () => void): () => void {
   return () => listeners.delete(fn);
 }
 
-/** Goes to `path` inside the app, keeping the token fragment unless `hash` is given. */
-export function navigate(path: string, hash: string = location.hash) {
-  history.pushState(null, '', path + hash);
+/**
+ * Goes to `path` inside the app, keeping the token fragment unless `hash` is given. `state`: for the
+ * next page only (`history.state`), e.g. what the start page is to confirm.
+ */
+export function navigate(path: string, hash: string = location.hash, state: unknown = null) {
+  history.pushState(state, '', path + hash);
   window.scrollTo(0, 0);
   listeners.forEach((fn) => fn());
 }

@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
-import { problemForClose, problemForHttp, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
+import { problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
 import { readColumns, readMeta, readRevealed } from './schema';
 import type { RoomDocs } from './docs';
 
@@ -30,6 +30,20 @@ export interface DocLink {
   /** This device's copy (IndexedDB) has been read into the doc. */
   loadedLocal: boolean;
   lastClose: { code: number; reason: string } | null;
+}
+
+const canListDatabases = () => typeof indexedDB !== 'undefined' && typeof indexedDB.databases === 'function';
+
+/** Deletes this device's IndexedDB copies of a room's documents: every document's, every role's. */
+async function dropLocalCopies(roomId: string): Promise<void> {
+  if (!canListDatabases()) return;
+  const prefix = `kortvaeg:${roomId}:`;
+  const names = (await indexedDB.databases().catch(() => [])).map((d) => d.name ?? '').filter((n) => n.startsWith(prefix));
+  // A copy another tab still has open goes once that tab closes it (the request waits for it).
+  await Promise.all(names.map((n) => new Promise((done) => {
+    const req = indexedDB.deleteDatabase(n);
+    req.onsuccess = req.onerror = req.onblocked = () => done(null);
+  })));
 }
 
 export function wsBase(): string {
@@ -269,6 +283,10 @@ export class RoomSession {
         void this.checkSeat();
       }
       const p = problemForClose(event.code, event.reason, kind, this.role);
+      if (p?.key === 'err.roomDeleted') {
+        this.deleted(event.code, event.reason);
+        return;
+      }
       if (p && p.key === 'err.forbiddenControl') {
         // Refused and dropped by the server: say so, and go on with the server's version.
         this.setProblem({ ...p, fatal: false });
@@ -368,8 +386,29 @@ export class RoomSession {
     try {
       await api.room(this.roomId, this.token);
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) this.removeSeat(e.status);
+      if (e instanceof ApiError && e.status === 404) this.deleted(404);
+      else if (e instanceof ApiError && (e.status === 401 || e.status === 403)) this.removeSeat(e.status);
     }
+  }
+
+  /**
+   * The room was deleted (close 4404 on the wall or control, or REST `404` for the room this
+   * session opened): say so, stop every connection, and drop this device's copies of its documents,
+   * which would otherwise outlive it.
+   */
+  deleted(code?: number, reason?: string) {
+    if (this.problem?.key === 'err.roomDeleted' || this.destroyed) return;
+    const p = roomDeleted(code, reason);
+    this.problem = p;
+    const closing: Promise<unknown>[] = [];
+    for (const l of this.links) {
+      this.stop(l, p);
+      // Every copy goes, also those of group links already dropped (their 4404 may come first).
+      if (l.idb) closing.push(canListDatabases() ? l.idb.destroy() : l.idb.clearData());
+      l.idb = null;
+    }
+    void Promise.allSettled(closing).then(() => dropLocalCopies(this.roomId));
+    this.emit();
   }
 
   /** Asks `GET /api/rooms/{id}` why the WebSocket could not open. */
@@ -384,7 +423,9 @@ export class RoomSession {
     } catch (e) {
       if (e instanceof ApiError) {
         const p = problemForHttp(e.status, this.seated);
-        if (p?.key === 'err.seatRemoved') this.removeSeat(e.status);
+        // This session opened the room, so a 404 now means it was deleted since.
+        if (e.status === 404) this.deleted(404);
+        else if (p?.key === 'err.seatRemoved') this.removeSeat(e.status);
         else if (p) {
           this.setProblem(p);
           if (p.fatal) for (const l of this.links) this.stop(l, p);

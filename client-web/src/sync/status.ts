@@ -7,6 +7,7 @@ export type DocKind = 'wall' | 'control' | 'group';
 export type ProblemKey =
   | 'err.denied'
   | 'err.seatRemoved'
+  | 'err.roomDeleted'
   | 'err.noToken'
   | 'err.gone'
   | 'err.forbiddenControl'
@@ -41,7 +42,8 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
     case 4401:
       return { key: 'err.noToken', doc, code, reason, fatal: true, at };
     case 4404:
-      return { key: 'err.gone', doc, code, reason, fatal: true, at };
+      // The wall or control document of a room that was there when the page opened: deleted.
+      return roomDeleted(code, reason);
     case 4403:
       if (role === 'review') return { key: 'err.readOnly', doc, code, reason, fatal: true, at };
       if (doc === 'control') return { key: 'err.forbiddenControl', doc, code, reason, fatal: true, at };
@@ -69,6 +71,13 @@ export const seatRemovedReason = (reason: string) => /removed you|seat (was )?re
 
 /** The facilitator removed this device's seat: its token is refused from now on. */
 export const seatRemoved = (code?: number, reason?: string): Problem => ({ key: 'err.seatRemoved', code, reason, fatal: true, at: Date.now() });
+
+/**
+ * The facilitator deleted the room (or the server did, idle): every document, snapshot and seat
+ * is gone, so nothing is to be reconnected to. The server closes with 4404 and a reason; REST
+ * answers 404 for a room this page had.
+ */
+export const roomDeleted = (code?: number, reason?: string): Problem => ({ key: 'err.roomDeleted', code, reason, fatal: true, at: Date.now() });
 
 /**
  * What an HTTP status from `GET /api/rooms/{id}` means (the browser hides the upgrade's status).

@@ -19,6 +19,10 @@ import { SharePanel } from './SharePanel';
 import { PeoplePanel } from './PeoplePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
+import { DeletePanel, DeletesSoon } from './DeletePanel';
+
+/** How often the console asks again when the server would delete the idle room (use moves it on). */
+const DELETES_AT_REFRESH_MS = 10 * 60 * 1000;
 
 export function announceFacilitator(session: RoomSession) {
   if (session.awareness.getLocalState()?.user?.role !== 'facilitator') {
@@ -34,6 +38,19 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const [snap, setSnap] = useState<{ ok: boolean; text: string } | null>(null);
   const [snapBusy, setSnapBusy] = useState(false);
   const [newJoinUrl, setNewJoinUrl] = useState<string | undefined>(undefined);
+  const [deletesAt, setDeletesAt] = useState(info.deletes_at);
+
+  // `deletes_at` as the server has it now, not as when the page first opened the room.
+  useEffect(() => {
+    let alive = true;
+    const refresh = () => api.room(info.id, session.token).then((r) => alive && setDeletesAt(r.deletes_at), () => {});
+    void refresh();
+    const id = setInterval(refresh, DELETES_AT_REFRESH_MS);
+    return () => {
+      alive = false;
+      clearInterval(id);
+    };
+  }, [info.id, session.token]);
 
   const control = session.control.doc;
   // Every group's work, also while private: the facilitator reads every group document.
@@ -64,6 +81,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   return (
     <RoomChrome session={session} subtitle={t('console.title')} wide phaseBanner={false}>
       <main class="page wide console" data-testid="console" data-ready={session.ready ? 'yes' : 'no'}>
+        <DeletesSoon deletesAt={deletesAt} />
         <section class="toolbar panel" aria-label={t('phase.label')}>
           <PhaseControl session={session} phase={meta.phase} />
           {rounds.length > 1 && <RoundControl session={session} round={meta.round} rounds={rounds} />}
@@ -123,6 +141,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
                 </div>
               </div>
             </section>
+            <DeletePanel session={session} title={meta.title || info.title} deletesAt={deletesAt} />
           </aside>
         </div>
       </main>

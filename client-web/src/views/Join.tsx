@@ -35,6 +35,8 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
   const me = meOf(seat);
   const inGroup = columns.some((c) => c.id === seat.group);
   const removed = session.problem?.key === 'err.seatRemoved';
+  // Removed, or the room deleted (RoomChrome says so): nothing more to ask the server.
+  const over = removed || session.problem?.key === 'err.roomDeleted';
 
   const took = (s: SeatInfo) => {
     setSeat(s);
@@ -45,7 +47,7 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
 
   // The server's name and group (the facilitator may rename or move this seat); a refusal means removed.
   useEffect(() => {
-    if (removed) return;
+    if (over) return;
     let alive = true;
     const refresh = async () => {
       if (document.hidden) return;
@@ -53,7 +55,8 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
         const r = await api.room(info.id, session.token);
         if (alive && r.seat && (r.seat.name !== seat.name || r.seat.group !== seat.group)) took(r.seat);
       } catch (e) {
-        if (alive && e instanceof ApiError && (e.status === 401 || e.status === 403)) session.removeSeat(e.status);
+        if (alive && e instanceof ApiError && e.status === 404) session.deleted(404);
+        else if (alive && e instanceof ApiError && (e.status === 401 || e.status === 403)) session.removeSeat(e.status);
       }
     };
     const id = setInterval(refresh, SEAT_REFRESH_MS);
@@ -61,11 +64,11 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
       alive = false;
       clearInterval(id);
     };
-  }, [removed, seat.name, seat.group]);
+  }, [over, seat.name, seat.group]);
 
   useEffect(() => {
-    if (inGroup && !removed) setUser(session, { name: me.name, color: me.color, role: info.role, group: me.group });
-  }, [me.name, me.group, inGroup, removed]);
+    if (inGroup && !over) setUser(session, { name: me.name, color: me.color, role: info.role, group: me.group });
+  }, [me.name, me.group, inGroup, over]);
 
   if (removed) {
     return (

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
+import { api, ApiError, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
 import { Header } from '../components/Header';
 import { fmtDateTime, t } from '../i18n';
 import { analysisPath, navigate } from '../router';
@@ -7,6 +7,7 @@ import type { Card } from '../sync/schema';
 import { errorText } from './errors';
 import { rowAxes, WallGrid, type Axis } from './WallGrid';
 import { SnapshotSheet } from './SnapshotSheet';
+import { RoomDeletedPanel } from './RoomDeleted';
 
 /** `/review/{id}#reviewToken` (or from the console): the snapshots, each opened read-only as a wall. */
 export function Review({ info, token, via, seq }: { info: RoomInfo; token: string; via: 'room' | 'review'; seq: number | null }) {
@@ -15,6 +16,12 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<'wall' | 'sheet'>('wall');
   const [restored, setRestored] = useState<{ seq: number; before: number } | null>(null);
+  // The room opened, so a 404 from it now means it was deleted since.
+  const [deleted, setDeleted] = useState(false);
+  const failed = (e: unknown) => {
+    if (e instanceof ApiError && e.status === 404 && !(e.serverMessage && /snapshot/i.test(e.serverMessage))) setDeleted(true);
+    else setError(errorText(e));
+  };
   const fac = info.role === 'facilitator';
   // The facilitator rolls the wall back to a snapshot; the state before is kept as a new one.
   const restore = async (s: SnapshotInfo) => {
@@ -25,21 +32,29 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
       setRestored({ seq: s.seq, before });
       setList(await api.snapshots(info.id, token));
     } catch (e) {
-      setError(errorText(e));
+      failed(e);
     }
   };
   const base = via === 'room' ? `/room/${encodeURIComponent(info.id)}/review` : `/review/${encodeURIComponent(info.id)}`;
 
   useEffect(() => {
-    api.snapshots(info.id, token).then((l) => setList(l), (e) => setError(errorText(e)));
+    api.snapshots(info.id, token).then((l) => setList(l), failed);
   }, [info.id, token]);
   useEffect(() => {
     setSnap(null);
     if (seq === null) return;
-    api.snapshot(info.id, token, seq).then(setSnap, (e) => setError(errorText(e)));
+    api.snapshot(info.id, token, seq).then(setSnap, failed);
   }, [seq]);
 
   const current = list?.find((s) => s.seq === seq);
+  if (deleted) {
+    return (
+      <>
+        <Header title={info.title} subtitle={t('review.title')} />
+        <RoomDeletedPanel roomId={info.id} />
+      </>
+    );
+  }
   return (
     <>
       <Header title={info.title} subtitle={t('review.title')} wide={seq !== null} />

@@ -5,8 +5,12 @@ import { ProblemBanner } from '../components/ProblemBanner';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
 import { readMeta } from '../sync/schema';
+import { RoomDeletedPanel } from './RoomDeleted';
 
-/** Header, connection status and the server's refusals, shared by every live page of a room. */
+/**
+ * Header, connection status and the server's refusals, shared by every live page of a room; once
+ * the room is deleted, the page says that instead of its content.
+ */
 export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true, problemBanner = true }: {
   session: RoomSession;
   subtitle?: string;
@@ -19,6 +23,14 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
 }) {
   const [, setDismissed] = useState(0);
   const meta = readMeta(session.control.doc);
+  if (session.problem?.key === 'err.roomDeleted') {
+    return (
+      <>
+        <Header title={meta.title || '…'} session={session} wide={wide} />
+        <RoomDeletedPanel roomId={session.roomId} reason={session.problem.reason} />
+      </>
+    );
+  }
   return (
     <>
       <Header title={meta.title || '…'} subtitle={subtitle} session={session} wide={wide}>
