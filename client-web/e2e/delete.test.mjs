@@ -60,6 +60,13 @@ test('the facilitator deletes the workshop; the participant\'s and the review pa
     await review.page.goto(room.reviewUrl);
     await review.page.getByTestId('snapshot-1').waitFor();
 
+    // --- Before deleting, the whole workshop can be kept in one file (the archive)
+    const archiveHref = await page.getByTestId('export-archive').getAttribute('href');
+    const archive = await page.evaluate(async (href) => (await fetch(href)).json(), archiveHref);
+    assert.equal(archive.format, 'kortvaeg-archive');
+    assert.equal(archive.snapshots.length, 1);
+    assert.ok(archive.documents.wall && archive.documents.control);
+
     // --- "Slet workshop" asks first, naming the workshop; Escape keeps it
     const danger = page.getByTestId('danger-panel');
     assert.equal(await danger.getByRole('heading').textContent(), 'Slet workshop');

@@ -183,6 +183,11 @@ async function importFile(id: string, token: string, file: File): Promise<Record
 }
 
 /** Download link of the documentation sheet (token in the query: a link cannot carry a header). */
+/** `GET /api/rooms/{id}/archive` (facilitator): everything of the room in one JSON file. */
+export function archiveUrl(id: string, token: string): string {
+  return `/api/rooms/${enc(id)}/archive?${new URLSearchParams({ token })}`;
+}
+
 export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number, sheet?: string): string {
   const q = new URLSearchParams({ token });
   if (snapshot !== undefined) q.set('snapshot', String(snapshot));

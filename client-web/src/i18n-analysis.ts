@@ -155,6 +155,8 @@ export const daAnalysis = {
   'console.sheetXlsx': 'Dokumentationsark (XLSX)',
   'console.sheetCsv': 'Dokumentationsark (CSV)',
   'console.cardsCsv': 'Kortene (CSV)',
+  'console.archive': 'Hele workshoppen i én fil (arkiv)',
+  'console.archiveHelp': 'Alle dokumenter, snapshots og deltagernes navne, til at gemme eller flytte til en anden server. Ingen adgangsnøgler.',
   'group.sheet': 'Dokumentationsark',
 };
 
@@ -312,5 +314,7 @@ export const enAnalysis: Record<keyof typeof daAnalysis, string> = {
   'console.sheetXlsx': 'Documentation sheet (XLSX)',
   'console.sheetCsv': 'Documentation sheet (CSV)',
   'console.cardsCsv': 'The cards (CSV)',
+  'console.archive': 'The whole workshop in one file (archive)',
+  'console.archiveHelp': 'Every document, snapshot and the participants\' names, to keep or to move to another server. No access keys.',
   'group.sheet': 'Documentation sheet',
 };

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, exportUrl, type RoomInfo } from '../api';
+import { api, archiveUrl, exportUrl, type RoomInfo } from '../api';
 import { useSession } from '../hooks';
 import { fmtTime, t } from '../i18n';
 import { deviceId } from '../local';
@@ -139,6 +139,8 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
                   <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv', undefined, 'dokumentationsark')} download data-testid="export-sheet-csv">{t('console.sheetCsv')}</a>
                   <a class="btn btn-ghost-border grow" href={exportUrl(info.id, session.token, 'csv')} download data-testid="export-csv">{t('console.cardsCsv')}</a>
                 </div>
+                <a class="btn btn-ghost-border btn-block" href={archiveUrl(info.id, session.token)} download aria-describedby="archive-help" data-testid="export-archive">{t('console.archive')}</a>
+                <p id="archive-help" class="field-help muted">{t('console.archiveHelp')}</p>
               </div>
             </section>
             <DeletePanel session={session} title={meta.title || info.title} deletesAt={deletesAt} />
