@@ -121,6 +121,8 @@ export const api = {
   createSeat: (id: string, token: string, name: string, group: string) =>
     call<CreatedSeat>('POST', `/api/rooms/${enc(id)}/seats`, token, { name, group }),
   seats: (id: string, token: string) => call<SeatListItem[]>('GET', `/api/rooms/${enc(id)}/seats`, token),
+  /** Any token: every seat's id, name and group (cards show their writer by it). */
+  people: (id: string, token: string) => call<SeatInfo[]>('GET', `/api/rooms/${enc(id)}/people`, token),
   updateSeat: (id: string, token: string, seatId: string, patch: { name?: string; group?: string }) =>
     call<SeatInfo>('PATCH', `/api/rooms/${enc(id)}/seats/${enc(seatId)}`, token, patch),
   removeSeat: (id: string, token: string, seatId: string) => call<null>('DELETE', `/api/rooms/${enc(id)}/seats/${enc(seatId)}`, token),

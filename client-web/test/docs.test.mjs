@@ -90,6 +90,15 @@ test('answers and groups: merged key by key, the wall first, a group document wi
   assert.deepEqual([g.a.done, g.a.by, g.b.done], [false, 'Anne', true]);
 });
 
+test('a seat\'s card shows its writer by the name the seat has now', () => {
+  const r = room();
+  schema.addCard(r.a, card({ text: 'A', author: 'Anne', author_id: 'seat-anne' }));
+  schema.addCard(r.wall, card({ text: 'W', author: 'Gammelt navn', author_id: 'device-1', column: 'b' }));
+  const d = { ...view(r, { role: 'facilitator', writable: ['a', 'b'] }), names: new Map([['seat-anne', 'Anne J. Jensen']]) };
+  const authors = docs.readRoomCards(d).map((c) => [c.text, c.author]).sort();
+  assert.deepEqual(authors, [['A', 'Anne J. Jensen'], ['W', 'Gammelt navn']]);
+});
+
 test('plenum scope: in private group work only the revealed groups (and a seat its own) are on the wall', () => {
   const r = room({ visibility: 'private', revealed: ['b'] });
   schema.addCard(r.a, card({ text: 'A' }));

@@ -85,6 +85,33 @@ pub fn merged(wall: &Doc, groups: &[(&str, &Doc)]) -> Doc {
     out
 }
 
+/// Shows each card of `wall` (a merged wall, see [`merged`]) by its writer's name now: a card
+/// whose `author_id` is a seat of `names` gets that seat's name as its `author` (a renamed person
+/// is shown by the new name; a card of no seat keeps the name it was written with).
+pub fn name_writers(wall: &Doc, names: &std::collections::HashMap<String, String>) {
+    if names.is_empty() {
+        return;
+    }
+    let cards = wall.get_or_insert_map(schema::CARDS);
+    let mut txn = wall.transact_mut();
+    let renamed: Vec<(yrs::MapRef, String)> = cards
+        .iter(&txn)
+        .filter_map(|(_, value)| match value {
+            Out::YMap(card) => {
+                let author = match card.get(&txn, "author_id") {
+                    Some(Out::Any(yrs::Any::String(id))) => names.get(&*id).cloned(),
+                    _ => None,
+                }?;
+                Some((card, author))
+            }
+            _ => None,
+        })
+        .collect();
+    for (card, name) in renamed {
+        card.insert(&mut txn, "author", name);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +150,44 @@ mod tests {
             .get_map(schema::ANSWERS)
             .and_then(|m| m.get(&txn, "s1/anvendes"));
         assert_eq!(answer, Some(Out::Any(yrs::Any::from("nej"))));
+    }
+
+    #[test]
+    fn cards_show_their_writer_by_the_name_the_seat_has_now() {
+        let wall = Doc::new();
+        let cards = wall.get_or_insert_map(schema::CARDS);
+        {
+            let mut txn = wall.transact_mut();
+            for (id, author_id) in [("c1", "seat-anne"), ("c2", "device-x")] {
+                cards.insert(
+                    &mut txn,
+                    id,
+                    MapPrelim::from([
+                        ("row", "r1"),
+                        ("column", "a"),
+                        ("text", "t"),
+                        ("author", "old name"),
+                        ("author_id", author_id),
+                    ]),
+                );
+            }
+        }
+        let view = merged(&wall, &[]);
+        name_writers(
+            &view,
+            &[("seat-anne".to_string(), "Anne Jensen".to_string())].into(),
+        );
+        let authors: Vec<(String, Option<serde_json::Value>)> = projection::cards(&view)
+            .into_iter()
+            .map(|c| (c.id, c.extra.get("author").cloned()))
+            .collect();
+        assert_eq!(
+            authors,
+            vec![
+                ("c1".to_string(), Some(serde_json::json!("Anne Jensen"))),
+                ("c2".to_string(), Some(serde_json::json!("old name"))),
+            ]
+        );
     }
 
     #[test]

@@ -447,3 +447,45 @@ async fn a_seat_removed_on_one_node_is_closed_on_the_other_at_once() {
     )
     .await;
 }
+
+/// Names come from the seat registry: `GET /api/rooms/{id}/people` (any token) lists every seat
+/// (no tokens), and a renamed person's cards show the new name in the sheet and the exports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cards_writer_is_shown_by_the_name_the_seat_has_now() {
+    let (server, room, anne_id, anne_token) = with_anne().await;
+    let people = server
+        .get_json(
+            &format!("/api/rooms/{}/people", room.id),
+            Some(&room.review_token),
+        )
+        .await;
+    assert_eq!(people[0]["seat_id"], anne_id.as_str());
+    assert_eq!(people[0]["name"], "Anne");
+    assert!(people[0].get("online").is_none() && !people.to_string().contains(&anne_token));
+    let (row, col) = as_is_cell();
+    let wall = YClient::wall(&server, &room.id, &anne_token).await;
+    wall.add_card_fields(
+        "c1",
+        vec![
+            ("row", yrs::Any::from(row.as_str())),
+            ("column", yrs::Any::from(col.as_str())),
+            ("text", yrs::Any::from("Annes kort")),
+            ("author", yrs::Any::from("Anne")),
+            ("author_id", yrs::Any::from(anne_id.as_str())),
+        ],
+    );
+    wall.barrier().await;
+    call(
+        &server,
+        "PATCH",
+        &format!("/api/rooms/{}/seats/{anne_id}", room.id),
+        &room.facilitator_token,
+        Some(json!({"name": "Anne J. Jensen"})),
+    )
+    .await
+    .assert_status(200);
+    let csv = server.export_csv(&room.id, &room.review_token, None).await;
+    let text = format!("{csv:?}");
+    assert!(text.contains("Anne J. Jensen"), "{text}");
+    assert!(!text.contains("\"Anne\""), "the old name is gone: {text}");
+}

@@ -29,6 +29,8 @@ export interface RoomDocs {
   role: string;
   /** The seat's group (column id); '' without a seat. */
   seatGroup: string;
+  /** Each seat's name now, by seat id: a card of a seat shows its writer by it. */
+  names?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -61,12 +63,19 @@ function groupDocs(d: RoomDocs, scope: Scope): [string, Y.Doc][] {
 
 // ---- reading --------------------------------------------------------------------------------
 
-/** Every card the person may see, oldest first: the wall's, then each group document's (in its column). */
+/**
+ * Every card the person may see, oldest first: the wall's, then each group document's (in its
+ * column); a seat's card by the name the seat has now (`names`, from `GET /api/rooms/{id}/people`).
+ */
 export function readRoomCards(d: RoomDocs, scope: Scope = 'all'): Card[] {
   const byId = new Map<string, Card>();
-  for (const c of readCards(d.wall)) byId.set(c.id, c);
+  const named = (c: Card): Card => {
+    const name = d.names?.get(c.author_id);
+    return name ? { ...c, author: name } : c;
+  };
+  for (const c of readCards(d.wall)) byId.set(c.id, named(c));
   for (const [column, doc] of groupDocs(d, scope)) {
-    for (const c of readCards(doc)) byId.set(c.id, { ...c, column });
+    for (const c of readCards(doc)) byId.set(c.id, { ...named(c), column });
   }
   return [...byId.values()].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
 }

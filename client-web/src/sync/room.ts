@@ -190,7 +190,33 @@ export class RoomSession {
     for (const [column, link] of this.groups) groups.set(column, link.doc);
     const writable = new Set<string>();
     for (const [column, link] of this.groups) if (link.writable) writable.add(column);
-    return { wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup };
+    return { wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup, names: this.people };
+  }
+
+  /** Each seat's name now, by seat id (`GET /api/rooms/{id}/people`): cards show their writer by it. */
+  people: ReadonlyMap<string, string> = new Map();
+  private peopleAsked = 0;
+  private peopleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Asks for the room's people again: at the start and when presence changes (a rename shows in
+   * the renamed person's presence at once), at most every two seconds.
+   */
+  refreshPeople() {
+    if (this.destroyed || this.peopleTimer) return;
+    const wait = Math.max(0, this.peopleAsked + 2000 - Date.now());
+    this.peopleTimer = setTimeout(() => {
+      this.peopleTimer = null;
+      this.peopleAsked = Date.now();
+      api.people(this.roomId, this.token).then((list) => {
+        const next = new Map(list.map((s) => [s.seat_id, s.name]));
+        const same = next.size === this.people.size && [...next].every(([k, v]) => this.people.get(k) === v);
+        if (!same && !this.destroyed) {
+          this.people = next;
+          this.emit();
+        }
+      }, () => { /* asked again at the next presence change */ });
+    }, wait);
   }
 
   /**
@@ -301,7 +327,11 @@ export class RoomSession {
       this.emit();
     });
     doc.on('update', () => this.emit());
-    provider.awareness.on('change', () => this.emit());
+    provider.awareness.on('change', () => {
+      if (kind === 'wall') this.refreshPeople();
+      this.emit();
+    });
+    if (kind === 'wall') this.refreshPeople();
     return link;
   }
 
@@ -487,6 +517,7 @@ export class RoomSession {
 
   destroy() {
     this.destroyed = true;
+    if (this.peopleTimer) clearTimeout(this.peopleTimer);
     for (const l of this.links) {
       l.provider.destroy();
       void l.idb?.destroy();

@@ -60,6 +60,8 @@ export function PeoplePanel({ session, info, columns, joiningClosed, presenceCou
       setError(null);
       if (done) setNotice(done);
       await load();
+      // Cards show their writer by the seat's name now.
+      session.refreshPeople();
     } catch (e) {
       setError(errorText(e));
     } finally {

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms/{id}/archive", get(archive::export))
         .route("/rooms/{id}/import", post(import::import))
         .route("/rooms/{id}/seats", get(seats::list).post(seats::create))
+        .route("/rooms/{id}/people", get(seats::people))
         .route(
             "/rooms/{id}/seats/{seat_id}",
             patch(seats::update).delete(seats::remove),

@@ -35,6 +35,7 @@ use super::{archive, export, health, import, rooms, seats, snapshots, ws};
         import::import,
         seats::create,
         seats::list,
+        seats::people,
         seats::update,
         seats::remove,
         seats::new_participant_token,

@@ -5,6 +5,8 @@
 //! groups open to all (open group work, or revealed), whatever their seat: REST reads are the
 //! plenum's.
 
+use std::collections::HashMap;
+
 use yrs::Doc;
 
 use super::{open_room, ApiError, ApiResult, Shared};
@@ -21,6 +23,8 @@ pub struct RoomDocs {
     /// Who may read which group, as the room says now (for a snapshot: a group revealed when it
     /// was taken or since counts as revealed).
     visibility: Visibility,
+    /// Each seat's name now, by seat id: a card's writer is shown by it.
+    names: HashMap<String, String>,
 }
 
 impl RoomDocs {
@@ -28,7 +32,9 @@ impl RoomDocs {
     pub async fn live(state: &Shared, room: &RoomHandle) -> ApiResult<RoomDocs> {
         let states = States::live(state, room).await?;
         let visibility = room.visibility().borrow().clone();
-        states.open(visibility, "the room")
+        let mut docs = states.open(visibility, "the room")?;
+        docs.names = names(state, room.id()).await?;
+        Ok(docs)
     }
 
     /// Snapshot `seq`'s documents.
@@ -45,6 +51,7 @@ impl RoomDocs {
             groups: record.groups,
         };
         let mut docs = states.open(now.clone(), &format!("snapshot {seq}"))?;
+        docs.names = names(state, id).await?;
         let then = Visibility::of(&docs.control);
         docs.visibility = Visibility {
             private: then.private && now.private,
@@ -61,8 +68,19 @@ impl RoomDocs {
             .filter(|(id, _)| permissions::reads_group_in_rest(role, id.as_str(), &self.visibility))
             .map(|(id, doc)| (id.as_str(), doc))
             .collect();
-        groups::merged(&self.wall, &readable)
+        let wall = groups::merged(&self.wall, &readable);
+        groups::name_writers(&wall, &self.names);
+        wall
     }
+}
+
+/// The room's seats' names now, by seat id.
+async fn names(state: &Shared, id: &str) -> ApiResult<HashMap<String, String>> {
+    let seats = state.rooms.seats(id).await?;
+    Ok(seats
+        .iter()
+        .map(|s| (s.seat_id.clone(), s.name.clone()))
+        .collect())
 }
 
 /// Every document of a room as its full state (Yjs v1): what a snapshot stores.
@@ -113,6 +131,7 @@ impl States {
             control,
             groups,
             visibility,
+            names: HashMap::new(),
         })
     }
 }

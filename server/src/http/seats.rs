@@ -164,6 +164,21 @@ pub async fn list(
     ))
 }
 
+/// `GET /api/rooms/{id}/people` (any token of the room): who is in the room — each seat's id,
+/// name and group, never a token — so every page shows a card's writer by the name the seat has
+/// now (cards keep the seat id in `author_id`).
+#[utoipa::path(get, path = "/api/rooms/{id}/people", tag = "seats", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query)), security(("bearer" = [])), responses((status = 200, body = Vec<Seat>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn people(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Seat>>> {
+    caller(&state, &id, &headers, &params).await?;
+    let seats = state.rooms.seats(&id).await?;
+    Ok(Json(seats.iter().map(|s| seat(s, None)).collect()))
+}
+
 async fn find(state: &AppState, id: &str, seat_id: &str) -> ApiResult<SeatRecord> {
     state
         .store
