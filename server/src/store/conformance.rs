@@ -656,3 +656,22 @@ pub(crate) async fn check_after_exercise(store: &dyn Store) {
         doc(b"wall-1", &[b"w5", b"w6", b"w7"])
     );
 }
+
+/// Room `room`, whose change time the caller has removed (a room made by an earlier version),
+/// counts from the first sweep: not stale at it, and stale once the period has passed from it.
+pub(crate) async fn a_room_without_a_change_time_counts_from_the_first_sweep(
+    store: &dyn Store,
+    room: &str,
+) {
+    assert_eq!(store.changed_at(room).await.expect("changed"), None);
+    assert!(store
+        .stale_rooms(500, 1_000)
+        .await
+        .expect("stale")
+        .is_empty());
+    assert_eq!(store.changed_at(room).await.expect("changed"), Some(1_000));
+    assert_eq!(
+        store.stale_rooms(1_001, 2_000).await.expect("stale"),
+        vec![room.to_string()]
+    );
+}

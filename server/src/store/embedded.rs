@@ -919,17 +919,7 @@ mod tests {
             })
             .await
             .expect("forget the change time");
-        assert_eq!(store.changed_at("r").await.expect("changed"), None);
-        assert!(store
-            .stale_rooms(500, 1_000)
-            .await
-            .expect("stale")
-            .is_empty());
-        assert_eq!(store.changed_at("r").await.expect("changed"), Some(1_000));
-        assert_eq!(
-            store.stale_rooms(1_001, 2_000).await.expect("stale"),
-            vec!["r"]
-        );
+        conformance::a_room_without_a_change_time_counts_from_the_first_sweep(&store, "r").await;
     }
 
     #[tokio::test]
