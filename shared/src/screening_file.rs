@@ -258,6 +258,93 @@ mod tests {
         ));
     }
 
+    /// A one-sheet workbook with `sheet_data` inside `<worksheet>`.
+    fn workbook(sheet_data: &str) -> Vec<u8> {
+        use std::io::Write;
+        let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let pkg = "http://schemas.openxmlformats.org/package/2006/relationships";
+        let parts = [
+            (
+                "[Content_Types].xml",
+                format!(
+                    r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+                ),
+            ),
+            (
+                "_rels/.rels",
+                format!(
+                    r#"<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    r#"<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Ark1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    r#"<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(r#"<worksheet xmlns="{main}">{sheet_data}</worksheet>"#),
+            ),
+        ];
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, text) in parts {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_workbook_reads_cell_by_cell() {
+        let book = workbook(
+            r#"<dimension ref="B2:C3"/><sheetData><row r="2"><c r="B2" t="inlineStr"><is><t>Fagområde</t></is></c><c r="C2" t="inlineStr"><is><t>Sagsområde</t></is></c></row><row r="3"><c r="C3"><v>32</v></c></row></sheetData>"#,
+        );
+        assert_eq!(
+            read(Format::sniff("", &book), &book),
+            Ok(Table {
+                records: vec![
+                    vec!["Fagområde".to_string(), "Sagsområde".to_string()],
+                    vec![String::new(), "32".to_string()],
+                ],
+                first_row: 2
+            })
+        );
+    }
+
+    /// Found by the fuzz target `screening_file`: cell references with more letters or digits
+    /// than a u32 holds, and a range that ends before it starts, overflowed in calamine 0.38.0
+    /// (a panic with overflow checks, as in the tests; `vendor/calamine/KORTVAEG-PATCH.md`).
+    #[test]
+    fn references_past_a_u32_are_refused_not_a_panic() {
+        for sheet in [
+            r#"<dimension ref="Alection"/><sheetData/>"#,
+            r#"<dimension ref="A1:AAAAAAAAAAAAAAAA1"/><sheetData/>"#,
+            r#"<sheetData><row r="1"><c r="AAAAAAAAAAAAAAAA1"><v>1</v></c></row></sheetData>"#,
+            r#"<sheetData><row r="99999999999"><c r="A99999999999"><v>1</v></c></row></sheetData>"#,
+        ] {
+            assert!(
+                matches!(
+                    read(Format::Xlsx, &workbook(sheet)),
+                    Err(FileError::Unreadable(_))
+                ),
+                "{sheet}"
+            );
+        }
+        let backwards = workbook(
+            r#"<dimension ref="C3:A1"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>"#,
+        );
+        assert!(read(Format::Xlsx, &backwards).is_ok());
+    }
+
     #[test]
     fn not_a_workbook() {
         assert!(matches!(

@@ -3045,8 +3045,10 @@ pub(crate) fn get_dimension(dimension: &str) -> Result<Dimensions, XlsxError> {
             end: parts[0],
         }),
         2 => {
-            let rows = parts[1].0 - parts[0].0;
-            let columns = parts[1].1 - parts[0].1;
+            // Kortvæg patch: a range whose end lies before its start ("B2:A1") subtracted past
+            // zero (a panic with overflow checks); it is only counted for the warnings below.
+            let rows = parts[1].0.saturating_sub(parts[0].0);
+            let columns = parts[1].1.saturating_sub(parts[0].1);
             if rows > MAX_ROWS {
                 warn!("xlsx has more than maximum number of rows ({rows} > {MAX_ROWS})");
             }
@@ -3091,10 +3093,18 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
     // (eg: A=1, B=2, ..., Z=26, AA=27, ..., AZ=52, ..., etc)
     let mut col: u32 = 0;
     let mut row: u32 = 0;
+    // Kortvæg patch: a reference with more letters or digits than a u32 holds ("AAAAAAAA1")
+    // overflowed `col * 26` and `row * 10` (a panic with overflow checks, a wrong cell without);
+    // it is refused instead.
+    let letter = |col: u32, value: u8| {
+        col.checked_mul(26)
+            .and_then(|c| c.checked_add(value as u32 + 1))
+            .ok_or(XlsxError::ColumnNumberOverflow)
+    };
     while i < len {
         match range[i] {
-            c @ b'A'..=b'Z' => col = col * 26 + (c - b'A') as u32 + 1,
-            c @ b'a'..=b'z' => col = col * 26 + (c - b'a') as u32 + 1,
+            c @ b'A'..=b'Z' => col = letter(col, c - b'A')?,
+            c @ b'a'..=b'z' => col = letter(col, c - b'a')?,
             c @ b'0'..=b'9' => {
                 // on first digit, capture it and transition to the row loop
                 row = (c - b'0') as u32;
@@ -3109,7 +3119,12 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
     // Row: accumulate base-10 from remaining digits (1-based in source)
     while i < len {
         match range[i] {
-            c @ b'0'..=b'9' => row = row * 10 + (c - b'0') as u32,
+            c @ b'0'..=b'9' => {
+                row = row
+                    .checked_mul(10)
+                    .and_then(|r| r.checked_add((c - b'0') as u32))
+                    .ok_or(XlsxError::RowNumberOverflow)?
+            }
             c => return Err(XlsxError::Alphanumeric(c)),
         }
         i += 1;
