@@ -5,6 +5,8 @@
 //! - [`question`]: a room's question (a row of the control document) read once into typed
 //!   values: number, round, kind, fields, role in the analysis.
 //! - [`api`]: the JSON bodies of the REST API (`/api/...`), as the server sends and the tests read them.
+//! - [`requests`]: the REST API's JSON request bodies read and checked (room title, seat name),
+//!   with the `400` message of what is refused.
 //! - [`template`]: workshop templates (a question guide as rows × fagområder as columns), loaded from
 //!   the JSON files in `shared/templates/`.
 //! - [`schema`]: the names of the root types of the wall and control documents, and how a new room's
@@ -25,6 +27,7 @@
 //!   answers: the wall's cards are the sheet's answers).
 //! - [`screening`]: importing a screening list (fagområde, sagsområde, KLE, anvendes) into a room:
 //!   reading its rows and planning which columns and sagsområder to add.
+//! - [`screening_file`]: a screening list file, CSV or XLSX, read into rows of cells, within limits.
 //!
 //! Everything here is plain functions over plain data: no server, no socket, no store.
 
@@ -36,9 +39,11 @@ pub mod gate;
 pub mod groups;
 pub mod projection;
 pub mod question;
+pub mod requests;
 pub mod restore;
 pub mod schema;
 pub mod screening;
+pub mod screening_file;
 pub mod sheet;
 pub mod stored;
 pub mod template;

@@ -139,17 +139,7 @@ impl Templates {
     }
 
     fn add_json(&mut self, file: &str, bytes: &[u8]) -> Result<(), TemplateError> {
-        let template: Template =
-            serde_json::from_slice(bytes).map_err(|source| TemplateError::Parse {
-                file: file.to_string(),
-                source,
-            })?;
-        template
-            .validate()
-            .map_err(|problem| TemplateError::Invalid {
-                file: file.to_string(),
-                problem,
-            })?;
+        let template = Template::from_json(file, bytes)?;
         self.by_id.insert(template.id.clone(), template);
         Ok(())
     }
@@ -173,6 +163,23 @@ impl Templates {
 }
 
 impl Template {
+    /// A template file (`file` names it in the error): parsed and [validated](Self::validate),
+    /// as every built-in one and every one of `--templates-dir` is read.
+    pub fn from_json(file: &str, bytes: &[u8]) -> Result<Template, TemplateError> {
+        let template: Template =
+            serde_json::from_slice(bytes).map_err(|source| TemplateError::Parse {
+                file: file.to_string(),
+                source,
+            })?;
+        template
+            .validate()
+            .map_err(|problem| TemplateError::Invalid {
+                file: file.to_string(),
+                problem,
+            })?;
+        Ok(template)
+    }
+
     /// Checks what serde cannot: unique ids, known answer kinds, non-empty labels.
     pub fn validate(&self) -> Result<(), String> {
         if !is_slug(&self.id) {

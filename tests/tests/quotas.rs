@@ -257,7 +257,7 @@ async fn a_rest_body_over_the_limit_is_refused_with_413() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_request_head_is_dropped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let f = Fixture::with(ServerOptions::new().arg("--request-head-timeout-ms", 300)).await;
+    let f = Fixture::with(ServerOptions::new().arg("--request-head-timeout-ms", 1000)).await;
     let address = format!("127.0.0.1:{}", f.server.port());
     let mut slow = Vec::new();
     for head in [

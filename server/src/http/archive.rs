@@ -217,7 +217,8 @@ pub async fn import(
         )));
     }
     let title = archive.room.title.trim();
-    if title.is_empty() || title.chars().count() > 200 || archive.room.template.len() > 200 {
+    let max = kortvaeg_shared::requests::MAX_TITLE_CHARS;
+    if title.is_empty() || title.chars().count() > max || archive.room.template.len() > max {
         return Err(ApiError::BadRequest(
             "the archive's title or template is empty or too long".into(),
         ));

@@ -68,6 +68,25 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A REST body that was refused: `400` with its message.
+impl From<kortvaeg_shared::requests::BodyError> for ApiError {
+    fn from(error: kortvaeg_shared::requests::BodyError) -> Self {
+        ApiError::BadRequest(error.0)
+    }
+}
+
+/// A screening list file that cannot be read: `413` past a size limit, `400` otherwise.
+impl From<kortvaeg_shared::screening_file::FileError> for ApiError {
+    fn from(error: kortvaeg_shared::screening_file::FileError) -> Self {
+        use kortvaeg_shared::screening_file::FileError;
+        match error {
+            FileError::Unreadable(e) => ApiError::BadRequest(e),
+            FileError::TooLarge(e) => ApiError::TooLarge(e),
+            FileError::Rejected(rejected) => ApiError::Rejected(rejected),
+        }
+    }
+}
+
 impl From<RoomError> for ApiError {
     fn from(error: RoomError) -> Self {
         ApiError::room("", error)

@@ -17,10 +17,8 @@ use crate::tokens;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo, RoomSummary};
+use kortvaeg_shared::requests::NewRoom;
 use kortvaeg_shared::{schema, Role, Template};
-
-/// Longest room title accepted.
-const MAX_TITLE_CHARS: usize = 200;
 
 #[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "The templates on offer (docs/API.md, Templates)", body = Vec<Object>)))]
 pub async fn list_templates(State(state): State<AppState>) -> Json<Vec<Template>> {
@@ -75,21 +73,8 @@ pub async fn create_room(
 ) -> ApiResult<(axum::http::StatusCode, Json<RoomCreated>)> {
     let creator = may_create(&state, &headers, peer).await?;
     require_json(&headers)?;
-    let request: CreateRoom = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a room: {e}")))?;
-    let title = request.title.as_deref().map(str::trim).unwrap_or_default();
-    if title.is_empty() {
-        return Err(ApiError::BadRequest("title is missing or empty".into()));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "title is longer than {MAX_TITLE_CHARS} characters"
-        )));
-    }
-    let template_id = request.template.as_deref().unwrap_or_default();
-    if template_id.is_empty() {
-        return Err(ApiError::BadRequest("template is missing".into()));
-    }
+    let request = NewRoom::from_json(&body)?;
+    let (title, template_id) = (request.title.as_str(), request.template.as_str());
     let template = state.templates.get(template_id).ok_or_else(|| {
         let known: Vec<&str> = state.templates.iter().map(|t| t.id.as_str()).collect();
         ApiError::BadRequest(format!(

@@ -16,10 +16,8 @@ use crate::tokens;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{ParticipantToken, Seat, SeatCreated, SeatRequest};
+use kortvaeg_shared::requests::seat_group;
 use kortvaeg_shared::{projection, Role};
-
-/// Longest name of a person.
-pub const MAX_NAME_CHARS: usize = 80;
 
 /// A seat as the API shows it.
 pub fn seat(record: &SeatRecord, online: Option<bool>) -> Seat {
@@ -31,40 +29,12 @@ pub fn seat(record: &SeatRecord, online: Option<bool>) -> Seat {
     }
 }
 
-fn body(bytes: &[u8]) -> ApiResult<SeatRequest> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for a seat: {e}")))
-}
-
-fn name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ApiError::BadRequest("name is missing or empty".into()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "name is longer than {MAX_NAME_CHARS} characters"
-        )));
-    }
-    Ok(name.to_string())
-}
-
 /// The room's groups (column ids) and whether joining is closed, from its control document.
 async fn room_state(state: &AppState, id: &str) -> ApiResult<(Vec<String>, bool)> {
     let room = open_room(state, id).await?;
     let (_, columns, meta) = room.control.read(projection::structure)?;
     let closed = meta.get("joining").and_then(|v| v.as_str()) == Some("closed");
     Ok((columns.into_iter().map(|c| c.id).collect(), closed))
-}
-
-fn group(groups: &[String], group: &str) -> ApiResult<String> {
-    if groups.iter().any(|g| g == group) {
-        return Ok(group.to_string());
-    }
-    Err(ApiError::BadRequest(format!(
-        "unknown group {group:?}; the room's groups: {}",
-        groups.join(", ")
-    )))
 }
 
 async fn caller(
@@ -100,15 +70,14 @@ pub async fn create(
             "a seat is taken with the participant link (or by the facilitator)".into(),
         ));
     }
-    let request = body(&bytes)?;
-    let name = name(request.name.as_deref().unwrap_or_default())?;
+    let request = SeatRequest::from_json(&bytes)?.new_seat()?;
     let (groups, closed) = room_state(&state, &id).await?;
     if closed && caller.role != Role::Facilitator {
         return Err(ApiError::Forbidden(
             "joining is closed: the facilitator has closed the workshop to new participants".into(),
         ));
     }
-    let group = group(&groups, request.group.as_deref().unwrap_or_default())?;
+    let group = seat_group(&groups, &request.group)?;
     let max = state.config.max_seats_per_room;
     if state.rooms.seats(&id).await?.len() >= max {
         crate::metrics::limit_hit("seats_per_room");
@@ -119,7 +88,7 @@ pub async fn create(
     let token = tokens::new_token();
     let record = SeatRecord {
         seat_id: tokens::new_seat_id(),
-        name,
+        name: request.name,
         group,
         token_digest: tokens::digest(&token),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -206,14 +175,15 @@ pub async fn update(
             "a seat is changed by the facilitator or by the person themself".into(),
         ));
     }
-    let request = body(&bytes)?;
+    let request = SeatRequest::from_json(&bytes)?;
     let mut record = find(&state, &id, &seat_id).await?;
-    if let Some(n) = &request.name {
-        record.name = name(n)?;
+    let patch = request.patch()?;
+    if let Some(name) = patch.name {
+        record.name = name;
     }
-    if let Some(g) = &request.group {
+    if let Some(g) = &patch.group {
         let (groups, _) = room_state(&state, &id).await?;
-        record.group = group(&groups, g)?;
+        record.group = seat_group(&groups, g)?;
     }
     state.store.put_seat(&id, &record).await?;
     state.rooms.forget_seats(&id);
