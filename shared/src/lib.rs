@@ -48,6 +48,7 @@ pub mod sheet;
 pub mod stored;
 pub mod template;
 pub mod trees;
+pub mod voting;
 
 pub use api::Role;
 pub use template::{Template, TemplateError, Templates};

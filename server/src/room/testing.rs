@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use kortvaeg_shared::voting::{Change, Count, Refused, Round, Spent};
 use tokio::sync::watch;
 use yrs::{Doc, Map, MapPrelim, Transact};
 
@@ -165,6 +166,21 @@ impl Store for MemoryStore {
 
     async fn remove_seat(&self, _: &str, _: &str) -> StoreResult<bool> {
         Ok(false)
+    }
+
+    async fn vote(
+        &self,
+        room: &str,
+        _: &Round,
+        _: &str,
+        _: &str,
+        _: Change,
+    ) -> StoreResult<Result<Spent, Refused>> {
+        Err(StoreError::NoRoom(room.to_string()))
+    }
+
+    async fn votes(&self, _: &str, _: &str) -> StoreResult<Vec<Count>> {
+        Ok(Vec::new())
     }
 
     async fn set_aside_updates(&self, _: &str, _: DocKind) -> StoreResult<Vec<Vec<u8>>> {

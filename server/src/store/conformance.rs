@@ -2,6 +2,7 @@
 //! embedded store and Redis cannot drift apart in what they promise the rest of the server.
 
 use bytes::Bytes;
+use kortvaeg_shared::voting::{Change, Refused, Round, Spent, Target};
 
 use super::{
     DocKind, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError, StoredDoc,
@@ -466,6 +467,11 @@ async fn fill(store: &dyn Store, id: &str) {
         .set_aside(id, DocKind::Wall, b"bad")
         .await
         .expect("set aside");
+    let cast = store
+        .vote(id, &round("r1", 3, 2), "s1", "card-1", Change::Cast)
+        .await
+        .expect("vote");
+    assert!(cast.is_ok());
 }
 
 /// Is anything of room `id` left, as the trait reads it?
@@ -503,6 +509,9 @@ async fn what_is_left(store: &dyn Store, id: &str) -> Vec<&'static str> {
     if store.changed_at(id).await.expect("changed_at").is_some() {
         left.push("change time");
     }
+    if !store.votes(id, "r1").await.expect("votes").is_empty() {
+        left.push("votes");
+    }
     left
 }
 
@@ -519,6 +528,7 @@ pub(crate) async fn deletion(store: &dyn Store) {
         "seats",
         "set aside",
         "change time",
+        "votes",
     ];
     for id in ["d", "de", "e"] {
         fill(store, id).await;
@@ -674,4 +684,102 @@ pub(crate) async fn a_room_without_a_change_time_counts_from_the_first_sweep(
         store.stale_rooms(1_001, 2_000).await.expect("stale"),
         vec![room.to_string()]
     );
+}
+
+/// A voting round `id` with `budget` votes per seat, at most `cap` on one target.
+pub(crate) fn round(id: &str, budget: u32, cap: u32) -> Round {
+    Round {
+        id: id.to_string(),
+        target: Target::Cards,
+        budget,
+        cap,
+        anonymous: false,
+        started_at: 0,
+        ends_at: None,
+        open: true,
+    }
+}
+
+/// Dot voting: the budget and the cap are kept, also by many votes of one seat at once; rounds
+/// and seats are counted apart; a vote for a room the store does not have fails. `store` must
+/// hold room `v` (made here) and no room `nobody`.
+pub(crate) async fn voting(store: &dyn Store) {
+    store
+        .create_room(&record("v"), b"w", b"c")
+        .await
+        .expect("create");
+    let r = round("r1", 3, 2);
+    let vote = |seat: &'static str, target: &'static str, change| {
+        let r = r.clone();
+        async move { store.vote("v", &r, seat, target, change).await.expect("vote") }
+    };
+    let spent = |total, on_target| Ok(Spent { total, on_target });
+    assert_eq!(vote("anne", "a", Change::Cast).await, spent(1, 1));
+    assert_eq!(vote("anne", "a", Change::Cast).await, spent(2, 2));
+    assert_eq!(
+        vote("anne", "a", Change::Cast).await,
+        Err(Refused::CapReached {
+            cap: 2,
+            target: "card"
+        })
+    );
+    assert_eq!(vote("anne", "b", Change::Cast).await, spent(3, 1));
+    assert_eq!(
+        vote("anne", "c", Change::Cast).await,
+        Err(Refused::NoVotesLeft { budget: 3 })
+    );
+    assert_eq!(
+        vote("anne", "c", Change::TakeBack).await,
+        Err(Refused::NothingToTakeBack)
+    );
+    assert_eq!(vote("anne", "b", Change::TakeBack).await, spent(2, 0));
+    assert_eq!(vote("anne", "c", Change::Cast).await, spent(3, 1));
+    assert_eq!(vote("bo", "a", Change::Cast).await, spent(1, 1));
+    // Another round starts from nothing.
+    let other = round("r2", 1, 1);
+    assert_eq!(
+        store.vote("v", &other, "anne", "a", Change::Cast).await.expect("vote"),
+        spent(1, 1)
+    );
+
+    let mut counts = store.votes("v", "r1").await.expect("votes");
+    counts.sort_by(|x, y| (&x.seat, &x.target).cmp(&(&y.seat, &y.target)));
+    let expected = [("anne", "a", 2), ("anne", "c", 1), ("bo", "a", 1)];
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (c.seat.as_str(), c.target.as_str(), c.votes))
+            .collect::<Vec<_>>(),
+        expected.to_vec()
+    );
+    assert_eq!(store.votes("v", "r2").await.expect("votes").len(), 1);
+    assert!(store.votes("v", "r3").await.expect("votes").is_empty());
+
+    // Twenty votes of one seat at once, budget 5: exactly five count.
+    let wide = round("r4", 5, 5);
+    let targets = ["x", "y", "z", "w"];
+    let attempts = (0..20).map(|i| {
+        let wide = wide.clone();
+        async move {
+            store
+                .vote("v", &wide, "cy", targets[i % 4], Change::Cast)
+                .await
+                .expect("vote")
+        }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 5);
+    let total: u32 = store
+        .votes("v", "r4")
+        .await
+        .expect("votes")
+        .iter()
+        .map(|c| c.votes)
+        .sum();
+    assert_eq!(total, 5);
+
+    assert!(matches!(
+        store.vote("nobody", &r, "anne", "a", Change::Cast).await,
+        Err(StoreError::NoRoom(_))
+    ));
 }

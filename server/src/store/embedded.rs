@@ -43,6 +43,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use kortvaeg_shared::voting::{self, Change, Count, Refused, Round, Spent};
+
 use super::{
     DocKind, GroupId, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError,
     StoreResult, StoredDoc, WriteOp,
@@ -68,6 +70,8 @@ const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
 const SEATS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("seats");
 /// Room id → when it last changed, ms since the epoch (retention).
 const ROOM_CHANGED: TableDefinition<&str, u64> = TableDefinition::new("room_changed");
+/// (room, voting round, seat id, target) → the seat's votes on the target (dot voting).
+const VOTES: TableDefinition<(&str, &str, &str, &str), u32> = TableDefinition::new("votes");
 
 /// The shortest time between two attempts to reopen a failed database: while the disk is still
 /// full, each attempt (an integrity check of the whole file) fails too, and clients that
@@ -147,6 +151,7 @@ fn open_file(path: &Path) -> StoreResult<Database> {
         txn.open_table(HEALTH).map_err(embedded)?;
         txn.open_table(SEATS).map_err(embedded)?;
         txn.open_table(ROOM_CHANGED).map_err(embedded)?;
+        txn.open_table(VOTES).map_err(embedded)?;
     }
     txn.commit().map_err(embedded)?;
     Ok(db)
@@ -645,6 +650,85 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn vote(
+        &self,
+        room: &str,
+        round: &Round,
+        seat: &str,
+        target: &str,
+        change: Change,
+    ) -> StoreResult<Result<Spent, Refused>> {
+        let (room, round, seat, target) = (
+            room.to_string(),
+            round.clone(),
+            seat.to_string(),
+            target.to_string(),
+        );
+        self.blocking(move |db| {
+            // One write transaction: redb runs one at a time, so the check and the count
+            // cannot interleave with another vote's.
+            let txn = db.begin_write().map_err(embedded)?;
+            require_room(&txn, &room)?;
+            let spent = {
+                let mut votes = txn.open_table(VOTES).map_err(embedded)?;
+                let (r, s) = (room.as_str(), round.id.as_str());
+                let next_seat = after(&seat);
+                let mut spent = Spent::default();
+                for entry in votes
+                    .range((r, s, seat.as_str(), "")..(r, s, next_seat.as_str(), ""))
+                    .map_err(embedded)?
+                {
+                    let (key, n) = entry.map_err(embedded)?;
+                    spent.total += n.value();
+                    if key.value().3 == target {
+                        spent.on_target = n.value();
+                    }
+                }
+                if let Err(refused) = voting::check(&round, spent, change) {
+                    return Ok(Err(refused));
+                }
+                let key = (r, s, seat.as_str(), target.as_str());
+                let (total, on_target) = match change {
+                    Change::Cast => (spent.total + 1, spent.on_target + 1),
+                    Change::TakeBack => (spent.total - 1, spent.on_target - 1),
+                };
+                if on_target == 0 {
+                    votes.remove(key).map_err(embedded)?;
+                } else {
+                    votes.insert(key, on_target).map_err(embedded)?;
+                }
+                Spent { total, on_target }
+            };
+            txn.commit().map_err(embedded)?;
+            Ok(Ok(spent))
+        })
+        .await
+    }
+
+    async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>> {
+        let (room, round) = (room.to_string(), round.to_string());
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let votes = txn.open_table(VOTES).map_err(embedded)?;
+            let next_round = after(&round);
+            let (r, s, n) = (room.as_str(), round.as_str(), next_round.as_str());
+            votes
+                .range((r, s, "", "")..(r, n, "", ""))
+                .map_err(embedded)?
+                .map(|entry| {
+                    let (key, votes) = entry.map_err(embedded)?;
+                    let (_, _, seat, target) = key.value();
+                    Ok(Count {
+                        seat: seat.to_string(),
+                        target: target.to_string(),
+                        votes: votes.value(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {
         let room = room.to_string();
         self.blocking(move |db| {
@@ -706,6 +790,10 @@ impl Store for EmbeddedStore {
                 txn.open_table(SEATS)
                     .map_err(embedded)?
                     .retain_in((room, "")..(after, ""), |_, _| false)
+                    .map_err(embedded)?;
+                txn.open_table(VOTES)
+                    .map_err(embedded)?
+                    .retain_in((room, "", "", "")..(after, "", "", ""), |_, _| false)
                     .map_err(embedded)?;
                 existed
             };
@@ -862,6 +950,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path()).expect("open");
         conformance::deletion(&store).await;
+        conformance::voting(&store).await;
         conformance::retention(&store).await;
         // No row of room `d` is left in any table (also none the trait cannot reach), and `de`'s
         // are all there.
@@ -889,14 +978,15 @@ mod tests {
                     SNAPSHOT_DOCS => |k| k.0,
                     SET_ASIDE => |k| k.0,
                     SEATS => |k| k.0,
+                    VOTES => |k| k.0,
                 );
                 Ok(rows)
             })
         };
         assert_eq!(rows("d").await.expect("rows"), 0);
         // The record, its change time, 2 states, 3 log entries, 2 snapshots (and their 3
-        // documents each), a seat, an update set aside.
-        assert_eq!(rows("de").await.expect("rows"), 17);
+        // documents each), a seat, an update set aside, a vote.
+        assert_eq!(rows("de").await.expect("rows"), 18);
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 pub use kortvaeg_shared::api::SnapshotInfo;
+use kortvaeg_shared::voting::{Change, Count, Refused, Round, Spent};
 
 /// Which of a room's Yjs documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -319,12 +320,29 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a seat; false if there was none with that id.
     async fn remove_seat(&self, room: &str, seat_id: &str) -> StoreResult<bool>;
 
+    /// Casts or takes back one vote of `seat` on `target` in `round` (dot voting), if
+    /// [`kortvaeg_shared::voting::check`] allows it for what the seat has spent in the round:
+    /// checked and counted in one atomic step, so concurrent votes of one seat (two devices, two
+    /// nodes) never spend past the budget or the cap. What the seat has spent afterwards, or why
+    /// not. [`StoreError::NoRoom`] for a room the store does not have.
+    async fn vote(
+        &self,
+        room: &str,
+        round: &Round,
+        seat: &str,
+        target: &str,
+        change: Change,
+    ) -> StoreResult<Result<Spent, Refused>>;
+
+    /// Every seat's votes on each target in `round` (the round's id), those above zero, in no order.
+    async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>>;
+
     /// The updates set aside for a document, in no order (the conformance tests read them back).
     #[allow(dead_code)]
     async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>>;
 
     /// Deletes everything of the room: its record, every document (state, log or stream,
-    /// compaction lock, updates set aside), snapshots, seats and change time. True if the room
+    /// compaction lock, updates set aside), snapshots, seats, votes and change time. True if the room
     /// existed. The record goes first (embedded: all in one transaction), so a room is either
     /// whole or gone for every reader, and no later write can re-create any of it (module doc).
     async fn delete_room(&self, id: &str) -> StoreResult<bool>;

@@ -32,6 +32,7 @@ use std::time::Duration;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{Client, RedisError};
 use async_trait::async_trait;
+use kortvaeg_shared::voting::{self, Change, Count, Refused, Round, Spent};
 
 use super::{
     DocKind, GroupId, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError,
@@ -77,6 +78,33 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return false
 end
 return redis.call(ARGV[1], KEYS[2], unpack(ARGV, 2))
+";
+
+/// Casts or takes back one vote (dot voting), the check and the count in one atomic step.
+/// KEYS: the room's record, the round's votes hash. ARGV: the seat's total field, the seat's
+/// field for the target, `1` (cast) or `-1` (take back), the budget, the cap. Returns nil when the
+/// room is gone, else `{done, total, on_target}`: done 1 with the counts after, or 0 with the
+/// counts that refused it. The comparisons are `kortvaeg_shared::voting::check`'s.
+pub(crate) const VOTE_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local on = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+if ARGV[3] == '1' then
+  if total >= tonumber(ARGV[4]) or on >= tonumber(ARGV[5]) then
+    return {0, total, on}
+  end
+elseif on <= 0 then
+  return {0, total, on}
+end
+local delta = tonumber(ARGV[3])
+total = redis.call('HINCRBY', KEYS[2], ARGV[1], delta)
+on = redis.call('HINCRBY', KEYS[2], ARGV[2], delta)
+if on == 0 then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+return {1, total, on}
 ";
 
 /// Compacts a document. KEYS: state, state-id, stream, compaction lock, the room's record. ARGV:
@@ -245,6 +273,12 @@ fn set_aside_key(room: &str, doc: DocKind) -> String {
 
 fn seats_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}:seats")
+}
+
+/// A voting round's votes: field `t\t{seat}` the seat's total, `v\t{seat}\t{target}` its votes
+/// on a target.
+fn votes_key(room: &str, round: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}:votes:{round}")
 }
 
 pub(crate) fn lock_key(room: &str, doc: DocKind) -> String {
@@ -669,6 +703,62 @@ impl Store for RedisStore {
         Ok(removed == 1)
     }
 
+    async fn vote(
+        &self,
+        room: &str,
+        round: &Round,
+        seat: &str,
+        target: &str,
+        change: Change,
+    ) -> StoreResult<Result<Spent, Refused>> {
+        let delta = match change {
+            Change::Cast => 1,
+            Change::TakeBack => -1,
+        };
+        let reply: Option<(i64, u32, u32)> = ::redis::cmd("EVAL")
+            .arg(VOTE_LUA)
+            .arg(2)
+            .arg(room_key(room))
+            .arg(votes_key(room, &round.id))
+            .arg(format!("t\t{seat}"))
+            .arg(format!("v\t{seat}\t{target}"))
+            .arg(delta)
+            .arg(round.budget)
+            .arg(round.cap)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        let (done, total, on_target) =
+            reply.ok_or_else(|| StoreError::NoRoom(room.to_string()))?;
+        let spent = Spent { total, on_target };
+        match (done, voting::check(round, spent, change)) {
+            (1, _) => Ok(Ok(spent)),
+            (_, Err(refused)) => Ok(Err(refused)),
+            (_, Ok(())) => Err(StoreError::Corrupt(format!(
+                "room {room}: the vote script refused a vote the rule allows ({spent:?})"
+            ))),
+        }
+    }
+
+    async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>> {
+        let all: Vec<(String, u32)> = ::redis::cmd("HGETALL")
+            .arg(votes_key(room, round))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(field, votes)| {
+                let (seat, target) = field.strip_prefix("v\t")?.split_once('\t')?;
+                (votes > 0).then(|| Count {
+                    seat: seat.to_string(),
+                    target: target.to_string(),
+                    votes,
+                })
+            })
+            .collect())
+    }
+
     async fn set_aside_updates(&self, room: &str, doc: DocKind) -> StoreResult<Vec<Vec<u8>>> {
         ::redis::cmd("HVALS")
             .arg(set_aside_key(room, doc))
@@ -863,6 +953,7 @@ mod tests {
         let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         conformance::deletion(&store).await;
+        conformance::voting(&store).await;
         conformance::retention(&store).await;
         let keys = |pattern: &'static str| {
             let mut conn = store.conn();
