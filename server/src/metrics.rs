@@ -110,6 +110,16 @@ pub fn creation_refused() {
     metrics::counter!("kortvaeg_rooms_refused_total", "reason" => "creator").increment(1);
 }
 
+/// A vote cast or taken back (`result`: `cast`, `taken_back`, `refused`).
+pub fn vote(change: kortvaeg_shared::voting::Change, done: bool) {
+    let result = match (change, done) {
+        (_, false) => "refused",
+        (kortvaeg_shared::voting::Change::Cast, true) => "cast",
+        (kortvaeg_shared::voting::Change::TakeBack, true) => "taken_back",
+    };
+    metrics::counter!("kortvaeg_votes_total", "result" => result).increment(1);
+}
+
 /// A limit crossed (`docs/API.md`, "Limits"): `updates`, `awareness`, `connections_per_room`,
 /// `connections_per_address`, `rooms_loaded`, `rooms_per_creator`, `seats_per_room`, `body`.
 pub fn limit_hit(limit: &'static str) {

@@ -125,7 +125,10 @@ impl NewRound {
                 round.budget
             )));
         }
-        if round.minutes.is_some_and(|m| !(1..=MAX_MINUTES).contains(&m)) {
+        if round
+            .minutes
+            .is_some_and(|m| !(1..=MAX_MINUTES).contains(&m))
+        {
             return Err(BodyError(format!(
                 "minutes must be 1–{MAX_MINUTES} (or left out for no countdown)"
             )));
@@ -191,6 +194,13 @@ pub fn check(round: &Round, spent: Spent, change: Change) -> Result<(), Refused>
         Change::TakeBack if spent.on_target == 0 => Err(Refused::NothingToTakeBack),
         _ => Ok(()),
     }
+}
+
+/// Does `doc` (the wall or a group document) hold card `id`?
+pub fn has_card(doc: &Doc, id: &str) -> bool {
+    let txn = doc.transact();
+    txn.get_map(schema::CARDS)
+        .is_some_and(|cards| cards.get(&txn, id).is_some())
 }
 
 /// One seat's votes on one target, as the store counts them.
@@ -260,7 +270,11 @@ mod tests {
             br#"{"target":"people","budget":3}"#,
             b"[]",
         ] {
-            assert!(NewRound::from_json(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                NewRound::from_json(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -13,6 +13,7 @@ mod rooms;
 mod seats;
 mod security;
 mod snapshots;
+mod votes;
 mod web;
 mod workbook;
 mod ws;
@@ -24,7 +25,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
@@ -102,6 +103,9 @@ pub fn router(state: AppState) -> Router {
             "/rooms/{id}/participant-token",
             post(seats::new_participant_token),
         )
+        .route("/rooms/{id}/voting", put(votes::open).patch(votes::change))
+        .route("/rooms/{id}/votes", get(votes::list).post(votes::cast))
+        .route("/rooms/{id}/votes/{target}", delete(votes::take_back))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Every JSON body (the screening import streams its own, with its own limit).

@@ -7,7 +7,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{archive, export, health, import, rooms, seats, snapshots, ws};
+use super::{archive, export, health, import, rooms, seats, snapshots, votes, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +39,11 @@ use super::{archive, export, health, import, rooms, seats, snapshots, ws};
         seats::update,
         seats::remove,
         seats::new_participant_token,
+        votes::open,
+        votes::change,
+        votes::list,
+        votes::cast,
+        votes::take_back,
         health::healthz,
         health::readyz,
         health::metrics,

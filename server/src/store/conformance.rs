@@ -711,7 +711,12 @@ pub(crate) async fn voting(store: &dyn Store) {
     let r = round("r1", 3, 2);
     let vote = |seat: &'static str, target: &'static str, change| {
         let r = r.clone();
-        async move { store.vote("v", &r, seat, target, change).await.expect("vote") }
+        async move {
+            store
+                .vote("v", &r, seat, target, change)
+                .await
+                .expect("vote")
+        }
     };
     let spent = |total, on_target| Ok(Spent { total, on_target });
     assert_eq!(vote("anne", "a", Change::Cast).await, spent(1, 1));
@@ -738,7 +743,10 @@ pub(crate) async fn voting(store: &dyn Store) {
     // Another round starts from nothing.
     let other = round("r2", 1, 1);
     assert_eq!(
-        store.vote("v", &other, "anne", "a", Change::Cast).await.expect("vote"),
+        store
+            .vote("v", &other, "anne", "a", Change::Cast)
+            .await
+            .expect("vote"),
         spent(1, 1)
     );
 

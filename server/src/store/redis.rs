@@ -728,8 +728,7 @@ impl Store for RedisStore {
             .query_async(&mut self.conn())
             .await
             .map_err(redis_err)?;
-        let (done, total, on_target) =
-            reply.ok_or_else(|| StoreError::NoRoom(room.to_string()))?;
+        let (done, total, on_target) = reply.ok_or_else(|| StoreError::NoRoom(room.to_string()))?;
         let spent = Spent { total, on_target };
         match (done, voting::check(round, spent, change)) {
             (1, _) => Ok(Ok(spent)),
