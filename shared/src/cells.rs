@@ -54,6 +54,8 @@ pub enum Holds {
     Derived,
     /// The facilitator's comments on the sagsområde's cards.
     Comments,
+    /// The votes of the room's voting round (`crate::voting::add_to_sheet`), only when it has one.
+    Votes,
 }
 
 /// One column of the sheet, in order: what CSV, XLSX and the sheet page show.
@@ -251,6 +253,8 @@ pub fn row_cells(layout: &[SheetColumn], rows: &[RowSpec], row: &SheetRow) -> Ve
             Holds::Cards => lines(None, cards_of(&c.question), &row.fagomraade),
             Holds::Derived => derived.next().unwrap_or_default(),
             Holds::Comments => comments(rows, row),
+            // Added after the cells, with the votes (`crate::voting::add_to_sheet`).
+            Holds::Votes => String::new(),
         })
         .collect()
 }

@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 use yrs::{Any, Doc, Map, Out, ReadTxn, Transact, TransactionMut, WriteTxn};
 
+use std::collections::BTreeMap;
+
+use crate::analysis::Sheet;
+use crate::cells::{Holds, SheetColumn};
 use crate::requests::BodyError;
 use crate::schema;
 
@@ -201,6 +205,42 @@ pub fn has_card(doc: &Doc, id: &str) -> bool {
     let txn = doc.transact();
     txn.get_map(schema::CARDS)
         .is_some_and(|cards| cards.get(&txn, id).is_some())
+}
+
+/// Header of the sheet's votes column.
+pub const VOTES_HEADER: &str = "Stemmer";
+
+/// Adds the column "Stemmer" to the documentation sheet, after every other: for each sagsområde
+/// the votes of `round` on it (a round on sagsområder) or on the cards the sheet places in it (a
+/// round on cards). `counts` are the votes per target, every seat's together.
+pub fn add_to_sheet(sheet: &mut Sheet, round: &Round, counts: &BTreeMap<String, u32>) {
+    sheet.layout.push(SheetColumn {
+        header: VOTES_HEADER.to_string(),
+        holds: Holds::Votes,
+        key: None,
+        question: None,
+    });
+    for row in &mut sheet.rows {
+        let votes: u32 = match round.target {
+            Target::Sagsomraader => counts.get(&row.sagsomraade_id).copied().unwrap_or(0),
+            Target::Cards => row
+                .cards
+                .values()
+                .flatten()
+                .filter_map(|card| counts.get(&card.id))
+                .sum(),
+        };
+        row.cells.push(votes.to_string());
+    }
+}
+
+/// Votes per target, every seat's together.
+pub fn totals(all: &[Count]) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::new();
+    for c in all {
+        *counts.entry(c.target.clone()).or_insert(0) += c.votes;
+    }
+    counts
 }
 
 /// One seat's votes on one target, as the store counts them.

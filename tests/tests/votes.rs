@@ -342,4 +342,38 @@ async fn a_round_on_sagsomraader_takes_their_ids() {
     vote(&server, id, &anne, "c1").await.assert_error(400);
     vote(&server, id, &anne, sag).await.assert_status(200);
     assert_eq!(votes(&server, id, &anne).await["counts"], json!({ sag: 1 }));
+
+    // The sheet, the CSV and the workbook have a "Stemmer" column, last.
+    let sheet = server.sheet(id, &room.review_token, None).await;
+    assert_eq!(sheet.layout.last().unwrap().header, "Stemmer");
+    let stemmer = |name: &str| {
+        let row = sheet.rows.iter().find(|r| r.sagsomraade == name).unwrap();
+        row.cells.last().unwrap().clone()
+    };
+    assert_eq!(
+        (stemmer("Pension"), stemmer("Boligstøtte")),
+        ("1".into(), "0".into())
+    );
+    let csv = server
+        .get(
+            &format!("/api/rooms/{id}/export.csv?sheet=dokumentationsark"),
+            Some(&room.review_token),
+        )
+        .await;
+    assert!(
+        csv.text().lines().next().unwrap().ends_with(";Stemmer"),
+        "{}",
+        csv.text()
+    );
+    let body = server.export_xlsx_body(id, &room.review_token, None).await;
+    let rows = parse_xlsx_sheet(&body, "Dokumentationsark");
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "Stemmer")
+        .expect("a Stemmer column");
+    let pension = rows
+        .iter()
+        .find(|r| r.iter().any(|c| c == "Pension"))
+        .unwrap();
+    assert_eq!(pension[at], "1");
 }

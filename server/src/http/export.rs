@@ -17,6 +17,7 @@ use super::{
 use kortvaeg_shared::analysis::{self, Sheet};
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
+use kortvaeg_shared::voting::{self, Round};
 use kortvaeg_shared::{projection, sheet};
 
 /// `GET /api/rooms/{id}/sheet`: the documentation sheet and prioritisation as JSON.
@@ -27,13 +28,31 @@ pub async fn sheet(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<Sheet>> {
-    Ok(Json(
-        read_room(&state, &id, &params, &headers, documentation).await?,
-    ))
+    let (sheet, round) = read_room(&state, &id, &params, &headers, documentation).await?;
+    Ok(Json(with_votes(&state, &id, sheet, round).await?))
 }
 
-fn documentation(wall: &Doc, control: &Doc) -> Sheet {
-    analysis::sheet(&analysis::read(wall, control))
+/// The documentation sheet, and the voting round the control document has (if any).
+fn documentation(wall: &Doc, control: &Doc) -> (Sheet, Option<Round>) {
+    (
+        analysis::sheet(&analysis::read(wall, control)),
+        Round::of(control),
+    )
+}
+
+/// The sheet with its "Stemmer" column when the room (or the snapshot) had a voting round: that
+/// round's votes as the store counts them now.
+async fn with_votes(
+    state: &Shared,
+    id: &str,
+    mut sheet: Sheet,
+    round: Option<Round>,
+) -> ApiResult<Sheet> {
+    if let Some(round) = round {
+        let counts = voting::totals(&state.store.votes(id, &round.id).await?);
+        voting::add_to_sheet(&mut sheet, &round, &counts);
+    }
+    Ok(sheet)
 }
 
 /// `GET /api/rooms/{id}/export.csv`: one row per card, or with `?sheet=dokumentationsark` one
@@ -53,7 +72,8 @@ pub async fn csv(
             (sheet::CARD_HEADER.iter().map(|s| s.to_string()).collect(), sheet::card_rows(&view))
         }
         Some("dokumentationsark") => {
-            let doc = read_room(&state, &id, &params, &headers, documentation).await?;
+            let (doc, round) = read_room(&state, &id, &params, &headers, documentation).await?;
+            let doc = with_votes(&state, &id, doc, round).await?;
             (sheet::documentation_header(&doc), sheet::documentation_rows(&doc))
         }
         Some(other) => {
@@ -111,13 +131,14 @@ pub async fn xlsx(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (view, doc) = read_room(&state, &id, &params, &headers, |wall, control| {
+    let (view, (doc, round)) = read_room(&state, &id, &params, &headers, |wall, control| {
         (
             projection::wall_view(wall, control),
             documentation(wall, control),
         )
     })
     .await?;
+    let doc = with_votes(&state, &id, doc, round).await?;
     let title = view
         .meta
         .get("title")

@@ -253,10 +253,7 @@ async fn count(
         });
     };
     let all = state.store.votes(id, &round.id).await?;
-    let mut counts = BTreeMap::new();
-    for c in &all {
-        *counts.entry(c.target.clone()).or_insert(0) += c.votes;
-    }
+    let counts = voting::totals(&all);
     let (mine, left) = match &caller.seat {
         Some(seat) => {
             let mine: BTreeMap<String, u32> = all

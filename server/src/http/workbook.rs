@@ -208,6 +208,9 @@ fn documentation(ws: &mut Worksheet, doc: &Sheet, header: &Format) -> Result<(),
                         None => text(ws, r, c16, &sheet::neutralise(cell.to_string()), None)?,
                     }
                 }
+                Holds::Votes => {
+                    ws.write_number(r, c16, cell.parse::<f64>().unwrap_or(0.0))?;
+                }
                 Holds::AnswerAndCards | Holds::Cards | Holds::Comments if !cell.is_empty() => text(
                     ws,
                     r,
