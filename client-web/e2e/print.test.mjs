@@ -217,6 +217,14 @@ test('the live wall printed as it is (Ctrl+P) has every row and no buttons; the 
   const sheetText = sheet.map((p) => p.text).join('\n');
   for (const s of ['Boligstøtte', 'Hjælp til forsørgelse', '27.12', '32.18', 'Sagsområde']) assert.ok(has(sheetText, s), `"${s}" in the printed sheet`);
   for (const chrome of ['Sortér efter', 'Kolonner', 'Til konsollen']) assert.ok(!has(sheetText, chrome), `no "${chrome}" in the printed sheet`);
+  // Pages across: every part repeats the sagsområde and says which part it is, with the title and date.
+  assert.ok(sheet.length >= 2, `the columns run over more than one page (${sheet.length})`);
+  for (const [i, p] of sheet.entries()) {
+    assert.ok(has(p.text, TITLE) && has(p.text, `Udskrevet ${await todayDa(page)}`), `sheet page ${i + 1}: title and date`);
+    assert.ok(has(p.text, 'Boligstøtte') && has(p.text, `del ${i + 1} af ${sheet.length}`), `sheet page ${i + 1}: the rows and which part`);
+  }
+  // A card in its sagsområde's cell, as the export has it.
+  assert.ok(has(sheetText, '• Kort1borg om asis-1.'), 'a card in the printed sheet');
 
   // The decision note keeps A4 portrait.
   await page.goto(`${server.url}/room/${room.roomId}/note#${token}`);

@@ -21,6 +21,7 @@ export const daPrint = {
   'print.cards': '{n} kort',
   'print.docLabel': 'Væggen: {title}',
   'print.loading': 'Henter væggen…',
+  'print.sheetPart': 'kolonner, del {n} af {of}',
 };
 
 export const enPrint: Record<keyof typeof daPrint, string> = {
@@ -43,4 +44,5 @@ export const enPrint: Record<keyof typeof daPrint, string> = {
   'print.cards': '{n} cards',
   'print.docLabel': 'The wall: {title}',
   'print.loading': 'Loading the wall…',
+  'print.sheetPart': 'columns, part {n} of {of}',
 };

@@ -50,6 +50,10 @@ export function WallPrintDoc({ title, dateLine, rows, columns, cards, notes, hid
         <section key={sec.round || 'all'} class="print-round" data-testid="print-round" data-round={sec.round}>
           <table class="print-table" style={{ '--cols': String(columns.length) }}>
             <caption class="sr-only">{sec.label ? `${title} – ${sec.label}` : title}</caption>
+            <colgroup>
+              <col class="print-col-question" />
+              {columns.map((c) => <col key={c.id} />)}
+            </colgroup>
             <thead>
               <tr>
                 <th colSpan={columns.length + 1} scope="colgroup" class="print-head">
