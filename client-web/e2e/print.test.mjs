@@ -150,6 +150,7 @@ test('"Hent PNG" downloads the wall as a PNG of the whole document, under the Co
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('print-png').click()]);
   assert.match(download.suggestedFilename(), /^printvaeg-ydelse-og-borgerservice-vaeg-\d{4}-\d{2}-\d{2}\.png$/);
   const png = readFileSync(await download.path());
+  await download.saveAs(join(SHOTS, 'print-wall-download.png'));
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
   assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
   const width = png.readUInt32BE(16);
