@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { startServer, launchBrowser, newPage, shots, createRoom, importList, until, PROJECTOR, PHONE, SHOTS } from './harness.mjs';
+import { startServer, launchBrowser, newPage, shots, createRoom, importList, joinAs, until, PROJECTOR, PHONE, SHOTS } from './harness.mjs';
 
 const TITLE = 'Printvæg – Ydelse og Borgerservice';
 // Points (1/72 in): A3 is 297 × 420 mm, A4 210 × 297 mm.
@@ -193,6 +193,24 @@ test('a snapshot prints the same way, dated when it was taken; a review link pri
   assert.equal(await rev.page.getByTestId('wall-print').getByTestId('card').count(), cards.length);
   await shots(rev.page, 'print-snapshot-review');
   await rev.context.close();
+});
+
+test('a participant prints the wall from their wall page, in English too', async () => {
+  const pia = await newPage(browser, PHONE);
+  await joinAs(pia.page, room.joinUrl, 'Pia', 'borgerservice');
+  await pia.page.goto(room.joinUrl.replace(/#/, '/wall#'));
+  await pia.page.getByTestId('wall-print').click();
+  await pia.page.waitForURL(/\/join\/[^/]+\/wall\/print#/);
+  await pia.page.locator('[data-testid="print-page"][data-ready="yes"]').waitFor();
+  await until(async () => (await pia.page.getByTestId('wall-print').getByTestId('card').count()) === cards.length, 'every card on the participant\'s print page');
+  await pia.page.getByTestId('lang-toggle').click();
+  assert.equal(await pia.page.getByTestId('print-pdf').textContent(), 'Print / save as PDF');
+  assert.match(await pia.page.getByTestId('print-date').first().textContent(), /^Printed \d{1,2} [A-Z][a-z]+ \d{4}$/);
+  await shots(pia.page, 'print-wall-participant-en');
+  const pages = await printPdf(pia.page, 'print-wall-participant');
+  assert.ok(pages.length >= 2 && pages.every((p) => near(p.width, A3_LANDSCAPE.width) && has(p.text, TITLE)), 'A3 landscape with the title');
+  assert.ok(!has(pages.map((p) => p.text).join(' '), 'Download PNG'));
+  await pia.context.close();
 });
 
 test('the live wall printed as it is (Ctrl+P) has every row and no buttons; the sheet prints as a table on A3; the decision note on A4', async () => {
