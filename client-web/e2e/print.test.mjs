@@ -184,6 +184,14 @@ test('a snapshot prints the same way, dated when it was taken; a review link pri
   for (const c of cards) assert.ok(has(all, c.text), `card ${c.id} is in the snapshot's PDF`);
   await page.getByTestId('print-back').click();
   await page.getByTestId('review-wall').waitFor();
+  // The snapshot's documentation sheet prints as tables too, dated like the snapshot.
+  await page.getByTestId('snapshot-view-sheet').click();
+  await page.getByTestId('snapshot-sheet').getByText('Hjælp til forsørgelse').first().waitFor();
+  const sheet = await printPdf(page, 'print-snapshot-sheet');
+  assert.ok(sheet.length >= 2 && sheet.every((p) => near(p.width, A3_LANDSCAPE.width) && near(p.height, A3_LANDSCAPE.height)), 'A3 landscape, pages across');
+  assert.ok(sheet.every((p) => has(p.text, TITLE) && has(p.text, `Snapshot ${seq}, taget`) && has(p.text, 'Boligstøtte')), 'title, snapshot and rows on every page');
+  assert.ok(has(sheet.map((p) => p.text).join(' '), '• Kort1borg om asis-1.'), 'a card in the snapshot\'s printed sheet');
+  assert.ok(!has(sheet.map((p) => p.text).join(' '), 'Alle snapshots'), 'no controls');
 
   // The review link: the same print page of the snapshot, read-only like the rest of its pages.
   const reviewToken = new URL(room.reviewUrl).hash.slice(1);

@@ -127,7 +127,8 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
           </div>
           {error && <p class="form-error" role="alert">{error}</p>}
           {!snap && !error && <p class="muted page">{t('common.loading')}</p>}
-          {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} />}
+          {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} title={info.title}
+            dateLine={current ? t('print.snapshot', { seq, time: fmtDateTime(current.taken_at) }) : t('review.snapshot', { seq })} />}
           {view === 'wall' && snap && <WallGrid rows={rowAxes(snapshotRows(snap))} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
         </main>
       )}

@@ -1,8 +1,9 @@
 import { fmtDate, t } from '../i18n';
-import type { SheetRow } from '../sync/analysis';
 
 /** A column of the printed sheet: its place in the sheet's layout and its head. */
 export interface PrintColumn { at: number; num?: string; label: string }
+/** A row of the printed sheet: a sagsområde and the text of every layout column (`cells`). */
+export interface PrintRow { id: string; label: string; fag: string; kle: string; inAnalysis: boolean; cells: string[] }
 
 /** Columns beside the sagsområde's own three on one printed page: wide enough to read on A3. */
 const PER_PAGE = 10;
@@ -13,14 +14,14 @@ const PER_PAGE = 10;
  * pages of `PER_PAGE` that each repeat the sagsområde, fagområde and KLE — as a spreadsheet
  * prints pages across. Each part's head (title, date, which columns) repeats on every page.
  */
-export function SheetPrint({ title, rows, columns, cells }: {
-  title: string; rows: SheetRow[]; columns: PrintColumn[];
-  /** By sagsområde id: the text of every layout column. */
-  cells: Map<string, string[]>;
+export function SheetPrint({ title, rows, columns, dateLine }: {
+  title: string; rows: PrintRow[]; columns: PrintColumn[];
+  /** When: today (the live sheet) or when the snapshot was taken. */
+  dateLine?: string;
 }) {
   const parts: PrintColumn[][] = [];
   for (let i = 0; i < columns.length; i += PER_PAGE) parts.push(columns.slice(i, i + PER_PAGE));
-  const date = fmtDate(Date.now());
+  const when = dateLine ?? t('print.printedOn', { date: fmtDate(Date.now()) });
   return (
     <div class="print-only sheet-print">
       {parts.map((part, p) => (
@@ -35,7 +36,7 @@ export function SheetPrint({ title, rows, columns, cells }: {
           <thead>
             <tr>
               <th colSpan={part.length + 3} class="sheet-print-head">
-                <strong>{title}</strong> · {t('an.sheet')} · {t('print.printedOn', { date })}
+                <strong>{title}</strong> · {t('an.sheet')} · {when}
                 {parts.length > 1 && <> · {t('print.sheetPart', { n: p + 1, of: parts.length })}</>}
               </th>
             </tr>
@@ -53,11 +54,11 @@ export function SheetPrint({ title, rows, columns, cells }: {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.sags.id} class={r.inAnalysis ? '' : 'outside'}>
-                <th class="sp-sags">{r.sags.label}{!r.inAnalysis && <span class="sp-outside"> ({t('sheet.outside')})</span>}</th>
-                <td>{r.fag.label}</td>
-                <td>{r.sags.kle}</td>
-                {part.map((c) => <td key={c.at}>{cells.get(r.sags.id)?.[c.at] ?? ''}</td>)}
+              <tr key={r.id} class={r.inAnalysis ? '' : 'outside'}>
+                <th class="sp-sags">{r.label}{!r.inAnalysis && <span class="sp-outside"> ({t('sheet.outside')})</span>}</th>
+                <td>{r.fag}</td>
+                <td>{r.kle}</td>
+                {part.map((c) => <td key={c.at}>{r.cells[c.at] ?? ''}</td>)}
               </tr>
             ))}
           </tbody>

@@ -209,13 +209,13 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
         </table>
         {shown.length === 0 && <p class="muted sheet-nomatch">{t('sheet.noMatch')}</p>}
       </div>
-      <SheetPrint title={title} rows={shown} cells={cellsOf} columns={[
+      <SheetPrint title={title} columns={[
         ...cols.map(({ c, i }) => ({ at: i, num: questionPrefix(c.answer?.row ?? c.question!), label: c.answer?.label ?? t('sheet.cards') })),
         { at: brugerantalAt, label: t('sheet.brugerantal') },
         { at: omfangAt, label: t('sheet.omfang') },
         { at: prioritetAt, label: t('sheet.prioritet') },
         { at: commentsAt, label: t('sheet.comments') },
-      ]} />
+      ]} rows={shown.map((r) => ({ id: r.sags.id, label: r.sags.label, fag: r.fag.label, kle: r.sags.kle, inAnalysis: r.inAnalysis, cells: cellsOf.get(r.sags.id) ?? [] }))} />
     </section>
   );
 }
