@@ -14,6 +14,7 @@ import { Join } from './views/Join';
 import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
 import { AnalysisPage } from './views/AnalysisPage';
+import { LiveWallPrint, SnapshotWallPrint } from './views/WallPrint';
 import { errorText } from './views/errors';
 import { knownRoom, loadSeat, onSeat } from './local';
 import { SeatRemovedPanel } from './views/SeatRemoved';
@@ -25,7 +26,7 @@ import { RoomDeletedPanel } from './views/RoomDeleted';
  */
 function tokenFor(route: Route): { token: string; seated: boolean } {
   if (!('room' in route)) return { token: '', seated: false };
-  const joinSide = route.page === 'join' || ((route.page === 'wall' || route.page === 'analysis') && route.via === 'join');
+  const joinSide = route.page === 'join' || ((route.page === 'wall' || route.page === 'analysis' || route.page === 'print') && route.via === 'join');
   const seat = joinSide ? loadSeat(route.room) : null;
   return seat ? { token: seat.seat_token, seated: true } : { token: route.token, seated: false };
 }
@@ -57,6 +58,12 @@ export function App() {
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
     case 'analysis':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <AnalysisPage session={s} info={info} via={route.via} view={route.view} />}</RoomGate>;
+    case 'print':
+      return route.seq === null ? (
+        <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <LiveWallPrint session={s} info={info} via={route.via} />}</RoomGate>
+      ) : (
+        <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <SnapshotWallPrint info={info} token={route.token} via={route.via} seq={route.seq!} />}</RoomGate>
+      );
     case 'review':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
     default:
@@ -111,7 +118,8 @@ function RoomGate({ route, room, token, live = true, seated = false, children }:
     if (route.page === 'console' && info.role === 'participant') history.replaceState(null, '', `/join/${enc}${location.hash}`);
     else if (route.page === 'analysis' && info.role === 'review' && route.via !== 'review') history.replaceState(null, '', `/review/${enc}/${route.view}${location.hash}`);
     else if (route.page === 'analysis' && info.role === 'participant' && route.via === 'room') history.replaceState(null, '', `/join/${enc}/${route.view}${location.hash}`);
-    else if ((route.page === 'console' || route.page === 'join' || route.page === 'wall') && info.role === 'review') history.replaceState(null, '', `/review/${enc}${location.hash}`);
+    else if (route.page === 'print' && route.seq !== null && info.role === 'review' && route.via !== 'review') history.replaceState(null, '', `/review/${enc}/${route.seq}/print${location.hash}`);
+    else if ((route.page === 'console' || route.page === 'join' || route.page === 'wall' || (route.page === 'print' && route.seq === null)) && info.role === 'review') history.replaceState(null, '', `/review/${enc}${location.hash}`);
     else return;
     dispatchEvent(new PopStateEvent('popstate'));
   }, [info]);
@@ -152,7 +160,7 @@ function RoomGate({ route, room, token, live = true, seated = false, children }:
     );
   }
   if (route.page === 'console' && info.role !== 'facilitator') return null;
-  if (info.role === 'review' && route.page !== 'review' && !(route.page === 'analysis' && route.via === 'review')) return null;
+  if (info.role === 'review' && route.page !== 'review' && !((route.page === 'analysis' || (route.page === 'print' && route.seq !== null)) && route.via === 'review')) return null;
   if (route.page === 'analysis' && info.role === 'participant' && route.via === 'room') return null;
   const session = live ? sessionFor(info, token) : (null as unknown as RoomSession);
   return <>{children(session, info)}</>;

@@ -8,6 +8,8 @@ export type Route =
   | { page: 'join'; room: string; token: string }
   | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
   | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
+  /** The wall as a printable page (A3 landscape), a PDF and a PNG: the live wall (`seq` null) or a snapshot's. */
+  | { page: 'print'; room: string; token: string; via: Via; seq: number | null }
   | { page: 'notfound' };
 
 /** Which link's pages a page belongs to: `/room/…` (facilitator), `/join/…`, `/review/…`. */
@@ -16,6 +18,16 @@ export type Via = 'room' | 'join' | 'review';
 export type AnalysisView = 'sheet' | 'priority' | 'note';
 export const ANALYSIS_VIEWS: AnalysisView[] = ['sheet', 'priority', 'note'];
 const isView = (s?: string): s is AnalysisView => !!s && (ANALYSIS_VIEWS as string[]).includes(s);
+
+/**
+ * Path of the wall's print page: the live wall's (`/room/{id}/wall/print`, `/join/{id}/wall/print`)
+ * or a snapshot's (`/room/{id}/review/{seq}/print`, `/review/{id}/{seq}/print`).
+ */
+export function printPath(via: Via, room: string, seq: number | null): string {
+  const r = encodeURIComponent(room);
+  if (seq === null) return `/${via === 'review' ? 'room' : via}/${r}/wall/print`;
+  return via === 'review' ? `/review/${r}/${seq}/print` : `/room/${r}/review/${seq}/print`;
+}
 
 /** Path of an analysis page for a link of kind `via`. */
 export const analysisPath = (via: Via, room: string, view: AnalysisView) => `/${via}/${encodeURIComponent(room)}/${view}`;
@@ -37,16 +49,18 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
   if (!room) return { page: 'notfound' };
   const seq = (s?: string) => (s && /^\d+$/.test(s) ? Number(s) : null);
   if ((kind === 'room' || kind === 'join' || kind === 'review') && isView(sub)) return { page: 'analysis', room, token, via: kind, view: sub };
+  // The wall's print page: `…/wall/print` (live), `…/review/{seq}/print` and `/review/{id}/{seq}/print` (a snapshot).
+  const printing = parts[parts.length - 1] === 'print';
   if (kind === 'room') {
     if (!sub) return { page: 'console', room, token };
-    if (sub === 'wall') return { page: 'wall', room, token, via: 'room' };
-    if (sub === 'review') return { page: 'review', room, token, via: 'room', seq: seq(extra) };
+    if (sub === 'wall') return printing ? { page: 'print', room, token, via: 'room', seq: null } : { page: 'wall', room, token, via: 'room' };
+    if (sub === 'review') return printing && seq(extra) !== null ? { page: 'print', room, token, via: 'room', seq: seq(extra) } : { page: 'review', room, token, via: 'room', seq: seq(extra) };
   }
   if (kind === 'join') {
     if (!sub) return { page: 'join', room, token };
-    if (sub === 'wall') return { page: 'wall', room, token, via: 'join' };
+    if (sub === 'wall') return printing ? { page: 'print', room, token, via: 'join', seq: null } : { page: 'wall', room, token, via: 'join' };
   }
-  if (kind === 'review') return { page: 'review', room, token, via: 'review', seq: seq(sub) };
+  if (kind === 'review') return printing && seq(sub) !== null ? { page: 'print', room, token, via: 'review', seq: seq(sub) } : { page: 'review', room, token, via: 'review', seq: seq(sub) };
   return { page: 'notfound' };
 }
 

@@ -57,7 +57,7 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
           {!canWrite && view !== 'note' && <span class="badge badge-muted" data-testid="analysis-readonly">{t('an.readOnly')}</span>}
         </nav>
         {session.ready && sheet.length === 0 && <p class="panel panel-soft" data-testid="analysis-empty">{t('an.noSags')}</p>}
-        {view === 'sheet' && <SheetView session={session} rows={rows} columns={columns} cards={readRoomCards(session.docs)} sheet={sheet} canWrite={canWrite}
+        {view === 'sheet' && <SheetView session={session} title={readMeta(control).title || info.title} rows={rows} columns={columns} cards={readRoomCards(session.docs)} sheet={sheet} canWrite={canWrite}
           by={fac ? deviceId() : loadMe(info.id)?.id} />}
         {view === 'priority' && <PriorityView session={session} sheet={sheet} settings={settings} canEdit={fac} />}
         {view === 'note' && <NoteView title={readMeta(control).title || info.title} sheet={sheet} />}

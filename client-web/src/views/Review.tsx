@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
 import { Header } from '../components/Header';
 import { fmtDateTime, t } from '../i18n';
-import { analysisPath, navigate } from '../router';
+import { analysisPath, navigate, printPath } from '../router';
 import type { Card } from '../sync/schema';
 import { errorText } from './errors';
 import { rowAxes, WallGrid, type Axis } from './WallGrid';
@@ -120,11 +120,16 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
               <button type="button" role="tab" aria-selected={view === 'wall'} class={`seg ${view === 'wall' ? 'seg-on seg-group' : ''}`} onClick={() => setView('wall')} data-testid="snapshot-view-wall">{t('review.viewWall')}</button>
               <button type="button" role="tab" aria-selected={view === 'sheet'} class={`seg ${view === 'sheet' ? 'seg-on seg-group' : ''}`} onClick={() => setView('sheet')} data-testid="snapshot-view-sheet">{t('an.sheet')}</button>
             </div>
+            <span class="spacer" />
+            <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, seq))} aria-label={t('print.openLabel')} data-testid="snapshot-print">
+              {t('print.open')}
+            </button>
           </div>
           {error && <p class="form-error" role="alert">{error}</p>}
           {!snap && !error && <p class="muted page">{t('common.loading')}</p>}
-          {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} />}
-          {view === 'wall' && snap && <WallGrid rows={rowAxes(snap.rows.map((r) => ({ ...axis(r), round: s(r.round) || undefined })))} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
+          {view === 'sheet' && <SnapshotSheet roomId={info.id} token={token} seq={seq} title={info.title}
+            dateLine={current ? t('print.snapshot', { seq, time: fmtDateTime(current.taken_at) }) : t('review.snapshot', { seq })} />}
+          {view === 'wall' && snap && <WallGrid rows={rowAxes(snapshotRows(snap))} columns={snap.columns.map(axis)} cards={snap.cards.map(toCard)} />}
         </main>
       )}
     </>
@@ -133,11 +138,16 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
 
 const s = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
-function axis(a: { id: string; label: string; [k: string]: unknown }): Axis {
+/** A snapshot's rows as the wall numbers them: id, label, number and round. */
+export function snapshotRows(snap: Snapshot): { id: string; label: string; number?: string; round?: string }[] {
+  return snap.rows.map((r) => ({ ...axis(r), round: s(r.round) || undefined }));
+}
+
+export function axis(a: { id: string; label: string; [k: string]: unknown }): Axis {
   return { id: a.id, label: a.label, number: a.number === undefined ? undefined : s(a.number) };
 }
 
-function toCard(c: Snapshot['cards'][number]): Card {
+export function toCard(c: Snapshot['cards'][number]): Card {
   const comments = Array.isArray(c.comments) ? (c.comments as Record<string, unknown>[]) : [];
   return {
     id: c.id,

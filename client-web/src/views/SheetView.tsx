@@ -8,6 +8,7 @@ import { cardLine, placeCards, rowCells, sheetLayout, type SheetColumn } from '.
 import type { RoomSession } from '../sync/room';
 import type { Card, Column, Row } from '../sync/schema';
 import { AnswerInput, valueLabel } from './AnswerInput';
+import { SheetPrint } from './SheetPrint';
 
 type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
 const SORTS: { key: SortKey; label: Key }[] = [
@@ -56,8 +57,8 @@ const roundOf = (c: SheetColumn) => (c.answer?.row ?? c.question)?.round ?? '';
  * are the sheet's answers); the derived values; the facilitator's comments. Each cell carries its
  * text as the exports hold it (`data-cell`).
  */
-export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }: {
-  session: RoomSession; rows: Row[]; columns: Column[]; cards: Card[]; sheet: SheetRow[]; canWrite: boolean;
+export function SheetView({ session, title, rows, columns, cards, sheet, canWrite, by }: {
+  session: RoomSession; title: string; rows: Row[]; columns: Column[]; cards: Card[]; sheet: SheetRow[]; canWrite: boolean;
   /** Who edits: recorded with each answer set here (`#by`). */
   by?: string;
 }) {
@@ -208,6 +209,13 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
         </table>
         {shown.length === 0 && <p class="muted sheet-nomatch">{t('sheet.noMatch')}</p>}
       </div>
+      <SheetPrint title={title} columns={[
+        ...cols.map(({ c, i }) => ({ at: i, num: questionPrefix(c.answer?.row ?? c.question!), label: c.answer?.label ?? t('sheet.cards') })),
+        { at: brugerantalAt, label: t('sheet.brugerantal') },
+        { at: omfangAt, label: t('sheet.omfang') },
+        { at: prioritetAt, label: t('sheet.prioritet') },
+        { at: commentsAt, label: t('sheet.comments') },
+      ]} rows={shown.map((r) => ({ id: r.sags.id, label: r.sags.label, fag: r.fag.label, kle: r.sags.kle, inAnalysis: r.inAnalysis, cells: cellsOf.get(r.sags.id) ?? [] }))} />
     </section>
   );
 }

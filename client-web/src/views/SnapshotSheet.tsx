@@ -5,13 +5,18 @@ import { readValue } from '../sync/analysis';
 import { valueLabel } from './AnswerInput';
 import { SheetComputedHeads, SheetLeadHeads } from './SheetView';
 import { errorText } from './errors';
+import { SheetPrint } from './SheetPrint';
 
 /**
  * A snapshot's documentation sheet, read-only: what the server computes for that snapshot
  * (`GET /api/rooms/{id}/sheet?snapshot=seq`), so a round's answers can be gone through in plenum
  * as they were when the facilitator took the snapshot.
  */
-export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: string; seq: number }) {
+export function SnapshotSheet({ roomId, token, seq, title, dateLine }: {
+  roomId: string; token: string; seq: number;
+  /** For the printed sheet's head: the workshop and when the snapshot was taken. */
+  title: string; dateLine: string;
+}) {
   const [sheet, setSheet] = useState<Sheet | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -25,7 +30,7 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
   const shown = sheet.layout.map((c, i) => ({ c, i })).filter(({ c }) => c.holds === 'answer' || c.holds === 'answer_and_cards' || c.holds === 'cards');
   const comments = sheet.layout.findIndex((c) => c.holds === 'comments');
   return (
-    <section class="page wide" data-testid="snapshot-sheet">
+    <section class="page wide sheet-section" data-testid="snapshot-sheet">
       <div class="row-actions">
         <a class="btn btn-small btn-ghost-border" href={exportUrl(roomId, token, 'xlsx', seq)} download>{t('console.exportXlsx')}</a>
         <span class="muted small">{t('sheet.showing', { n: sheet.rows.length, t: sheet.rows.length })}</span>
@@ -72,6 +77,10 @@ export function SnapshotSheet({ roomId, token, seq }: { roomId: string; token: s
           </table>
         </div>
       )}
+      <SheetPrint title={title} dateLine={dateLine} columns={[
+        ...shown.map(({ c, i }) => ({ at: i, label: c.header })),
+        ...sheet.layout.map((c, i) => ({ c, i })).filter(({ c }) => c.holds === 'derived' || c.holds === 'comments').map(({ c, i }) => ({ at: i, label: c.header })),
+      ]} rows={sheet.rows.map((r) => ({ id: r.sagsomraade_id, label: r.sagsomraade, fag: r.fagomraade, kle: r.kle, inAnalysis: r.in_analysis, cells: r.cells }))} />
     </section>
   );
 }

@@ -158,7 +158,7 @@ export function rowAxes(rows: { id: string; label: string; number?: string; roun
 }
 
 /** A sagsområde's Skema answer to the cell's question: an answer card, unlike a free card (not movable). */
-function AnswerCard({ note }: { note: AnswerNote }) {
+export function AnswerCard({ note }: { note: AnswerNote }) {
   const one = note.values.length === 1 && !note.values[0].column.field;
   return (
     <section class="answer-card" data-testid="answer-card" data-sags={note.sags.id} aria-label={t('wall.answerCardLabel', { sags: note.sags.label })}>

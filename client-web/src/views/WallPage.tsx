@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RoomInfo } from '../api';
 import { useSession } from '../hooks';
-import { t } from '../i18n';
+import { fmtDate, t } from '../i18n';
 import { deviceId, loadMe } from '../local';
-import { navigate } from '../router';
+import { navigate, printPath } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
 import { readColumns, readMeta, readRows } from '../sync/schema';
@@ -55,6 +55,7 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
   return (
     <RoomChrome session={session} subtitle={t('wall.title')} wide phaseBanner={!fac}>
       <main class="wall-page" data-testid="wall-page">
+        <p class="print-only wall-print-line">{meta.title || info.title} · {t('print.printedOn', { date: fmtDate(Date.now()) })}</p>
         <div class="wall-toolbar">
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back)} data-testid="wall-back">
             ← {fac ? t('wall.back') : t('wall.backGroup')}
@@ -71,6 +72,9 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`}>A+</button>
           </div>
+          <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, null))} aria-label={t('print.openLabel')} data-testid="wall-print">
+            {t('print.open')}
+          </button>
           {canWrite && (
             <button type="button" class="btn btn-primary btn-small" onClick={() => setAdding({ column: fac ? undefined : me?.group })} data-testid="wall-add">
               + {t('wall.addCard')}

@@ -1,0 +1,48 @@
+// UI text of the wall's print page (A3 landscape, "gem som PDF") and its PNG download (merged
+// into the dictionaries of ./i18n).
+
+export const daPrint = {
+  'print.open': 'Udskriv · PDF · PNG',
+  'print.openLabel': 'Væggen som side til udskrift, PDF eller billede (PNG)',
+  'print.title': 'Væggen til udskrift',
+  'print.pdf': 'Udskriv / gem som PDF',
+  'print.pdfHint': 'Væggen udskrives på A3 liggende, hver runde fra en ny side. Vælg »Gem som PDF« i udskriftsdialogen for at få en PDF.',
+  'print.png': 'Hent PNG',
+  'print.pngBusy': 'Laver billedet…',
+  'print.pngDone': 'Billedet er hentet: {file}',
+  'print.pngFailed': 'Billedet kunne ikke laves: {error}',
+  'print.back': 'Tilbage til væggen',
+  'print.backSnapshot': 'Tilbage til snapshottet',
+  'print.printedOn': 'Udskrevet {date}',
+  'print.snapshot': 'Snapshot {seq}, taget {time}',
+  'print.live': 'Væggen, som den står nu',
+  'print.empty': 'Ingen kort',
+  'print.hidden': 'Skjult, indtil facilitator viser gruppen',
+  'print.cards': '{n} kort',
+  'print.docLabel': 'Væggen: {title}',
+  'print.loading': 'Henter væggen…',
+  'print.sheetPart': 'kolonner, del {n} af {of}',
+};
+
+export const enPrint: Record<keyof typeof daPrint, string> = {
+  'print.open': 'Print · PDF · PNG',
+  'print.openLabel': 'The wall as a page to print, a PDF or an image (PNG)',
+  'print.title': 'The wall for printing',
+  'print.pdf': 'Print / save as PDF',
+  'print.pdfHint': 'The wall prints on A3 landscape, each round from a new page. Choose "Save as PDF" in the print dialog to get a PDF.',
+  'print.png': 'Download PNG',
+  'print.pngBusy': 'Making the image…',
+  'print.pngDone': 'The image is downloaded: {file}',
+  'print.pngFailed': 'The image could not be made: {error}',
+  'print.back': 'Back to the wall',
+  'print.backSnapshot': 'Back to the snapshot',
+  'print.printedOn': 'Printed {date}',
+  'print.snapshot': 'Snapshot {seq}, taken {time}',
+  'print.live': 'The wall as it stands now',
+  'print.empty': 'No cards',
+  'print.hidden': 'Hidden until the facilitator shows the group',
+  'print.cards': '{n} cards',
+  'print.docLabel': 'The wall: {title}',
+  'print.loading': 'Loading the wall…',
+  'print.sheetPart': 'columns, part {n} of {of}',
+};
