@@ -34,6 +34,7 @@ fn room(data: &[u8]) {
             let body = CreateRoom {
                 title: Some(room.title.clone()),
                 template: Some(room.template.clone()),
+                anonymity: Some(room.anonymity),
             };
             let json = serde_json::to_vec(&body).expect("a room request serialises");
             assert_eq!(

@@ -129,6 +129,8 @@ pub struct Session {
     pub seat: Option<watch::Receiver<SeatLive>>,
     /// Updates and presence messages a second, and the burst, this connection may send.
     pub rates: RateLimits,
+    /// The room's anonymity: what its updates and presence may say about who wrote what.
+    pub anonymity: kortvaeg_shared::anonymity::Anonymity,
     /// Counts the connection for its client address and its room while it is open.
     pub _counted: Option<(crate::limits::Held, crate::room::Counted)>,
 }
@@ -302,7 +304,8 @@ fn handle_binary(
             let seat = session.seat.as_ref().map(|seat| seat.borrow().clone());
             let who = Who::new(session.role, seat.as_ref().and_then(SeatLive::group));
             let allowed = permissions::may_write(who, doc.kind, room.wall_closed())
-                .and_then(|()| permissions::may_claim(seat.as_ref(), &reading.authors));
+                .and_then(|()| permissions::may_claim(seat.as_ref(), &reading.authors))
+                .and_then(|()| session.anonymity.check(&reading.names, &reading.authors));
             if let Err(reason) = allowed {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update).map_err(Close::from)? {
@@ -321,17 +324,35 @@ fn handle_binary(
                 ))
                 .into());
             }
-            if let Some(seat) = &session.seat {
-                if let SeatLive::Seated {
-                    seat_id,
-                    name,
-                    group,
-                } = &*seat.borrow()
-                {
-                    for entry in update.clients.values_mut() {
-                        entry.json =
-                            crate::room::awareness::stamp(&entry.json, seat_id, name, group);
-                    }
+            let anonymity = session.anonymity;
+            let named = anonymity.allows_names().then_some(());
+            let fields: Option<Vec<(&str, Option<String>)>> = match session.seat.as_ref() {
+                Some(seat) => match &*seat.borrow() {
+                    SeatLive::Seated {
+                        seat_id,
+                        name,
+                        group,
+                    } => Some(vec![
+                        (
+                            "seat_id",
+                            anonymity.allows_author_ids().then(|| seat_id.clone()),
+                        ),
+                        ("name", named.map(|()| name.clone())),
+                        ("group", Some(group.clone())),
+                    ]),
+                    _ => None,
+                },
+                // Without a seat a participant names itself: not in an anonymous room.
+                None if session.role != Role::Facilitator && named.is_none() => {
+                    Some(vec![("name", None)])
+                }
+                None => None,
+            };
+            if let Some(fields) = fields {
+                let fields: Vec<(&str, Option<&str>)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+                for entry in update.clients.values_mut() {
+                    entry.json = crate::room::awareness::stamp(&entry.json, &fields);
                 }
             }
             if session.role != Role::Review {
@@ -626,6 +647,7 @@ mod tests {
                 updates: (1000, 1000),
                 awareness: (1000, 1000),
             },
+            anonymity: Default::default(),
             _counted: None,
         }
     }

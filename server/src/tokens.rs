@@ -92,6 +92,7 @@ mod tests {
             participant_digest: digest(&tokens[1]),
             review_digest: digest(&tokens[2]),
             creator: None,
+            anonymity: Default::default(),
         };
         (record, tokens)
     }

@@ -30,6 +30,9 @@ impl Role {
 pub struct CreateRoom {
     pub title: Option<String>,
     pub template: Option<String>,
+    /// Who is told who wrote what (default `none`: everyone); decided here, for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymity: Option<crate::anonymity::Anonymity>,
 }
 
 /// `201` answer to `POST /api/rooms`. The tokens are shown once: the server keeps only their digests.
@@ -59,6 +62,9 @@ pub struct RoomInfo {
     /// With a seat token: the seat (v2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seat: Option<Seat>,
+    /// The room's anonymity (`none`, `participants`, `full`).
+    #[serde(default)]
+    pub anonymity: crate::anonymity::Anonymity,
     /// For the facilitator, when the server deletes rooms after `--retain-days` without a
     /// change: when this one will be deleted unless it changes before (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]

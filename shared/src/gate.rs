@@ -144,12 +144,35 @@ pub struct Reading {
     /// Who the update says wrote what: every string written under an author key ([`is_author_key`]:
     /// a card's `author_id`, an answer's `<key>#by`), as a new map entry or inside a value.
     pub authors: Vec<String>,
+    /// Every string written under a name key ([`is_name_key`]: a card's `author`): the writer's
+    /// name, which an anonymous room's documents must not carry.
+    pub names: Vec<String>,
+}
+
+/// What a map key says about the string under it: who wrote it (a seat id), or their name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    None,
+    Author,
+    Name,
+}
+
+/// The author and name claims an update makes ([`Reading::authors`], [`Reading::names`]).
+#[derive(Default)]
+struct Claims {
+    authors: Vec<String>,
+    names: Vec<String>,
 }
 
 /// Keys whose value names the person who wrote what they belong to: a card's `author_id`, an
 /// answer's `<key>#by` (`docs/API.md`, the cards' and answers' keys). A seat may claim only itself.
 pub fn is_author_key(key: &str) -> bool {
     key == "author_id" || key.ends_with("#by")
+}
+
+/// Keys whose value is the name of the person who wrote what they belong to: a card's `author`.
+pub fn is_name_key(key: &str) -> bool {
+    key == "author"
 }
 
 /// Checks `update` (Yjs v1) against `schema` and the document read by `txn`. `Ok` means the
@@ -181,8 +204,8 @@ fn read_id(c: &mut Cursor) -> Result<ID, Refusal> {
     Ok(ID::new(ClientID::new(client), clock))
 }
 
-/// Reads a map key and checks its length; whether it is an author key ([`is_author_key`]).
-fn read_key(c: &mut Cursor) -> Result<bool, Refusal> {
+/// Reads a map key and checks its length; what it claims ([`is_author_key`], [`is_name_key`]).
+fn read_key(c: &mut Cursor) -> Result<Claim, Refusal> {
     let key = c.read_string().map_err(malformed)?;
     if key.len() > MAX_KEY_BYTES {
         return refuse(format!(
@@ -190,7 +213,13 @@ fn read_key(c: &mut Cursor) -> Result<bool, Refusal> {
             key.len()
         ));
     }
-    Ok(is_author_key(key))
+    Ok(if is_author_key(key) {
+        Claim::Author
+    } else if is_name_key(key) {
+        Claim::Name
+    } else {
+        Claim::None
+    })
 }
 
 fn check_text(text: &str, what: &str) -> Result<(), Refusal> {
@@ -213,7 +242,9 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
         spans: Vec::new(),
         deletions: Vec::new(),
         authors: Vec::new(),
+        names: Vec::new(),
     };
+    let mut claims = Claims::default();
     let clients = count(c, "a count of clients")?;
     if clients > MAX_CLIENTS {
         return refuse(format!(
@@ -246,13 +277,8 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
                 }
                 GC => (c.read_var().map_err(malformed)?, None),
                 info => {
-                    let (item, len) = read_item(
-                        schema,
-                        c,
-                        ID::new(client, clock),
-                        info,
-                        &mut reading.authors,
-                    )?;
+                    let (item, len) =
+                        read_item(schema, c, ID::new(client, clock), info, &mut claims)?;
                     reading.items.push(item);
                     (len, Some(reading.items.len() - 1))
                 }
@@ -283,6 +309,8 @@ pub fn read(schema: &DocSchema, update: &[u8]) -> Result<Reading, Refusal> {
             reading.deletions.push((client, clock, len));
         }
     }
+    reading.authors = claims.authors;
+    reading.names = claims.names;
     Ok(reading)
 }
 
@@ -292,7 +320,7 @@ fn read_item(
     c: &mut Cursor,
     id: ID,
     info: u8,
-    authors: &mut Vec<String>,
+    claims: &mut Claims,
 ) -> Result<(Item, u32), Refusal> {
     let origin = if info & HAS_ORIGIN != 0 {
         Some(read_id(c)?)
@@ -305,7 +333,7 @@ fn read_item(
         None
     };
     let mut key = false;
-    let mut author_key = false;
+    let mut claim = Claim::None;
     let parent = if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) != 0 {
         Parent::Inferred
     } else {
@@ -325,7 +353,7 @@ fn read_item(
             Parent::Nested(read_id(c)?)
         };
         if info & HAS_PARENT_SUB != 0 {
-            author_key = read_key(c)?;
+            claim = read_key(c)?;
             key = true;
         }
         parent
@@ -340,7 +368,7 @@ fn read_item(
         ANY => {
             let n = count(c, "a count of values")?;
             for _ in 0..n {
-                check_value(c, 0, author_key, authors)?;
+                check_value(c, 0, claim, claims)?;
             }
             (Content::Value, n as u32)
         }
@@ -376,12 +404,12 @@ fn read_item(
 
 /// A JSON value (lib0's `Any` encoding) in a map or array entry: strings and keys within the
 /// limits, not nested too deep, no binary; read without building it.
-/// `claimed`: the value sits under an author key; a string there is kept in `authors`.
+/// `claim`: what the key the value sits under claims; a string there is kept in `claims`.
 fn check_value(
     c: &mut Cursor,
     depth: usize,
-    claimed: bool,
-    authors: &mut Vec<String>,
+    claim: Claim,
+    claims: &mut Claims,
 ) -> Result<(), Refusal> {
     if depth > MAX_VALUE_DEPTH {
         return refuse(format!("a value nested deeper than {MAX_VALUE_DEPTH}"));
@@ -395,19 +423,21 @@ fn check_value(
         119 => {
             let text = c.read_string().map_err(malformed)?;
             check_text(text, "a string")?;
-            if claimed {
-                authors.push(text.to_string());
+            match claim {
+                Claim::Author => claims.authors.push(text.to_string()),
+                Claim::Name => claims.names.push(text.to_string()),
+                Claim::None => {}
             }
         }
         118 => {
             for _ in 0..count(c, "a count of object entries")? {
-                let author = read_key(c)?;
-                check_value(c, depth + 1, author, authors)?;
+                let claim = read_key(c)?;
+                check_value(c, depth + 1, claim, claims)?;
             }
         }
         117 => {
             for _ in 0..count(c, "a count of array values")? {
-                check_value(c, depth + 1, false, authors)?;
+                check_value(c, depth + 1, Claim::None, claims)?;
             }
         }
         116 => return refuse("binary content (the schema has none)"),

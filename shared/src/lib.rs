@@ -32,6 +32,7 @@
 //! Everything here is plain functions over plain data: no server, no socket, no store.
 
 pub mod analysis;
+pub mod anonymity;
 pub mod answer;
 pub mod api;
 pub mod cells;

@@ -4,6 +4,7 @@
 //!
 //! The server's handlers call these; the fuzz target `rest_bodies` drives them with any bytes.
 
+use crate::anonymity::Anonymity;
 use crate::api::{CreateRoom, SeatRequest};
 
 /// Longest room title accepted.
@@ -22,6 +23,7 @@ pub struct BodyError(pub String);
 pub struct NewRoom {
     pub title: String,
     pub template: String,
+    pub anonymity: Anonymity,
 }
 
 impl NewRoom {
@@ -44,6 +46,7 @@ impl NewRoom {
         Ok(NewRoom {
             title: title.to_string(),
             template,
+            anonymity: request.anonymity.unwrap_or_default(),
         })
     }
 }
@@ -123,9 +126,16 @@ mod tests {
             NewRoom::from_json(br#"{"title":"  Exit  ","template":"kmd-sag-exit"}"#),
             Ok(NewRoom {
                 title: "Exit".into(),
-                template: "kmd-sag-exit".into()
+                template: "kmd-sag-exit".into(),
+                anonymity: Anonymity::None,
             })
         );
+        assert_eq!(
+            NewRoom::from_json(br#"{"title":"x","template":"t","anonymity":"full"}"#)
+                .map(|r| r.anonymity),
+            Ok(Anonymity::Full)
+        );
+        assert!(NewRoom::from_json(br#"{"title":"x","template":"t","anonymity":"x"}"#).is_err());
         let refused = |body: &[u8]| NewRoom::from_json(body).unwrap_err().0;
         assert!(refused(b"{").starts_with("the body is not valid JSON for a room"));
         assert_eq!(

@@ -5,6 +5,7 @@
 //! new tokens. An archive is checked whole before anything is stored: every state must pass the
 //! schema gate of its document and load back, or nothing is made.
 
+use kortvaeg_shared::anonymity::Anonymity;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -169,6 +170,16 @@ struct Checked {
     groups: Vec<(GroupId, Vec<u8>)>,
 }
 
+impl Checked {
+    /// The anonymity the room was made with (its control document's `meta.anonymity`): the
+    /// restored room keeps it.
+    fn anonymity(&self) -> Anonymity {
+        kortvaeg_shared::projection::doc_from_update(&self.control)
+            .map(|control| Anonymity::of(&control))
+            .unwrap_or_default()
+    }
+}
+
 fn check(documents: &BTreeMap<String, String>, what: &str, max_bytes: usize) -> ApiResult<Checked> {
     let bad = |why: String| ApiError::BadRequest(format!("the archive's {what}: {why}"));
     let (mut wall, mut control, mut groups) = (None, None, Vec::new());
@@ -239,6 +250,7 @@ pub async fn import(
         title,
         &archive.room.template,
         creator,
+        live.anonymity(),
         &live.wall,
         &live.control,
     )

@@ -13,6 +13,7 @@ use super::{open_room, ApiError, ApiResult, Shared};
 use crate::room::permissions;
 use crate::room::RoomHandle;
 use crate::store::GroupId;
+use kortvaeg_shared::anonymity::Anonymity;
 use kortvaeg_shared::groups::{self, Visibility};
 use kortvaeg_shared::{projection, Role};
 
@@ -25,6 +26,8 @@ pub struct RoomDocs {
     visibility: Visibility,
     /// Each seat's name now, by seat id: a card's writer is shown by it.
     names: HashMap<String, String>,
+    /// The room's anonymity: whom the names are shown to.
+    anonymity: Anonymity,
 }
 
 impl RoomDocs {
@@ -34,6 +37,7 @@ impl RoomDocs {
         let visibility = room.visibility().borrow().clone();
         let mut docs = states.open(visibility, "the room")?;
         docs.names = names(state, room.id()).await?;
+        docs.anonymity = anonymity(state, room.id()).await?;
         Ok(docs)
     }
 
@@ -52,6 +56,7 @@ impl RoomDocs {
         };
         let mut docs = states.open(now.clone(), &format!("snapshot {seq}"))?;
         docs.names = names(state, id).await?;
+        docs.anonymity = anonymity(state, id).await?;
         let then = Visibility::of(&docs.control);
         docs.visibility = Visibility {
             private: then.private && now.private,
@@ -69,9 +74,21 @@ impl RoomDocs {
             .map(|(id, doc)| (id.as_str(), doc))
             .collect();
         let wall = groups::merged(&self.wall, &readable);
-        groups::name_writers(&wall, &self.names);
+        if self.anonymity.shows_names_to(role) {
+            groups::name_writers(&wall, &self.names);
+        }
         wall
     }
+}
+
+/// The anonymity room `id` was made with.
+async fn anonymity(state: &Shared, id: &str) -> ApiResult<Anonymity> {
+    Ok(state
+        .rooms
+        .record(id)
+        .await?
+        .map(|r| r.anonymity)
+        .unwrap_or_default())
 }
 
 /// The room's seats' names now, by seat id.
@@ -132,6 +149,7 @@ impl States {
             groups,
             visibility,
             names: HashMap::new(),
+            anonymity: Anonymity::None,
         })
     }
 }

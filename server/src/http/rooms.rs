@@ -14,6 +14,7 @@ use crate::room::permissions;
 use crate::room::DeletedBy;
 use crate::store::{RoomRecord, StoreError};
 use crate::tokens;
+use kortvaeg_shared::anonymity::Anonymity;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
 use kortvaeg_shared::api::{CreateRoom, RoomCreated, RoomInfo, RoomSummary};
@@ -85,6 +86,9 @@ pub async fn create_room(
 
     let control = Doc::new();
     schema::init_control(&control, title, template);
+    if !request.anonymity.is_none() {
+        request.anonymity.write(&mut control.transact_mut());
+    }
     let control_state = control
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
@@ -97,6 +101,7 @@ pub async fn create_room(
         title,
         &template.id,
         creator,
+        request.anonymity,
         &wall_state,
         &control_state,
     )
@@ -130,6 +135,7 @@ pub(super) async fn store_new_room(
     title: &str,
     template: &str,
     creator: Option<String>,
+    anonymity: Anonymity,
     wall_state: &[u8],
     control_state: &[u8],
 ) -> ApiResult<(RoomRecord, RoomCreated)> {
@@ -147,6 +153,7 @@ pub(super) async fn store_new_room(
         participant_digest: tokens::digest(&participant),
         review_digest: tokens::digest(&review),
         creator,
+        anonymity,
     };
     // 72-bit ids do not collide in practice; if one ever does, draw again.
     let mut attempts = 0;
@@ -235,6 +242,7 @@ pub async fn get_room(
         role: access.role,
         created_at: record.created_at.clone(),
         seat: access.seat.map(|s| super::seats::seat(&s, None)),
+        anonymity: record.anonymity,
         deletes_at,
     }))
 }

@@ -143,9 +143,24 @@ pub async fn people(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<Vec<Seat>>> {
-    caller(&state, &id, &headers, &params).await?;
+    let caller = caller(&state, &id, &headers, &params).await?;
     let seats = state.rooms.seats(&id).await?;
-    Ok(Json(seats.iter().map(|s| seat(s, None)).collect()))
+    // In an anonymous room the names are left out for whom the room does not show them (a
+    // person still gets their own): cards name their writer only by seat id.
+    let shown = caller.record.anonymity.shows_names_to(caller.role);
+    let own = caller.seat.as_ref().map(|s| s.seat_id.as_str());
+    Ok(Json(
+        seats
+            .iter()
+            .map(|s| {
+                let mut shown_seat = seat(s, None);
+                if !shown && own != Some(s.seat_id.as_str()) {
+                    shown_seat.name = String::new();
+                }
+                shown_seat
+            })
+            .collect(),
+    ))
 }
 
 async fn find(state: &AppState, id: &str, seat_id: &str) -> ApiResult<SeatRecord> {

@@ -339,6 +339,7 @@ fn facilitator_only(access: &Access) -> ApiResult<()> {
 }
 
 /// Is the room anonymous (set when it was made)? Then every round is.
-async fn room_is_anonymous(_state: &Shared, _id: &str) -> ApiResult<bool> {
-    Ok(false)
+async fn room_is_anonymous(state: &Shared, id: &str) -> ApiResult<bool> {
+    let record = state.rooms.record(id).await?;
+    Ok(record.is_some_and(|r| !r.anonymity.is_none()))
 }

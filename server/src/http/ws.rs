@@ -141,6 +141,7 @@ async fn serve(
         writer: state.rooms.writer().clone(),
         seat: access.seat.map(|seat| state.rooms.seat_watch(&id, &seat)),
         rates: config.rate_limits(),
+        anonymity: access.record.anonymity,
         _counted: Some((held, counted)),
     };
     let tracker = state.connections.clone();

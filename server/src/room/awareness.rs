@@ -28,10 +28,11 @@ pub struct AwarenessLimits {
     pub max_ids: usize,
 }
 
-/// A seat's presence state as others see it: its `user` carries the seat's id, name and group
-/// (from the seat registry), whatever the client put there; the rest (colour, role, what it is
-/// typing) stays the client's. A removal (`null`) stays a removal.
-pub fn stamp(json: &str, seat_id: &str, name: &str, group: &str) -> std::sync::Arc<str> {
+/// A presence state as others see it: each of `user`'s fields set as given (`Some`) or removed
+/// (`None`), whatever the client put there — a seat's id, name and group come from the seat
+/// registry, and an anonymous room's presence carries no name; the rest (colour, role, what it
+/// is typing) stays the client's. A removal (`null`) stays a removal.
+pub fn stamp(json: &str, fields: &[(&str, Option<&str>)]) -> std::sync::Arc<str> {
     use serde_json::{json, Value};
     if json.trim() == "null" {
         return json.into();
@@ -45,9 +46,12 @@ pub fn stamp(json: &str, seat_id: &str, name: &str, group: &str) -> std::sync::A
         *user = json!({});
     }
     if let Value::Object(user) = user {
-        user.insert("seat_id".into(), json!(seat_id));
-        user.insert("name".into(), json!(name));
-        user.insert("group".into(), json!(group));
+        for (key, value) in fields {
+            match value {
+                Some(value) => user.insert(key.to_string(), json!(value)),
+                None => user.remove(*key),
+            };
+        }
     }
     Value::Object(state).to_string().into()
 }
@@ -232,9 +236,8 @@ mod tests {
 
     #[test]
     fn a_seats_presence_carries_the_seats_name_and_group() {
-        let stamped = |json: &str| -> Value {
-            serde_json::from_str(&stamp(json, "s1", "Anne", "g1")).unwrap()
-        };
+        let stamped =
+            |json: &str| -> Value { serde_json::from_str(&stamp(json, &seat_fields())).unwrap() };
         assert_eq!(
             stamped(r#"{"user":{"name":"Bo","group":"g2","color":"red"},"typing":"c"}"#),
             json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1", "color": "red"}, "typing": "c"})
@@ -249,9 +252,26 @@ mod tests {
             json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1"}})
         );
         assert_eq!(
-            &*stamp("null", "s1", "Anne", "g1"),
+            &*stamp("null", &seat_fields()),
             "null",
             "a removal stays one"
         );
+        // An anonymous room's presence: the name (and in a fully anonymous one the seat) removed.
+        let anonymous = stamp(
+            r#"{"user":{"name":"Bo","seat_id":"x","color":"red"}}"#,
+            &[("seat_id", None), ("name", None), ("group", Some("g1"))],
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&anonymous).unwrap(),
+            json!({"user": {"group": "g1", "color": "red"}})
+        );
+    }
+
+    fn seat_fields() -> [(&'static str, Option<&'static str>); 3] {
+        [
+            ("seat_id", Some("s1")),
+            ("name", Some("Anne")),
+            ("group", Some("g1")),
+        ]
     }
 }

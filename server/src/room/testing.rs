@@ -216,6 +216,7 @@ pub fn record(id: &str) -> RoomRecord {
         participant_digest: String::new(),
         review_digest: String::new(),
         creator: None,
+        anonymity: Default::default(),
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) fn record(id: &str) -> RoomRecord {
         participant_digest: "p".repeat(64),
         review_digest: "r".repeat(64),
         creator: None,
+        anonymity: Default::default(),
     }
 }
 

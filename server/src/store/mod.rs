@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use kortvaeg_shared::anonymity::Anonymity;
 pub use kortvaeg_shared::api::SnapshotInfo;
 use kortvaeg_shared::voting::{Change, Count, Refused, Round, Spent};
 
@@ -138,6 +139,9 @@ pub struct RoomRecord {
     /// prefix>` (a creator key); absent when creation was open, and in rooms made before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
+    /// Who is told who wrote what, decided when the room was made (`docs/API.md`, "Anonymity").
+    #[serde(default, skip_serializing_if = "Anonymity::is_none")]
+    pub anonymity: Anonymity,
 }
 
 /// A person in a room (a seat, v2): their name, their group (a column id) and the digest of their
