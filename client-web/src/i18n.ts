@@ -1,6 +1,8 @@
 // UI text: Danish by default, English on request. `t(key, {name: value})` fills {name} slots.
 // The domain words (fagområde, sagsområde, KLE, plenum, papkort) stay Danish in both languages.
 import { daAnalysis, enAnalysis } from './i18n-analysis';
+import { daFollow, enFollow } from './i18n-follow';
+import { daUndo, enUndo } from './i18n-undo';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -336,6 +338,8 @@ const da = {
   'a11y.status': 'Forbindelsesstatus',
   'a11y.menu': 'Menu',
   ...daAnalysis,
+  ...daFollow,
+  ...daUndo,
 };
 
 export type Key = keyof typeof da;
@@ -674,6 +678,8 @@ const en: Record<Key, string> = {
   'a11y.status': 'Connection status',
   'a11y.menu': 'Menu',
   ...enAnalysis,
+  ...enFollow,
+  ...enUndo,
 };
 
 export type Lang = 'da' | 'en';
