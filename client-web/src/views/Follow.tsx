@@ -26,6 +26,12 @@ onRoute(() => {
   stopFollowing(active, true);
 });
 
+/**
+ * Does this page lead (show what followers see)? The facilitator's pages, except one that has
+ * followed (the projector): stopped, it shows its own choices, never the room's.
+ */
+export const leads = (session: RoomSession) => session.role === 'facilitator' && !isFollowing(session) && !everFollowed.has(session);
+
 export function startFollowing(session: RoomSession) {
   everFollowed.add(session);
   stoppedBySelf.delete(session);
@@ -72,11 +78,11 @@ export function FollowControl({ session, say }: { session: RoomSession; say: (s:
   }, [session]);
   // The facilitator's page says which view it is on (cell and card start afresh on another page).
   useEffect(() => {
-    if (session.role === 'facilitator' && !following && ownShowing(session)?.view !== view) show(session, { view, cell: null, card: null });
+    if (leads(session) && ownShowing(session)?.view !== view) show(session, { view, cell: null, card: null });
   }, [view, following]);
   // Listed as a leading page once the wall has its presence states (sync/follow.ts).
   useEffect(() => {
-    if (session.role === 'facilitator' && !following && ownShowing(session)) registerLeader(session);
+    if (leads(session) && ownShowing(session)) registerLeader(session);
   });
   useEffect(() => {
     if (!lead?.view || lead.view === view) return;

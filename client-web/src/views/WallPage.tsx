@@ -18,7 +18,7 @@ import { answerNotes, conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
 import { RevealAnnouncer, RevealPanel } from './Visibility';
 import { isFollowing, leaderShowing, ownShowing, show } from '../sync/follow';
-import { Followers, startFollowing, stopFollowing } from './Follow';
+import { Followers, leads, startFollowing, stopFollowing } from './Follow';
 
 /** Projector pages that have started following once (a reload of the tab starts again). */
 const projectorStarted = new WeakSet<RoomSession>();
@@ -41,14 +41,16 @@ export function WallPage({ session, info, via, projector = false }: { session: R
   // Follow: a follower's wall shows what the facilitator shows; the facilitator's (not following) says what it shows.
   const following = isFollowing(session);
   const lead = following ? leaderShowing(session) : null;
-  const mine = fac && !following ? ownShowing(session) : null;
+  const leading = leads(session);
+  const mine = leading ? ownShowing(session) : null;
   const shown = following ? lead : mine;
   const [ownSags, setOwnSags] = useState('');
-  const focusSags = following ? lead?.sagsomraade ?? '' : fac ? mine?.sagsomraade ?? '' : ownSags;
+  const focusSags = following ? lead?.sagsomraade ?? '' : leading ? mine?.sagsomraade ?? '' : ownSags;
   const chooseSags = (id: string) => {
     // Picking another sagsområde is changing the view oneself: a follower stops following.
     if (following) stopFollowing(session, true);
-    if (fac) show(session, { sagsomraade: id || null });
+    // A card shown stays only in the cell: it may be of another sagsområde (dimmed).
+    if (leading) show(session, { sagsomraade: id || null, card: null });
     else setOwnSags(id);
   };
   const showCard = (c: Card) => show(session, { cell: { row: c.row, column: c.column }, card: c.id });
@@ -91,10 +93,10 @@ export function WallPage({ session, info, via, projector = false }: { session: R
             ● {t('join.online', { n: people.length })}
           </span>
           <span class="spacer" />
-          {fac && <Followers session={session} compact />}
+          {leading && <Followers session={session} compact />}
           {fac && <span class="muted small hide-narrow">{t('wall.dragHint')}</span>}
           <SagsFocus columns={columns} value={focusSags} onChange={chooseSags} />
-          {fac && !following && (shown?.cell || shown?.card) && (
+          {leading && (shown?.cell || shown?.card) && (
             <button type="button" class="btn btn-small btn-ghost" onClick={() => show(session, { cell: null, card: null })} data-testid="show-clear">{t('follow.clear')}</button>
           )}
           <div class="zoom" role="group" aria-label={t('wall.textSize')}>
@@ -118,12 +120,12 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           presence={people}
           notes={notes}
           conflicts={clashes}
-          onActions={fac ? (c) => { showCard(c); setActions(c.id); } : undefined}
+          onActions={fac ? (c) => { if (leading) showCard(c); setActions(c.id); } : undefined}
           shownCell={shown?.cell ?? null}
           shownCard={shown?.card ?? null}
           shownBy={following ? 'facilitator' : 'self'}
           focusSags={focusSags}
-          onShow={fac && !following ? (cell, card) => show(session, { cell, card }) : undefined}
+          onShow={leading ? (cell, card) => show(session, { cell, card }) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
             // Not into a hidden group: the card would leave the projector for that group's document.
