@@ -96,8 +96,10 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           {leading && <Followers session={session} compact />}
           {fac && <span class="muted small hide-narrow">{t('wall.dragHint')}</span>}
           <SagsFocus columns={columns} value={focusSags} onChange={chooseSags} />
-          {leading && (shown?.cell || shown?.card) && (
-            <button type="button" class="btn btn-small btn-ghost" onClick={() => show(session, { cell: null, card: null })} data-testid="show-clear">{t('follow.clear')}</button>
+          {leading && (
+            // Always there (hidden while nothing is marked): a click that marks a cell never moves the wall under the pointer.
+            <button type="button" class="btn btn-small btn-ghost" style={{ visibility: shown?.cell || shown?.card ? 'visible' : 'hidden' }}
+              onClick={() => show(session, { cell: null, card: null })} data-testid="show-clear">{t('follow.clear')}</button>
           )}
           <div class="zoom" role="group" aria-label={t('wall.textSize')}>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
