@@ -83,6 +83,7 @@ test('the projector and a participant follow the facilitator: view, cell, card, 
     await until(async () => (await cell.getAttribute('data-shown')) === 'yes', 'the cell marked');
     await until(() => inView(cell), 'the cell scrolled into view');
     assert.equal(await cell.getByTestId('cell-shown-label').textContent(), 'Facilitator viser denne celle');
+    await until(async () => (await p.getByTestId('follow-announce').textContent()) === 'Facilitator viser spørgsmål 8, Voksenservice', 'said to a screen reader');
   }
 
   // --- a card: the facilitator opens it; the followers' walls mark it.
@@ -107,6 +108,7 @@ test('the projector and a participant follow the facilitator: view, cell, card, 
     assert.equal(await p.locator('[data-card-id]').filter({ hasText: 'To på pension' }).getAttribute('data-dim'), 'no');
   }
   await shots(proj.page, 'follow-projector');
+  await shots(fac.page, 'follow-wall-facilitator');
   await anne.page.setViewportSize(PHONE);
   await anne.page.screenshot({ path: `${process.cwd()}/../target/screenshots/follow-phone-375.png` });
 

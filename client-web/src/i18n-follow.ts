@@ -27,6 +27,8 @@ export const daFollow = {
   'follow.allSags': 'Alle sagsområder',
   'follow.sagsShown': 'I fokus: {sags}',
   'follow.clear': 'Ryd markering',
+  'follow.shownWhere': 'Facilitator viser spørgsmål {n}, {col}',
+  'follow.shownCardSr': 'kortet: {text}',
 };
 
 export const enFollow: Record<keyof typeof daFollow, string> = {
@@ -56,4 +58,6 @@ export const enFollow: Record<keyof typeof daFollow, string> = {
   'follow.allSags': 'All sagsområder',
   'follow.sagsShown': 'In focus: {sags}',
   'follow.clear': 'Clear the mark',
+  'follow.shownWhere': 'The facilitator shows question {n}, {col}',
+  'follow.shownCardSr': 'the card: {text}',
 };

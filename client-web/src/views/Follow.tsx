@@ -124,7 +124,7 @@ export function Followers({ session, compact }: { session: RoomSession; compact?
     if (!names.length) return null;
     return (
       <span class="followers-inline" data-testid="followers" data-count={names.length} title={names.join(', ')}>
-        <span aria-hidden="true">👁 </span>{t('follow.followersCount', { n: names.length })}<span class="followers-names">: {names.join(', ')}</span>
+        {t('follow.followersCount', { n: names.length })}<span class="followers-names">: {names.join(', ')}</span>
       </span>
     );
   }

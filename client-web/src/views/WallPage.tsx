@@ -6,7 +6,7 @@ import { deviceId, loadMe } from '../local';
 import { navigate } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
-import { readColumns, readMeta, readRows, type Card, type Column } from '../sync/schema';
+import { readColumns, readMeta, readRows, rowTag, type Card, type Column, type Row } from '../sync/schema';
 import { hiddenGroups, moveRoomCard, readRoomAnswers, readRoomCards } from '../sync/docs';
 import { Countdown } from '../components/Timer';
 import { AddCardDialog } from './AddCardDialog';
@@ -113,6 +113,10 @@ export function WallPage({ session, info, via, projector = false }: { session: R
         </div>
         {fac && <RevealPanel session={session} compact />}
         <RevealAnnouncer session={session} />
+        {following && (
+          // For a screen reader: what the facilitator shows now (the marks on the wall say it to the eye).
+          <p class="sr-only" aria-live="polite" data-testid="follow-announce">{shownText(lead, rows, columns, cards)}</p>
+        )}
         <WallGrid
           rows={rowAxes(rows, meta.round)}
           columns={columns}
@@ -176,4 +180,15 @@ function SagsFocus({ columns, value, onChange }: { columns: Column[]; value: str
       </select>
     </label>
   );
+}
+
+/** "Facilitator viser: spørgsmål 8, Voksenservice – kort: …" for a screen reader; '' when nothing is shown. */
+function shownText(lead: ReturnType<typeof leaderShowing>, rows: Row[], columns: Column[], cards: Card[]): string {
+  if (!lead?.cell && !lead?.card) return '';
+  const card = lead.card ? cards.find((c) => c.id === lead.card) : undefined;
+  const cell = card ? { row: card.row, column: card.column } : lead.cell!;
+  const row = rows.find((r) => r.id === cell.row);
+  const col = columns.find((c) => c.id === cell.column);
+  const where = t('follow.shownWhere', { n: row ? rowTag(row, rows) : '', col: col?.label ?? '' });
+  return card ? `${where} – ${t('follow.shownCardSr', { text: card.text.slice(0, 120) })}` : where;
 }
