@@ -117,6 +117,14 @@ test('the projector and a participant follow the facilitator: view, cell, card, 
   await fac.page.getByTestId('open-sheet').click();
   await until(() => path(anne.page) === `/join/${room.roomId}/sheet`, "Anne's page goes to the sheet");
   await until(() => path(proj.page) === `/room/${room.roomId}/sheet`, 'the projector goes to the sheet');
+  // The sagsområde in focus is marked on the sheet; the facilitator working in another row moves it there.
+  await until(async () => (await proj.page.getByTestId(`sheet-row-${pension}`).getAttribute('data-shown')) === 'yes', "the sheet marks the sagsområde in focus");
+  const bolig = await fac.page.locator('[data-testid^="sheet-row-"]').filter({ hasText: 'Boligstøtte' }).getAttribute('data-testid');
+  await fac.page.getByTestId(bolig).locator('input, select').first().focus();
+  for (const p of [anne.page, proj.page]) {
+    await until(async () => (await p.getByTestId(bolig).getAttribute('data-shown')) === 'yes', 'the row the facilitator works in is marked');
+    assert.equal(await p.getByTestId(`sheet-row-${pension}`).getAttribute('data-shown'), 'no');
+  }
 
   // --- one click stops following: Anne stays where she is when the facilitator moves on.
   await anne.page.getByTestId('follow-stop').click();
