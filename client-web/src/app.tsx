@@ -53,7 +53,7 @@ export function App() {
     case 'console':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token}>{(s, info) => <Console session={s} info={info} />}</RoomGate>;
     case 'wall':
-      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <WallPage session={s} info={info} via={route.via} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <WallPage session={s} info={info} via={route.via} projector={!!route.projector} />}</RoomGate>;
     case 'join':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <Join session={s} info={info} />}</RoomGate>;
     case 'analysis':

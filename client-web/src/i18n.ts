@@ -2,6 +2,8 @@
 // The domain words (fagområde, sagsområde, KLE, plenum, papkort) stay Danish in both languages.
 import { daAnalysis, enAnalysis } from './i18n-analysis';
 import { daPrint, enPrint } from './i18n-print';
+import { daFollow, enFollow } from './i18n-follow';
+import { daUndo, enUndo } from './i18n-undo';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -338,6 +340,8 @@ const da = {
   'a11y.menu': 'Menu',
   ...daAnalysis,
   ...daPrint,
+  ...daFollow,
+  ...daUndo,
 };
 
 export type Key = keyof typeof da;
@@ -677,6 +681,8 @@ const en: Record<Key, string> = {
   'a11y.menu': 'Menu',
   ...enAnalysis,
   ...enPrint,
+  ...enFollow,
+  ...enUndo,
 };
 
 export type Lang = 'da' | 'en';

@@ -4,7 +4,7 @@
 export type Route =
   | { page: 'start' }
   | { page: 'console'; room: string; token: string }
-  | { page: 'wall'; room: string; token: string; via: 'room' | 'join' }
+  | { page: 'wall'; room: string; token: string; via: 'room' | 'join'; /** `/room/{id}/projector`: the wall that follows the facilitator. */ projector?: boolean }
   | { page: 'join'; room: string; token: string }
   | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
   | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
@@ -54,6 +54,7 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
   if (kind === 'room') {
     if (!sub) return { page: 'console', room, token };
     if (sub === 'wall') return printing ? { page: 'print', room, token, via: 'room', seq: null } : { page: 'wall', room, token, via: 'room' };
+    if (sub === 'projector') return { page: 'wall', room, token, via: 'room', projector: true };
     if (sub === 'review') return printing && seq(extra) !== null ? { page: 'print', room, token, via: 'room', seq: seq(extra) } : { page: 'review', room, token, via: 'room', seq: seq(extra) };
   }
   if (kind === 'join') {

@@ -20,10 +20,14 @@ interface Props {
   draggable?: boolean;
   /** The card carries another value than the Skema's answer (sync/answerCards.ts): said on the card. */
   conflict?: string;
+  /** Follow: the facilitator shows this card (what the mark says). */
+  shown?: string;
+  /** Not of the sagsområde in focus: dimmed. */
+  dim?: boolean;
 }
 
 /** One card. Its text is rendered as text (never as HTML). */
-export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable, conflict }: Props) {
+export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable, conflict, shown, dim }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(card.text);
   const save = () => {
@@ -33,11 +37,14 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
   };
   return (
     <article
-      class={`card ${card.highlight ? 'card-highlight' : ''} ${draggable ? 'card-draggable' : ''} ${conflict ? 'card-conflicting' : ''}`}
+      class={`card ${card.highlight ? 'card-highlight' : ''} ${draggable ? 'card-draggable' : ''} ${conflict ? 'card-conflicting' : ''} ${shown ? 'card-shown' : ''} ${dim ? 'card-dim' : ''}`}
       data-card-id={card.id}
+      data-shown={shown ? 'yes' : 'no'}
+      data-dim={dim ? 'yes' : 'no'}
       data-testid="card"
       aria-label={card.text}
     >
+      {shown && <p class="shown-label" data-testid="card-shown-label">{shown}</p>}
       {editing ? (
         <div class="card-edit">
           <textarea

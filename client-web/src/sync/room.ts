@@ -9,7 +9,8 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
 import { problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
 import { readColumns, readMeta, readRevealed } from './schema';
-import type { RoomDocs } from './docs';
+import { canWriteGroup, canWriteWall, type RoomDocs } from './docs';
+import { RoomHistory } from './undo';
 
 export interface DocLink {
   kind: DocKind;
@@ -73,6 +74,8 @@ export class RoomSession {
   private refusedUnseen = new Set<string>();
   /** The seat's group (column id); '' without a seat. */
   private seatGroup: string;
+  /** This person's own changes to the wall and the group documents they write, to undo and redo (./undo). */
+  readonly history = new RoomHistory((doc) => this.mayWrite(doc), () => this.emit());
 
   /**
    * `seated`: the token is this person's seat (CONTRACT.md v2 "Seats"); a refusal of it (4403/4401
@@ -166,6 +169,7 @@ export class RoomSession {
     if (!link) return;
     this.groups.delete(column);
     this.failedOpens.delete(column);
+    this.history.untrack(link.doc);
     link.provider.destroy();
     void link.idb?.destroy();
     link.doc.destroy();
@@ -253,6 +257,7 @@ export class RoomSession {
     const store = kind === 'group' ? `group:${column}` : kind;
     const idb = this.role === 'review' || !persist ? null : new IndexeddbPersistence(`kortvaeg:${this.roomId}:${store}:${this.role}`, doc);
     const writable = kind === 'group' ? persist : kind === 'wall' ? this.role !== 'review' : this.role === 'facilitator';
+    if (writable && kind !== 'control') this.history.track(doc);
     const link: DocLink = { kind, column, writable, doc, provider, idb, connected: false, synced: false, everSynced: false, stopped: false, opened: false, loadedLocal: false, lastClose: null };
     idb?.on('synced', () => {
       link.loadedLocal = true;
@@ -473,6 +478,14 @@ export class RoomSession {
     location.reload();
   }
 
+  /** May this page write `doc` now (an undo is an ordinary write: the same rule, sync/docs.ts)? */
+  private mayWrite(doc: Y.Doc): boolean {
+    if (this.destroyed) return false;
+    if (doc === this.wall.doc) return !this.wall.stopped && canWriteWall(this.docs);
+    for (const [column, link] of this.groups) if (link.doc === doc) return !link.stopped && canWriteGroup(this.docs, column);
+    return false;
+  }
+
   /** Every open link: wall, control and the group documents. */
   private get links(): DocLink[] {
     return [this.wall, this.control, ...this.groups.values()];
@@ -518,6 +531,7 @@ export class RoomSession {
   destroy() {
     this.destroyed = true;
     if (this.peopleTimer) clearTimeout(this.peopleTimer);
+    this.history.destroy();
     for (const l of this.links) {
       l.provider.destroy();
       void l.idb?.destroy();

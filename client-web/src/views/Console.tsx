@@ -20,6 +20,7 @@ import { PeoplePanel } from './PeoplePanel';
 import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
 import { DeletePanel, DeletesSoon } from './DeletePanel';
+import { FollowPanel } from './Follow';
 
 /** How often the console asks again when the server would delete the idle room (use moves it on). */
 const DELETES_AT_REFRESH_MS = 10 * 60 * 1000;
@@ -105,6 +106,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
             <SharePanel session={session} info={info} newJoinUrl={newJoinUrl} />
             <PeoplePanel session={session} info={info} columns={columns} joiningClosed={meta.joiningClosed}
               presenceCount={people.filter((p) => !p.self).length} onNewLink={setNewJoinUrl} />
+            <FollowPanel session={session} />
             <section class="panel" aria-labelledby="online-h">
               <h2 id="online-h">{t('console.online')} <span class="count">{people.filter((p) => !p.self).length}</span></h2>
               <PresenceByGroup people={people} columns={columns} />

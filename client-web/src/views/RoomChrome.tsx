@@ -1,11 +1,13 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Header } from '../components/Header';
 import { ProblemBanner } from '../components/ProblemBanner';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
 import { readMeta } from '../sync/schema';
 import { RoomDeletedPanel } from './RoomDeleted';
+import { FollowControl } from './Follow';
+import { UndoBar } from './UndoBar';
 
 /**
  * Header, connection status and the server's refusals, shared by every live page of a room; once
@@ -22,6 +24,14 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
   problemBanner?: boolean;
 }) {
   const [, setDismissed] = useState(0);
+  // What undo and follow say to screen readers (and on screen, briefly): one polite live region.
+  const [said, setSaid] = useState({ text: '', n: 0 });
+  const say = (text: string) => setSaid((s) => ({ text, n: s.n + 1 }));
+  useEffect(() => {
+    if (!said.text) return;
+    const id = setTimeout(() => setSaid((s) => (s.n === said.n ? { ...s, text: '' } : s)), 4000);
+    return () => clearTimeout(id);
+  }, [said.n]);
   const meta = readMeta(session.control.doc);
   if (session.problem?.key === 'err.roomDeleted') {
     return (
@@ -46,6 +56,13 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
         )}
       </div>
       {children}
+      {session.role !== 'review' && (
+        <div class={`room-tools ${wide ? 'wide' : ''}`} data-testid="room-tools">
+          <FollowControl session={session} say={say} />
+          <UndoBar session={session} say={say} />
+          <p class={`room-tools-said ${said.text ? '' : 'sr-only'}`} role="status" aria-live="polite" data-testid="room-tools-said">{said.text}</p>
+        </div>
+      )}
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { BRUGERANTAL, CHOICES, questionPrefix, type Brugerantal, type SheetRow } from '../sync/analysis';
 import { canWriteAnswer, readRoomAnswers, writeAnswer, writeBrugerantal } from '../sync/docs';
@@ -9,6 +9,8 @@ import type { RoomSession } from '../sync/room';
 import type { Card, Column, Row } from '../sync/schema';
 import { AnswerInput, valueLabel } from './AnswerInput';
 import { SheetPrint } from './SheetPrint';
+import { isFollowing, leaderShowing, ownShowing, show } from '../sync/follow';
+import { leads } from './Follow';
 
 type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
 const SORTS: { key: SortKey; label: Key }[] = [
@@ -63,6 +65,19 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
   by?: string;
 }) {
   const docs = session.docs;
+  // Follow: the sagsområde the facilitator has in focus is marked (and, for a follower, scrolled to);
+  // the facilitator puts one in focus by working in its row.
+  const following = isFollowing(session);
+  const leading = leads(session);
+  const focusSags = following ? leaderShowing(session)?.sagsomraade ?? '' : leading ? ownShowing(session)?.sagsomraade ?? '' : '';
+  useEffect(() => {
+    if (!following || !focusSags) return;
+    const id = requestAnimationFrame(() => {
+      const calm = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      document.querySelector(`[data-testid="sheet-row-${CSS.escape(focusSags)}"]`)?.scrollIntoView({ block: 'center', behavior: calm ? 'auto' : 'smooth' });
+    });
+    return () => cancelAnimationFrame(id);
+  }, [focusSags, following]);
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
   const layout = sheetLayout(rows);
   const { placed, unplaced } = placeCards(cards, rows, columns);
@@ -165,7 +180,9 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
               // A sagsområde's answers are its group's: written where that group's are (sync/docs.ts).
               const rowWrite = canWrite && canWriteAnswer(docs, r.sags.id);
               return (
-              <tr key={r.sags.id} class={r.inAnalysis ? '' : 'outside'} data-testid={`sheet-row-${r.sags.id}`} data-in-analysis={r.inAnalysis ? 'yes' : 'no'} data-writable={rowWrite ? 'yes' : 'no'}>
+              <tr key={r.sags.id} class={`${r.inAnalysis ? '' : 'outside'} ${focusSags === r.sags.id ? 'row-shown' : ''}`} data-testid={`sheet-row-${r.sags.id}`} data-in-analysis={r.inAnalysis ? 'yes' : 'no'} data-writable={rowWrite ? 'yes' : 'no'}
+                data-shown={focusSags === r.sags.id ? 'yes' : 'no'} aria-current={focusSags === r.sags.id ? 'true' : undefined}
+                onFocusIn={leading ? () => show(session, { sagsomraade: r.sags.id }) : undefined}>
                 <th scope="row" class="sticky-col">
                   <span class="sheet-sags">{r.sags.label}</span>
                   {!r.inAnalysis && <span class="badge badge-muted outside-badge" data-testid="outside">{t('sheet.outside')}</span>}

@@ -8,6 +8,7 @@ import type { Presence } from '../sync/presence';
 import { Avatar } from '../components/Presence';
 import type { AnswerNote } from '../sync/answerCards';
 import { valueLabel } from './AnswerInput';
+import type { ShownCell } from '../sync/follow';
 
 export interface Axis { id: string; label: string; number?: string; /** A round divider before this row ("To-be"). */ divider?: string }
 
@@ -29,12 +30,38 @@ interface Props {
   conflicts?: Map<string, string>;
   /** Groups (column ids) whose cards are hidden in private group work until the facilitator shows them. */
   hidden?: Set<string>;
+  /** Follow (sync/follow.ts): the cell and card shown — by the facilitator to a follower, or by this facilitator's page. */
+  shownCell?: ShownCell | null;
+  shownCard?: string | null;
+  shownBy?: 'self' | 'facilitator';
+  /** The sagsområde in focus (id; '' = all): the others' cards are dimmed. */
+  focusSags?: string;
+  /** The facilitator (not following) picks a cell, or a card in it, by clicking or focusing it. */
+  onShow?: (cell: ShownCell, card: string | null) => void;
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow }: Props) {
   const narrow = useMedia('(max-width: 760px)');
   const [only, setOnly] = useState<string>('');
+  const wrap = useRef<HTMLDivElement>(null);
+  // The cell (or card) shown: on a phone its fagområde's column, and scrolled into view.
+  const shownCardColumn = shownCard ? cards.find((c) => c.id === shownCard)?.column : undefined;
+  const shownColumn = shownCardColumn ?? shownCell?.column;
+  const shownKey = `${shownCell?.row ?? ''}|${shownCell?.column ?? ''}|${shownCard ?? ''}`;
+  useEffect(() => {
+    if (shownColumn && narrow && columns.some((c) => c.id === shownColumn)) setOnly(shownColumn);
+  }, [shownKey, narrow]);
+  useEffect(() => {
+    if (shownBy !== 'facilitator' || (!shownCell && !shownCard)) return;
+    // After the render that shows the column (a phone switches to it first).
+    const id = requestAnimationFrame(() => {
+      const el = wrap.current?.querySelector(shownCard ? `[data-card-id="${CSS.escape(shownCard)}"]` : `[data-testid="cell-${CSS.escape(shownCell!.row)}-${CSS.escape(shownCell!.column)}"]`);
+      const calm = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      el?.scrollIntoView({ block: 'center', inline: 'center', behavior: calm ? 'auto' : 'smooth' });
+    });
+    return () => cancelAnimationFrame(id);
+  }, [shownKey, shownBy, only]);
   const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
   const byCell = new Map<string, Card[]>();
   for (const c of cards) {
@@ -42,7 +69,7 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
     byCell.set(k, [...(byCell.get(k) ?? []), c]);
   }
   return (
-    <div class="wall-wrap" style={{ '--wall-scale': String(scale) }}>
+    <div class="wall-wrap" ref={wrap} style={{ '--wall-scale': String(scale) }}>
       {narrow && columns.length > 1 && (
         <div class="col-picker" role="tablist" aria-label={t('wall.column')}>
           {columns.map((c) => (
@@ -84,7 +111,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             {shown.map((c) => (
               // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
               <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
-                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} />
+                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts}
+                shown={shownCell?.row === r.id && shownCell?.column === c.id} shownCard={shownCard ?? null} shownBy={shownBy} focusSags={focusSags} onShow={onShow} />
             ))}
           </div>,
         ])}
@@ -93,11 +121,17 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
   );
 }
 
-function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts }: {
+function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, shown, shownCard, shownBy, focusSags, onShow }: {
   row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
   notes: AnswerNote[]; conflicts?: Map<string, string>;
+  shown: boolean; shownCard: string | null; shownBy: 'self' | 'facilitator'; focusSags: string; onShow?: Props['onShow'];
 }) {
   const list = useRef<HTMLDivElement>(null);
+  // A click or focus in the cell shows it; on a card, that card (its "+" or a card's button too).
+  const pick = (target: EventTarget | null) => {
+    const card = target instanceof Element ? target.closest<HTMLElement>('[data-card-id]')?.dataset.cardId ?? null : null;
+    onShow?.({ row: row.id, column: column.id }, card);
+  };
   const dropRef = useRef(onDrop);
   dropRef.current = onDrop;
   useEffect(() => {
@@ -128,11 +162,15 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts }
     return () => s.destroy();
   }, [!!onDrop]);
   return (
-    <div class="wall-cell" role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id}>
-      {notes.map((n) => <AnswerCard key={n.sags.id} note={n} />)}
+    <div class={`wall-cell ${shown ? 'cell-shown' : ''}`} role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id} data-shown={shown ? 'yes' : 'no'}
+      onPointerDown={onShow ? (e) => pick(e.target) : undefined} onFocusIn={onShow ? (e) => pick(e.target) : undefined}>
+      {shown && <p class="shown-label" data-testid="cell-shown-label">{t(shownBy === 'self' ? 'follow.youShowCell' : 'follow.shownCell')}</p>}
+      {notes.map((n) => <AnswerCard key={n.sags.id} note={n} dim={!!focusSags && n.sags.id !== focusSags} />)}
       <div ref={list} class="cell-cards" data-row={row.id} data-column={column.id}>
         {cards.map((c) => (
-          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)} />
+          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)}
+            shown={shownCard === c.id ? t(shownBy === 'self' ? 'follow.youShowCard' : 'follow.shownCard') : undefined}
+            dim={!!focusSags && c.sagsomraade_id !== focusSags} />
         ))}
       </div>
       {onAdd && (
@@ -158,10 +196,10 @@ export function rowAxes(rows: { id: string; label: string; number?: string; roun
 }
 
 /** A sagsområde's Skema answer to the cell's question: an answer card, unlike a free card (not movable). */
-export function AnswerCard({ note }: { note: AnswerNote }) {
+export function AnswerCard({ note, dim }: { note: AnswerNote; dim?: boolean }) {
   const one = note.values.length === 1 && !note.values[0].column.field;
   return (
-    <section class="answer-card" data-testid="answer-card" data-sags={note.sags.id} aria-label={t('wall.answerCardLabel', { sags: note.sags.label })}>
+    <section class={`answer-card ${dim ? 'is-dim' : ''}`} data-testid="answer-card" data-sags={note.sags.id} aria-label={t('wall.answerCardLabel', { sags: note.sags.label })}>
       <header class="answer-card-head">
         <span class="answer-card-badge">{t('wall.answerCard')}</span>
         <span class="answer-card-sags">{note.sags.kle ? `${note.sags.kle} ` : ''}{note.sags.label}</span>

@@ -6,7 +6,7 @@ import { deviceId, loadMe } from '../local';
 import { navigate, printPath } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
-import { readColumns, readMeta, readRows } from '../sync/schema';
+import { readColumns, readMeta, readRows, rowTag, type Card, type Column, type Row } from '../sync/schema';
 import { hiddenGroups, moveRoomCard, readRoomAnswers, readRoomCards } from '../sync/docs';
 import { Countdown } from '../components/Timer';
 import { AddCardDialog } from './AddCardDialog';
@@ -17,16 +17,43 @@ import { rowAxes, WallGrid } from './WallGrid';
 import { answerNotes, conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
 import { RevealAnnouncer, RevealPanel } from './Visibility';
+import { isFollowing, leaderShowing, ownShowing, show } from '../sync/follow';
+import { Followers, leads, startFollowing, stopFollowing } from './Follow';
+
+/** Projector pages that have started following once (a reload of the tab starts again). */
+const projectorStarted = new WeakSet<RoomSession>();
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
-export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
+export function WallPage({ session, info, via, projector = false }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join'; projector?: boolean }) {
   useSession(session);
   const fac = info.role === 'facilitator';
   const me = loadMe(info.id);
   useEffect(() => {
-    if (fac) announceFacilitator(session);
+    // The projector's wall is the facilitator's too, named so in the list of who follows; it follows from the start.
+    if (fac && projector) setUser(session, { name: t('follow.projector'), color: '#12325b', role: 'facilitator', group: '' });
+    else if (fac) announceFacilitator(session);
     else if (me?.name) setUser(session, { name: me.name, color: me.color, role: info.role, group: me.group });
+    if (projector && !projectorStarted.has(session)) {
+      projectorStarted.add(session);
+      startFollowing(session);
+    }
   }, [session]);
+  // Follow: a follower's wall shows what the facilitator shows; the facilitator's (not following) says what it shows.
+  const following = isFollowing(session);
+  const lead = following ? leaderShowing(session) : null;
+  const leading = leads(session);
+  const mine = leading ? ownShowing(session) : null;
+  const shown = following ? lead : mine;
+  const [ownSags, setOwnSags] = useState('');
+  const focusSags = following ? lead?.sagsomraade ?? '' : leading ? mine?.sagsomraade ?? '' : ownSags;
+  const chooseSags = (id: string) => {
+    // Picking another sagsområde is changing the view oneself: a follower stops following.
+    if (following) stopFollowing(session, true);
+    // A card shown stays only in the cell: it may be of another sagsområde (dimmed).
+    if (leading) show(session, { sagsomraade: id || null, card: null });
+    else setOwnSags(id);
+  };
+  const showCard = (c: Card) => show(session, { cell: { row: c.row, column: c.column }, card: c.id });
   const [scale, setScale] = useState(() => Number(localStorage.getItem('kortvaeg:wallScale')) || 1);
   const [actions, setActions] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ row?: string; column?: string } | null>(null);
@@ -67,7 +94,14 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
             ● {t('join.online', { n: people.length })}
           </span>
           <span class="spacer" />
+          {leading && <Followers session={session} compact />}
           {fac && <span class="muted small hide-narrow">{t('wall.dragHint')}</span>}
+          <SagsFocus columns={columns} value={focusSags} onChange={chooseSags} />
+          {leading && (
+            // Always there (hidden while nothing is marked): a click that marks a cell never moves the wall under the pointer.
+            <button type="button" class="btn btn-small btn-ghost" style={{ visibility: shown?.cell || shown?.card ? 'visible' : 'hidden' }}
+              onClick={() => show(session, { cell: null, card: null })} data-testid="show-clear">{t('follow.clear')}</button>
+          )}
           <div class="zoom" role="group" aria-label={t('wall.textSize')}>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`}>A+</button>
@@ -83,6 +117,10 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
         </div>
         {fac && <RevealPanel session={session} compact />}
         <RevealAnnouncer session={session} />
+        {following && (
+          // For a screen reader: what the facilitator shows now (the marks on the wall say it to the eye).
+          <p class="sr-only" aria-live="polite" data-testid="follow-announce">{shownText(lead, rows, columns, cards)}</p>
+        )}
         <WallGrid
           rows={rowAxes(rows, meta.round)}
           columns={columns}
@@ -92,7 +130,12 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           presence={people}
           notes={notes}
           conflicts={clashes}
-          onActions={fac ? (c) => setActions(c.id) : undefined}
+          onActions={fac ? (c) => { if (leading) showCard(c); setActions(c.id); } : undefined}
+          shownCell={shown?.cell ?? null}
+          shownCard={shown?.card ?? null}
+          shownBy={following ? 'facilitator' : 'self'}
+          focusSags={focusSags}
+          onShow={leading ? (cell, card) => show(session, { cell, card }) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
             // Not into a hidden group: the card would leave the projector for that group's document.
@@ -122,4 +165,34 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
       )}
     </RoomChrome>
   );
+}
+
+/** "Sagsområde i fokus": the wall dims the other sagsområder's cards (the facilitator's choice is followed). */
+function SagsFocus({ columns, value, onChange }: { columns: Column[]; value: string; onChange: (id: string) => void }) {
+  const withSags = columns.filter((c) => c.sagsomraader.length);
+  if (!withSags.length) return null;
+  return (
+    <label class="sags-focus">
+      <span class="sr-only">{t('follow.sags')}</span>
+      <select class="input input-small" value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)} data-testid="sags-focus" aria-label={t('follow.sags')}>
+        <option value="">{t('follow.allSags')}</option>
+        {withSags.map((c) => (
+          <optgroup key={c.id} label={c.label}>
+            {c.sagsomraader.map((s) => <option key={s.id} value={s.id}>{s.kle ? `${s.kle} ` : ''}{s.label}</option>)}
+          </optgroup>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** "Facilitator viser: spørgsmål 8, Voksenservice – kort: …" for a screen reader; '' when nothing is shown. */
+function shownText(lead: ReturnType<typeof leaderShowing>, rows: Row[], columns: Column[], cards: Card[]): string {
+  if (!lead?.cell && !lead?.card) return '';
+  const card = lead.card ? cards.find((c) => c.id === lead.card) : undefined;
+  const cell = card ? { row: card.row, column: card.column } : lead.cell!;
+  const row = rows.find((r) => r.id === cell.row);
+  const col = columns.find((c) => c.id === cell.column);
+  const where = t('follow.shownWhere', { n: row ? rowTag(row, rows) : '', col: col?.label ?? '' });
+  return card ? `${where} – ${t('follow.shownCardSr', { text: card.text.slice(0, 120) })}` : where;
 }
