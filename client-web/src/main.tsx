@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { App } from './app';
 import { lang } from './i18n';
 import './styles.css';
+import './styles-voting.css';
 
 document.documentElement.lang = lang();
 render(<App />, document.getElementById('app')!);

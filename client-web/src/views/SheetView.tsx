@@ -8,8 +8,11 @@ import { cardLine, placeCards, rowCells, sheetLayout, type SheetColumn } from '.
 import type { RoomSession } from '../sync/room';
 import type { Card, Column, Row } from '../sync/schema';
 import { AnswerInput, valueLabel } from './AnswerInput';
+import { useVotes } from '../hooks';
+import { votesBySags } from '../sync/voting';
+import { voteCount } from './Voting';
 
-type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
+type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet' | 'votes';
 const SORTS: { key: SortKey; label: Key }[] = [
   { key: 'wall', label: 'sheet.sortWall' },
   { key: 'fag', label: 'common.fagomraade' },
@@ -22,7 +25,8 @@ const SORTS: { key: SortKey; label: Key }[] = [
 /** Rank of a closed answer for sorting: its place among the choices, unanswered last. */
 const rank = (choices: readonly string[], v: string | null) => (v === null ? choices.length : choices.indexOf(v));
 
-function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
+/** `votes`: the "Stemmer" column while a voting round exists (most first). */
+function sortRows(rows: SheetRow[], key: SortKey, desc: boolean, votes?: Map<string, number> | null): SheetRow[] {
   const by = (r: SheetRow): (number | string)[] => {
     switch (key) {
       case 'fag': return [r.fag.label.toLocaleLowerCase('da')];
@@ -30,6 +34,7 @@ function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
       case 'forretningskritisk': return [rank(CHOICES.ja_nej, r.forretningskritisk)];
       case 'brugsmoenster': return [rank(CHOICES.brugsmoenster, r.brugsmoenster)];
       case 'prioritet': return [r.prioritet ?? Number.MAX_SAFE_INTEGER];
+      case 'votes': return [-(votes?.get(r.sags.id) ?? 0)];
       default: return [];
     }
   };
@@ -65,6 +70,9 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
   const layout = sheetLayout(rows);
   const { placed, unplaced } = placeCards(cards, rows, columns);
+  // A voting round (docs/API.md, "Dot voting"): a "Stemmer" column; none without one.
+  const votes = useVotes(session);
+  const voteSums = votes.round ? votesBySags(votes.round, votes.counts, placed, sheet.map((r) => r.sags.id)) : null;
   const cellsOf = new Map(sheet.map((r) => [r.sags.id, rowCells(layout, r, placed.get(r.sags.id), rows)]));
   const indexed = layout.map((c, i) => ({ c, i }));
   const at = (holds: SheetColumn['holds']) => indexed.filter(({ c }) => c.holds === holds);
@@ -84,8 +92,9 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
   const match = (want: string, v: string | null) => !want || (want === '-' ? v === null : v === want);
   const shown = sortRows(
     sheet.filter((r) => (!fag || r.fag.id === fag) && match(ls, r.loesningsscenarie) && match(fk, r.forretningskritisk) && match(bm, r.brugsmoenster)),
-    sort,
+    sort === 'votes' && !voteSums ? 'wall' : sort,
     desc,
+    voteSums,
   );
 
   const filterSelect = (label: Key, value: string, set: (v: string) => void, kind: string, testid: string) => (
@@ -118,6 +127,7 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
           <span>{t('sheet.sort')}</span>
           <select class="input input-small" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SortKey)} data-testid="sheet-sort">
             {SORTS.map((s) => <option key={s.key} value={s.key}>{t(s.label)}</option>)}
+            {voteSums && <option value="votes">{t('vote.column')}</option>}
           </select>
         </label>
         <label class="filter">
@@ -156,6 +166,10 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                 );
               })}
               <SheetComputedHeads />
+              {voteSums && (
+                <th scope="col" class="th-computed th-votes" data-header="Stemmer" data-testid="sheet-votes-head"
+                  title={votes.round?.target === 'cards' ? `${t('vote.column')}: ${t('vote.columnCards')}` : undefined}>{t('vote.column')}</th>
+              )}
               <th scope="col" class="th-comments" data-header={layout[commentsAt]?.header}>{t('sheet.comments')}</th>
             </tr>
           </thead>
@@ -198,6 +212,11 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                   {r.omfangPoint !== null && <span class="small muted"> ({r.omfangPoint})</span>}
                 </td>
                 <td class="ro computed prio" data-testid={`cell-${r.sags.id}-prioritet`} data-value={r.prioritet ?? ''} data-col={layout[prioritetAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[prioritetAt]}>{r.prioritet ?? ''}</td>
+                {voteSums && (
+                  <td class="ro computed cell-votes" data-testid={`cell-${r.sags.id}-stemmer`} data-col="Stemmer" data-cell={String(voteSums.get(r.sags.id) ?? 0)}>
+                    <span aria-hidden="true">{voteSums.get(r.sags.id) ?? 0}</span><span class="sr-only">{voteCount(voteSums.get(r.sags.id) ?? 0)}</span>
+                  </td>
+                )}
                 <td class="cell-comments" data-testid={`comments-${r.sags.id}`} data-col={layout[commentsAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[commentsAt]}>
                   {(cellsOf.get(r.sags.id)?.[commentsAt] ?? '').split('\n').filter(Boolean).map((line, k) => <p key={k} class="cell-comment small">{line}</p>)}
                 </td>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import Sortable from 'sortablejs';
 import { t } from '../i18n';
 import { roundSections, rowTag, type Card } from '../sync/schema';
@@ -29,10 +30,14 @@ interface Props {
   conflicts?: Map<string, string>;
   /** Groups (column ids) whose cards are hidden in private group work until the facilitator shows them. */
   hidden?: Set<string>;
+  /** A voting round on cards: each card's count and vote buttons. */
+  cardVote?: (card: Card) => ComponentChildren;
+  /** The order of a cell's cards ("Sortér efter stemmer"); as they come without it. */
+  order?: (cards: Card[]) => Card[];
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, cardVote, order }: Props) {
   const narrow = useMedia('(max-width: 760px)');
   const [only, setOnly] = useState<string>('');
   const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
@@ -83,8 +88,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             </div>
             {shown.map((c) => (
               // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
-              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
-                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} />
+              <Cell key={c.id} row={r} column={c} cards={(order ?? same)(byCell.get(`${r.id}\u0000${c.id}`) ?? [])} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
+                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts} cardVote={cardVote} />
             ))}
           </div>,
         ])}
@@ -93,9 +98,11 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
   );
 }
 
-function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts }: {
+const same = (cards: Card[]) => cards;
+
+function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, cardVote }: {
   row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
-  notes: AnswerNote[]; conflicts?: Map<string, string>;
+  notes: AnswerNote[]; conflicts?: Map<string, string>; cardVote?: Props['cardVote'];
 }) {
   const list = useRef<HTMLDivElement>(null);
   const dropRef = useRef(onDrop);
@@ -132,7 +139,7 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts }
       {notes.map((n) => <AnswerCard key={n.sags.id} note={n} />)}
       <div ref={list} class="cell-cards" data-row={row.id} data-column={column.id}>
         {cards.map((c) => (
-          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)} />
+          <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)} vote={cardVote?.(c)} />
         ))}
       </div>
       {onAdd && (

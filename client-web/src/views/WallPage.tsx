@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RoomInfo } from '../api';
-import { useSession } from '../hooks';
+import { useSession, useVotes } from '../hooks';
 import { t } from '../i18n';
 import { deviceId, loadMe } from '../local';
 import { navigate } from '../router';
@@ -17,6 +17,8 @@ import { rowAxes, WallGrid } from './WallGrid';
 import { answerNotes, conflicts } from '../sync/answerCards';
 import { conflictText } from '../components/CardView';
 import { RevealAnnouncer, RevealPanel } from './Visibility';
+import { byVotes } from '../sync/voting';
+import { SagsVoting, VoteBar, VoteControls, VotingPanel } from './Voting';
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
 export function WallPage({ session, info, via }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join' }) {
@@ -30,6 +32,14 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
   const [scale, setScale] = useState(() => Number(localStorage.getItem('kortvaeg:wallScale')) || 1);
   const [actions, setActions] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ row?: string; column?: string } | null>(null);
+  const votes = useVotes(session);
+  const cardRound = votes.round?.target === 'cards';
+  // "Sortér efter stemmer": off by default, kept on this device.
+  const [sortVotes, setSortVotes] = useState(() => localStorage.getItem('kortvaeg:wallSortVotes') === '1');
+  const toggleSort = () => {
+    localStorage.setItem('kortvaeg:wallSortVotes', sortVotes ? '0' : '1');
+    setSortVotes(!sortVotes);
+  };
   const meta = readMeta(session.control.doc);
   const rows = readRows(session.control.doc);
   const columns = readColumns(session.control.doc);
@@ -71,6 +81,11 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`}>A+</button>
           </div>
+          {cardRound && (
+            <button type="button" class={`btn btn-small ${sortVotes ? 'btn-primary' : 'btn-ghost-border'}`} aria-pressed={sortVotes} onClick={toggleSort} data-testid="wall-sort-votes">
+              {t('vote.sortByVotes')}
+            </button>
+          )}
           {canWrite && (
             <button type="button" class="btn btn-primary btn-small" onClick={() => setAdding({ column: fac ? undefined : me?.group })} data-testid="wall-add">
               + {t('wall.addCard')}
@@ -78,6 +93,14 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           )}
         </div>
         {fac && <RevealPanel session={session} compact />}
+        <VoteBar session={session} />
+        {fac && (
+          <details class="wall-voting" data-testid="wall-voting">
+            <summary class="btn btn-ghost-border btn-small">{t('vote.panelTitle')}</summary>
+            <VotingPanel session={session} columns={columns} status={false} />
+          </details>
+        )}
+        <SagsVoting session={session} columns={columns} />
         <RevealAnnouncer session={session} />
         <WallGrid
           rows={rowAxes(rows, meta.round)}
@@ -88,6 +111,8 @@ export function WallPage({ session, info, via }: { session: RoomSession; info: R
           presence={people}
           notes={notes}
           conflicts={clashes}
+          cardVote={cardRound ? (c) => <VoteControls session={session} v={votes} id={c.id} name={c.text} kind="card" /> : undefined}
+          order={cardRound && sortVotes ? (list) => byVotes(list, votes.counts) : undefined}
           onActions={fac ? (c) => setActions(c.id) : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
