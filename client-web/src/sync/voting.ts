@@ -129,6 +129,8 @@ export class VoteTracker {
   private follow() {
     const key = JSON.stringify(readVoting(this.session.control.doc));
     if (key === this.roundKey) return;
+    // A refusal was about the round as it was (stopped, reset since): it no longer holds.
+    if (this.roundKey !== null) this.error = null;
     this.roundKey = key;
     void this.refresh();
     this.schedule();

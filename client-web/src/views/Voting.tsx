@@ -55,7 +55,7 @@ function VoteError({ session, v }: { session: RoomSession; v: VoteView }) {
     <div class="vote-toast-slot" role="alert" aria-atomic="true">
       {v.error && (
         <p class="vote-toast" data-testid="vote-error" data-status={v.error.status}>
-          <span>{voteErrorText(v.error)}</span>
+          <span data-testid="vote-error-text">{voteErrorText(v.error)}</span>
           <button type="button" class="btn btn-small btn-ghost-border" onClick={() => votesOf(session).clearError()} data-testid="vote-error-close">{t('vote.dismiss')}</button>
         </p>
       )}
@@ -175,7 +175,7 @@ export function VotingPanel({ session, columns, status = true }: {
   return (
     <section class="panel voting-panel" aria-labelledby="voting-h" data-testid="voting-panel">
       <h2 id="voting-h">{t('vote.panelTitle')}</h2>
-      <form class="voting-form" onSubmit={start}>
+      <form class="voting-form" onSubmit={start} noValidate>
         <fieldset class="voting-target">
           <legend class="control-label">{t('vote.target')}</legend>
           <div class="segmented" role="group">
@@ -252,7 +252,7 @@ function VoteResults({ session, v, columns, status }: { session: RoomSession; v:
               <span class="vote-count has-votes">{voteCount(n)}</span>
               {v.voters?.[id]?.length ? (
                 <span class="vote-voters small muted" data-testid="vote-voters">
-                  {t('vote.votedBy')}: {v.voters[id].map((p) => `${p.name}${p.votes > 1 ? ` (${p.votes})` : ''}`).join(', ')}
+                  {t('vote.votedBy')}: {[...v.voters[id]].sort((x, y) => x.name.localeCompare(y.name, 'da')).map((p) => `${p.name}${p.votes > 1 ? ` (${p.votes})` : ''}`).join(', ')}
                 </span>
               ) : null}
             </li>
