@@ -59,13 +59,13 @@ async function addCard(page, sagsId, text) {
 const shownCount = (page, target) => page.locator(`[data-target="${target}"]`).first().getAttribute('data-count').then(Number);
 const voteError = (page) => page.getByTestId('vote-error-text').textContent();
 
-/** One element at 375 and 1920 px. */
+/** One element (a test id, or a locator) at 375 and 1920 px. */
 async function elementShots(page, testid, name) {
   mkdirSync(SHOTS, { recursive: true });
   const before = page.viewportSize();
   for (const vp of [PHONE, PROJECTOR]) {
     await page.setViewportSize(vp);
-    await page.getByTestId(testid).screenshot({ path: join(SHOTS, `${name}-${vp.width}.png`) });
+    await (typeof testid === 'string' ? page.getByTestId(testid) : testid).screenshot({ path: join(SHOTS, `${name}-${vp.width}.png`) });
   }
   await page.setViewportSize(before);
 }
@@ -124,7 +124,7 @@ test('a round on the wall\'s cards: budget and cap held by the server, counts on
   await anne.page.getByRole('button', { name: 'Stem på kortet: A2 pension: kun overblik' }).click();
   await until(async () => (await shownCount(anne.page, a2)) === 1, 'A2 has 1');
   assert.equal(await anne.page.getByTestId('vote-left').textContent(), 'Du har 1 af 2 stemmer tilbage');
-  assert.equal(await anne.page.locator(`[data-target="${a2}"] .sr-only`).textContent(), '1 stemme', 'the count read aloud');
+  assert.equal(await anne.page.locator(`[data-target="${a2}"]`).getByTestId('vote-count').textContent(), '1 stemme', 'the count, as read aloud too');
   await anne.page.getByRole('tab', { name: 'Voksenservice' }).click();
   await anne.page.getByRole('button', { name: 'Stem på kortet: C1 hjælpemidler: fagsystem' }).click();
   await until(async () => (await anne.page.getByTestId('vote-left').textContent()) === 'Du har 0 af 2 stemmer tilbage', 'Anne has spent her votes');
@@ -137,6 +137,7 @@ test('a round on the wall\'s cards: budget and cap held by the server, counts on
   assert.equal(await shownCount(anne.page, a1), 0, 'A1 did not move');
   assert.equal((await votes(room.roomId, facToken)).counts[a1], undefined, 'nor on the server');
   await shots(anne.page, 'voting-phone-wall-refused');
+  await elementShots(anne.page, `cell-${ROW}-borgerservice`, 'voting-phone-wall-cell');
 
   // --- Bo: a second vote on one card is past the cap; take back, vote again
   await bo.page.getByTestId('vote-go-wall').click();
@@ -195,6 +196,7 @@ test('a round on the wall\'s cards: budget and cap held by the server, counts on
   assert.equal(await sort.getAttribute('aria-pressed'), 'true');
   await until(async () => (await cell.getByTestId('card-text').first().textContent()) === 'A2 pension: kun overblik', 'most votes first');
   await shots(fac.page, 'voting-wall-sorted');
+  await elementShots(fac.page, `cell-${ROW}-borgerservice`, 'voting-wall-sorted-cell');
   await sort.click();
   await until(async () => (await cell.getByTestId('card-text').first().textContent()) === 'A1 boligstøtte: alt i KMD Sag', 'the wall\'s order again');
 

@@ -155,6 +155,10 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
           <thead>
             <tr>
               <SheetLeadHeads />
+              {voteSums && (
+                <th scope="col" class="th-computed th-votes" data-header="Stemmer" data-testid="sheet-votes-head"
+                  title={votes.round?.target === 'cards' ? `${t('vote.column')}: ${t('vote.columnCards')}` : undefined}>{t('vote.column')}</th>
+              )}
               {cols.map(({ c, i }) => {
                 const q = c.answer?.row ?? c.question!;
                 const label = c.answer?.label ?? t('sheet.cards');
@@ -166,10 +170,6 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                 );
               })}
               <SheetComputedHeads />
-              {voteSums && (
-                <th scope="col" class="th-computed th-votes" data-header="Stemmer" data-testid="sheet-votes-head"
-                  title={votes.round?.target === 'cards' ? `${t('vote.column')}: ${t('vote.columnCards')}` : undefined}>{t('vote.column')}</th>
-              )}
               <th scope="col" class="th-comments" data-header={layout[commentsAt]?.header}>{t('sheet.comments')}</th>
             </tr>
           </thead>
@@ -185,6 +185,11 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                 </th>
                 <td class="ro">{r.fag.label}</td>
                 <td class="ro kle">{r.sags.kle}</td>
+                {voteSums && (
+                  <td class="ro computed cell-votes" data-testid={`cell-${r.sags.id}-stemmer`} data-col="Stemmer" data-cell={String(voteSums.get(r.sags.id) ?? 0)}>
+                    <span aria-hidden="true">{voteSums.get(r.sags.id) ?? 0}</span><span class="sr-only">{voteCount(voteSums.get(r.sags.id) ?? 0)}</span>
+                  </td>
+                )}
                 {cols.map(({ c, i }) => {
                   const a = c.answer;
                   const text = cellsOf.get(r.sags.id)?.[i] ?? '';
@@ -212,11 +217,6 @@ export function SheetView({ session, rows, columns, cards, sheet, canWrite, by }
                   {r.omfangPoint !== null && <span class="small muted"> ({r.omfangPoint})</span>}
                 </td>
                 <td class="ro computed prio" data-testid={`cell-${r.sags.id}-prioritet`} data-value={r.prioritet ?? ''} data-col={layout[prioritetAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[prioritetAt]}>{r.prioritet ?? ''}</td>
-                {voteSums && (
-                  <td class="ro computed cell-votes" data-testid={`cell-${r.sags.id}-stemmer`} data-col="Stemmer" data-cell={String(voteSums.get(r.sags.id) ?? 0)}>
-                    <span aria-hidden="true">{voteSums.get(r.sags.id) ?? 0}</span><span class="sr-only">{voteCount(voteSums.get(r.sags.id) ?? 0)}</span>
-                  </td>
-                )}
                 <td class="cell-comments" data-testid={`comments-${r.sags.id}`} data-col={layout[commentsAt]?.header} data-cell={cellsOf.get(r.sags.id)?.[commentsAt]}>
                   {(cellsOf.get(r.sags.id)?.[commentsAt] ?? '').split('\n').filter(Boolean).map((line, k) => <p key={k} class="cell-comment small">{line}</p>)}
                 </td>

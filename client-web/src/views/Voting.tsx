@@ -76,7 +76,7 @@ export function VoteControls({ session, v, id, name, kind }: { session: RoomSess
   return (
     <div class="vote-controls" data-testid={kind === 'card' ? 'card-vote' : 'sags-vote'} data-target={id} data-count={n} data-mine={mine}>
       <span class={`vote-count ${n ? 'has-votes' : ''}`} data-testid="vote-count">
-        <span aria-hidden="true">● {n}</span><span class="sr-only">{voteCount(n)}</span>
+        {voteCount(n)}
       </span>
       {mine > 0 && <span class="vote-mine">{t('vote.mine', { n: mine })}</span>}
       {canVote(session) && (
