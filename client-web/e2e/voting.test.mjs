@@ -154,7 +154,9 @@ test('a round on the wall\'s cards: budget and cap held by the server, counts on
   await until(async () => (await shownCount(bo.page, a2)) === 1, 'Bo took his vote back');
   assert.equal(await bo.page.getByTestId('vote-error').count(), 0, 'a vote that went through clears the refusal');
   assert.equal(await bo.page.getByTestId('vote-left').textContent(), 'Du har 2 af 2 stemmer tilbage');
-  await boA2.click();
+  // By keyboard: the vote button takes the focus and Enter.
+  await boA2.focus();
+  await bo.page.keyboard.press('Enter');
   await until(async () => (await shownCount(bo.page, a2)) === 2, 'Bo voted again');
   // Anne's phone follows Bo's votes by polling.
   await until(async () => (await shownCount(anne.page, a2)) === 2, 'Anne sees A2 at 2');
@@ -281,6 +283,13 @@ test('an anonymous round on the sagsområder with a countdown: nobody named, the
   await until(async () => (await anne.page.getByTestId('vote-left').textContent()) === 'Du har 0 af 3 stemmer tilbage', 'all spent');
   assert.equal(await shownCount(anne.page, sags['Boligstøtte']), 2);
   await elementShots(anne.page, 'vote-sags', 'voting-phone-sags');
+  // In English too (the domain words stay Danish).
+  await anne.page.getByTestId('lang-toggle').click();
+  assert.equal(await anne.page.getByTestId('vote-left').textContent(), 'You have 0 of 3 votes left');
+  assert.equal(await anne.page.getByRole('button', { name: 'Vote for the sagsområde: Pension' }).count(), 1);
+  assert.equal(await anne.page.locator(`[data-target="${sags['Boligstøtte']}"]`).getByTestId('vote-count').textContent(), '2 votes');
+  await anne.page.getByTestId('lang-toggle').click();
+  assert.equal(await anne.page.getByTestId('vote-left').textContent(), 'Du har 0 af 3 stemmer tilbage');
   await shots(anne.page, 'voting-phone-sags-page');
 
   // Polling: on while the round is open and the page is seen; off when hidden.

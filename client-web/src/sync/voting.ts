@@ -139,7 +139,8 @@ export class VoteTracker {
 
   /** Polls while a round accepts votes and the page is seen; not otherwise. */
   private schedule() {
-    this.poll(roundAccepts(this.round) && document.visibilityState === 'visible');
+    // An answer that arrives after the last page part let go starts nothing.
+    this.poll(this.listeners.size > 0 && roundAccepts(this.round) && document.visibilityState === 'visible');
   }
 
   private poll(on: boolean) {
