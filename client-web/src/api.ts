@@ -59,6 +59,29 @@ export interface SnapshotSheet {
   }[];
 }
 
+/** A dot-voting round (docs/API.md, "Dot voting"), as `meta.voting` and the voting API hold it. */
+export interface VoteRound {
+  id: string;
+  target: 'cards' | 'sagsomraader';
+  budget: number;
+  cap: number;
+  anonymous: boolean;
+  /** ms since the epoch */
+  started_at: number;
+  ends_at?: number;
+  open: boolean;
+}
+export interface NewVoteRound { target: VoteRound['target']; budget: number; cap?: number; anonymous?: boolean; minutes?: number }
+export interface Voter { seat_id: string; name: string; votes: number }
+/** `GET /api/rooms/{id}/votes`: `mine`/`left` for a seat, `voters` only in a round that is not anonymous. */
+export interface Votes {
+  round: VoteRound | null;
+  counts: Record<string, number>;
+  mine?: Record<string, number>;
+  left?: number;
+  voters?: Record<string, Voter[]>;
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public serverMessage: string) {
     super(`HTTP ${status}: ${serverMessage}`);
@@ -129,6 +152,15 @@ export const api = {
   newParticipantToken: (id: string, token: string) =>
     call<{ participant_token: string; join_url: string }>('POST', `/api/rooms/${enc(id)}/participant-token`, token),
   importScreening: (id: string, token: string, file: File) => importFile(id, token, file),
+  /** Facilitator: opens a voting round; opening one again is the reset (a new round, no votes). */
+  openVoting: (id: string, token: string, round: NewVoteRound) => call<VoteRound>('PUT', `/api/rooms/${enc(id)}/voting`, token, round),
+  /** Facilitator: stops (`false`) or reopens (`true`, without a countdown) the round. */
+  setVotingOpen: (id: string, token: string, open: boolean) => call<VoteRound>('PATCH', `/api/rooms/${enc(id)}/voting`, token, { open }),
+  votes: (id: string, token: string) => call<Votes>('GET', `/api/rooms/${enc(id)}/votes`, token),
+  /** A seat: one vote on a card or sagsområde; answers the count as the seat sees it. */
+  castVote: (id: string, token: string, target: string) => call<Votes>('POST', `/api/rooms/${enc(id)}/votes`, token, { target }),
+  /** A seat: takes back one of its votes on `target`. */
+  takeBackVote: (id: string, token: string, target: string) => call<Votes>('DELETE', `/api/rooms/${enc(id)}/votes/${enc(target)}`, token),
   /** Facilitator: the room and everything of it, for good (`204`); open connections close with 4404. */
   deleteRoom: (id: string, token: string) => call<null>('DELETE', `/api/rooms/${enc(id)}`, token),
 };

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { RoomSession } from './sync/room';
 import { onLang } from './i18n';
 import { serverNow } from './api';
+import { votesOf, type VoteView } from './sync/voting';
 
 /** Re-renders the component whenever the room's documents, presence or connection change. */
 export function useSession(session: RoomSession | null): number {
@@ -36,4 +37,22 @@ export function useMedia(query: string): boolean {
     return () => mq.removeEventListener('change', fn);
   }, [query]);
   return m;
+}
+
+/**
+ * The room's vote (sync/voting.ts): re-renders when the count or the round changes, and once more
+ * when the round's countdown ends (its buttons then stop).
+ */
+export function useVotes(session: RoomSession): VoteView {
+  const tracker = votesOf(session);
+  const [, setV] = useState(0);
+  useEffect(() => tracker.subscribe(() => setV((x) => x + 1)), [tracker]);
+  const view = tracker.view();
+  const endsAt = view.live ? view.round?.ends_at : undefined;
+  useEffect(() => {
+    if (endsAt === undefined) return;
+    const id = setTimeout(() => setV((x) => x + 1), Math.max(0, endsAt - serverNow()) + 100);
+    return () => clearTimeout(id);
+  }, [endsAt]);
+  return view;
 }

@@ -4,6 +4,7 @@ import { daAnalysis, enAnalysis } from './i18n-analysis';
 import { daPrint, enPrint } from './i18n-print';
 import { daFollow, enFollow } from './i18n-follow';
 import { daUndo, enUndo } from './i18n-undo';
+import { daVoting, enVoting } from './i18n-voting';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -342,6 +343,7 @@ const da = {
   ...daPrint,
   ...daFollow,
   ...daUndo,
+  ...daVoting,
 };
 
 export type Key = keyof typeof da;
@@ -683,6 +685,7 @@ const en: Record<Key, string> = {
   ...enPrint,
   ...enFollow,
   ...enUndo,
+  ...enVoting,
 };
 
 export type Lang = 'da' | 'en';

@@ -3,6 +3,7 @@ import { App } from './app';
 import { lang } from './i18n';
 import './styles.css';
 import './print.css';
+import './styles-voting.css';
 
 document.documentElement.lang = lang();
 render(<App />, document.getElementById('app')!);

@@ -4,6 +4,7 @@ import type { RoomInfo } from './api';
 import { RoomSession } from './sync/room';
 import * as schema from './sync/schema';
 import * as docs from './sync/docs';
+import * as voting from './sync/voting';
 
 const sessions = new Map<string, RoomSession>();
 /** By `room#token`: the room's answer, so moving between its pages asks once. */
@@ -16,7 +17,7 @@ export function sessionFor(info: RoomInfo, token: string): RoomSession {
     s = new RoomSession(info.id, token, info.role, !!info.seat, info.seat?.group ?? '');
     sessions.set(key, s);
     // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
-    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema, docs };
+    (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema, docs, voting };
   }
   return s;
 }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { t } from '../i18n';
 import { MAX_TEXT_CHARS, type Card } from '../sync/schema';
 import type { Conflict } from '../sync/answerCards';
@@ -24,10 +25,12 @@ interface Props {
   shown?: string;
   /** Not of the sagsområde in focus: dimmed. */
   dim?: boolean;
+  /** A voting round on cards: the card's count and vote buttons (views/Voting.tsx). */
+  vote?: ComponentChildren;
 }
 
 /** One card. Its text is rendered as text (never as HTML). */
-export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable, conflict, shown, dim }: Props) {
+export function CardView({ card, showSags = true, showAuthor = true, editable, onSave, onDelete, onActions, draggable, conflict, shown, dim, vote }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(card.text);
   const save = () => {
@@ -107,6 +110,7 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
           </button>
         )}
       </footer>
+      {vote}
     </article>
   );
 }

@@ -21,6 +21,7 @@ import { errorText } from './errors';
 import { ImportPanel } from './ImportPanel';
 import { DeletePanel, DeletesSoon } from './DeletePanel';
 import { FollowPanel } from './Follow';
+import { VotingPanel } from './Voting';
 
 /** How often the console asks again when the server would delete the idle room (use moves it on). */
 const DELETES_AT_REFRESH_MS = 10 * 60 * 1000;
@@ -100,6 +101,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
             <RevealPanel session={session} />
             <RevealAnnouncer session={session} />
             <ProgressPanel prog={prog} rows={rows} round={meta.round} people={people} onAdd={(c) => setAddFor(c)} />
+            <VotingPanel session={session} columns={columns} />
             <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
           </div>
           <aside class="console-side">

@@ -17,12 +17,14 @@ import { Avatar } from '../components/Presence';
 import { Countdown } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
-import { useMedia } from '../hooks';
+import { useMedia, useVotes } from '../hooks';
+import { SagsVoting, VoteBar, VoteControls } from './Voting';
 import { conflicts, type Conflict } from '../sync/answerCards';
 import { PrivateNote } from './Visibility';
 import { conflictText } from '../components/CardView';
 import { answerColumns, CHOICES, choiceLabel, hasAnswer, outsideAnalysis, roundLabel } from '../sync/analysis';
 import { analysisPath } from '../router';
+import type { VoteView } from '../sync/voting';
 
 /** The chips of a closed question: its values as a card would say them (`Ja`, `Høj`, `C`). */
 const QUICK: Record<string, string[]> = Object.fromEntries(
@@ -49,6 +51,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const allRows = readRows(control);
   const wide = useMedia('(min-width: 1100px)');
   const [view, setView] = useState<'cards' | 'skema'>('cards');
+  const votes = useVotes(session);
   const answers = readRoomAnswers(docs);
   const answerCols = answerColumns(allRows);
   const clash = conflicts(cards, allRows, [column], answers);
@@ -88,6 +91,15 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
 
         <PrivateNote session={session} />
 
+        <VoteBar session={session}>
+          {votes.round?.target === 'cards' && (
+            <button type="button" class="btn btn-primary btn-small" onClick={() => navigate(`/join/${encodeURIComponent(info.id)}/wall`)} data-testid="vote-go-wall">
+              {t('vote.goWall')}
+            </button>
+          )}
+        </VoteBar>
+        <SagsVoting session={session} columns={readColumns(control)} />
+
         {sagsList.length > 1 || sags ? (
           <nav class="sags-tabs" aria-label={t('group.sags')} role="tablist">
             {sagsList.map((s, i) => {
@@ -117,7 +129,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
           {(wide || !sags || view === 'cards') && !outside(sags) && (
             <ol class="questions">
               {rows.map((r) => (
-                <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed} clash={clash}
+                <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed} clash={clash} votes={votes}
                   cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
               ))}
             </ol>
@@ -149,8 +161,9 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   );
 }
 
-function Question({ session, row, column, sags, me, closed, cards, people, clash }: {
+function Question({ session, row, column, sags, me, closed, cards, people, clash, votes }: {
   session: RoomSession; row: Row; column: Column; sags: Sagsomraade | null; me: Me; closed: boolean; cards: Card[]; people: Presence[]; clash: Map<string, Conflict>;
+  votes: VoteView;
 }) {
   const [text, setText] = useState('');
   const key = cellKey(row.id, column.id, sags?.id ?? '');
@@ -187,7 +200,8 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
         {cards.length === 0 && <p class="muted small empty">{t('group.emptyCell')}</p>}
         {cards.map((c) => (
           <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id} conflict={conflictText(clash.get(c.id))}
-            onSave={(v) => editCardText(session.docs, c.id, v)} onDelete={() => removeCard(session.docs, c.id)} />
+            onSave={(v) => editCardText(session.docs, c.id, v)} onDelete={() => removeCard(session.docs, c.id)}
+            vote={votes.round?.target === 'cards' ? <VoteControls session={session} v={votes} id={c.id} name={c.text} kind="card" /> : undefined} />
         ))}
       </div>
       {typing.length > 0 && (

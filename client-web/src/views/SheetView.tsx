@@ -11,8 +11,11 @@ import { AnswerInput, valueLabel } from './AnswerInput';
 import { SheetPrint } from './SheetPrint';
 import { isFollowing, leaderShowing, ownShowing, show } from '../sync/follow';
 import { leads } from './Follow';
+import { useVotes } from '../hooks';
+import { votesBySags } from '../sync/voting';
+import { voteCount } from './Voting';
 
-type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet';
+type SortKey = 'wall' | 'fag' | 'loesningsscenarie' | 'forretningskritisk' | 'brugsmoenster' | 'prioritet' | 'votes';
 const SORTS: { key: SortKey; label: Key }[] = [
   { key: 'wall', label: 'sheet.sortWall' },
   { key: 'fag', label: 'common.fagomraade' },
@@ -25,7 +28,8 @@ const SORTS: { key: SortKey; label: Key }[] = [
 /** Rank of a closed answer for sorting: its place among the choices, unanswered last. */
 const rank = (choices: readonly string[], v: string | null) => (v === null ? choices.length : choices.indexOf(v));
 
-function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
+/** `votes`: the "Stemmer" column while a voting round exists (most first). */
+function sortRows(rows: SheetRow[], key: SortKey, desc: boolean, votes?: Map<string, number> | null): SheetRow[] {
   const by = (r: SheetRow): (number | string)[] => {
     switch (key) {
       case 'fag': return [r.fag.label.toLocaleLowerCase('da')];
@@ -33,6 +37,7 @@ function sortRows(rows: SheetRow[], key: SortKey, desc: boolean): SheetRow[] {
       case 'forretningskritisk': return [rank(CHOICES.ja_nej, r.forretningskritisk)];
       case 'brugsmoenster': return [rank(CHOICES.brugsmoenster, r.brugsmoenster)];
       case 'prioritet': return [r.prioritet ?? Number.MAX_SAFE_INTEGER];
+      case 'votes': return [-(votes?.get(r.sags.id) ?? 0)];
       default: return [];
     }
   };
@@ -81,6 +86,9 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
   const [colset, setColset] = useState<'all' | 'as-is' | 'to-be' | 'analysis'>('all');
   const layout = sheetLayout(rows);
   const { placed, unplaced } = placeCards(cards, rows, columns);
+  // A voting round (docs/API.md, "Dot voting"): a "Stemmer" column; none without one.
+  const votes = useVotes(session);
+  const voteSums = votes.round ? votesBySags(votes.round, votes.counts, placed, sheet.map((r) => r.sags.id)) : null;
   const cellsOf = new Map(sheet.map((r) => [r.sags.id, rowCells(layout, r, placed.get(r.sags.id), rows)]));
   const indexed = layout.map((c, i) => ({ c, i }));
   const at = (holds: SheetColumn['holds']) => indexed.filter(({ c }) => c.holds === holds);
@@ -100,8 +108,9 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
   const match = (want: string, v: string | null) => !want || (want === '-' ? v === null : v === want);
   const shown = sortRows(
     sheet.filter((r) => (!fag || r.fag.id === fag) && match(ls, r.loesningsscenarie) && match(fk, r.forretningskritisk) && match(bm, r.brugsmoenster)),
-    sort,
+    sort === 'votes' && !voteSums ? 'wall' : sort,
     desc,
+    voteSums,
   );
 
   const filterSelect = (label: Key, value: string, set: (v: string) => void, kind: string, testid: string) => (
@@ -134,6 +143,7 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
           <span>{t('sheet.sort')}</span>
           <select class="input input-small" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SortKey)} data-testid="sheet-sort">
             {SORTS.map((s) => <option key={s.key} value={s.key}>{t(s.label)}</option>)}
+            {voteSums && <option value="votes">{t('vote.column')}</option>}
           </select>
         </label>
         <label class="filter">
@@ -161,6 +171,10 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
           <thead>
             <tr>
               <SheetLeadHeads />
+              {voteSums && (
+                <th scope="col" class="th-computed th-votes" data-header="Stemmer" data-testid="sheet-votes-head"
+                  title={votes.round?.target === 'cards' ? `${t('vote.column')}: ${t('vote.columnCards')}` : undefined}>{t('vote.column')}</th>
+              )}
               {cols.map(({ c, i }) => {
                 const q = c.answer?.row ?? c.question!;
                 const label = c.answer?.label ?? t('sheet.cards');
@@ -189,6 +203,11 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
                 </th>
                 <td class="ro">{r.fag.label}</td>
                 <td class="ro kle">{r.sags.kle}</td>
+                {voteSums && (
+                  <td class="ro computed cell-votes" data-testid={`cell-${r.sags.id}-stemmer`} data-col="Stemmer" data-cell={String(voteSums.get(r.sags.id) ?? 0)}>
+                    <span aria-hidden="true">{voteSums.get(r.sags.id) ?? 0}</span><span class="sr-only">{voteCount(voteSums.get(r.sags.id) ?? 0)}</span>
+                  </td>
+                )}
                 {cols.map(({ c, i }) => {
                   const a = c.answer;
                   const text = cellsOf.get(r.sags.id)?.[i] ?? '';

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import Sortable from 'sortablejs';
 import { t } from '../i18n';
 import { roundSections, rowTag, type Card } from '../sync/schema';
@@ -38,10 +39,14 @@ interface Props {
   focusSags?: string;
   /** The facilitator (not following) picks a cell, or a card in it, by clicking or focusing it. */
   onShow?: (cell: ShownCell, card: string | null) => void;
+  /** A voting round on cards: each card's count and vote buttons. */
+  cardVote?: (card: Card) => ComponentChildren;
+  /** The order of a cell's cards ("Sortér efter stemmer"); as they come without it. */
+  order?: (cards: Card[]) => Card[];
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow, cardVote, order }: Props) {
   const narrow = useMedia('(max-width: 760px)');
   const [only, setOnly] = useState<string>('');
   const wrap = useRef<HTMLDivElement>(null);
@@ -110,9 +115,9 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             </div>
             {shown.map((c) => (
               // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
-              <Cell key={c.id} row={r} column={c} cards={byCell.get(`${r.id}\u0000${c.id}`) ?? []} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
+              <Cell key={c.id} row={r} column={c} cards={(order ?? same)(byCell.get(`${r.id}\u0000${c.id}`) ?? [])} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
                 notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts}
-                shown={shownCell?.row === r.id && shownCell?.column === c.id} shownCard={shownCard ?? null} shownBy={shownBy} focusSags={focusSags} onShow={onShow} />
+                shown={shownCell?.row === r.id && shownCell?.column === c.id} shownCard={shownCard ?? null} shownBy={shownBy} focusSags={focusSags} onShow={onShow} cardVote={cardVote} />
             ))}
           </div>,
         ])}
@@ -121,10 +126,12 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
   );
 }
 
-function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, shown, shownCard, shownBy, focusSags, onShow }: {
+const same = (cards: Card[]) => cards;
+
+function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, shown, shownCard, shownBy, focusSags, onShow, cardVote }: {
   row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
   notes: AnswerNote[]; conflicts?: Map<string, string>;
-  shown: boolean; shownCard: string | null; shownBy: 'self' | 'facilitator'; focusSags: string; onShow?: Props['onShow'];
+  shown: boolean; shownCard: string | null; shownBy: 'self' | 'facilitator'; focusSags: string; onShow?: Props['onShow']; cardVote?: Props['cardVote'];
 }) {
   const list = useRef<HTMLDivElement>(null);
   // A click or focus in the cell shows it; on a card, that card (its "+" or a card's button too).
@@ -170,7 +177,7 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, 
         {cards.map((c) => (
           <CardView key={c.id} card={c} onActions={onActions ? () => onActions(c) : undefined} draggable={!!onDrop} conflict={conflicts?.get(c.id)}
             shown={shownCard === c.id ? t(shownBy === 'self' ? 'follow.youShowCard' : 'follow.shownCard') : undefined}
-            dim={!!focusSags && c.sagsomraade_id !== focusSags} />
+            dim={!!focusSags && c.sagsomraade_id !== focusSags} vote={cardVote?.(c)} />
         ))}
       </div>
       {onAdd && (

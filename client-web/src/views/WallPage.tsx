@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RoomInfo } from '../api';
-import { useSession } from '../hooks';
+import { useSession, useVotes } from '../hooks';
 import { fmtDate, t } from '../i18n';
 import { deviceId, loadMe } from '../local';
 import { navigate, printPath } from '../router';
@@ -22,6 +22,8 @@ import { Followers, leads, startFollowing, stopFollowing } from './Follow';
 
 /** Projector pages that have started following once (a reload of the tab starts again). */
 const projectorStarted = new WeakSet<RoomSession>();
+import { byVotes } from '../sync/voting';
+import { SagsVoting, VoteBar, VoteControls, VotingPanel } from './Voting';
 
 /** The plenum wall: live, for the projector (facilitator moderates) and for remote attendees. */
 export function WallPage({ session, info, via, projector = false }: { session: RoomSession; info: RoomInfo; via: 'room' | 'join'; projector?: boolean }) {
@@ -57,6 +59,14 @@ export function WallPage({ session, info, via, projector = false }: { session: R
   const [scale, setScale] = useState(() => Number(localStorage.getItem('kortvaeg:wallScale')) || 1);
   const [actions, setActions] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ row?: string; column?: string } | null>(null);
+  const votes = useVotes(session);
+  const cardRound = votes.round?.target === 'cards';
+  // "Sortér efter stemmer": off by default, kept on this device.
+  const [sortVotes, setSortVotes] = useState(() => localStorage.getItem('kortvaeg:wallSortVotes') === '1');
+  const toggleSort = () => {
+    localStorage.setItem('kortvaeg:wallSortVotes', sortVotes ? '0' : '1');
+    setSortVotes(!sortVotes);
+  };
   const meta = readMeta(session.control.doc);
   const rows = readRows(session.control.doc);
   const columns = readColumns(session.control.doc);
@@ -109,6 +119,11 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, null))} aria-label={t('print.openLabel')} data-testid="wall-print">
             {t('print.open')}
           </button>
+          {cardRound && (
+            <button type="button" class={`btn btn-small ${sortVotes ? 'btn-primary' : 'btn-ghost-border'}`} aria-pressed={sortVotes} onClick={toggleSort} data-testid="wall-sort-votes">
+              {t('vote.sortByVotes')}
+            </button>
+          )}
           {canWrite && (
             <button type="button" class="btn btn-primary btn-small" onClick={() => setAdding({ column: fac ? undefined : me?.group })} data-testid="wall-add">
               + {t('wall.addCard')}
@@ -116,6 +131,14 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           )}
         </div>
         {fac && <RevealPanel session={session} compact />}
+        <VoteBar session={session} />
+        {fac && (
+          <details class="wall-voting" data-testid="wall-voting">
+            <summary class="btn btn-ghost-border btn-small">{t('vote.panelTitle')}</summary>
+            <VotingPanel session={session} columns={columns} status={false} />
+          </details>
+        )}
+        <SagsVoting session={session} columns={columns} />
         <RevealAnnouncer session={session} />
         {following && (
           // For a screen reader: what the facilitator shows now (the marks on the wall say it to the eye).
@@ -130,12 +153,14 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           presence={people}
           notes={notes}
           conflicts={clashes}
-          onActions={fac ? (c) => { if (leading) showCard(c); setActions(c.id); } : undefined}
           shownCell={shown?.cell ?? null}
           shownCard={shown?.card ?? null}
           shownBy={following ? 'facilitator' : 'self'}
           focusSags={focusSags}
           onShow={leading ? (cell, card) => show(session, { cell, card }) : undefined}
+          cardVote={cardRound ? (c) => <VoteControls session={session} v={votes} id={c.id} name={c.text} kind="card" /> : undefined}
+          order={cardRound && sortVotes ? (list) => byVotes(list, votes.counts) : undefined}
+          onActions={fac ? (c) => { if (leading) showCard(c); setActions(c.id); } : undefined}
           onDrop={fac ? (id, row, column) => {
             const target = columns.find((c) => c.id === column);
             // Not into a hidden group: the card would leave the projector for that group's document.
