@@ -7,7 +7,7 @@
 use kortvaeg_shared::compare::{CellRef, CompareView, Counts, Presence};
 use kortvaeg_tests::*;
 use serde_json::{json, Value};
-use yrs::{Map, Out};
+use yrs::{Map, Out, WriteTxn};
 
 const COMBINED: &str = "kmd-sag-exit";
 const S1: &str = "32-18-hjaelp-til-forsoergelse";
