@@ -13,6 +13,7 @@ import { Console } from './views/Console';
 import { Join } from './views/Join';
 import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
+import { Compare } from './views/Compare';
 import { AnalysisPage } from './views/AnalysisPage';
 import { errorText } from './views/errors';
 import { knownRoom, loadSeat, onSeat } from './local';
@@ -58,7 +59,7 @@ export function App() {
     case 'analysis':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} seated={seated}>{(s, info) => <AnalysisPage session={s} info={info} via={route.via} view={route.view} />}</RoomGate>;
     case 'review':
-      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => route.compare ? <Compare info={info} token={route.token} via={route.via} /> : <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
     default:
       return (
         <>

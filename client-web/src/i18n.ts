@@ -1,6 +1,7 @@
 // UI text: Danish by default, English on request. `t(key, {name: value})` fills {name} slots.
 // The domain words (fagområde, sagsområde, KLE, plenum, papkort) stay Danish in both languages.
 import { daAnalysis, enAnalysis } from './i18n-analysis';
+import { daCompare, enCompare } from './i18n-compare';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -336,6 +337,7 @@ const da = {
   'a11y.status': 'Forbindelsesstatus',
   'a11y.menu': 'Menu',
   ...daAnalysis,
+  ...daCompare,
 };
 
 export type Key = keyof typeof da;
@@ -674,6 +676,7 @@ const en: Record<Key, string> = {
   'a11y.status': 'Connection status',
   'a11y.menu': 'Menu',
   ...enAnalysis,
+  ...enCompare,
 };
 
 export type Lang = 'da' | 'en';

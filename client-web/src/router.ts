@@ -6,7 +6,7 @@ export type Route =
   | { page: 'console'; room: string; token: string }
   | { page: 'wall'; room: string; token: string; via: 'room' | 'join' }
   | { page: 'join'; room: string; token: string }
-  | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
+  | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null; compare?: boolean }
   | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
   | { page: 'notfound' };
 
@@ -16,6 +16,10 @@ export type Via = 'room' | 'join' | 'review';
 export type AnalysisView = 'sheet' | 'priority' | 'note';
 export const ANALYSIS_VIEWS: AnalysisView[] = ['sheet', 'priority', 'note'];
 const isView = (s?: string): s is AnalysisView => !!s && (ANALYSIS_VIEWS as string[]).includes(s);
+
+/** Path of the Compare page (`?from=&to=` chooses the snapshots) for a link of kind `via`. */
+export const comparePath = (via: 'room' | 'review', room: string) =>
+  via === 'room' ? `/room/${encodeURIComponent(room)}/review/compare` : `/review/${encodeURIComponent(room)}/compare`;
 
 /** Path of an analysis page for a link of kind `via`. */
 export const analysisPath = (via: Via, room: string, view: AnalysisView) => `/${via}/${encodeURIComponent(room)}/${view}`;
@@ -40,12 +44,14 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
   if (kind === 'room') {
     if (!sub) return { page: 'console', room, token };
     if (sub === 'wall') return { page: 'wall', room, token, via: 'room' };
+    if (sub === 'review' && extra === 'compare') return { page: 'review', room, token, via: 'room', seq: null, compare: true };
     if (sub === 'review') return { page: 'review', room, token, via: 'room', seq: seq(extra) };
   }
   if (kind === 'join') {
     if (!sub) return { page: 'join', room, token };
     if (sub === 'wall') return { page: 'wall', room, token, via: 'join' };
   }
+  if (kind === 'review' && sub === 'compare') return { page: 'review', room, token, via: 'review', seq: null, compare: true };
   if (kind === 'review') return { page: 'review', room, token, via: 'review', seq: seq(sub) };
   return { page: 'notfound' };
 }

@@ -150,9 +150,21 @@ pub struct Counts {
     pub sagsomraader_changed: usize,
 }
 
+/// A question or a fagområde of either side, as a comparison names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Place {
+    pub id: String,
+    /// A question as the sheet names it (`As-is 3: <label>`); a fagområde by its label.
+    pub label: String,
+}
+
 /// The differences between two states of a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparison {
+    /// Every question of either side, in wall order (the wall's rows).
+    pub rows: Vec<Place>,
+    /// Every fagområde of either side, in wall order (the wall's columns).
+    pub columns: Vec<Place>,
     /// The cells with a change, in wall order (row, then column).
     pub cells: Vec<CellChanges>,
     /// Every sagsområde of either side, in wall order.
@@ -171,6 +183,17 @@ pub struct CompareView {
 
 /// Compares `before` with `after`.
 pub fn compare(before: &Input, after: &Input) -> Comparison {
+    let places = |later: &[Axis], earlier: &[Axis], row: bool| -> Vec<Place> {
+        union_order(later, earlier)
+            .into_iter()
+            .map(|a| Place {
+                id: a.id.clone(),
+                label: axis_label(a, row),
+            })
+            .collect()
+    };
+    let rows = places(&after.rows, &before.rows, true);
+    let columns = places(&after.columns, &before.columns, false);
     let cells = cells(before, after);
     let sagsomraader = sagsomraader(before, after);
     let counts = Counts {
@@ -186,10 +209,24 @@ pub fn compare(before: &Input, after: &Input) -> Comparison {
         sagsomraader_changed: sagsomraader.iter().filter(|s| s.changed).count(),
     };
     Comparison {
+        rows,
+        columns,
         cells,
         sagsomraader,
         counts,
     }
+}
+
+/// A question as the sheet names it (`As-is 3: <label>`; a row of no round and no number by its
+/// label), a fagområde by its label.
+fn axis_label(axis: &Axis, row: bool) -> String {
+    if row {
+        let spec = RowSpec::from_axis(axis);
+        if spec.round.is_some() || !spec.number.is_empty() {
+            return format!("{}: {}", spec.prefix(), axis.label);
+        }
+    }
+    axis.label.clone()
 }
 
 /// The ids of `later` in order, then those only `earlier` has.
@@ -228,11 +265,13 @@ fn entry(card: &Card) -> CardEntry {
     }
 }
 
+/// What one cell gained, lost and had changed, while the comparison collects it.
+type CellLists = (Vec<CardEntry>, Vec<CardEntry>, Vec<CardChange>);
+
 fn cells(before: &Input, after: &Input) -> Vec<CellChanges> {
     let old: HashMap<&str, &Card> = before.cards.iter().map(|c| (c.id.as_str(), c)).collect();
     let new: HashMap<&str, &Card> = after.cards.iter().map(|c| (c.id.as_str(), c)).collect();
-    let mut by_cell: BTreeMap<CellRef, (Vec<CardEntry>, Vec<CardEntry>, Vec<CardChange>)> =
-        BTreeMap::new();
+    let mut by_cell: BTreeMap<CellRef, CellLists> = BTreeMap::new();
     // Cards in their creation order (projection order), so a cell lists them oldest first.
     for card in &after.cards {
         let here = cell_of(card);
@@ -274,15 +313,7 @@ fn cells(before: &Input, after: &Input) -> Vec<CellChanges> {
     let label = |list: &[&Axis], id: &str, row: bool| {
         list.iter()
             .find(|a| a.id == id)
-            .map(|a| {
-                if row {
-                    let spec = RowSpec::from_axis(a);
-                    if spec.round.is_some() || !spec.number.is_empty() {
-                        return format!("{}: {}", spec.prefix(), a.label);
-                    }
-                }
-                a.label.clone()
-            })
+            .map(|a| axis_label(a, row))
             .unwrap_or_else(|| id.to_string())
     };
     let mut out: Vec<CellChanges> = by_cell
@@ -488,7 +519,8 @@ mod tests {
     #[test]
     fn cards_added_removed_changed_and_moved_per_cell() {
         let c = compare(&as_is(), &to_be());
-        let summary: Vec<(String, String, Vec<&str>, Vec<&str>, Vec<&str>)> = c
+        type Summary<'a> = (String, String, Vec<&'a str>, Vec<&'a str>, Vec<&'a str>);
+        let summary: Vec<Summary> = c
             .cells
             .iter()
             .map(|cell| {
