@@ -81,6 +81,8 @@ test('start the next round, change things, and compare As-is with To-be on the w
   const next = page.getByTestId('next-round');
   assert.equal(await next.getByTestId('next-round-name').inputValue(), 'As-is');
   assert.match(await next.getByTestId('next-round-start').textContent(), /As-is → To-be/);
+  await next.scrollIntoViewIfNeeded();
+  await shots(page, 'compare-next-round');
   await next.getByTestId('next-round-start').click();
   await until(async () => /Snapshot 1 «As-is»/.test(await next.getByTestId('next-round-result').textContent()), 'the snapshot taken');
   await until(async () => (await page.getByTestId('round-to-be').getAttribute('aria-pressed')) === 'true', 'the groups see To-be');

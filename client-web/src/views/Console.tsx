@@ -101,6 +101,12 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
         <div class="console-grid">
           <div class="console-main">
             <RevealPanel session={session} />
+            {rounds.length > 1 && (
+              <section class="panel" aria-labelledby="next-round-h">
+                <h2 id="next-round-h">{t('round.nextTitle')}</h2>
+                <NextRound session={session} roomId={info.id} round={meta.round} rounds={rounds} />
+              </section>
+            )}
             <RevealAnnouncer session={session} />
             <ProgressPanel prog={prog} rows={rows} round={meta.round} people={people} onAdd={(c) => setAddFor(c)} />
             <SetupPanel session={session} meta={meta} rows={rows} columns={columns} />
@@ -124,12 +130,6 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
                 <ImportPanel roomId={info.id} token={session.token} />
               </div>
             </section>
-            {rounds.length > 1 && (
-              <section class="panel" aria-labelledby="next-round-h">
-                <h2 id="next-round-h">{t('round.nextTitle')}</h2>
-                <NextRound session={session} roomId={info.id} round={meta.round} rounds={rounds} />
-              </section>
-            )}
             <section class="panel" aria-labelledby="doc-h">
               <h2 id="doc-h">{t('console.export')}</h2>
               <div class="stack">

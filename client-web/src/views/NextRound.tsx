@@ -46,14 +46,16 @@ export function NextRound({ session, roomId, round, rounds }: { session: RoomSes
   return (
     <form class="next-round" onSubmit={start} data-testid="next-round">
       <p class="field-help muted" id="next-round-help">{t('round.nextHelp', { next: roundLabel(next) })}</p>
-      <label class="field-label">
-        {t('round.nextName')}
-        <input class="input" value={name} maxLength={80} required aria-describedby="next-round-help" data-testid="next-round-name"
-          onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-      </label>
-      <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="next-round-start">
-        {t('round.next')} ({roundLabel(ending)} → {roundLabel(next)})
-      </button>
+      <div class="next-round-row">
+        <label class="field-label">
+          {t('round.nextName')}
+          <input class="input" value={name} maxLength={80} required aria-describedby="next-round-help" data-testid="next-round-name"
+            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" class="btn btn-primary" disabled={busy} data-testid="next-round-start">
+          {t('round.next')} ({roundLabel(ending)} → {roundLabel(next)})
+        </button>
+      </div>
       {said}
     </form>
   );
