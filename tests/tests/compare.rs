@@ -581,3 +581,32 @@ async fn a_participants_comparison_leaves_out_an_unrevealed_group() {
     let view = compare(&server, &room.id, &room.participant_token, "1", "now").await;
     assert_eq!(cells(&view), cells(&fac));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_snapshots_and_compare_survive_a_restart_with_redis() {
+    let redis = Redis::start().await;
+    let mut f = Fixture::with(ServerOptions::new().redis(redis.url())).await;
+    let (room, fac) = (f.room.id.clone(), f.room.facilitator_token.clone());
+    let (row, col) = as_is_cell();
+    let w = f.wall(Role::Facilitator).await;
+    w.add_card("then", &row, &col, "i As-is");
+    w.barrier().await;
+    let named = take_named(&f.server, &f.room, r#"{"name": "As-is"}"#).await;
+    named.assert_status(201);
+    let named: SnapshotInfo = named.parse();
+    let unnamed = f.server.take_snapshot(&room, &fac).await;
+    assert_eq!(unnamed.name, None);
+    w.add_card("now", &row, &col, "efter As-is");
+    w.barrier().await;
+    drop(w);
+    f.server.kill9();
+    f.server.restart().await;
+    assert_eq!(
+        f.server.snapshots(&room, &fac).await,
+        vec![named.clone(), unnamed.clone()],
+        "names (and their absence) read back from Redis"
+    );
+    let view = compare(&f.server, &room, &fac, "1", "now").await;
+    assert_eq!(view.from.name.as_deref(), Some("As-is"));
+    assert_eq!(cells(&view), vec![cell(&row, &col, &["now"], &[], &[])]);
+}
