@@ -31,7 +31,31 @@ export interface RoomInfo {
 /** `GET /api/rooms`: a workshop the caller (creator key or signed-in user) made; no tokens. */
 export interface RoomSummary { id: string; title: string; template: string; created_at: string }
 
-export interface SnapshotInfo { seq: number; taken_at: string }
+/** `name`: what the facilitator called it ("As-is", "To-be", …); absent when it has none. */
+export interface SnapshotInfo { seq: number; taken_at: string; name?: string }
+
+/** `GET /api/rooms/{id}/compare` (docs/API.md, "Compare"): two states of the room compared. */
+export interface CompareSide { seq: number | null; name?: string; taken_at: string }
+export interface CellRef { row: string; column: string }
+export interface CompareCard { id: string; text: string; sagsomraade?: string; author?: string; moved_from?: CellRef; moved_to?: CellRef }
+export interface CompareCardChange { id: string; before: string; after: string; sagsomraade?: string }
+export interface CompareCell {
+  row: string; column: string; row_label: string; column_label: string;
+  added: CompareCard[]; removed: CompareCard[]; changed: CompareCardChange[];
+}
+export interface BeforeAfter { key: string | null; before: string | null; after: string | null; changed: boolean }
+export interface CompareSagsomraade {
+  fagomraade_id: string; fagomraade: string; sagsomraade_id: string; sagsomraade: string; kle: string;
+  presence: 'both' | 'added' | 'removed';
+  answers: { key: string; question: string; header: string; before: string | null; after: string | null }[];
+  brugsmoenster: BeforeAfter; loesningsscenarie: BeforeAfter; changed: boolean;
+}
+export interface CompareView {
+  from: CompareSide; to: CompareSide;
+  rows: { id: string; label: string }[]; columns: { id: string; label: string }[];
+  cells: CompareCell[]; sagsomraader: CompareSagsomraade[];
+  counts: { cards_added: number; cards_removed: number; cards_changed: number; cards_moved: number; answers_changed: number; sagsomraader_changed: number };
+}
 
 export interface SnapshotAxis { id: string; label: string; [k: string]: unknown }
 export interface SnapshotCard { id: string; row: string; column: string; text: string; [k: string]: unknown }
@@ -137,7 +161,12 @@ export const api = {
   snapshot: (id: string, token: string, seq: number) => call<Snapshot>('GET', `/api/rooms/${enc(id)}/snapshots/${seq}`, token),
   sheet: (id: string, token: string, seq?: number) =>
     call<SnapshotSheet>('GET', `/api/rooms/${enc(id)}/sheet${seq === undefined ? '' : `?snapshot=${seq}`}`, token),
-  takeSnapshot: (id: string, token: string) => call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token),
+  /** Facilitator; `name` (1–80 characters) names it ("As-is"). */
+  takeSnapshot: (id: string, token: string, name?: string) =>
+    call<SnapshotInfo>('POST', `/api/rooms/${enc(id)}/snapshots`, token, name ? { name } : undefined),
+  /** Snapshot `from` compared with snapshot `to` or `'now'`. */
+  compare: (id: string, token: string, from: number, to: number | 'now') =>
+    call<CompareView>('GET', `/api/rooms/${enc(id)}/compare?${new URLSearchParams({ from: String(from), to: String(to) })}`, token),
   /** Facilitator: the wall back to snapshot `seq`; answers the snapshot kept of the state before. */
   restoreSnapshot: (id: string, token: string, seq: number) => call<{ seq: number }>('POST', `/api/rooms/${enc(id)}/snapshots/${seq}/restore`, token),
   tree: (id: string) => call<Tree>('GET', `/api/trees/${enc(id)}`),
@@ -222,9 +251,10 @@ export function archiveUrl(id: string, token: string): string {
   return `/api/rooms/${enc(id)}/archive?${new URLSearchParams({ token })}`;
 }
 
-export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number, sheet?: string): string {
+export function exportUrl(id: string, token: string, format: 'csv' | 'xlsx', snapshot?: number, sheet?: string, compare?: [number, number | 'now']): string {
   const q = new URLSearchParams({ token });
   if (snapshot !== undefined) q.set('snapshot', String(snapshot));
   if (sheet) q.set('sheet', sheet);
+  if (compare) q.set('compare', compare.join(','));
   return `/api/rooms/${enc(id)}/export.${format}?${q}`;
 }

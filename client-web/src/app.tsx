@@ -13,6 +13,7 @@ import { Console } from './views/Console';
 import { Join } from './views/Join';
 import { WallPage } from './views/WallPage';
 import { Review } from './views/Review';
+import { Compare } from './views/Compare';
 import { AnalysisPage } from './views/AnalysisPage';
 import { LiveWallPrint, SnapshotWallPrint } from './views/WallPrint';
 import { errorText } from './views/errors';
@@ -65,7 +66,7 @@ export function App() {
         <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <SnapshotWallPrint info={info} token={route.token} via={route.via} seq={route.seq!} />}</RoomGate>
       );
     case 'review':
-      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
+      return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token} live={false}>{(_s, info) => route.compare ? <Compare info={info} token={route.token} via={route.via} /> : <Review info={info} token={route.token} via={route.via} seq={route.seq} />}</RoomGate>;
     default:
       return (
         <>

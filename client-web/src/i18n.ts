@@ -5,6 +5,7 @@ import { daPrint, enPrint } from './i18n-print';
 import { daFollow, enFollow } from './i18n-follow';
 import { daUndo, enUndo } from './i18n-undo';
 import { daVoting, enVoting } from './i18n-voting';
+import { daCompare, enCompare } from './i18n-compare';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -344,6 +345,7 @@ const da = {
   ...daFollow,
   ...daUndo,
   ...daVoting,
+  ...daCompare,
 };
 
 export type Key = keyof typeof da;
@@ -686,6 +688,7 @@ const en: Record<Key, string> = {
   ...enFollow,
   ...enUndo,
   ...enVoting,
+  ...enCompare,
 };
 
 export type Lang = 'da' | 'en';

@@ -6,7 +6,7 @@ export type Route =
   | { page: 'console'; room: string; token: string }
   | { page: 'wall'; room: string; token: string; via: 'room' | 'join'; /** `/room/{id}/projector`: the wall that follows the facilitator. */ projector?: boolean }
   | { page: 'join'; room: string; token: string }
-  | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null }
+  | { page: 'review'; room: string; token: string; via: 'room' | 'review'; seq: number | null; compare?: boolean }
   | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
   /** The wall as a printable page (A3 landscape), a PDF and a PNG: the live wall (`seq` null) or a snapshot's. */
   | { page: 'print'; room: string; token: string; via: Via; seq: number | null }
@@ -28,6 +28,9 @@ export function printPath(via: Via, room: string, seq: number | null): string {
   if (seq === null) return `/${via === 'review' ? 'room' : via}/${r}/wall/print`;
   return via === 'review' ? `/review/${r}/${seq}/print` : `/room/${r}/review/${seq}/print`;
 }
+/** Path of the Compare page (`?from=&to=` chooses the snapshots) for a link of kind `via`. */
+export const comparePath = (via: 'room' | 'review', room: string) =>
+  via === 'room' ? `/room/${encodeURIComponent(room)}/review/compare` : `/review/${encodeURIComponent(room)}/compare`;
 
 /** Path of an analysis page for a link of kind `via`. */
 export const analysisPath = (via: Via, room: string, view: AnalysisView) => `/${via}/${encodeURIComponent(room)}/${view}`;
@@ -55,12 +58,14 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
     if (!sub) return { page: 'console', room, token };
     if (sub === 'wall') return printing ? { page: 'print', room, token, via: 'room', seq: null } : { page: 'wall', room, token, via: 'room' };
     if (sub === 'projector') return { page: 'wall', room, token, via: 'room', projector: true };
+    if (sub === 'review' && extra === 'compare') return { page: 'review', room, token, via: 'room', seq: null, compare: true };
     if (sub === 'review') return printing && seq(extra) !== null ? { page: 'print', room, token, via: 'room', seq: seq(extra) } : { page: 'review', room, token, via: 'room', seq: seq(extra) };
   }
   if (kind === 'join') {
     if (!sub) return { page: 'join', room, token };
     if (sub === 'wall') return printing ? { page: 'print', room, token, via: 'join', seq: null } : { page: 'wall', room, token, via: 'join' };
   }
+  if (kind === 'review' && sub === 'compare') return { page: 'review', room, token, via: 'review', seq: null, compare: true };
   if (kind === 'review') return printing && seq(sub) !== null ? { page: 'print', room, token, via: 'review', seq: seq(sub) } : { page: 'review', room, token, via: 'review', seq: seq(sub) };
   return { page: 'notfound' };
 }

@@ -23,8 +23,8 @@ use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encoder, EncoderV1};
 use yrs::{
-    Any, ClientID, Doc, GetString, Map, MapPrelim, Out, ReadTxn, StateVector, Text, TextPrelim, Transact, Update,
-    WriteTxn, ID,
+    Any, ClientID, Doc, GetString, Map, MapPrelim, Out, ReadTxn, StateVector, Text, TextPrelim,
+    Transact, Update, WriteTxn, ID,
 };
 
 use kortvaeg_shared::gate;
@@ -36,16 +36,39 @@ const SEED: &str = include_str!("../../shared/tests/fixtures/hostile-seed.hex");
 #[derive(Arbitrary, Debug)]
 enum Op {
     /// A client adds or replaces a card.
-    Card { client: u8, key: u8, text: String, rich: bool },
+    Card {
+        client: u8,
+        key: u8,
+        text: String,
+        rich: bool,
+    },
     /// A client edits a card's `Y.Text` (if it has one).
-    Edit { client: u8, key: u8, at: u16, insert: String, delete: u8 },
+    Edit {
+        client: u8,
+        key: u8,
+        at: u16,
+        insert: String,
+        delete: u8,
+    },
     /// A client deletes a card or sets an answer.
-    Remove { client: u8, key: u8 },
-    Answer { client: u8, key: u8, value: u32 },
+    Remove {
+        client: u8,
+        key: u8,
+    },
+    Answer {
+        client: u8,
+        key: u8,
+        value: u32,
+    },
     /// A crafted update.
     Crafted(Crafted),
     /// An ordinary change with one byte changed.
-    Flip { client: u8, key: u8, at: u16, byte: u8 },
+    Flip {
+        client: u8,
+        key: u8,
+        at: u16,
+        byte: u8,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -75,7 +98,13 @@ struct Pick {
 enum Block {
     Gc(u8),
     Skip(u8),
-    Item { origin: Option<Pick>, right: Option<Pick>, parent: Parent, key: Option<u8>, content: Content },
+    Item {
+        origin: Option<Pick>,
+        right: Option<Pick>,
+        parent: Parent,
+        key: Option<u8>,
+        content: Content,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -114,7 +143,11 @@ fn pick(clients: &[(ClientID, u32)], p: Pick) -> ID {
         return ID::new(ClientID::new(1), p.clock as u32);
     }
     let (client, clock) = clients[p.client as usize % clients.len()];
-    let clock = if p.past { clock + (p.clock as u32 % 4) } else { p.clock as u32 % clock.max(1) };
+    let clock = if p.past {
+        clock + (p.clock as u32 % 4)
+    } else {
+        p.clock as u32 % clock.max(1)
+    };
     ID::new(client, clock)
 }
 
@@ -142,9 +175,17 @@ fn craft(doc: &Doc, c: &Crafted) -> Vec<u8> {
                     e.write_info(10);
                     e.write_var(*len as u32);
                 }
-                Block::Item { origin, right, parent, key, content } => {
+                Block::Item {
+                    origin,
+                    right,
+                    parent,
+                    key,
+                    content,
+                } => {
                     let (num, write): (u8, Box<dyn Fn(&mut EncoderV1)>) = match content {
-                        Content::Deleted(n) => (1, Box::new(move |e: &mut EncoderV1| e.write_len(*n as u32))),
+                        Content::Deleted(n) => {
+                            (1, Box::new(move |e: &mut EncoderV1| e.write_len(*n as u32)))
+                        }
                         Content::Json(v) => (
                             2,
                             Box::new(move |e: &mut EncoderV1| {
@@ -154,9 +195,16 @@ fn craft(doc: &Doc, c: &Crafted) -> Vec<u8> {
                                 }
                             }),
                         ),
-                        Content::Binary(b) => (3, Box::new(move |e: &mut EncoderV1| e.write_buf(b))),
-                        Content::Str(s) => (4, Box::new(move |e: &mut EncoderV1| e.write_string(s))),
-                        Content::Embed(n) => (5, Box::new(move |e: &mut EncoderV1| e.write_json(&Any::from(*n as f64)))),
+                        Content::Binary(b) => {
+                            (3, Box::new(move |e: &mut EncoderV1| e.write_buf(b)))
+                        }
+                        Content::Str(s) => {
+                            (4, Box::new(move |e: &mut EncoderV1| e.write_string(s)))
+                        }
+                        Content::Embed(n) => (
+                            5,
+                            Box::new(move |e: &mut EncoderV1| e.write_json(&Any::from(*n as f64))),
+                        ),
                         Content::Format(k, v) => (
                             6,
                             Box::new(move |e: &mut EncoderV1| {
@@ -187,7 +235,9 @@ fn craft(doc: &Doc, c: &Crafted) -> Vec<u8> {
                             9,
                             Box::new(|e: &mut EncoderV1| {
                                 e.write_string("guid");
-                                e.write_any(&Any::from(std::collections::HashMap::<String, Any>::new()));
+                                e.write_any(&Any::from(
+                                    std::collections::HashMap::<String, Any>::new(),
+                                ));
                             }),
                         ),
                         Content::Unknown(n) => (11 + n % 5, Box::new(|_: &mut EncoderV1| {})),
@@ -244,8 +294,12 @@ fn craft(doc: &Doc, c: &Crafted) -> Vec<u8> {
 /// A client document that has everything the live one has, for an ordinary change.
 fn client_doc(live: &Doc, n: u8) -> Doc {
     let doc = Doc::with_client_id(100 + (n % 3) as u64);
-    let state = live.transact().encode_state_as_update_v1(&StateVector::default());
-    doc.transact_mut().apply_update(Update::decode_v1(&state).unwrap()).unwrap();
+    let state = live
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(&state).unwrap())
+        .unwrap();
     doc
 }
 
@@ -272,13 +326,22 @@ fn ordinary(live: &Doc, op: &Op) -> Option<Vec<u8>> {
                 m.insert(&mut txn, "text", text);
             }
         }
-        Op::Edit { at, insert, delete, .. } => {
-            let Some(Out::YMap(m)) = cards.get(&txn, key) else { return None };
-            let Some(Out::YText(t)) = m.get(&txn, "text") else { return None };
+        Op::Edit {
+            at, insert, delete, ..
+        } => {
+            let Some(Out::YMap(m)) = cards.get(&txn, key) else {
+                return None;
+            };
+            let Some(Out::YText(t)) = m.get(&txn, "text") else {
+                return None;
+            };
             // Offsets are in bytes (the default offset kind) and must fall between characters,
             // as an editor's do.
             let boundaries = |s: &str| -> Vec<u32> {
-                s.char_indices().map(|(i, _)| i as u32).chain([s.len() as u32]).collect()
+                s.char_indices()
+                    .map(|(i, _)| i as u32)
+                    .chain([s.len() as u32])
+                    .collect()
             };
             let before = boundaries(&t.get_string(&txn));
             let at = *at as usize % before.len();
@@ -294,7 +357,8 @@ fn ordinary(live: &Doc, op: &Op) -> Option<Vec<u8>> {
             cards.remove(&mut txn, key);
         }
         Op::Answer { value, .. } => {
-            txn.get_or_insert_map("answers").insert(&mut txn, format!("s/{key}"), *value as f64);
+            txn.get_or_insert_map("answers")
+                .insert(&mut txn, format!("s/{key}"), *value as f64);
         }
         Op::Flip { .. } => {
             let m = cards.insert(&mut txn, key, MapPrelim::default());
@@ -314,7 +378,9 @@ fn ordinary(live: &Doc, op: &Op) -> Option<Vec<u8>> {
 
 /// A value as JSON with its object keys sorted (the library's maps have no order).
 fn canonical(value: &Any) -> String {
-    serde_json::to_value(value).map(|v| v.to_string()).unwrap_or_else(|e| format!("unserialisable: {e}"))
+    serde_json::to_value(value)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|e| format!("unserialisable: {e}"))
 }
 
 /// What a reader sees: each root of the schema as JSON (typed as the schema has it, as a reader
@@ -341,12 +407,20 @@ fn content(doc: &Doc) -> String {
 }
 
 fuzz_target!(|ops: Vec<Op>| {
-    let seed: Vec<Vec<u8>> = SEED.lines().filter(|l| !l.is_empty()).map(|l| hex::decode(l).unwrap()).collect();
+    let seed: Vec<Vec<u8>> = SEED
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| hex::decode(l).unwrap())
+        .collect();
     let live = Doc::new();
     for update in &seed {
-        live.transact_mut().apply_update(Update::decode_v1(update).unwrap()).unwrap();
+        live.transact_mut()
+            .apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
     }
-    let state = live.transact().encode_state_as_update_v1(&StateVector::default());
+    let state = live
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     let mut log: Vec<Vec<u8>> = Vec::new();
     for op in ops.iter().take(24) {
         let update = match op {
@@ -361,19 +435,38 @@ fuzz_target!(|ops: Vec<Op>| {
         }
         let decoded = Update::decode_v1(&update).expect("an update the gate passed decodes");
         if let Err(e) = live.transact_mut().apply_update(decoded) {
-            panic!("an update the gate passed did not apply: {e}; update {}", hex::encode(&update));
+            panic!(
+                "an update the gate passed did not apply: {e}; update {}",
+                hex::encode(&update)
+            );
         }
         log.push(update);
     }
     let want = content(&live);
     // The store's view: the state it started from, then the log.
     let (reloaded, aside) = stored::rebuild(&WALL, Some(&state), &log);
-    assert!(aside.is_empty(), "accepted updates did not reload: {aside:?}");
-    assert_eq!(content(&reloaded), want, "the reloaded document differs from the live one");
+    assert!(
+        aside.is_empty(),
+        "accepted updates did not reload: {aside:?}"
+    );
+    assert_eq!(
+        content(&reloaded),
+        want,
+        "the reloaded document differs from the live one"
+    );
     // A compaction of the live document loads back into the same content.
-    let compacted = live.transact().encode_state_as_update_v1(&StateVector::default());
+    let compacted = live
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     stored::loads_back(&compacted).expect("a compaction loads back");
     let fresh = Doc::new();
-    fresh.transact_mut().apply_update(Update::decode_v1(&compacted).unwrap()).unwrap();
-    assert_eq!(content(&fresh), want, "the compacted document differs from the live one");
+    fresh
+        .transact_mut()
+        .apply_update(Update::decode_v1(&compacted).unwrap())
+        .unwrap();
+    assert_eq!(
+        content(&fresh),
+        want,
+        "the compacted document differs from the live one"
+    );
 });

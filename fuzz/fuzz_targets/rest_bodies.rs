@@ -4,7 +4,8 @@
 //! - `POST /api/rooms`: `NewRoom::from_json`;
 //! - `POST /api/rooms/{id}/seats`: `SeatRequest::from_json`, then `new_seat`, then `seat_group`
 //!   against a room's groups;
-//! - `PATCH /api/rooms/{id}/seats/{seat_id}`: `SeatRequest::from_json`, then `patch`.
+//! - `PATCH /api/rooms/{id}/seats/{seat_id}`: `SeatRequest::from_json`, then `patch`;
+//! - `POST /api/rooms/{id}/snapshots`: `snapshot_name` (an optional name).
 //!
 //! What must hold (a panic is a finding): what is accepted is what the API promises (a title
 //! and a name trimmed, not empty, within their limits; a template named), a refusal has a
@@ -14,8 +15,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use kortvaeg_shared::api::{CreateRoom, SeatRequest};
-use kortvaeg_shared::requests::{seat_group, seat_name, NewRoom, MAX_NAME_CHARS, MAX_TITLE_CHARS};
+use kortvaeg_shared::api::{CreateRoom, SeatRequest, SnapshotRequest};
+use kortvaeg_shared::requests::{
+    seat_group, seat_name, snapshot_name, NewRoom, MAX_NAME_CHARS, MAX_SNAPSHOT_NAME_CHARS,
+    MAX_TITLE_CHARS,
+};
 
 /// Trimmed, not empty, at most `max` characters.
 fn well_formed(text: &str, max: usize) -> bool {
@@ -97,7 +101,27 @@ fn seat(data: &[u8]) {
     }
 }
 
+fn snapshot(data: &[u8]) {
+    match snapshot_name(data) {
+        Ok(None) => {}
+        Ok(Some(name)) => {
+            assert!(well_formed(&name, MAX_SNAPSHOT_NAME_CHARS), "name {name:?}");
+            let body = SnapshotRequest {
+                name: Some(name.clone()),
+            };
+            let json = serde_json::to_vec(&body).expect("a snapshot request serialises");
+            assert_eq!(
+                snapshot_name(&json),
+                Ok(Some(name)),
+                "a snapshot request written out again"
+            );
+        }
+        Err(e) => assert!(!e.0.is_empty()),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     room(data);
     seat(data);
+    snapshot(data);
 });

@@ -123,6 +123,17 @@ pub struct SnapshotInfo {
     pub seq: u64,
     /// RFC 3339.
     pub taken_at: String,
+    /// The name the facilitator gave it ("As-is", "To-be", …); absent for a snapshot taken
+    /// without one (and every snapshot taken before names existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `POST /api/rooms/{id}/snapshots` body (optional: no body takes an unnamed snapshot).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SnapshotRequest {
+    /// 1–80 characters after trimming.
+    pub name: Option<String>,
 }
 
 /// A row or a column of the wall: `{"id", "label"}` plus whatever else the template gave it.

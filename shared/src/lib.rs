@@ -25,6 +25,8 @@
 //!   prioritisation derived from it: brugerantal, omfang, prioritet, summaries.
 //! - [`cells`]: how the cards and the structured answers become the sheet's cells (one set of
 //!   answers: the wall's cards are the sheet's answers).
+//! - [`compare`]: two states of a room (snapshots, or a snapshot and now) compared: per cell the
+//!   cards added, removed, changed, moved; per sagsområde the answers old → new.
 //! - [`screening`]: importing a screening list (fagområde, sagsområde, KLE, anvendes) into a room:
 //!   reading its rows and planning which columns and sagsområder to add.
 //! - [`screening_file`]: a screening list file, CSV or XLSX, read into rows of cells, within limits.
@@ -36,6 +38,7 @@ pub mod anonymity;
 pub mod answer;
 pub mod api;
 pub mod cells;
+pub mod compare;
 pub mod gate;
 pub mod groups;
 pub mod projection;

@@ -5,12 +5,15 @@
 //! The server's handlers call these; the fuzz target `rest_bodies` drives them with any bytes.
 
 use crate::anonymity::Anonymity;
-use crate::api::{CreateRoom, SeatRequest};
+use crate::api::{CreateRoom, SeatRequest, SnapshotRequest};
 
 /// Longest room title accepted.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest name of a person (a seat).
 pub const MAX_NAME_CHARS: usize = 80;
+
+/// Longest name of a snapshot ("As-is", "To-be", or the facilitator's own).
+pub const MAX_SNAPSHOT_NAME_CHARS: usize = 80;
 
 /// Why a body was refused: the API's `{"error": ...}` message (`400`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,6 +119,32 @@ pub fn seat_group(groups: &[String], group: &str) -> Result<String, BodyError> {
     )))
 }
 
+/// `POST /api/rooms/{id}/snapshots`, checked: the snapshot's name, if any. An empty body (none
+/// sent) takes an unnamed snapshot, as before names existed; a `name` must be 1 to
+/// [`MAX_SNAPSHOT_NAME_CHARS`] characters after trimming; `null` or no `name` is no name.
+pub fn snapshot_name(bytes: &[u8]) -> Result<Option<String>, BodyError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let request: SnapshotRequest = serde_json::from_slice(bytes)
+        .map_err(|e| BodyError(format!("the body is not valid JSON for a snapshot: {e}")))?;
+    request.name.as_deref().map(snapshot_label).transpose()
+}
+
+/// A snapshot's name: trimmed, not empty, at most [`MAX_SNAPSHOT_NAME_CHARS`].
+pub fn snapshot_label(name: &str) -> Result<String, BodyError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(BodyError("the snapshot's name is empty".into()));
+    }
+    if name.chars().count() > MAX_SNAPSHOT_NAME_CHARS {
+        return Err(BodyError(format!(
+            "the snapshot's name is longer than {MAX_SNAPSHOT_NAME_CHARS} characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +208,25 @@ mod tests {
             seat_group(&groups, "").unwrap_err().0,
             "unknown group \"\"; the room's groups: g1, g2"
         );
+    }
+
+    #[test]
+    fn a_snapshot_name() {
+        assert_eq!(snapshot_name(b""), Ok(None));
+        assert_eq!(snapshot_name(b" \n"), Ok(None));
+        assert_eq!(snapshot_name(b"{}"), Ok(None));
+        assert_eq!(snapshot_name(br#"{"name":null}"#), Ok(None));
+        assert_eq!(
+            snapshot_name(br#"{"name":"  As-is "}"#),
+            Ok(Some("As-is".into()))
+        );
+        let refused = |body: &[u8]| snapshot_name(body).unwrap_err().0;
+        assert_eq!(refused(br#"{"name":"  "}"#), "the snapshot's name is empty");
+        assert!(refused(br#"{"name":3}"#).starts_with("the body is not valid JSON"));
+        assert!(refused(b"As-is").starts_with("the body is not valid JSON"));
+        let long = format!(r#"{{"name":"{}"}}"#, "å".repeat(81));
+        assert!(refused(long.as_bytes()).contains("longer than 80"));
+        let just = format!(r#"{{"name":"{}"}}"#, "å".repeat(80));
+        assert!(snapshot_name(just.as_bytes()).is_ok());
     }
 }

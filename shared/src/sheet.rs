@@ -5,6 +5,7 @@
 
 use crate::analysis::Sheet;
 use crate::api::WallView;
+use crate::compare::{CompareView, Presence, Side};
 
 /// The documentation sheet's columns before the answers.
 pub const DOC_NAME_HEADER: &[&str] = &["Fagområde", "Sagsområde", "KLE-nummer"];
@@ -108,6 +109,103 @@ pub fn card_rows(view: &WallView) -> Vec<Vec<String>> {
             .map(neutralise)
             .collect()
         })
+        .collect()
+}
+
+/// Header of the comparison sheet (`Sammenligning`), below its two lines naming the sides.
+pub const COMPARE_HEADER: &[&str] = &[
+    "Hvad",
+    "Spørgsmål",
+    "Fagområde",
+    "Sagsområde",
+    "Ændring",
+    "Før",
+    "Efter",
+];
+
+/// How the comparison sheet names a side: `1 «As-is» 2026-12-02T10:00:00.000Z`, or
+/// `nu (2026-…)` for the room now.
+pub fn side_label(side: &Side) -> String {
+    let name = side
+        .name
+        .as_ref()
+        .map(|n| format!(" «{n}»"))
+        .unwrap_or_default();
+    match side.seq {
+        Some(seq) => neutralise(format!("{seq}{name} {}", side.taken_at)),
+        None => format!("nu ({})", side.taken_at),
+    }
+}
+
+/// The comparison as rows of [`COMPARE_HEADER`], neutralised: first the cards, cell by cell in
+/// wall order (`Kort`; `Fjernet`, `Flyttet herfra`, `Ny`, `Flyttet hertil`, `Ændret`), then per
+/// sagsområde in wall order a row if it is new or gone (`Sagsområde`), its brugsmønster and
+/// løsningsscenarie when either side has one (`Brugsmønster`, `Løsningsscenarie`; `Ændret` or
+/// `Uændret`), and every other answer that changed (`Svar`, `Ændret`).
+pub fn compare_rows(view: &CompareView) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut push = |cells: [&str; 7]| out.push(cells.iter().map(|c| c.to_string()).collect());
+    for cell in &view.comparison.cells {
+        let (q, f) = (cell.row_label.as_str(), cell.column_label.as_str());
+        for c in &cell.removed {
+            let what = if c.moved_to.is_some() {
+                "Flyttet herfra"
+            } else {
+                "Fjernet"
+            };
+            let s = c.sagsomraade.as_deref().unwrap_or_default();
+            push(["Kort", q, f, s, what, &c.text, ""]);
+        }
+        for c in &cell.added {
+            let what = if c.moved_from.is_some() {
+                "Flyttet hertil"
+            } else {
+                "Ny"
+            };
+            let s = c.sagsomraade.as_deref().unwrap_or_default();
+            push(["Kort", q, f, s, what, "", &c.text]);
+        }
+        for c in &cell.changed {
+            let s = c.sagsomraade.as_deref().unwrap_or_default();
+            push(["Kort", q, f, s, "Ændret", &c.before, &c.after]);
+        }
+    }
+    for s in &view.comparison.sagsomraader {
+        let (f, name) = (s.fagomraade.as_str(), s.sagsomraade.as_str());
+        match s.presence {
+            Presence::Added => push(["Sagsområde", "", f, name, "Ny", "", name]),
+            Presence::Removed => push(["Sagsområde", "", f, name, "Fjernet", name, ""]),
+            Presence::Both => {}
+        }
+        for (what, v) in [
+            ("Brugsmønster", &s.brugsmoenster),
+            ("Løsningsscenarie", &s.loesningsscenarie),
+        ] {
+            if v.before.is_none() && v.after.is_none() {
+                continue;
+            }
+            let change = if v.changed { "Ændret" } else { "Uændret" };
+            let (b, a) = (
+                v.before.as_deref().unwrap_or_default(),
+                v.after.as_deref().unwrap_or_default(),
+            );
+            push([what, "", f, name, change, b, a]);
+        }
+        let special = [&s.brugsmoenster.key, &s.loesningsscenarie.key];
+        for a in s
+            .answers
+            .iter()
+            .filter(|a| !special.contains(&&Some(a.key.clone())))
+        {
+            let (b, n) = (
+                a.before.as_deref().unwrap_or_default(),
+                a.after.as_deref().unwrap_or_default(),
+            );
+            push(["Svar", &a.header, f, name, "Ændret", b, n]);
+        }
+    }
+    out.into_iter()
+        .map(|row| row.into_iter().map(neutralise).collect())
         .collect()
 }
 

@@ -50,11 +50,17 @@ async fn a_room_moves_to_another_server_in_one_file() {
     }
     group.wait_card("g1").await;
     wall.barrier().await;
-    let seq = f
+    let taken = f
         .server
-        .take_snapshot(&f.room.id, &f.room.facilitator_token)
-        .await
-        .seq;
+        .post_raw(
+            &format!("/api/rooms/{}/snapshots", f.room.id),
+            Some(&f.room.facilitator_token),
+            "application/json",
+            r#"{"name": "As-is"}"#,
+        )
+        .await;
+    taken.assert_status(201);
+    let seq = taken.parse::<SnapshotInfo>().seq;
     wall.add_card("w2", &row, &column, "efter snapshot");
     wall.barrier().await;
 
@@ -95,6 +101,7 @@ async fn a_room_moves_to_another_server_in_one_file() {
     );
     let snapshots = other.snapshots(&made.id, &made.review_token).await;
     assert_eq!(snapshots.len(), 1);
+    assert_eq!(snapshots[0].name.as_deref(), Some("As-is"), "its name kept");
     assert_eq!(
         other
             .export_csv(&made.id, &made.facilitator_token, Some(snapshots[0].seq))
@@ -165,6 +172,11 @@ async fn a_damaged_or_hostile_archive_makes_no_room() {
         ("another format", {
             let mut a = good.clone();
             a["format"] = json!("something-else");
+            a
+        }),
+        ("a snapshot with an empty name", {
+            let mut a = good.clone();
+            a["snapshots"] = json!([{"seq": 1, "taken_at": "2026-01-01T00:00:00Z", "name": "  ", "documents": good["documents"]}]);
             a
         }),
         ("a damaged snapshot", {

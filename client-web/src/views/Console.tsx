@@ -22,6 +22,7 @@ import { ImportPanel } from './ImportPanel';
 import { DeletePanel, DeletesSoon } from './DeletePanel';
 import { FollowPanel } from './Follow';
 import { VotingPanel } from './Voting';
+import { NextRound } from './NextRound';
 
 /** How often the console asks again when the server would delete the idle room (use moves it on). */
 const DELETES_AT_REFRESH_MS = 10 * 60 * 1000;
@@ -39,6 +40,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const [addFor, setAddFor] = useState<string | null>(null);
   const [snap, setSnap] = useState<{ ok: boolean; text: string } | null>(null);
   const [snapBusy, setSnapBusy] = useState(false);
+  const [snapName, setSnapName] = useState('');
   const [newJoinUrl, setNewJoinUrl] = useState<string | undefined>(undefined);
   const [deletesAt, setDeletesAt] = useState(info.deletes_at);
 
@@ -71,8 +73,10 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   const takeSnapshot = async () => {
     setSnapBusy(true);
     try {
-      const s = await api.takeSnapshot(info.id, session.token);
-      setSnap({ ok: true, text: t('console.snapshotTaken', { seq: s.seq, time: fmtTime(Date.parse(s.taken_at)) }) });
+      const s = await api.takeSnapshot(info.id, session.token, snapName.trim() || undefined);
+      const time = fmtTime(Date.parse(s.taken_at));
+      setSnap({ ok: true, text: s.name ? t('snap.takenNamed', { seq: s.seq, name: s.name, time }) : t('console.snapshotTaken', { seq: s.seq, time }) });
+      setSnapName('');
     } catch (e) {
       setSnap({ ok: false, text: errorText(e) });
     } finally {
@@ -99,6 +103,12 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
         <div class="console-grid">
           <div class="console-main">
             <RevealPanel session={session} />
+            {rounds.length > 1 && (
+              <section class="panel" aria-labelledby="next-round-h">
+                <h2 id="next-round-h">{t('round.nextTitle')}</h2>
+                <NextRound session={session} roomId={info.id} round={meta.round} rounds={rounds} />
+              </section>
+            )}
             <RevealAnnouncer session={session} />
             <ProgressPanel prog={prog} rows={rows} round={meta.round} people={people} onAdd={(c) => setAddFor(c)} />
             <VotingPanel session={session} columns={columns} />
@@ -127,6 +137,12 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
             <section class="panel" aria-labelledby="doc-h">
               <h2 id="doc-h">{t('console.export')}</h2>
               <div class="stack">
+                <label class="field-label">
+                  {t('snap.name')}
+                  <input class="input" value={snapName} maxLength={80} aria-describedby="snap-name-help" data-testid="snapshot-name"
+                    onInput={(e) => setSnapName((e.currentTarget as HTMLInputElement).value)} />
+                  <span id="snap-name-help" class="field-help muted small">{t('snap.nameHelp')}</span>
+                </label>
                 <button type="button" class="btn btn-block" onClick={takeSnapshot} disabled={snapBusy} data-testid="take-snapshot">
                   {t('console.snapshot')}
                 </button>

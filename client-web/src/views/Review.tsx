@@ -2,12 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, exportUrl, type RoomInfo, type Snapshot, type SnapshotInfo } from '../api';
 import { Header } from '../components/Header';
 import { fmtDateTime, t } from '../i18n';
-import { analysisPath, navigate, printPath } from '../router';
+import { analysisPath, comparePath, navigate, printPath } from '../router';
 import type { Card } from '../sync/schema';
 import { errorText } from './errors';
 import { rowAxes, WallGrid, type Axis } from './WallGrid';
 import { SnapshotSheet } from './SnapshotSheet';
 import { RoomDeletedPanel } from './RoomDeleted';
+import { snapshotTitle } from './Compare';
 
 /** `/review/{id}#reviewToken` (or from the console): the snapshots, each opened read-only as a wall. */
 export function Review({ info, token, via, seq }: { info: RoomInfo; token: string; via: 'room' | 'review'; seq: number | null }) {
@@ -77,6 +78,13 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
             </div>
           )}
           {error && <p class="form-error" role="alert">{error}</p>}
+          {list && list.length > 0 && (
+            <div class="row-actions">
+              <button type="button" class="btn btn-primary" onClick={() => navigate(comparePath(via, info.id))} aria-label={t('cmp.openLabel')} data-testid="open-compare">
+                {t('cmp.open')}
+              </button>
+            </div>
+          )}
           {restored && <p class="panel panel-notice" role="status" data-testid="restored">{t('review.restored', { seq: restored.seq, before: restored.before })}</p>}
           {!list && !error && <p class="muted">{t('common.loading')}</p>}
           {list && list.length === 0 && <p class="panel panel-soft" data-testid="review-empty">{t('review.none')}</p>}
@@ -85,7 +93,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
               {[...list].reverse().map((s) => (
                 <li key={s.seq} class="snap-item" data-testid={`snapshot-${s.seq}`}>
                   <div>
-                    <div class="snap-title">{t('review.snapshot', { seq: s.seq })}</div>
+                    <div class="snap-title">{snapshotTitle(s)}</div>
                     <div class="muted small">{t('review.takenAt', { time: fmtDateTime(s.taken_at) })}</div>
                   </div>
                   <div class="row-actions">
@@ -112,7 +120,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
             <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(base)} data-testid="review-back">
               ← {t('review.back')}
             </button>
-            <strong>{t('review.snapshot', { seq })}</strong>
+            <strong>{current ? snapshotTitle(current) : t('review.snapshot', { seq })}</strong>
             {current && <span class="muted">{t('review.takenAt', { time: fmtDateTime(current.taken_at) })}</span>}
             {snap && <span class="muted">{t('review.cards', { n: snap.cards.length })}</span>}
             <span class="badge badge-muted">{t('wall.readOnly')}</span>

@@ -64,6 +64,9 @@ pub struct ArchivedRoom {
 pub struct ArchivedSnapshot {
     pub seq: u64,
     pub taken_at: String,
+    /// Its name, when it has one (archives made before names have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[schema(value_type = Object)]
     pub documents: BTreeMap<String, String>,
 }
@@ -121,6 +124,7 @@ pub async fn export(
         snapshots.push(ArchivedSnapshot {
             seq: info.seq,
             taken_at: info.taken_at,
+            name: info.name,
             documents: documents(&states),
         });
     }
@@ -241,8 +245,13 @@ pub async fn import(
         .snapshots
         .iter()
         .map(|s| {
+            let name = s
+                .name
+                .as_deref()
+                .map(kortvaeg_shared::requests::snapshot_label)
+                .transpose()?;
             check(&s.documents, &format!("snapshot {}", s.seq), max)
-                .map(|c| (s.taken_at.as_str(), c))
+                .map(|c| (s.taken_at.as_str(), name, c))
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let (record, made) = store_new_room(
@@ -270,10 +279,17 @@ pub async fn import(
             })
             .collect();
         state.store.write_batch(&ops).await?;
-        for (taken_at, s) in &snapshots {
+        for (taken_at, name, s) in &snapshots {
             state
                 .store
-                .add_snapshot(id, taken_at, &s.wall, &s.control, &s.groups)
+                .add_snapshot(
+                    id,
+                    taken_at,
+                    name.as_deref(),
+                    &s.wall,
+                    &s.control,
+                    &s.groups,
+                )
                 .await?;
         }
         Ok::<_, crate::store::StoreError>(())

@@ -12,7 +12,8 @@ use yrs::Doc;
 use super::room_docs::RoomDocs;
 use super::snapshots::parse_seq;
 use super::{
-    authorize, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params, Shared,
+    authorize, compare, open_room, token_of, workbook, ApiError, ApiResult, AppState, Params,
+    Shared,
 };
 use kortvaeg_shared::analysis::{self, Sheet};
 #[allow(unused_imports)] // named by the OpenAPI annotations
@@ -123,14 +124,28 @@ pub async fn csv(
     ))
 }
 
-/// `GET /api/rooms/{id}/export.xlsx`: the documentation sheet, the cards and the thresholds.
-#[utoipa::path(get, path = "/api/rooms/{id}/export.xlsx", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer"), ("snapshot" = Option<u64>, Query, description = "Read snapshot `seq` instead of the live room")), security(("bearer" = [])), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `GET /api/rooms/{id}/export.xlsx`: the documentation sheet, the cards and the thresholds;
+/// with `?compare=<from>,<to>` also the sheet `Sammenligning` (snapshot `from` compared with
+/// snapshot `to` or `now`, as `GET /compare` answers).
+#[utoipa::path(get, path = "/api/rooms/{id}/export.xlsx", tag = "sheet", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer"), ("snapshot" = Option<u64>, Query, description = "Read snapshot `seq` instead of the live room"), ("compare" = Option<String>, Query, description = "`<from>,<to>`: add the sheet Sammenligning comparing snapshot `from` with snapshot `to` or `now`")), security(("bearer" = [])), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn xlsx(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let comparison = match params.get("compare") {
+        None => None,
+        Some(pair) => {
+            let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
+            let (from, to) = pair.split_once(',').ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "compare must be <from>,<to> (e.g. 1,2 or 1,now), not {pair:?}"
+                ))
+            })?;
+            Some(compare::comparison(&state, &id, role, from, to).await?)
+        }
+    };
     let (view, (doc, round)) = read_room(&state, &id, &params, &headers, |wall, control| {
         (
             projection::wall_view(wall, control),
@@ -145,10 +160,12 @@ pub async fn xlsx(
         .and_then(|v| v.as_str())
         .unwrap_or("Kortvæg")
         .to_string();
-    let body = tokio::task::spawn_blocking(move || workbook::workbook(&view, &doc, &title))
-        .await
-        .map_err(|e| ApiError::Internal(format!("writing XLSX: {e}")))?
-        .map_err(|e| ApiError::Internal(format!("writing XLSX: {e}")))?;
+    let body = tokio::task::spawn_blocking(move || {
+        workbook::workbook(&view, &doc, comparison.as_ref(), &title)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("writing XLSX: {e}")))?
+    .map_err(|e| ApiError::Internal(format!("writing XLSX: {e}")))?;
     Ok(download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

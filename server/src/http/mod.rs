@@ -3,6 +3,7 @@
 //! result into JSON (errors through [`ApiError`]).
 
 mod archive;
+mod compare;
 mod error;
 mod export;
 mod health;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
             "/rooms/{id}/snapshots/{seq}/restore",
             post(snapshots::restore),
         )
+        .route("/rooms/{id}/compare", get(compare::compare))
         .route("/rooms/{id}/export.csv", get(export::csv))
         .route("/rooms/{id}/export.xlsx", get(export::xlsx))
         .route("/rooms/{id}/sheet", get(export::sheet))

@@ -7,7 +7,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{archive, export, health, import, rooms, seats, snapshots, votes, ws};
+use super::{archive, compare, export, health, import, rooms, seats, snapshots, votes, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,7 @@ use super::{archive, export, health, import, rooms, seats, snapshots, votes, ws}
         snapshots::create,
         snapshots::get,
         snapshots::restore,
+        compare::compare,
         export::sheet,
         export::csv,
         export::xlsx,

@@ -2,6 +2,7 @@
 //! end of a round, for plenary review. Stored in the store; the GET answers the contract's JSON
 //! projection of the wall as the reader may read it (see [`super::room_docs`]).
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -12,16 +13,19 @@ use crate::room::permissions;
 use crate::store::{DocKind, GroupId};
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
-use kortvaeg_shared::api::{SnapshotInfo, WallView};
+use kortvaeg_shared::api::{SnapshotInfo, SnapshotRequest, WallView};
 use kortvaeg_shared::groups;
-use kortvaeg_shared::projection;
+use kortvaeg_shared::{projection, requests};
 
-#[utoipa::path(post, path = "/api/rooms/{id}/snapshots", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), security(("bearer" = [])), responses((status = 201, body = SnapshotInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+/// `POST /api/rooms/{id}/snapshots` (facilitator), optionally with `{"name": "As-is"}` → `201`
+/// the snapshot.
+#[utoipa::path(post, path = "/api/rooms/{id}/snapshots", tag = "snapshots", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query, description = "A token, when it cannot be sent as Authorization: Bearer")), request_body(content = Option<SnapshotRequest>, description = "Optional: the snapshot's name (1–80 characters after trimming); no body takes an unnamed snapshot"), security(("bearer" = [])), responses((status = 201, body = SnapshotInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
     headers: HeaderMap,
+    body: Bytes,
 ) -> ApiResult<(StatusCode, Json<SnapshotInfo>)> {
     let (_, role) = authorize(&state, &id, token_of(&headers, params.get("token"))).await?;
     if !permissions::may_take_snapshot(role) {
@@ -29,24 +33,37 @@ pub async fn create(
             "only the facilitator can take a snapshot".into(),
         ));
     }
+    let name = requests::snapshot_name(&body)?;
     let room = open_room(&state, &id).await?;
-    Ok(created(take(&state, &room, &id).await?))
+    Ok(created(take(&state, &room, &id, name).await?))
 }
 
-/// Stores a snapshot of the room as it is now.
+/// Stores a snapshot of the room as it is now, named `name` if given.
 async fn take(
     state: &super::Shared,
     room: &crate::room::RoomHandle,
     id: &str,
+    name: Option<String>,
 ) -> ApiResult<SnapshotInfo> {
     let docs = States::live(state, room).await?;
     let taken_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let seq = state
         .store
-        .add_snapshot(id, &taken_at, &docs.wall, &docs.control, &docs.groups)
+        .add_snapshot(
+            id,
+            &taken_at,
+            name.as_deref(),
+            &docs.wall,
+            &docs.control,
+            &docs.groups,
+        )
         .await?;
     tracing::info!(room = id, seq, "snapshot taken");
-    Ok(SnapshotInfo { seq, taken_at })
+    Ok(SnapshotInfo {
+        seq,
+        taken_at,
+        name,
+    })
 }
 
 /// `POST /api/rooms/{id}/snapshots/{seq}/restore` (facilitator) → `200 {"seq"}`: the wall and
@@ -69,7 +86,7 @@ pub async fn restore(
     let seq = parse_seq(&seq)?;
     let target = RoomDocs::snapshot(&state, &id, seq).await?;
     let room = open_room(&state, &id).await?;
-    let before = take(&state, &room, &id).await?;
+    let before = take(&state, &room, &id, None).await?;
     let writer = state.rooms.writer();
     let restore = |doc: &crate::room::LiveDoc, target: &yrs::Doc| {
         doc.change(writer, |txn| {

@@ -23,6 +23,8 @@
 //!   The helper column's position comes from the header's length, never a fixed letter.
 //! - `Kort`: the card sheet (`sheet::card_rows`).
 //! - `Prioritering`: the room's thresholds, referenced by the formulas.
+//! - `Sammenligning` (only with `?compare=`): the two sides named in rows 1–2, then from row 4
+//!   the differences as `sheet::compare_rows` lists them (bold frozen header, autofilter).
 //!
 //! Everything written as text goes through `sheet::neutralise` (in the shared rows and headers);
 //! only our own formulas are formulas. Every text that comes from the room (header cells included)
@@ -41,6 +43,7 @@ use kortvaeg_shared::analysis::{self, role, Brugerantal, Settings, Sheet, SheetR
 use kortvaeg_shared::answer::AnswerKind;
 use kortvaeg_shared::api::WallView;
 use kortvaeg_shared::cells::Holds;
+use kortvaeg_shared::compare::CompareView;
 use kortvaeg_shared::sheet;
 
 /// Where the formulas find the thresholds (sheet `Prioritering`, column B).
@@ -104,7 +107,12 @@ fn text(
 }
 
 /// The whole workbook.
-pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, XlsxError> {
+pub fn workbook(
+    view: &WallView,
+    doc: &Sheet,
+    comparison: Option<&CompareView>,
+    title: &str,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let header = Format::new().set_bold().set_text_wrap();
@@ -118,7 +126,52 @@ pub fn workbook(view: &WallView, doc: &Sheet, title: &str) -> Result<Vec<u8>, Xl
         book.add_worksheet().set_name("Prioritering")?,
         &doc.settings,
     )?;
+    if let Some(comparison) = comparison {
+        compared(book.add_worksheet().set_name("Sammenligning")?, comparison)?;
+    }
     book.save_to_buffer()
+}
+
+/// `Sammenligning`: `Fra` and `Til` in rows 1–2, the header in row 4, the differences below.
+fn compared(ws: &mut Worksheet, view: &CompareView) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    for (r, (what, side)) in [("Fra", &view.from), ("Til", &view.to)]
+        .into_iter()
+        .enumerate()
+    {
+        text(ws, r as u32, 0, what, Some(&bold))?;
+        text(ws, r as u32, 1, &sheet::side_label(side), None)?;
+    }
+    const HEAD: u32 = 3;
+    for (col, name) in sheet::COMPARE_HEADER.iter().enumerate() {
+        text(ws, HEAD, col as u16, name, Some(&bold))?;
+    }
+    let rows = sheet::compare_rows(view);
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            text(ws, HEAD + 1 + r as u32, c as u16, value, Some(&wrap))?;
+        }
+    }
+    ws.set_freeze_panes(HEAD + 1, 0)?;
+    ws.autofilter(
+        HEAD,
+        0,
+        HEAD + rows.len() as u32,
+        sheet::COMPARE_HEADER.len() as u16 - 1,
+    )?;
+    for (col, width) in [
+        (0, 16),
+        (1, 40),
+        (2, 18),
+        (3, 24),
+        (4, 14),
+        (5, 50),
+        (6, 50),
+    ] {
+        ws.set_column_width(col, width)?;
+    }
+    Ok(())
 }
 
 /// The dropdown values of an answer kind: its closed list as the sheet shows it (`høj`); none

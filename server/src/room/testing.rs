@@ -133,6 +133,7 @@ impl Store for MemoryStore {
         &self,
         _: &str,
         _: &str,
+        _: Option<&str>,
         _: &[u8],
         _: &[u8],
         _: &[(crate::store::GroupId, Vec<u8>)],

@@ -232,7 +232,9 @@ pub(crate) async fn exercise(store: &dyn Store) {
         doc(b"", &[b"kept"])
     );
     assert!(matches!(
-        store.add_snapshot("nobody", "t", b"w", b"c", &[]).await,
+        store
+            .add_snapshot("nobody", "t", None, b"w", b"c", &[])
+            .await,
         Err(StoreError::NoRoom(_))
     ));
     assert!(matches!(
@@ -253,21 +255,28 @@ pub(crate) async fn exercise(store: &dyn Store) {
     // Snapshots: numbered from 1 per room, listed oldest first.
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T10:00:00Z", b"sw1", b"sc1", &[])
+            .add_snapshot("a", "2025-01-02T10:00:00Z", None, b"sw1", b"sc1", &[])
             .await
             .expect("snap"),
         1
     );
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T11:00:00Z", &binary, b"", &[])
+            .add_snapshot(
+                "a",
+                "2025-01-02T11:00:00Z",
+                Some("To-be ø"),
+                &binary,
+                b"",
+                &[]
+            )
             .await
             .expect("snap"),
         2
     );
     assert_eq!(
         store
-            .add_snapshot("ab", "2025-01-03T09:00:00Z", b"x", b"y", &[])
+            .add_snapshot("ab", "2025-01-03T09:00:00Z", None, b"x", b"y", &[])
             .await
             .expect("snap"),
         1
@@ -275,13 +284,16 @@ pub(crate) async fn exercise(store: &dyn Store) {
     assert_eq!(
         store.snapshots("a").await.expect("snapshots"),
         vec![
+            // Unnamed, as every snapshot stored before names existed: it reads back without one.
             SnapshotInfo {
                 seq: 1,
-                taken_at: "2025-01-02T10:00:00Z".to_string()
+                taken_at: "2025-01-02T10:00:00Z".to_string(),
+                name: None,
             },
             SnapshotInfo {
                 seq: 2,
-                taken_at: "2025-01-02T11:00:00Z".to_string()
+                taken_at: "2025-01-02T11:00:00Z".to_string(),
+                name: Some("To-be ø".to_string()),
             },
         ]
     );
@@ -290,6 +302,7 @@ pub(crate) async fn exercise(store: &dyn Store) {
         Some(SnapshotRecord {
             seq: 2,
             taken_at: "2025-01-02T11:00:00Z".to_string(),
+            name: Some("To-be ø".to_string()),
             wall: binary.clone(),
             control: Vec::new(),
             groups: Vec::new(),
@@ -320,7 +333,7 @@ pub(crate) async fn exercise(store: &dyn Store) {
     );
     let groups = vec![(g2, b"s2".to_vec()), (g1, b"s1".to_vec())];
     store
-        .add_snapshot("g", "2025-01-04T09:00:00Z", b"w", b"c", &groups)
+        .add_snapshot("g", "2025-01-04T09:00:00Z", None, b"w", b"c", &groups)
         .await
         .expect("snap");
     assert_eq!(
@@ -445,9 +458,9 @@ async fn fill(store: &dyn Store, id: &str) {
         super::GroupId::new("borgerservice").unwrap(),
         b"sg".to_vec(),
     )];
-    for _ in 0..2 {
+    for name in [Some("As-is"), None] {
         store
-            .add_snapshot(id, "2025-01-02T10:00:00Z", b"sw", b"sc", &groups)
+            .add_snapshot(id, "2025-01-02T10:00:00Z", name, b"sw", b"sc", &groups)
             .await
             .expect("snapshot");
     }
@@ -566,7 +579,7 @@ pub(crate) async fn deletion(store: &dyn Store) {
         .await
         .expect("late touch");
     assert!(matches!(
-        store.add_snapshot("d", "t", b"w", b"c", &[]).await,
+        store.add_snapshot("d", "t", None, b"w", b"c", &[]).await,
         Err(StoreError::NoRoom(_))
     ));
     assert!(matches!(
@@ -653,7 +666,7 @@ pub(crate) async fn check_after_exercise(store: &dyn Store) {
     // Numbering goes on from where it was.
     assert_eq!(
         store
-            .add_snapshot("a", "2025-01-02T12:00:00Z", b"w", b"c", &[])
+            .add_snapshot("a", "2025-01-02T12:00:00Z", None, b"w", b"c", &[])
             .await
             .expect("snap"),
         3

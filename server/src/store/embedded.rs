@@ -9,13 +9,15 @@
 //! | `doc_log`       | `(room: &str, doc: &str, seq: u64)`  | one Yjs v1 update               |
 //! | `snapshots`     | `(room: &str, seq: u64)`             | `taken_at`, RFC 3339, UTF-8     |
 //! | `snapshot_docs` | `(room: &str, seq: u64, doc: &str)`  | full state (Yjs v1 update)      |
+//! | `snapshot_names`| `(room: &str, seq: u64)`             | the snapshot's name, UTF-8      |
 //! | `seats`         | `(room: &str, seat_id: &str)`        | JSON of [`SeatRecord`]          |
 //! | `room_changed`  | `id: &str`                           | last change, ms since the epoch |
 //!
 //! `doc_log` keys sort by `seq` within a document, so a range scan reads the log in order; the next
 //! `seq` is one past the last key (0 for an empty log, so numbering restarts after a compaction,
 //! which empties the log). A snapshot's time and its two documents live in separate tables so that
-//! listing snapshots does not read their (possibly large) states.
+//! listing snapshots does not read their (possibly large) states. A snapshot taken without a name
+//! (and every one stored before names existed) has no `snapshot_names` row.
 //!
 //! Every method is one redb transaction, run on the blocking pool: a write batch commits once with
 //! redb's default durability (fsync before `commit` returns), so it is applied all or nothing.
@@ -61,6 +63,9 @@ const DOC_LOG: TableDefinition<(&str, &str, u64), &[u8]> = TableDefinition::new(
 const SNAPSHOTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("snapshots");
 const SNAPSHOT_DOCS: TableDefinition<(&str, u64, &str), &[u8]> =
     TableDefinition::new("snapshot_docs");
+/// (room, seq) → the snapshot's name, UTF-8 (bytes for the same reason as `taken_at`); only
+/// for named snapshots.
+const SNAPSHOT_NAMES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("snapshot_names");
 /// Stored updates that did not load: `(room, doc, sha256 hex)` → the update.
 const SET_ASIDE: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("set_aside");
 /// One row, `"ping"` → ms since the epoch, rewritten by every [`Store::ping`]: a health check
@@ -147,6 +152,7 @@ fn open_file(path: &Path) -> StoreResult<Database> {
         txn.open_table(DOC_LOG).map_err(embedded)?;
         txn.open_table(SNAPSHOTS).map_err(embedded)?;
         txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
+        txn.open_table(SNAPSHOT_NAMES).map_err(embedded)?;
         txn.open_table(SET_ASIDE).map_err(embedded)?;
         txn.open_table(HEALTH).map_err(embedded)?;
         txn.open_table(SEATS).map_err(embedded)?;
@@ -423,12 +429,14 @@ impl Store for EmbeddedStore {
         &self,
         room: &str,
         taken_at: &str,
+        name: Option<&str>,
         wall: &[u8],
         control: &[u8],
         groups: &[(GroupId, Vec<u8>)],
     ) -> StoreResult<u64> {
         let room = room.to_string();
         let taken_at = taken_at.to_string();
+        let name = name.map(str::to_string);
         let (wall, control, groups) = (wall.to_vec(), control.to_vec(), groups.to_vec());
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(embedded)?;
@@ -454,6 +462,12 @@ impl Store for EmbeddedStore {
                 snapshots
                     .insert((room.as_str(), seq), taken_at.as_bytes())
                     .map_err(embedded)?;
+                if let Some(name) = &name {
+                    txn.open_table(SNAPSHOT_NAMES)
+                        .map_err(embedded)?
+                        .insert((room.as_str(), seq), name.as_bytes())
+                        .map_err(embedded)?;
+                }
                 let mut docs = txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
                 docs.insert(
                     (room.as_str(), seq, DocKind::Wall.as_str()),
@@ -484,6 +498,7 @@ impl Store for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(embedded)?;
             let snapshots = txn.open_table(SNAPSHOTS).map_err(embedded)?;
+            let names = txn.open_table(SNAPSHOT_NAMES).map_err(embedded)?;
             let range = snapshots.range(snapshot_keys(&room)).map_err(embedded)?;
             range
                 .map(|entry| {
@@ -492,6 +507,7 @@ impl Store for EmbeddedStore {
                     Ok(SnapshotInfo {
                         seq,
                         taken_at: taken_at_text(&room, seq, taken_at.value())?,
+                        name: snapshot_name(&names, &room, seq)?,
                     })
                 })
                 .collect()
@@ -508,6 +524,11 @@ impl Store for EmbeddedStore {
                 return Ok(None);
             };
             let taken_at = taken_at_text(&room, seq, taken_at.value())?;
+            let name = snapshot_name(
+                &txn.open_table(SNAPSHOT_NAMES).map_err(embedded)?,
+                &room,
+                seq,
+            )?;
             let docs = txn.open_table(SNAPSHOT_DOCS).map_err(embedded)?;
             let read = |doc: DocKind| -> StoreResult<Vec<u8>> {
                 let state = docs
@@ -538,6 +559,7 @@ impl Store for EmbeddedStore {
             Ok(Some(SnapshotRecord {
                 seq,
                 taken_at,
+                name,
                 wall: read(DocKind::Wall)?,
                 control: read(DocKind::Control)?,
                 groups,
@@ -783,6 +805,10 @@ impl Store for EmbeddedStore {
                     .map_err(embedded)?
                     .retain_in((room, 0, "")..(after, 0, ""), |_, _| false)
                     .map_err(embedded)?;
+                txn.open_table(SNAPSHOT_NAMES)
+                    .map_err(embedded)?
+                    .retain_in((room, 0)..(after, 0), |_, _| false)
+                    .map_err(embedded)?;
                 txn.open_table(SET_ASIDE)
                     .map_err(embedded)?
                     .retain_in((room, "", "")..(after, "", ""), |_, _| false)
@@ -919,6 +945,23 @@ fn apply(
     Ok(())
 }
 
+/// A snapshot's stored name, which must be UTF-8; `None` for one without.
+fn snapshot_name(
+    names: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    room: &str,
+    seq: u64,
+) -> StoreResult<Option<String>> {
+    names
+        .get((room, seq))
+        .map_err(embedded)?
+        .map(|name| {
+            String::from_utf8(name.value().to_vec()).map_err(|_| {
+                StoreError::Corrupt(format!("snapshot {room}/{seq}: its name is not UTF-8"))
+            })
+        })
+        .transpose()
+}
+
 /// A stored `taken_at`, which must be UTF-8.
 fn taken_at_text(room: &str, seq: u64, bytes: &[u8]) -> StoreResult<String> {
     String::from_utf8(bytes.to_vec())
@@ -976,6 +1019,7 @@ mod tests {
                     DOC_LOG => |k| k.0,
                     SNAPSHOTS => |k| k.0,
                     SNAPSHOT_DOCS => |k| k.0,
+                    SNAPSHOT_NAMES => |k| k.0,
                     SET_ASIDE => |k| k.0,
                     SEATS => |k| k.0,
                     VOTES => |k| k.0,
@@ -985,8 +1029,8 @@ mod tests {
         };
         assert_eq!(rows("d").await.expect("rows"), 0);
         // The record, its change time, 2 states, 3 log entries, 2 snapshots (and their 3
-        // documents each), a seat, an update set aside, a vote.
-        assert_eq!(rows("de").await.expect("rows"), 18);
+        // documents each, and the first's name), a seat, an update set aside, a vote.
+        assert_eq!(rows("de").await.expect("rows"), 19);
     }
 
     #[tokio::test]

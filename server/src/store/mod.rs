@@ -207,6 +207,9 @@ pub struct SnapshotRecord {
     pub seq: u64,
     /// RFC 3339.
     pub taken_at: String,
+    /// The facilitator's name for it ("As-is", "To-be", …); `None` for one taken without (and
+    /// every snapshot stored before names existed).
+    pub name: Option<String>,
     pub wall: Vec<u8>,
     pub control: Vec<u8>,
     /// The group documents (v2), by column; none in a snapshot taken before v2.
@@ -291,12 +294,14 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `ops` in order, all or nothing, with one flush (group commit).
     async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<()>;
 
-    /// Stores a snapshot (every document, atomically) and returns its sequence number: 1 for a
-    /// room's first, then +1.
+    /// Stores a snapshot (every document, and its name if it has one, atomically) and returns
+    /// its sequence number: 1 for a room's first, then +1.
+    #[allow(clippy::too_many_arguments)]
     async fn add_snapshot(
         &self,
         room: &str,
         taken_at: &str,
+        name: Option<&str>,
         wall: &[u8],
         control: &[u8],
         groups: &[(GroupId, Vec<u8>)],

@@ -8,7 +8,7 @@
 //! | `kortvaeg:room:{id}:{doc}:state-id` | string | last stream id the state contains            |
 //! | `kortvaeg:room:{id}:{doc}:stream`   | stream | updates since: fields `u` (Yjs v1), `n` (node) |
 //! | `kortvaeg:room:{id}:snapshot-seq`   | string | counter: last snapshot number (`INCR`)       |
-//! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `wall`, `control`     |
+//! | `kortvaeg:room:{id}:snapshot:{seq}` | hash   | `taken_at` (RFC 3339), `name` (only when named), `wall`, `control` |
 //! | `kortvaeg:room:{id}:snapshots`      | list   | snapshot numbers, oldest first               |
 //! | `kortvaeg:room:{id}:seats`          | hash   | seat id → JSON of [`SeatRecord`]             |
 //! | `kortvaeg:rooms:changed`            | zset   | room id, scored by its last change (ms)      |
@@ -336,6 +336,21 @@ fn snapshot_list_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}:snapshots")
 }
 
+/// The field of a snapshot's hash holding its name (absent when it has none). Not a document
+/// name: those are `wall`, `control` and `group:…`.
+const NAME_FIELD: &str = "name";
+
+/// A snapshot's stored name, which must be UTF-8.
+fn name_text(room: &str, seq: u64, bytes: Option<Vec<u8>>) -> StoreResult<Option<String>> {
+    bytes
+        .map(|b| {
+            String::from_utf8(b).map_err(|_| {
+                StoreError::Corrupt(format!("snapshot {room}/{seq}: its name is not UTF-8"))
+            })
+        })
+        .transpose()
+}
+
 /// A stored `taken_at`, which must be UTF-8. Read as bytes so damage is `Corrupt`, not a type error.
 fn taken_at_text(room: &str, seq: u64, bytes: Vec<u8>) -> StoreResult<String> {
     String::from_utf8(bytes)
@@ -517,6 +532,7 @@ impl Store for RedisStore {
         &self,
         room: &str,
         taken_at: &str,
+        name: Option<&str>,
         wall: &[u8],
         control: &[u8],
         groups: &[(GroupId, Vec<u8>)],
@@ -537,6 +553,9 @@ impl Store for RedisStore {
             .arg(wall)
             .arg(DocKind::Control.key().as_ref())
             .arg(control);
+        if let Some(name) = name {
+            hset.arg(NAME_FIELD).arg(name);
+        }
         for (group, state) in groups {
             hset.arg(DocKind::Group(*group).key().as_ref()).arg(state);
         }
@@ -581,20 +600,23 @@ impl Store for RedisStore {
         }
         let mut pipe = ::redis::pipe();
         for seq in &seqs {
-            pipe.cmd("HGET")
+            pipe.cmd("HMGET")
                 .arg(snapshot_key(room, *seq))
-                .arg("taken_at");
+                .arg("taken_at")
+                .arg(NAME_FIELD);
         }
-        let times: Vec<Option<Vec<u8>>> = pipe.query_async(&mut conn).await.map_err(redis_err)?;
+        let times: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
+            pipe.query_async(&mut conn).await.map_err(redis_err)?;
         seqs.into_iter()
             .zip(times)
-            .map(|(seq, taken_at)| {
+            .map(|(seq, (taken_at, name))| {
                 let taken_at = taken_at.ok_or_else(|| {
                     StoreError::Corrupt(format!("snapshot {room}/{seq} is listed but missing"))
                 })?;
                 Ok(SnapshotInfo {
                     seq,
                     taken_at: taken_at_text(room, seq, taken_at)?,
+                    name: name_text(room, seq, name)?,
                 })
             })
             .collect()
@@ -609,6 +631,7 @@ impl Store for RedisStore {
         if fields.is_empty() {
             return Ok(None);
         }
+        let name = name_text(room, seq, fields.remove(NAME_FIELD))?;
         let mut take = |field: &str| {
             fields.remove(field).ok_or_else(|| {
                 StoreError::Corrupt(format!("snapshot {room}/{seq} lacks its {field}"))
@@ -630,6 +653,7 @@ impl Store for RedisStore {
         Ok(Some(SnapshotRecord {
             seq,
             taken_at,
+            name,
             wall,
             control,
             groups,
@@ -1050,7 +1074,7 @@ mod tests {
             .await
             .expect("compact");
         store
-            .add_snapshot("r", "2025-01-01T00:00:00Z", b"sw", b"sc", &[])
+            .add_snapshot("r", "2025-01-01T00:00:00Z", None, b"sw", b"sc", &[])
             .await
             .expect("snapshot");
         let mut keys: Vec<String> = ::redis::cmd("KEYS")
@@ -1116,7 +1140,7 @@ mod tests {
             .expect("seed");
         conformance::corrupt_reads_are_reported(&store, "bad").await;
         assert!(matches!(
-            store.add_snapshot("bad2", "t", b"", b"", &[]).await,
+            store.add_snapshot("bad2", "t", None, b"", b"", &[]).await,
             Err(StoreError::Corrupt(_))
         ));
     }
