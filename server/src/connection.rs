@@ -305,7 +305,11 @@ fn handle_binary(
             let who = Who::new(session.role, seat.as_ref().and_then(SeatLive::group));
             let allowed = permissions::may_write(who, doc.kind, room.wall_closed())
                 .and_then(|()| permissions::may_claim(seat.as_ref(), &reading.authors))
-                .and_then(|()| session.anonymity.check(&reading.names, &reading.authors));
+                .and_then(|()| match session.role {
+                    // The facilitator's own cards and comments say "Facilitator".
+                    Role::Facilitator => Ok(()),
+                    _ => session.anonymity.check(&reading.names, &reading.authors),
+                });
             if let Err(reason) = allowed {
                 // Stock clients resend what the document already holds (see `would_change`).
                 if !doc.would_change(&update).map_err(Close::from)? {
@@ -326,34 +330,36 @@ fn handle_binary(
             }
             let anonymity = session.anonymity;
             let named = anonymity.allows_names().then_some(());
-            let fields: Option<Vec<(&str, Option<String>)>> = match session.seat.as_ref() {
-                Some(seat) => match &*seat.borrow() {
-                    SeatLive::Seated {
-                        seat_id,
-                        name,
-                        group,
-                    } => Some(vec![
-                        (
-                            "seat_id",
-                            anonymity.allows_author_ids().then(|| seat_id.clone()),
-                        ),
-                        ("name", named.map(|()| name.clone())),
-                        ("group", Some(group.clone())),
-                    ]),
-                    _ => None,
-                },
+            // Every presence says the connection's role, whatever the client put there (a
+            // follower trusts "facilitator" only so); a seat's says the seat's id, name and
+            // group from the registry; an anonymous room's says no participant's name.
+            let mut fields: Vec<(&str, Option<String>)> =
+                vec![("role", Some(session.role.as_str().to_string()))];
+            match session.seat.as_ref().map(|seat| seat.borrow().clone()) {
+                Some(SeatLive::Seated {
+                    seat_id,
+                    name,
+                    group,
+                }) => fields.extend([
+                    ("seat_id", anonymity.allows_author_ids().then_some(seat_id)),
+                    ("name", named.map(|()| name)),
+                    ("group", Some(group)),
+                ]),
                 // Without a seat a participant names itself: not in an anonymous room.
-                None if session.role != Role::Facilitator && named.is_none() => {
-                    Some(vec![("name", None)])
+                _ if session.role != Role::Facilitator && named.is_none() => {
+                    fields.push(("name", None))
                 }
-                None => None,
+                _ => {}
+            }
+            let fields: Vec<(&str, Option<&str>)> =
+                fields.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+            // What the facilitator shows ("Følg facilitator") comes only from the facilitator.
+            let dropped: &[&str] = match session.role {
+                Role::Facilitator => &[],
+                _ => &["showing"],
             };
-            if let Some(fields) = fields {
-                let fields: Vec<(&str, Option<&str>)> =
-                    fields.iter().map(|(k, v)| (*k, v.as_deref())).collect();
-                for entry in update.clients.values_mut() {
-                    entry.json = crate::room::awareness::stamp(&entry.json, &fields);
-                }
+            for entry in update.clients.values_mut() {
+                entry.json = crate::room::awareness::stamp(&entry.json, &fields, dropped);
             }
             if session.role != Role::Review {
                 core(doc.apply_awareness(conn, update, announced, session.awareness))?;

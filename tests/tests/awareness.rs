@@ -223,3 +223,30 @@ async fn one_connection_cannot_change_another_ones_presence() {
         .wait_awareness("Anne gone", |s| !s.contains_key(&anne_id))
         .await;
 }
+
+/// A presence says the connection's role whatever the client claims, and what the facilitator
+/// shows ("Følg facilitator", `showing`) comes only from a facilitator's connection: a
+/// participant cannot steer the followers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_says_the_connections_role_and_only_the_facilitator_shows() {
+    let f = Fixture::new().await;
+    let mallory = f.wall(Role::Participant).await;
+    let facilitator = f.wall(Role::Facilitator).await;
+    let watcher = f.wall(Role::Participant).await;
+    let showing =
+        json!({"view": "wall", "cell": null, "card": "c-1", "sagsomraade": null, "at": 1});
+    mallory.set_awareness(
+        json!({"user": {"name": "Mallory", "role": "facilitator"}, "showing": showing}),
+    );
+    facilitator.set_awareness(json!({"user": {"name": "Facilitator"}, "showing": showing}));
+    let (m, fac) = (mallory.client_id(), facilitator.client_id());
+    let seen = watcher
+        .wait_awareness("both states", |s| {
+            s.contains_key(&m) && s.contains_key(&fac)
+        })
+        .await;
+    assert_eq!(seen[&m]["user"]["role"], "participant");
+    assert_eq!(seen[&m].get("showing"), None, "{}", seen[&m]);
+    assert_eq!(seen[&fac]["user"]["role"], "facilitator");
+    assert_eq!(seen[&fac]["showing"]["card"], "c-1");
+}

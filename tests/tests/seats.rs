@@ -319,8 +319,8 @@ async fn a_seats_presence_shows_its_own_name_and_group_whatever_the_client_claim
         .await;
     assert_eq!(
         user(&seen).unwrap(),
-        json!({"seat_id": anne_id, "name": "Anne", "group": "borgerservice", "color": "#123456", "role": "facilitator"}),
-        "name, group and seat from the seat registry; the rest as the client set it"
+        json!({"seat_id": anne_id, "name": "Anne", "group": "borgerservice", "color": "#123456", "role": "participant"}),
+        "name, group and seat from the seat registry, the role from her token; the rest as the client set it"
     );
     assert_eq!(seen[&id]["typing"], "x");
     // Renamed by the facilitator: her next presence says so.

@@ -31,8 +31,9 @@ pub struct AwarenessLimits {
 /// A presence state as others see it: each of `user`'s fields set as given (`Some`) or removed
 /// (`None`), whatever the client put there — a seat's id, name and group come from the seat
 /// registry, and an anonymous room's presence carries no name; the rest (colour, role, what it
-/// is typing) stays the client's. A removal (`null`) stays a removal.
-pub fn stamp(json: &str, fields: &[(&str, Option<&str>)]) -> std::sync::Arc<str> {
+/// is typing) stays the client's, but for the top-level keys in `dropped`, which are removed. A
+/// removal (`null`) stays a removal.
+pub fn stamp(json: &str, fields: &[(&str, Option<&str>)], dropped: &[&str]) -> std::sync::Arc<str> {
     use serde_json::{json, Value};
     if json.trim() == "null" {
         return json.into();
@@ -41,6 +42,9 @@ pub fn stamp(json: &str, fields: &[(&str, Option<&str>)]) -> std::sync::Arc<str>
         Ok(Value::Object(state)) => state,
         _ => serde_json::Map::new(),
     };
+    for key in dropped {
+        state.remove(*key);
+    }
     let user = state.entry("user").or_insert_with(|| json!({}));
     if !user.is_object() {
         *user = json!({});
@@ -236,8 +240,9 @@ mod tests {
 
     #[test]
     fn a_seats_presence_carries_the_seats_name_and_group() {
-        let stamped =
-            |json: &str| -> Value { serde_json::from_str(&stamp(json, &seat_fields())).unwrap() };
+        let stamped = |json: &str| -> Value {
+            serde_json::from_str(&stamp(json, &seat_fields(), &[])).unwrap()
+        };
         assert_eq!(
             stamped(r#"{"user":{"name":"Bo","group":"g2","color":"red"},"typing":"c"}"#),
             json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1", "color": "red"}, "typing": "c"})
@@ -252,7 +257,7 @@ mod tests {
             json!({"user": {"seat_id": "s1", "name": "Anne", "group": "g1"}})
         );
         assert_eq!(
-            &*stamp("null", &seat_fields()),
+            &*stamp("null", &seat_fields(), &[]),
             "null",
             "a removal stays one"
         );
@@ -260,6 +265,17 @@ mod tests {
         let anonymous = stamp(
             r#"{"user":{"name":"Bo","seat_id":"x","color":"red"}}"#,
             &[("seat_id", None), ("name", None), ("group", Some("g1"))],
+            &[],
+        );
+        // A participant's claim to show the wall for the facilitator is dropped, its role said.
+        let claimed = stamp(
+            r#"{"user":{"role":"facilitator"},"showing":{"view":"wall"},"typing":"c"}"#,
+            &[("role", Some("participant"))],
+            &["showing"],
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&claimed).unwrap(),
+            json!({"user": {"role": "participant"}, "typing": "c"})
         );
         assert_eq!(
             serde_json::from_str::<Value>(&anonymous).unwrap(),
