@@ -1,8 +1,9 @@
-//! A release build embeds the web client (`server/src/http/web.rs`): when `client-web/dist` has no
-//! build yet, it is built here (`npm ci`, `npm run build`), so `cargo build --release --bin
-//! kortvaeg` alone gives the whole product. Debug builds read the folder at run time and build
-//! nothing. `KORTVAEG_SKIP_WEB_BUILD=1` skips the client build (the binary then serves a page
-//! that says it is not built).
+//! Every build embeds the web client (`server/src/http/web.rs`, rust-embed with `debug-embed`),
+//! and is rebuilt when `client-web/dist` changes. For a release build, when `client-web/dist` has
+//! no build yet, it is built here (`npm ci`, `npm run build`), so `cargo build --release --bin
+//! kortvaeg` alone gives the whole product; a debug build embeds what the folder holds (scripts/test
+//! builds the client first) and builds nothing. `KORTVAEG_SKIP_WEB_BUILD=1` skips the client build
+//! (the binary then serves a page that says it is not built).
 
 use std::path::Path;
 use std::process::Command;
@@ -12,11 +13,11 @@ fn main() {
     println!("cargo:rerun-if-env-changed=KORTVAEG_SKIP_WEB_BUILD");
     let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../client-web");
     let index = client.join("dist/index.html");
+    // A rebuilt client is embedded again.
+    println!("cargo:rerun-if-changed={}", client.join("dist").display());
     if std::env::var("PROFILE").as_deref() != Ok("release") {
         return;
     }
-    // A rebuilt client is embedded again.
-    println!("cargo:rerun-if-changed={}", client.join("dist").display());
     if index.is_file() || std::env::var_os("KORTVAEG_SKIP_WEB_BUILD").is_some() {
         return;
     }

@@ -6,7 +6,7 @@
 import { answerColumns, choiceLabel, questionPrefix, sheetRows, type AnswerColumn, type SheetRow, type Value } from './analysis';
 import type { Card, Column, Row, Sagsomraade } from './schema';
 
-export type Holds = 'name' | 'answer' | 'answer_and_cards' | 'cards' | 'derived' | 'comments';
+export type Holds = 'name' | 'answer' | 'answer_and_cards' | 'cards' | 'derived' | 'comments' | 'votes';
 
 /** One column of the sheet, in order (the server's `Sheet.layout`). */
 export interface SheetColumn {

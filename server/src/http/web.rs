@@ -1,5 +1,5 @@
-//! The web client at `/`: built into the binary (the release build embeds `client-web/dist`, see
-//! `server/build.rs`; a debug build reads that folder at run time), or served from `--web-dir`.
+//! The web client at `/`: built into the binary (every build embeds `client-web/dist` as it was
+//! when built, see `server/build.rs`), or served from `--web-dir`.
 //! Every path that is not a file is the client's `index.html`, so links like `/join/{room}` work.
 //! Hashed assets (`/assets/…`) may be cached for a year; `index.html` is checked every time.
 
@@ -72,7 +72,7 @@ mod tests {
     async fn paths_are_files_or_the_index() {
         use super::*;
         if Built::get("index.html").is_none() {
-            return; // the client is not built here (a debug build reads the folder at run time)
+            return; // the client was not built when this was compiled
         }
         let page = built("/join/abc".parse().unwrap()).await;
         assert_eq!(page.status(), StatusCode::OK);
