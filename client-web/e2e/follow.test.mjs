@@ -7,19 +7,12 @@
 // stops too and is told so. A participant whose presence claims to be the facilitator is not followed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE, PROJECTOR } from './harness.mjs';
+import { openServerAndBrowser, closeServerAndBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE, PROJECTOR } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const tokenOf = (url) => decodeURIComponent(new URL(url).hash.slice(1));
 const path = (page) => new URL(page.url()).pathname;

@@ -87,6 +87,19 @@ export async function launchBrowser(extraArgs = []) {
   });
 }
 
+/** The real server and Chromium for a test file: `before(async () => ({ server, browser } = await openServerAndBrowser()))`. */
+export async function openServerAndBrowser(options) {
+  const server = await startServer(options);
+  return { server, browser: await launchBrowser() };
+}
+
+/** Closes what `openServerAndBrowser` opened (either may be missing when it failed). */
+export async function closeServerAndBrowser(server, browser) {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+}
+
 export const PHONE = { width: 375, height: 812 };
 export const PROJECTOR = { width: 1920, height: 1080 };
 

@@ -3,19 +3,12 @@
 // review link has no restore button (the server refuses it too).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, shots, createRoom, until, PHONE, PROJECTOR } from './harness.mjs';
+import { openServerAndBrowser, closeServerAndBrowser, newPage, shots, createRoom, until, PHONE, PROJECTOR } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const cardIds = (page) => page.evaluate(() => [...window.kortvaeg.session.wall.doc.getMap('cards').keys()].sort());
 const addCard = (page, id, text) =>

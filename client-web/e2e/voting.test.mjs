@@ -11,19 +11,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE, PROJECTOR, SHOTS } from './harness.mjs';
+import { openServerAndBrowser, closeServerAndBrowser, newPage, shots, createRoom, joinAs, until, importList, PHONE, PROJECTOR, SHOTS } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const tokenOf = (url) => decodeURIComponent(new URL(url).hash.slice(1));
 const SCREENING = 'Fagområde;Sagsområde;KLE\nBorgerservice;Boligstøtte;27.12\nBorgerservice;Pension;32.12\nVoksenservice;Handicaphjælpemidler;27.24\n';

@@ -101,13 +101,13 @@ pub async fn open(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<Json<Round>> {
-    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    let caller = caller(&state, &id, &headers, &params).await?;
+    facilitator_only(&caller)?;
     let request = NewRound::from_json(&bytes)?;
     let room = open_room(&state, &id).await?;
     let mut round = request.open(tokens::new_seat_id(), unix_ms(std::time::SystemTime::now()));
-    if room_is_anonymous(&state, &id).await? {
-        round.anonymous = true;
-    }
+    // In an anonymous room every round is.
+    round.anonymous |= !caller.record.anonymity.is_none();
     write_round(&state, &room, &round).await?;
     tracing::info!(
         room = id,
@@ -336,10 +336,4 @@ fn facilitator_only(access: &Access) -> ApiResult<()> {
             "only the facilitator opens, resets and stops a vote".into(),
         )),
     }
-}
-
-/// Is the room anonymous (set when it was made)? Then every round is.
-async fn room_is_anonymous(state: &Shared, id: &str) -> ApiResult<bool> {
-    let record = state.rooms.record(id).await?;
-    Ok(record.is_some_and(|r| !r.anonymity.is_none()))
 }
