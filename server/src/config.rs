@@ -161,6 +161,11 @@ pub struct Config {
     ])]
     pub trusted_proxy: Vec<ipnet::IpNet>,
 
+    /// Whom to contact about the web client's accessibility (an e-mail address, a phone number
+    /// or a web address): shown on its accessibility statement (`/tilgaengelighed`).
+    #[arg(long, env = "ACCESSIBILITY_CONTACT")]
+    pub accessibility_contact: Option<String>,
+
     /// Origins (e.g. `https://intra.kommune.dk`) whose pages may call the API, comma-separated;
     /// default none: browsers refuse every cross-origin API call.
     #[arg(long, env = "CORS_ORIGIN", value_delimiter = ',')]

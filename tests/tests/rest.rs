@@ -664,3 +664,18 @@ async fn the_api_is_described_in_openapi() {
     assert!(doc["components"]["schemas"]["RoomCreated"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// `GET /api/server` says the version and the operator's accessibility contact (no token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_says_whom_to_contact_about_accessibility() {
+    let plain = Server::start_default().await;
+    let info = plain.get_json("/api/server", None).await;
+    assert_eq!(info["accessibility_contact"], serde_json::Value::Null);
+    assert!(info["version"].as_str().is_some_and(|v| !v.is_empty()));
+    let set = Server::start(
+        ServerOptions::new().arg("--accessibility-contact", "tilgaengelighed@kommune.dk"),
+    )
+    .await;
+    let info = set.get_json("/api/server", None).await;
+    assert_eq!(info["accessibility_contact"], "tilgaengelighed@kommune.dk");
+}

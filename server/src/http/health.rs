@@ -63,6 +63,22 @@ pub async fn readyz(State(state): State<AppState>) -> super::ApiResult<Json<serd
     Ok(Json(serde_json::json!({ "ready": true })))
 }
 
+/// `GET /api/server`: what the web client shows about the server (no token; nothing secret).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ServerInfo {
+    pub version: &'static str,
+    /// `--accessibility-contact`, for the accessibility statement; `null` when not set.
+    pub accessibility_contact: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/server", tag = "operations", responses((status = 200, body = ServerInfo)))]
+pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
+    Json(ServerInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        accessibility_contact: state.config.accessibility_contact.clone(),
+    })
+}
+
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let store_ok = matches!(

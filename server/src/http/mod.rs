@@ -66,6 +66,7 @@ pub type AppState = Arc<Shared>;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi))
+        .route("/server", get(health::server_info))
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))

@@ -45,6 +45,7 @@ use super::{archive, compare, export, health, import, rooms, seats, snapshots, v
         votes::list,
         votes::cast,
         votes::take_back,
+        health::server_info,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -96,6 +97,7 @@ mod tests {
                 || path.starts_with("/rooms")
                 || path.starts_with("/trees")
                 || path == "/openapi.json"
+                || path == "/server"
             {
                 format!("/api{path}")
             } else {
