@@ -113,7 +113,8 @@ export function followerNames(session: RoomSession): string[] {
   const self = session.awareness.clientID;
   const out: string[] = [];
   session.awareness.getStates().forEach((state, id) => {
-    if (id !== self && state?.following === true && typeof state?.user?.name === 'string') out.push(state.user.name);
+    // Without a name in an anonymous room ('': the view says "Deltager").
+    if (id !== self && state?.following === true && state?.user && typeof state.user === 'object') out.push(typeof state.user.name === 'string' ? state.user.name : '');
   });
   return out.sort((a, b) => a.localeCompare(b, 'da'));
 }

@@ -11,6 +11,7 @@ import { problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedR
 import { readColumns, readMeta, readRevealed } from './schema';
 import { canWriteGroup, canWriteWall, type RoomDocs } from './docs';
 import { RoomHistory } from './undo';
+import type { Anonymity } from './anonymity';
 
 export interface DocLink {
   kind: DocKind;
@@ -81,7 +82,11 @@ export class RoomSession {
    * `seated`: the token is this person's seat (CONTRACT.md v2 "Seats"); a refusal of it (4403/4401
    * on a socket, 401/403 from REST) means the facilitator removed the seat. `seatGroup`: its group.
    */
-  constructor(readonly roomId: string, readonly token: string, readonly role: Role, readonly seated = false, seatGroup = '') {
+  constructor(
+    readonly roomId: string, readonly token: string, readonly role: Role, readonly seated = false, seatGroup = '',
+    /** The room's anonymity as `GET /api/rooms/{id}` said (the control document's holds too: sync/docs.ts, `anonymityOf`). */
+    readonly anonymity: Anonymity = 'none',
+  ) {
     this.seatGroup = seated ? seatGroup : '';
     this.wall = this.link('wall');
     this.control = this.link('control');
@@ -194,7 +199,10 @@ export class RoomSession {
     for (const [column, link] of this.groups) groups.set(column, link.doc);
     const writable = new Set<string>();
     for (const [column, link] of this.groups) if (link.writable) writable.add(column);
-    return { wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup, names: this.people };
+    return {
+      wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup, names: this.people,
+      anonymity: this.anonymity,
+    };
   }
 
   /** Each seat's name now, by seat id (`GET /api/rooms/{id}/people`): cards show their writer by it. */
