@@ -16,6 +16,7 @@ export const daAnonymity = {
   'anon.bannerFacilitatorFull': 'ingen ser, hvem der skrev hvad – heller ikke du. Deltagerlisten viser stadig, hvem der er med.',
   'anon.typing': 'Nogen skriver…',
   'anon.doneSent': 'Facilitator kan se, at I er færdige.',
+  'err.anonymous': 'Workshoppen er anonym: en ændring, der sagde, hvem der skrev den, blev afvist og ikke gemt. Genindlæs siden.',
 };
 
 export const enAnonymity: Record<keyof typeof daAnonymity, string> = {
@@ -34,4 +35,5 @@ export const enAnonymity: Record<keyof typeof daAnonymity, string> = {
   'anon.bannerFacilitatorFull': 'nobody sees who wrote what – not even you. The people list still shows who takes part.',
   'anon.typing': 'Someone is typing…',
   'anon.doneSent': 'The facilitator can see that you are done.',
+  'err.anonymous': 'The workshop is anonymous: a change that said who wrote it was refused and not saved. Reload the page.',
 };

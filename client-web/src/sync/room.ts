@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
-import { problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
+import { anonymityRefusal, problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
 import { readColumns, readMeta, readRevealed } from './schema';
 import { canWriteGroup, canWriteWall, type RoomDocs } from './docs';
 import { RoomHistory } from './undo';
@@ -358,6 +358,13 @@ export class RoomSession {
     const { code, reason } = event;
     if (code === 4403 || code === 4401) {
       if (this.seated && seatRemovedReason(reason)) return this.removeSeat(code, reason);
+      // A change that named its writer in an anonymous room: said, not taken for a lost right to read.
+      if (anonymityRefusal(reason)) {
+        const p = problemForClose(code, reason, 'group', this.role)!;
+        this.setProblem(p);
+        this.stop(link, p);
+        return;
+      }
       if (link.writable && this.role !== 'facilitator' && readMeta(this.control.doc).phase === 'closed') {
         const p = problemForClose(4403, reason, 'group', this.role)!;
         this.setProblem(p);
@@ -394,7 +401,7 @@ export class RoomSession {
   private stop(link: DocLink, p: Problem) {
     link.stopped = true;
     link.provider.disconnect();
-    if (p.key === 'err.readOnly') {
+    if (p.key === 'err.readOnly' || p.key === 'err.anonymous') {
       // The refused change exists only here: drop the device copy so it is not re-sent forever.
       void link.idb?.clearData();
       link.idb = null;
