@@ -34,9 +34,17 @@ async function createAnonymous(page, title, anonymity, shot) {
   await page.getByTestId(`anonymity-${anonymity}`).check();
   // The choice is a labelled radio group that says it is for good.
   const group = page.getByRole('group', { name: 'Anonymitet' });
+  mkdirSync(SHOTS, { recursive: true });
   assert.equal(await group.getByRole('radio').count(), 3);
   assert.match(await page.locator('#anonymity-fixed').textContent(), /kan ikke ændres/);
-  if (shot) await shots(page, shot);
+  if (shot) {
+    await shots(page, shot);
+    // The choice itself on the projector (below the fold there).
+    const before = page.viewportSize();
+    await page.setViewportSize(PROJECTOR);
+    await group.screenshot({ path: join(SHOTS, `${shot}-choice-1920.png`) });
+    await page.setViewportSize(before);
+  }
   await page.getByTestId('create-room').click();
   await page.waitForURL(/\/room\/[^/#]+#.+/);
   await page.waitForSelector('[data-testid="console"][data-ready="yes"]');
