@@ -162,6 +162,9 @@ test('a room anonymous to participants: made on the Start page; phones add, edit
   await connected(anne, 'Anne');
   await connected(bo, 'Bo');
   await connected(fac, 'the facilitator');
+  // The console: who is online, by name for the facilitator (presence has none; GET /people does).
+  await fac.page.getByTestId('presence-list').locator('[title="Anne Kvist"]').waitFor();
+  await shots(fac.page, 'anonymity-console');
   await shots(bo.page, 'anonymity-group');
 
   // --- nothing of the other participant reaches a participant: page, wall, people, frames
