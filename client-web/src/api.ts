@@ -1,5 +1,6 @@
 // The server's REST API (docs/API.md). Every failure becomes an ApiError carrying the HTTP status,
 // which the views turn into plain Danish (or English) with `errorText`.
+import type { Anonymity } from './sync/anonymity';
 
 export type Role = 'facilitator' | 'participant' | 'review';
 
@@ -26,6 +27,8 @@ export interface RoomInfo {
   id: string; title: string; template: string; role: Role; created_at?: string; seat?: SeatInfo;
   /** Facilitator, where the server deletes idle rooms: when it will delete this one (RFC 3339). */
   deletes_at?: string;
+  /** Who is told who wrote what (docs/API.md, "Anonymity"); absent from an older server: `none`. */
+  anonymity?: Anonymity;
 }
 
 /** `GET /api/rooms`: a workshop the caller (creator key or signed-in user) made; no tokens. */
@@ -150,7 +153,8 @@ const enc = encodeURIComponent;
 export const api = {
   templates: () => call<Template[]>('GET', '/api/templates'),
   /** `creatorKey`: the operator's key, where the server requires one (else `401`). */
-  createRoom: (title: string, template: string, creatorKey?: string) => call<CreatedRoom>('POST', '/api/rooms', creatorKey, { title, template }),
+  createRoom: (title: string, template: string, creatorKey?: string, anonymity: Anonymity = 'none') =>
+    call<CreatedRoom>('POST', '/api/rooms', creatorKey, anonymity === 'none' ? { title, template } : { title, template, anonymity }),
   /**
    * The workshops the caller made: by the creator key, or by the user a single-sign-on proxy in
    * front names (its cookie travels same-origin); `401` with neither.

@@ -14,7 +14,7 @@ export function sessionFor(info: RoomInfo, token: string): RoomSession {
   const key = `${info.id}#${token}`;
   let s = sessions.get(key);
   if (!s) {
-    s = new RoomSession(info.id, token, info.role, !!info.seat, info.seat?.group ?? '');
+    s = new RoomSession(info.id, token, info.role, !!info.seat, info.seat?.group ?? '', info.anonymity);
     sessions.set(key, s);
     // For tests and debugging: the page's own sync layer (it holds nothing the page's link does not).
     (window as unknown as { kortvaeg: unknown }).kortvaeg = { session: s, schema, docs, voting };

@@ -12,6 +12,7 @@ import type * as Y from 'yjs';
 import { answersMap, readAnswers, setAnswer, setAnswerFromCard, setAnswerFromWizard, setBrugerantal } from './answers';
 import { answerFromCard } from './answerCards';
 import type { Answers, Brugerantal } from './analysis';
+import { cardWriter, doneBy, idsWritten, namesWritten, readAnonymity, showsNames, stricter, type Anonymity } from './anonymity';
 import {
   addCard, addComment, cardsMap, deleteCard, groupsMap, mergeCards, moveCard, readCards, readColumns, readGroups, readMeta,
   readRevealed, readRows, setCardText, setGroupDone, setHighlight, transferCard,
@@ -31,7 +32,18 @@ export interface RoomDocs {
   seatGroup: string;
   /** Each seat's name now, by seat id: a card of a seat shows its writer by it. */
   names?: ReadonlyMap<string, string>;
+  /** The room's anonymity as `GET /api/rooms/{id}` said, before the control document is here (see `anonymityOf`). */
+  anonymity?: Anonymity;
 }
+
+/**
+ * The room's anonymity (sync/anonymity.ts): the control document's `meta.anonymity`, or the room's
+ * answer when that came first: a write never names its writer because the control document was late.
+ */
+export const anonymityOf = (d: RoomDocs): Anonymity => stricter(d.anonymity, readAnonymity(d.control));
+
+/** Who may write `#by` on an answer here: the writer's seat id (or `facilitator`), none in a fully anonymous room. */
+const answerBy = (d: RoomDocs, by: string | undefined) => (idsWritten(anonymityOf(d)) ? by : undefined);
 
 /**
  * Which group documents a reader takes: `all` that are open, or `plenum` — what the wall shows the
@@ -69,7 +81,10 @@ function groupDocs(d: RoomDocs, scope: Scope): [string, Y.Doc][] {
  */
 export function readRoomCards(d: RoomDocs, scope: Scope = 'all'): Card[] {
   const byId = new Map<string, Card>();
+  // Whom the room does not tell who wrote what sees no writer, whatever a card says.
+  const shown = showsNames(anonymityOf(d), d.role);
   const named = (c: Card): Card => {
+    if (!shown) return { ...c, author: '', comments: c.comments.map((x) => ({ ...x, author: '' })) };
     const name = d.names?.get(c.author_id);
     return name ? { ...c, author: name } : c;
   };
@@ -160,6 +175,9 @@ export function doneDoc(d: RoomDocs, column: string): Y.Doc | null {
 export function addRoomCard(d: RoomDocs, card: NewCard, via: 'group' | 'wall', by = card.author_id): string | null {
   const doc = newCardDoc(d, card.column, via);
   if (!doc) return null;
+  // Nothing about its writer that the room does not allow (the server would refuse it: 4403).
+  card = { ...card, ...cardWriter(anonymityOf(d), card.author, card.author_id) };
+  by = answerBy(d, by) ?? '';
   const row = readRows(d.control).find((r) => r.id === card.row);
   const sags = card.sagsomraade;
   const set = sags && row ? answerFromCard(row, card.text, readRoomAnswers(d)[sags.id] ?? {}) : null;
@@ -191,7 +209,7 @@ export function highlightCard(d: RoomDocs, id: string, on: boolean) {
 
 export function commentCard(d: RoomDocs, id: string, text: string, author: string, now: number) {
   const doc = holderOf(d, id);
-  if (doc) addComment(doc, id, text, author, now);
+  if (doc) addComment(doc, id, text, namesWritten(anonymityOf(d)) ? author : '', now);
 }
 
 /**
@@ -232,7 +250,7 @@ export function mergeRoomCards(d: RoomDocs, targetId: string, sourceId: string) 
 export function writeAnswer(d: RoomDocs, sagsId: string, key: string, value: string | number | null, by?: string) {
   const doc = answerDoc(d, sagsId);
   if (!doc) return;
-  setAnswer(doc, sagsId, key, value, by);
+  setAnswer(doc, sagsId, key, value, answerBy(d, by));
   if (doc !== d.wall && (value === null || value === '') && answersMap(d.wall).has(`${sagsId}/${key}`) && canWriteWall(d)) {
     setAnswer(d.wall, sagsId, key, null);
   }
@@ -240,7 +258,7 @@ export function writeAnswer(d: RoomDocs, sagsId: string, key: string, value: str
 
 export function writeWizardAnswer(d: RoomDocs, sagsId: string, key: string, value: string, by?: string) {
   const doc = answerDoc(d, sagsId);
-  if (doc) setAnswerFromWizard(doc, sagsId, key, value, by);
+  if (doc) setAnswerFromWizard(doc, sagsId, key, value, answerBy(d, by));
 }
 
 export function writeBrugerantal(d: RoomDocs, sagsId: string, value: Brugerantal | null) {
@@ -250,10 +268,14 @@ export function writeBrugerantal(d: RoomDocs, sagsId: string, value: Brugerantal
   if (doc !== d.wall && value === null && answersMap(d.wall).has(`${sagsId}/brugerantal`) && canWriteWall(d)) setBrugerantal(d.wall, sagsId, null);
 }
 
-/** "Vi er færdige" (or not) for group `column`. */
-export function writeDone(d: RoomDocs, column: string, done: boolean, by: string, now: number) {
+/**
+ * "Vi er færdige" (or not) for group `column`, by `by` (a name) of seat `seatId`: in an anonymous
+ * room the seat id or nobody instead of the name (sync/anonymity.ts, `doneBy`).
+ */
+export function writeDone(d: RoomDocs, column: string, done: boolean, by: string, now: number, seatId = '') {
   const doc = doneDoc(d, column);
   if (!doc) return;
+  by = doneBy(anonymityOf(d), by, seatId);
   setGroupDone(doc, column, done, by, now);
   // Undone in the group's document while the wall still says done (from before): say it there too.
   if (doc !== d.wall && !done && groupsMap(d.wall).has(column) && canWriteWall(d)) setGroupDone(d.wall, column, done, by, now);

@@ -10,6 +10,7 @@
 // facilitator and no seat; of several (the facilitator's laptop and phone), the latest `at`.
 import type { RoomSession } from './room';
 import { metaMap } from './schema';
+import { readPresence } from './presence';
 import { serverNow } from '../api';
 
 /** The pages a follower can be taken to (the console and the review are the facilitator's own). */
@@ -112,8 +113,10 @@ export function leaderShowing(session: RoomSession): Showing | null {
 export function followerNames(session: RoomSession): string[] {
   const self = session.awareness.clientID;
   const out: string[] = [];
+  // In an anonymous room presence carries no names: by the seat's name to whom the room shows them, else '' ("Deltager").
+  const named = new Map(readPresence(session).map((p) => [p.clientId, p.user.name]));
   session.awareness.getStates().forEach((state, id) => {
-    if (id !== self && state?.following === true && typeof state?.user?.name === 'string') out.push(state.user.name);
+    if (id !== self && state?.following === true && named.has(id)) out.push(named.get(id) ?? '');
   });
   return out.sort((a, b) => a.localeCompare(b, 'da'));
 }

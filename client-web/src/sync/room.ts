@@ -7,10 +7,11 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { api, ApiError, type Role } from '../api';
-import { problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
+import { anonymityRefusal, problemForClose, problemForHttp, roomDeleted, seatRemoved, seatRemovedReason, type DocKind, type Overall, type Problem } from './status';
 import { readColumns, readMeta, readRevealed } from './schema';
 import { canWriteGroup, canWriteWall, type RoomDocs } from './docs';
 import { RoomHistory } from './undo';
+import type { Anonymity } from './anonymity';
 
 export interface DocLink {
   kind: DocKind;
@@ -81,7 +82,11 @@ export class RoomSession {
    * `seated`: the token is this person's seat (CONTRACT.md v2 "Seats"); a refusal of it (4403/4401
    * on a socket, 401/403 from REST) means the facilitator removed the seat. `seatGroup`: its group.
    */
-  constructor(readonly roomId: string, readonly token: string, readonly role: Role, readonly seated = false, seatGroup = '') {
+  constructor(
+    readonly roomId: string, readonly token: string, readonly role: Role, readonly seated = false, seatGroup = '',
+    /** The room's anonymity as `GET /api/rooms/{id}` said (the control document's holds too: sync/docs.ts, `anonymityOf`). */
+    readonly anonymity: Anonymity = 'none',
+  ) {
     this.seatGroup = seated ? seatGroup : '';
     this.wall = this.link('wall');
     this.control = this.link('control');
@@ -194,7 +199,10 @@ export class RoomSession {
     for (const [column, link] of this.groups) groups.set(column, link.doc);
     const writable = new Set<string>();
     for (const [column, link] of this.groups) if (link.writable) writable.add(column);
-    return { wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup, names: this.people };
+    return {
+      wall: this.wall.doc, control: this.control.doc, groups, writable, role: this.role, seatGroup: this.seatGroup, names: this.people,
+      anonymity: this.anonymity,
+    };
   }
 
   /** Each seat's name now, by seat id (`GET /api/rooms/{id}/people`): cards show their writer by it. */
@@ -350,6 +358,13 @@ export class RoomSession {
     const { code, reason } = event;
     if (code === 4403 || code === 4401) {
       if (this.seated && seatRemovedReason(reason)) return this.removeSeat(code, reason);
+      // A change that named its writer in an anonymous room: said, not taken for a lost right to read.
+      if (anonymityRefusal(reason)) {
+        const p = problemForClose(code, reason, 'group', this.role)!;
+        this.setProblem(p);
+        this.stop(link, p);
+        return;
+      }
       if (link.writable && this.role !== 'facilitator' && readMeta(this.control.doc).phase === 'closed') {
         const p = problemForClose(4403, reason, 'group', this.role)!;
         this.setProblem(p);
@@ -386,7 +401,7 @@ export class RoomSession {
   private stop(link: DocLink, p: Problem) {
     link.stopped = true;
     link.provider.disconnect();
-    if (p.key === 'err.readOnly') {
+    if (p.key === 'err.readOnly' || p.key === 'err.anonymous') {
       // The refused change exists only here: drop the device copy so it is not re-sent forever.
       void link.idb?.clearData();
       link.idb = null;

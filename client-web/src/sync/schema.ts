@@ -452,7 +452,9 @@ export interface NewCard {
   column: string;
   text: string;
   sagsomraade?: Sagsomraade | null;
+  /** The writer's name; '' writes none (an anonymous room: sync/anonymity.ts). */
   author: string;
+  /** The writer's seat id; '' writes none (a fully anonymous room). */
   author_id: string;
   group: string;
   created_at: number;
@@ -469,8 +471,8 @@ export function addCard(wall: Y.Doc, c: NewCard): string {
     m.set('sagsomraade_id', c.sagsomraade.id);
     if (c.sagsomraade.kle) m.set('kle', c.sagsomraade.kle);
   }
-  m.set('author', c.author);
-  m.set('author_id', c.author_id);
+  if (c.author) m.set('author', c.author);
+  if (c.author_id) m.set('author_id', c.author_id);
   m.set('group', c.group);
   m.set('created_at', c.created_at);
   cardsMap(wall).set(id, m);
@@ -539,6 +541,7 @@ export function setHighlight(wall: Y.Doc, id: string, on: boolean) {
   else m.delete('highlight');
 }
 
+/** A comment on card `id`; `author` '' writes none (an anonymous room). */
 export function addComment(wall: Y.Doc, id: string, text: string, author: string, now: number) {
   const m = card(wall, id);
   if (!m) return;
@@ -551,7 +554,7 @@ export function addComment(wall: Y.Doc, id: string, text: string, author: string
     const c = new Y.Map<unknown>();
     c.set('id', newId(8));
     c.set('text', clampText(text));
-    c.set('author', author);
+    if (author) c.set('author', author);
     c.set('created_at', now);
     (arr as Y.Array<unknown>).push([c]);
   });
@@ -587,7 +590,8 @@ export function mergeCards(wall: Y.Doc, targetId: string, sourceId: string, from
       }
       (comments as Y.Array<unknown>).push(s.comments.map((c) => {
         const m = new Y.Map<unknown>();
-        for (const [k, v] of Object.entries(c)) m.set(k, v);
+        // An empty author is none (an anonymous room's comments carry no `author` key at all).
+        for (const [k, v] of Object.entries(c)) if (k !== 'author' || v) m.set(k, v);
         return m;
       }));
     }

@@ -13,6 +13,7 @@ export type ProblemKey =
   | 'err.forbiddenControl'
   | 'err.wallClosed'
   | 'err.readOnly'
+  | 'err.anonymous'
   | 'err.storeFailed'
   | 'err.busy'
   | 'err.tooBig'
@@ -45,6 +46,7 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
       // The wall or control document of a room that was there when the page opened: deleted.
       return roomDeleted(code, reason);
     case 4403:
+      if (anonymityRefusal(reason)) return { key: 'err.anonymous', doc, code, reason, fatal: true, at };
       if (role === 'review') return { key: 'err.readOnly', doc, code, reason, fatal: true, at };
       if (doc === 'control') return { key: 'err.forbiddenControl', doc, code, reason, fatal: true, at };
       return { key: 'err.wallClosed', doc, code, reason, fatal: true, at };
@@ -65,6 +67,12 @@ export function problemForClose(code: number, reason: string, doc: DocKind, role
       return null;
   }
 }
+
+/**
+ * A close reason that says a change named its writer in an anonymous room (docs/API.md,
+ * "Anonymity": "this workshop is anonymous…", "…fully anonymous…"). Not a loss of the right to read.
+ */
+export const anonymityRefusal = (reason: string) => /\banonymous\b/i.test(reason);
 
 /** A close reason that says this person's seat was removed (the server closes with 4403 and a reason). */
 export const seatRemovedReason = (reason: string) => /removed you|seat (was )?removed|fjernet/i.test(reason);

@@ -96,7 +96,7 @@ export function CardDialog({ session, cardId, onClose }: { session: RoomSession;
           <legend>{t('card.comments')}</legend>
           {card.comments.length > 0 && (
             <ul class="comment-list">
-              {card.comments.map((c) => <li key={c.id}>{c.text} <span class="muted small">– {c.author}</span></li>)}
+              {card.comments.map((c) => <li key={c.id}>{c.text}{c.author && <span class="muted small"> – {c.author}</span>}</li>)}
             </ul>
           )}
           <form class="inline-form" onSubmit={(e) => {

@@ -119,7 +119,8 @@ export function FollowControl({ session, say }: { session: RoomSession; say: (s:
 
 /** Who follows the facilitator, by name (the console's panel and the wall's toolbar). */
 export function Followers({ session, compact }: { session: RoomSession; compact?: boolean }) {
-  const names = followerNames(session);
+  // A follower without a name (an anonymous room) is "Deltager".
+  const names = followerNames(session).map((n) => n || t('role.participant'));
   if (compact) {
     if (!names.length) return null;
     return (

@@ -9,11 +9,12 @@ import {
   cardMatchesSags, groupRows, readColumns, readMeta, readRows, MAX_TEXT_CHARS, type Card, type Column, type Row, type Sagsomraade,
 } from '../sync/schema';
 import {
-  addRoomCard, canWriteAnswer, doneDoc, editCardText, newCardDoc, readRoomAnswers, readRoomCards, readRoomGroups, removeCard, writeDone,
+  addRoomCard, anonymityOf, canWriteAnswer, doneDoc, editCardText, newCardDoc, readRoomAnswers, readRoomCards, readRoomGroups, removeCard, writeDone,
 } from '../sync/docs';
 import { roomRounds, rowsInRound, rowTag } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
+import { idsWritten, namesWritten } from '../sync/anonymity';
 import { Countdown } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
@@ -44,6 +45,10 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const groupState = readRoomGroups(docs)[column.id];
   const people = readPresence(session).filter((p) => p.user.group === column.id && p.user.role !== 'facilitator');
   const closed = meta.phase === 'closed';
+  // An anonymous room says no names (sync/anonymity.ts); in a fully anonymous one no card says whose it is.
+  const anonymity = anonymityOf(docs);
+  const named = namesWritten(anonymity);
+  const ownOnly = idsWritten(anonymity);
   const sagsList: (Sagsomraade | null)[] = column.sagsomraader.length ? column.sagsomraader : [null];
   const [sel, setSel] = useState(0);
   const sags = sagsList[Math.min(sel, sagsList.length - 1)];
@@ -130,7 +135,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             <ol class="questions">
               {rows.map((r) => (
                 <Question key={`${r.id}:${sags?.id ?? ''}`} session={session} row={r} column={column} sags={sags} me={me} closed={closed} clash={clash} votes={votes}
-                  cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} />
+                  cards={cards.filter((c) => c.row === r.id && inSags(c))} people={people} ownOnly={ownOnly} />
               ))}
             </ol>
           )}
@@ -144,13 +149,13 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
         <section class={`done-bar ${groupState?.done ? 'is-done' : ''}`} data-testid="done-bar">
           {groupState?.done ? (
             <>
-              <p><strong>✓ {t('group.done')}</strong> — {t('group.doneSent', { by: groupState.by })}</p>
-              {!closed && <button type="button" class="btn btn-ghost-border" disabled={!doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, false, me.name, serverNow())} data-testid="group-undone">{t('group.undo')}</button>}
+              <p><strong>✓ {t('group.done')}</strong> — {named ? t('group.doneSent', { by: groupState.by }) : t('anon.doneSent')}</p>
+              {!closed && <button type="button" class="btn btn-ghost-border" disabled={!doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, false, me.name, serverNow(), me.id)} data-testid="group-undone">{t('group.undo')}</button>}
             </>
           ) : (
             <>
               <p class="muted">{t('group.doneHint')}</p>
-              <button type="button" class="btn btn-primary btn-lg" disabled={closed || !doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, true, me.name, serverNow())} data-testid="group-done">
+              <button type="button" class="btn btn-primary btn-lg" disabled={closed || !doneDoc(docs, column.id)} onClick={() => writeDone(session.docs, column.id, true, me.name, serverNow(), me.id)} data-testid="group-done">
                 ✓ {t('group.done')}
               </button>
             </>
@@ -161,9 +166,11 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   );
 }
 
-function Question({ session, row, column, sags, me, closed, cards, people, clash, votes }: {
+function Question({ session, row, column, sags, me, closed, cards, people, clash, votes, ownOnly }: {
   session: RoomSession; row: Row; column: Column; sags: Sagsomraade | null; me: Me; closed: boolean; cards: Card[]; people: Presence[]; clash: Map<string, Conflict>;
   votes: VoteView;
+  /** Only one's own cards are edited here (by `author_id`); false in a fully anonymous room, where no card says whose it is: the group edits all of its cards. */
+  ownOnly: boolean;
 }) {
   const [text, setText] = useState('');
   const key = cellKey(row.id, column.id, sags?.id ?? '');
@@ -199,13 +206,13 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
       <div class="question-cards">
         {cards.length === 0 && <p class="muted small empty">{t('group.emptyCell')}</p>}
         {cards.map((c) => (
-          <CardView key={c.id} card={c} showSags={false} editable={!closed && c.author_id === me.id} conflict={conflictText(clash.get(c.id))}
+          <CardView key={c.id} card={c} showSags={false} editable={!closed && (!ownOnly || c.author_id === me.id)} conflict={conflictText(clash.get(c.id))}
             onSave={(v) => editCardText(session.docs, c.id, v)} onDelete={() => removeCard(session.docs, c.id)}
             vote={votes.round?.target === 'cards' ? <VoteControls session={session} v={votes} id={c.id} name={c.text} kind="card" /> : undefined} />
         ))}
       </div>
       {typing.length > 0 && (
-        <p class="typing" data-testid="typing">{typing.map((p) => t('group.typing', { name: p.user.name })).join(' ')}</p>
+        <p class="typing" data-testid="typing">{typingText(typing)}</p>
       )}
       {!closed && (
         <form class="add-card" onSubmit={add}>
@@ -229,6 +236,13 @@ function Question({ session, row, column, sags, me, closed, cards, people, clash
       )}
     </li>
   );
+}
+
+/** "Anne skriver…", and for those an anonymous room does not name one "Nogen skriver…". */
+function typingText(typing: Presence[]): string {
+  const named = typing.filter((p) => p.user.name).map((p) => t('group.typing', { name: p.user.name }));
+  if (typing.some((p) => !p.user.name)) named.push(t('anon.typing'));
+  return named.join(' ');
 }
 
 /**

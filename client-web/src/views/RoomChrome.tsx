@@ -2,12 +2,20 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Header } from '../components/Header';
 import { ProblemBanner } from '../components/ProblemBanner';
-import { t } from '../i18n';
+import { t, type Key } from '../i18n';
 import type { RoomSession } from '../sync/room';
 import { readMeta } from '../sync/schema';
 import { RoomDeletedPanel } from './RoomDeleted';
 import { FollowControl } from './Follow';
 import { UndoBar } from './UndoBar';
+import { readAnonymity, stricter, type Anonymity } from '../sync/anonymity';
+
+/** What the room's pages say of an anonymous room, by who reads it and how anonymous it is. */
+function anonymityText(a: Anonymity, facilitator: boolean): Key | null {
+  if (a === 'none') return null;
+  if (facilitator) return a === 'full' ? 'anon.bannerFacilitatorFull' : 'anon.bannerFacilitator';
+  return a === 'full' ? 'anon.bannerParticipantFull' : 'anon.bannerParticipant';
+}
 
 /**
  * Header, connection status and the server's refusals, shared by every live page of a room; once
@@ -33,6 +41,8 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
     return () => clearTimeout(id);
   }, [said.n]);
   const meta = readMeta(session.control.doc);
+  const anonymity = stricter(session.anonymity, readAnonymity(session.control.doc));
+  const anonText = anonymityText(anonymity, session.role === 'facilitator');
   if (session.problem?.key === 'err.roomDeleted') {
     return (
       <>
@@ -53,6 +63,11 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
             <strong>{t(`phase.${meta.phase}`)}</strong>
             <span>{t(meta.phase === 'plenum' ? 'phase.bannerPlenum' : 'phase.bannerClosed')}</span>
           </div>
+        )}
+        {anonText && (
+          <p class="banner banner-anon" data-testid="anon-banner" data-anonymity={anonymity}>
+            <strong>{t('anon.title')}:</strong> <span>{t(anonText)}</span>
+          </p>
         )}
       </div>
       {children}

@@ -8,6 +8,7 @@ import { appUrl, navigate } from '../router';
 import { errorText } from './errors';
 import { MyRooms } from './MyRooms';
 import type { DeletedNotice } from './DeletePanel';
+import { ANONYMITIES, type Anonymity } from '../sync/anonymity';
 
 /** What the page before asked the start page to confirm (a deletion); once, not again on a reload. */
 function takeNotice(): string | null {
@@ -32,6 +33,7 @@ export function Start() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [title, setTitle] = useState('');
   const [template, setTemplate] = useState('kmd-sag-exit-as-is');
+  const [anonymity, setAnonymity] = useState<Anonymity>('none');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [local, setLocal] = useState(knownRooms());
@@ -93,7 +95,7 @@ export function Start() {
     setKeyError(null);
     setKeyNotice(null);
     try {
-      const r = await api.createRoom(title.trim(), template, k || undefined);
+      const r = await api.createRoom(title.trim(), template, k || undefined, anonymity);
       if (k) rememberCreatorKey(k);
       const facilitator_url = appUrl(`/room/${r.id}`, r.facilitator_token);
       rememberRoom({
@@ -173,6 +175,21 @@ export function Start() {
                   </label>
                 ))}
               </div>
+            </fieldset>
+            <fieldset class="fieldset" aria-describedby="anonymity-fixed">
+              <legend class="field-label">{t('anon.legend')}</legend>
+              <div class="choices choices-compact">
+                {ANONYMITIES.map((a) => (
+                  <label key={a} class={`choice ${anonymity === a ? 'choice-on' : ''}`}>
+                    <input type="radio" name="anonymity" value={a} checked={anonymity === a} onChange={() => setAnonymity(a)} data-testid={`anonymity-${a}`} />
+                    <span class="choice-body">
+                      <span class="choice-title">{t(`anon.${a}`)}</span>
+                      <span class="choice-desc">{t(`anon.${a}Desc`)}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+              <p id="anonymity-fixed" class="muted small field-help">{t('anon.fixed')}</p>
             </fieldset>
             {askKey && (
               <div class="creator-key" data-testid="creator-key">

@@ -9,6 +9,7 @@ import { readPresence, setUser } from '../sync/presence';
 import { readColumns, readMeta, readRows, rowTag, type Card, type Column, type Row } from '../sync/schema';
 import { hiddenGroups, moveRoomCard, readRoomAnswers, readRoomCards } from '../sync/docs';
 import { Countdown } from '../components/Timer';
+import { presenceName } from '../components/Presence';
 import { AddCardDialog } from './AddCardDialog';
 import { CardDialog } from './CardDialog';
 import { announceFacilitator } from './Console';
@@ -100,7 +101,7 @@ export function WallPage({ session, info, via, projector = false }: { session: R
           <span class={`badge phase-badge phase-${meta.phase}`} data-testid="wall-phase">{t(`phase.${meta.phase}`)}</span>
           <Countdown endsAt={meta.timer_ends_at} />
           <span class="muted" data-testid="wall-count">{t('wall.cardsTotal', { n: cards.length })}</span>
-          <span class="avatars-inline" title={people.map((p) => p.user.name).join(', ')} data-testid="wall-online">
+          <span class="avatars-inline" title={people.map(presenceName).join(', ')} data-testid="wall-online">
             ● {t('join.online', { n: people.length })}
           </span>
           <span class="spacer" />
