@@ -139,6 +139,8 @@ export function rowCells(layout: SheetColumn[], row: SheetRow, cards: Map<string
       case 'cards': return lines('', cardsOf(col.question));
       case 'derived': return derived[d++] ?? '';
       case 'comments': return comments();
+      // The server adds the votes after the cells (shared/src/voting.rs add_to_sheet).
+      case 'votes': return '';
     }
   });
 }
