@@ -250,9 +250,31 @@ mod tests {
             "kmd-sag-exit",
             "implementeringsmodel",
             "sbsys-medlemskab",
+            "implementeringsplan",
+            "fbs-projektorganisation",
         ] {
             assert!(t.get(id).is_some(), "missing template {id}");
         }
+    }
+
+    #[test]
+    fn the_seed_matrices_are_templates() {
+        let t = Templates::built_in().unwrap();
+        let plan = t.get("implementeringsplan").unwrap();
+        let labels = |axes: &[crate::template::Column]| -> Vec<String> {
+            axes.iter().map(|c| c.label.clone()).collect()
+        };
+        assert_eq!(
+            labels(&plan.columns),
+            ["Ansvarlig", "Udfører", "Startdato", "Slutdato", "Status"]
+        );
+        assert_eq!(plan.rows.len(), 9);
+        let org = t.get("fbs-projektorganisation").unwrap();
+        assert_eq!(
+            labels(&org.columns),
+            ["Navngivne personer", "Opgaver og ansvar"]
+        );
+        assert!(org.rows.iter().any(|r| r.label == "Projektleder"));
     }
 
     #[test]
