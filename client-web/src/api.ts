@@ -117,6 +117,11 @@ export class ApiError extends Error {
 
 /** Milliseconds to add to the local clock to get the server's (from the Date header; ±1 s). */
 export let clockOffset = 0;
+/** `GET/POST /api/rooms/{id}/join-code`: six characters typed at `/`, and the address to type them at. */
+export interface JoinCode { code: string; url: string }
+/** `GET /api/join/{code}`: the room, and the code as the server reads it (the participant token). */
+export interface CodeRoom { room: string; title: string; code: string }
+
 export const serverNow = () => Date.now() + clockOffset;
 
 async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
@@ -194,6 +199,12 @@ export const api = {
   castVote: (id: string, token: string, target: string) => call<Votes>('POST', `/api/rooms/${enc(id)}/votes`, token, { target }),
   /** A seat: takes back one of its votes on `target`. */
   takeBackVote: (id: string, token: string, target: string) => call<Votes>('DELETE', `/api/rooms/${enc(id)}/votes/${enc(target)}`, token),
+  /** Facilitator: the room's join code (`404` when it has none yet). */
+  joinCode: (id: string, token: string) => call<JoinCode>('GET', `/api/rooms/${enc(id)}/join-code`, token),
+  /** Facilitator: a new join code; the old one stops working. */
+  newJoinCode: (id: string, token: string) => call<JoinCode>('POST', `/api/rooms/${enc(id)}/join-code`, token),
+  /** No token: the room a typed code belongs to (`404` none, `429` too many tries). */
+  findCode: (code: string) => call<CodeRoom>('GET', `/api/join/${enc(code)}`),
   /** Facilitator: the room and everything of it, for good (`204`); open connections close with 4404. */
   deleteRoom: (id: string, token: string) => call<null>('DELETE', `/api/rooms/${enc(id)}`, token),
 };

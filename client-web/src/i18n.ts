@@ -1,6 +1,7 @@
 // UI text: Danish by default, English on request. `t(key, {name: value})` fills {name} slots.
 // The domain words (fagområde, sagsområde, KLE, plenum, papkort) stay Danish in both languages.
 import { daAnalysis, enAnalysis } from './i18n-analysis';
+import { daJoinCode, enJoinCode } from './i18n-joincode';
 import { daPrint, enPrint } from './i18n-print';
 import { daFollow, enFollow } from './i18n-follow';
 import { daUndo, enUndo } from './i18n-undo';
@@ -342,6 +343,7 @@ const da = {
   'a11y.status': 'Forbindelsesstatus',
   'a11y.menu': 'Menu',
   ...daAnalysis,
+  ...daJoinCode,
   ...daPrint,
   ...daFollow,
   ...daUndo,
@@ -686,6 +688,7 @@ const en: Record<Key, string> = {
   'a11y.status': 'Connection status',
   'a11y.menu': 'Menu',
   ...enAnalysis,
+  ...enJoinCode,
   ...enPrint,
   ...enFollow,
   ...enUndo,

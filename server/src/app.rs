@@ -148,6 +148,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         rooms: rooms.clone(),
         creators,
         addresses: Default::default(),
+        join_lookups: Default::default(),
         shutdown,
         connections: connections.clone(),
     });

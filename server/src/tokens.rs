@@ -22,6 +22,42 @@ pub fn new_room_id() -> String {
     random_string::<9>()
 }
 
+/// The letters of a join code: no 0/O, 1/I/L, so a code read off a projector is typed right.
+const JOIN_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// How long a join code is (31^6: about 30 bits; lookups are rate-limited).
+pub const JOIN_CODE_LEN: usize = 6;
+
+/// A fresh join code: six characters of [`JOIN_CODE_ALPHABET`].
+pub fn new_join_code() -> String {
+    let mut bytes = [0u8; JOIN_CODE_LEN];
+    rand::fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| {
+            // 256 is not a multiple of 31: redraw past the last whole multiple (no bias).
+            let mut b = *b;
+            while usize::from(b) >= 31 * 8 {
+                let mut one = [0u8; 1];
+                rand::fill(&mut one);
+                b = one[0];
+            }
+            JOIN_CODE_ALPHABET[usize::from(b) % JOIN_CODE_ALPHABET.len()] as char
+        })
+        .collect()
+}
+
+/// `text` as a join code, if it reads as one: case, spaces and hyphens do not count
+/// ("k7m 2qx" is "K7M2QX").
+pub fn as_join_code(text: &str) -> Option<String> {
+    let code: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == JOIN_CODE_LEN && code.bytes().all(|b| JOIN_CODE_ALPHABET.contains(&b)))
+        .then_some(code)
+}
+
 fn random_string<const N: usize>() -> String {
     let mut bytes = [0u8; N];
     rand::fill(&mut bytes);
@@ -123,5 +159,18 @@ mod tests {
         for id in ["", "../x", "a b", "æøå", &"a".repeat(65)] {
             assert!(!is_room_id(id), "{id:?}");
         }
+    }
+
+    #[test]
+    fn join_codes_are_six_unambiguous_characters() {
+        for _ in 0..200 {
+            let code = new_join_code();
+            assert_eq!(as_join_code(&code), Some(code.clone()), "{code}");
+            assert!(!code.contains(['0', 'O', '1', 'I', 'L']), "{code}");
+        }
+        assert_eq!(as_join_code("k7m 2qx").as_deref(), Some("K7M2QX"));
+        assert_eq!(as_join_code("K7M-2QX").as_deref(), Some("K7M2QX"));
+        assert_eq!(as_join_code("K7M2Q"), None);
+        assert_eq!(as_join_code("K7M2Q0"), None, "no zero");
     }
 }

@@ -3,6 +3,7 @@ import type { RoomInfo } from '../api';
 import { CopyField } from '../components/CopyField';
 import { Modal } from '../components/Modal';
 import { Qr } from '../components/Qr';
+import { JoinCodeView, useJoinCode } from './JoinCode';
 import { t } from '../i18n';
 import { knownRoom, rememberRoom } from '../local';
 import { appUrl } from '../router';
@@ -23,6 +24,7 @@ export function SharePanel({ session, info, newJoinUrl }: { session: RoomSession
     return k ? { join_url: k.join_url, review_url: k.review_url } : null;
   });
   const [big, setBig] = useState(false);
+  const [code, codeError, newCode] = useJoinCode(info.id, session.token);
   const facilitatorUrl = appUrl(`/room/${encodeURIComponent(info.id)}`, session.token);
   const stored = session.control.doc.getMap('meta').get('share_links');
   const title = readMeta(session.control.doc).title;
@@ -63,6 +65,9 @@ export function SharePanel({ session, info, newJoinUrl }: { session: RoomSession
             </button>
             <p class="muted small">{t('console.joinHint')}</p>
           </div>
+          {code && <JoinCodeView code={code} />}
+          {code && <button type="button" class="btn btn-small btn-ghost-border" onClick={newCode} data-testid="join-code-new">{t('code.new')}</button>}
+          {codeError && <p class="notice-warn small" role="alert">{codeError}</p>}
           <CopyField value={links.join_url} label={t('console.joinLink')} testid="join-link" />
           <button type="button" class="btn btn-block" onClick={() => setBig(true)} data-testid="show-qr">{t('console.showQr')}</button>
         </>
@@ -80,7 +85,7 @@ export function SharePanel({ session, info, newJoinUrl }: { session: RoomSession
             <Qr value={links.join_url} size={520} label={t('console.joinLink')} />
             <div>
               <p class="qr-big-lead">{t('console.joinHint')}</p>
-              <p class="qr-big-url mono">{links.join_url.replace(/#.*$/, '')}</p>
+              {code ? <JoinCodeView code={code} big /> : <p class="qr-big-url mono">{links.join_url}</p>}
             </div>
           </div>
         </Modal>

@@ -7,6 +7,7 @@ import { mergeRooms } from '../myRooms';
 import { appUrl, navigate } from '../router';
 import { errorText } from './errors';
 import { MyRooms } from './MyRooms';
+import { JoinByCode } from './JoinCode';
 import type { DeletedNotice } from './DeletePanel';
 import { ANONYMITIES, type Anonymity } from '../sync/anonymity';
 
@@ -145,6 +146,7 @@ export function Start() {
           <h1>{t('start.title')}</h1>
           <p class="lead">{t('start.lead')}</p>
         </section>
+        <JoinByCode />
         <div class="start-grid">
           <form class="panel" onSubmit={create} data-testid="create-form">
             <label class="field-label">

@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod health;
 mod import;
+mod join_code;
 mod openapi;
 mod room_docs;
 mod rooms;
@@ -55,6 +56,8 @@ pub struct Shared {
     pub creators: crate::creators::Creators,
     /// Open WebSocket connections per client address.
     pub addresses: crate::limits::Addresses,
+    /// Join code lookups (`GET /api/join/{code}`), limited per node.
+    pub join_lookups: join_code::Lookups,
     /// Flips to `true` when the server shuts down; open connections close with 1001.
     pub shutdown: watch::Receiver<bool>,
     /// Tracks connection tasks so shutdown can wait for them.
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi))
         .route("/server", get(health::server_info))
+        .route("/join/{code}", get(join_code::find))
         .route("/templates", get(rooms::list_templates))
         .route("/templates/{id}", get(rooms::get_template))
         .route("/trees/{id}", get(rooms::get_tree))
@@ -98,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms/{id}/import", post(import::import))
         .route("/rooms/{id}/seats", get(seats::list).post(seats::create))
         .route("/rooms/{id}/people", get(seats::people))
+        .route(
+            "/rooms/{id}/join-code",
+            get(join_code::get).post(join_code::create),
+        )
         .route(
             "/rooms/{id}/seats/{seat_id}",
             patch(seats::update).delete(seats::remove),
@@ -238,9 +246,19 @@ pub async fn access(state: &Shared, id: &str, token: Option<&str>) -> ApiResult<
         });
     }
     let seats = state.rooms.seats(id).await?;
-    let seat = tokens::seat_of(&seats, token)
-        .cloned()
-        .ok_or_else(|| ApiError::Forbidden("the token does not give access to this room".into()))?;
+    let Some(seat) = tokens::seat_of(&seats, token).cloned() else {
+        // The room's join code, typed at `/`, is as good as the join link.
+        if join_code::is_join_code(state, id, token).await? {
+            return Ok(Access {
+                record,
+                role: Role::Participant,
+                seat: None,
+            });
+        }
+        return Err(ApiError::Forbidden(
+            "the token does not give access to this room".into(),
+        ));
+    };
     Ok(Access {
         record,
         role: Role::Participant,

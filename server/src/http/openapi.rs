@@ -7,7 +7,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{archive, compare, export, health, import, rooms, seats, snapshots, votes, ws};
+use super::{
+    archive, compare, export, health, import, join_code, rooms, seats, snapshots, votes, ws,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +42,9 @@ use super::{archive, compare, export, health, import, rooms, seats, snapshots, v
         seats::update,
         seats::remove,
         seats::new_participant_token,
+        join_code::get,
+        join_code::create,
+        join_code::find,
         votes::open,
         votes::change,
         votes::list,
@@ -98,6 +103,7 @@ mod tests {
                 || path.starts_with("/trees")
                 || path == "/openapi.json"
                 || path == "/server"
+                || path.starts_with("/join/")
             {
                 format!("/api{path}")
             } else {

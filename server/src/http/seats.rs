@@ -242,6 +242,8 @@ pub async fn new_participant_token(
         .store
         .set_participant_digest(&id, &tokens::digest(&token))
         .await?;
+    // The join code is as good as the old link: it goes too (the console makes a new one).
+    state.store.set_join_code(&id, None).await?;
     state.rooms.record_changed(&id);
     tracing::info!(room = id, "join link replaced");
     Ok(Json(ParticipantToken {

@@ -184,6 +184,18 @@ impl Store for MemoryStore {
         Ok(Vec::new())
     }
 
+    async fn set_join_code(&self, room: &str, _: Option<&str>) -> StoreResult<bool> {
+        Err(StoreError::NoRoom(room.to_string()))
+    }
+
+    async fn join_code(&self, _: &str) -> StoreResult<Option<String>> {
+        Ok(None)
+    }
+
+    async fn join_code_room(&self, _: &str) -> StoreResult<Option<String>> {
+        Ok(None)
+    }
+
     async fn set_aside_updates(&self, _: &str, _: DocKind) -> StoreResult<Vec<Vec<u8>>> {
         Ok(Vec::new())
     }

@@ -481,6 +481,10 @@ async fn fill(store: &dyn Store, id: &str) {
         .set_aside(id, DocKind::Wall, b"bad")
         .await
         .expect("set aside");
+    assert!(store
+        .set_join_code(id, Some(&format!("CODE-{id}")))
+        .await
+        .expect("join code"));
     let cast = store
         .vote(id, &round("r1", 3, 2), "s1", "card-1", Change::Cast)
         .await
@@ -526,6 +530,15 @@ async fn what_is_left(store: &dyn Store, id: &str) -> Vec<&'static str> {
     if !store.votes(id, "r1").await.expect("votes").is_empty() {
         left.push("votes");
     }
+    if store.join_code(id).await.expect("join code").is_some()
+        || store
+            .join_code_room(&format!("CODE-{id}"))
+            .await
+            .expect("join code room")
+            .is_some()
+    {
+        left.push("join code");
+    }
     left
 }
 
@@ -543,6 +556,7 @@ pub(crate) async fn deletion(store: &dyn Store) {
         "set aside",
         "change time",
         "votes",
+        "join code",
     ];
     for id in ["d", "de", "e"] {
         fill(store, id).await;
@@ -802,6 +816,67 @@ pub(crate) async fn voting(store: &dyn Store) {
 
     assert!(matches!(
         store.vote("nobody", &r, "anne", "a", Change::Cast).await,
+        Err(StoreError::NoRoom(_))
+    ));
+}
+
+/// Join codes: one per room, unique across rooms, replaced and removed; a room the store does
+/// not have gets none. `store` must hold no rooms `j1`, `j2`.
+pub(crate) async fn join_codes(store: &dyn Store) {
+    for id in ["j1", "j2"] {
+        store
+            .create_room(&record(id), b"w", b"c")
+            .await
+            .expect("create");
+    }
+    assert!(store
+        .set_join_code("j1", Some("AAAAAA"))
+        .await
+        .expect("set"));
+    assert_eq!(
+        store.join_code("j1").await.expect("get").as_deref(),
+        Some("AAAAAA")
+    );
+    assert_eq!(
+        store
+            .join_code_room("AAAAAA")
+            .await
+            .expect("room")
+            .as_deref(),
+        Some("j1")
+    );
+    assert!(
+        !store
+            .set_join_code("j2", Some("AAAAAA"))
+            .await
+            .expect("set"),
+        "another room's code"
+    );
+    assert_eq!(store.join_code("j2").await.expect("get"), None);
+    // Replaced: the old code no longer leads anywhere, and another room may take it.
+    assert!(store
+        .set_join_code("j1", Some("BBBBBB"))
+        .await
+        .expect("set"));
+    assert_eq!(store.join_code_room("AAAAAA").await.expect("room"), None);
+    assert!(store
+        .set_join_code("j2", Some("AAAAAA"))
+        .await
+        .expect("set"));
+    assert_eq!(
+        store
+            .join_code_room("AAAAAA")
+            .await
+            .expect("room")
+            .as_deref(),
+        Some("j2")
+    );
+    // Removed.
+    assert!(store.set_join_code("j1", None).await.expect("clear"));
+    assert_eq!(store.join_code("j1").await.expect("get"), None);
+    assert_eq!(store.join_code_room("BBBBBB").await.expect("room"), None);
+    assert!(matches!(
+        store.set_join_code("nobody", Some("CCCCCC")).await,
         Err(StoreError::NoRoom(_))
     ));
 }

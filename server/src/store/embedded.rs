@@ -75,6 +75,9 @@ const HEALTH: TableDefinition<&str, u64> = TableDefinition::new("health");
 const SEATS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("seats");
 /// Room id → when it last changed, ms since the epoch (retention).
 const ROOM_CHANGED: TableDefinition<&str, u64> = TableDefinition::new("room_changed");
+/// Join code → room id, and room id → its join code.
+const JOIN_CODES: TableDefinition<&str, &str> = TableDefinition::new("join_codes");
+const ROOM_JOIN_CODE: TableDefinition<&str, &str> = TableDefinition::new("room_join_code");
 /// (room, voting round, seat id, target) → the seat's votes on the target (dot voting).
 const VOTES: TableDefinition<(&str, &str, &str, &str), u32> = TableDefinition::new("votes");
 
@@ -158,6 +161,8 @@ fn open_file(path: &Path) -> StoreResult<Database> {
         txn.open_table(SEATS).map_err(embedded)?;
         txn.open_table(ROOM_CHANGED).map_err(embedded)?;
         txn.open_table(VOTES).map_err(embedded)?;
+        txn.open_table(JOIN_CODES).map_err(embedded)?;
+        txn.open_table(ROOM_JOIN_CODE).map_err(embedded)?;
     }
     txn.commit().map_err(embedded)?;
     Ok(db)
@@ -727,6 +732,70 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn set_join_code(&self, room: &str, code: Option<&str>) -> StoreResult<bool> {
+        let (room, code) = (room.to_string(), code.map(str::to_string));
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(embedded)?;
+            require_room(&txn, &room)?;
+            {
+                let mut codes = txn.open_table(JOIN_CODES).map_err(embedded)?;
+                let mut mine = txn.open_table(ROOM_JOIN_CODE).map_err(embedded)?;
+                if let Some(code) = &code {
+                    let owner = codes
+                        .get(code.as_str())
+                        .map_err(embedded)?
+                        .map(|r| r.value().to_string());
+                    if owner.is_some_and(|owner| owner != room) {
+                        return Ok(false);
+                    }
+                }
+                let old = mine
+                    .remove(room.as_str())
+                    .map_err(embedded)?
+                    .map(|c| c.value().to_string());
+                if let Some(old) = old {
+                    codes.remove(old.as_str()).map_err(embedded)?;
+                }
+                if let Some(code) = &code {
+                    codes
+                        .insert(code.as_str(), room.as_str())
+                        .map_err(embedded)?;
+                    mine.insert(room.as_str(), code.as_str())
+                        .map_err(embedded)?;
+                }
+            }
+            txn.commit().map_err(embedded)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn join_code(&self, room: &str) -> StoreResult<Option<String>> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let mine = txn.open_table(ROOM_JOIN_CODE).map_err(embedded)?;
+            Ok(mine
+                .get(room.as_str())
+                .map_err(embedded)?
+                .map(|c| c.value().to_string()))
+        })
+        .await
+    }
+
+    async fn join_code_room(&self, code: &str) -> StoreResult<Option<String>> {
+        let code = code.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(embedded)?;
+            let codes = txn.open_table(JOIN_CODES).map_err(embedded)?;
+            Ok(codes
+                .get(code.as_str())
+                .map_err(embedded)?
+                .map(|r| r.value().to_string()))
+        })
+        .await
+    }
+
     async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>> {
         let (room, round) = (room.to_string(), round.to_string());
         self.blocking(move |db| {
@@ -821,6 +890,18 @@ impl Store for EmbeddedStore {
                     .map_err(embedded)?
                     .retain_in((room, "", "", "")..(after, "", "", ""), |_, _| false)
                     .map_err(embedded)?;
+                let code = txn
+                    .open_table(ROOM_JOIN_CODE)
+                    .map_err(embedded)?
+                    .remove(room)
+                    .map_err(embedded)?
+                    .map(|c| c.value().to_string());
+                if let Some(code) = code {
+                    txn.open_table(JOIN_CODES)
+                        .map_err(embedded)?
+                        .remove(code.as_str())
+                        .map_err(embedded)?;
+                }
                 existed
             };
             // One commit: the room is gone whole, or (a failed commit) still whole.
@@ -994,6 +1075,7 @@ mod tests {
         let store = EmbeddedStore::open(dir.path()).expect("open");
         conformance::deletion(&store).await;
         conformance::voting(&store).await;
+        conformance::join_codes(&store).await;
         conformance::retention(&store).await;
         // No row of room `d` is left in any table (also none the trait cannot reach), and `de`'s
         // are all there.
@@ -1023,14 +1105,15 @@ mod tests {
                     SET_ASIDE => |k| k.0,
                     SEATS => |k| k.0,
                     VOTES => |k| k.0,
+                    ROOM_JOIN_CODE => |k| k,
                 );
                 Ok(rows)
             })
         };
         assert_eq!(rows("d").await.expect("rows"), 0);
         // The record, its change time, 2 states, 3 log entries, 2 snapshots (and their 3
-        // documents each, and the first's name), a seat, an update set aside, a vote.
-        assert_eq!(rows("de").await.expect("rows"), 19);
+        // documents each, and the first's name), a seat, an update set aside, a vote, a join code.
+        assert_eq!(rows("de").await.expect("rows"), 20);
     }
 
     #[tokio::test]

@@ -343,6 +343,17 @@ pub trait Store: Send + Sync + 'static {
         change: Change,
     ) -> StoreResult<Result<Spent, Refused>>;
 
+    /// Sets the room's join code (a short code typed at `/` to join; `None` removes it), the room's
+    /// earlier code no longer counting. False when another room has `code`. [`StoreError::NoRoom`]
+    /// for a room the store does not have.
+    async fn set_join_code(&self, room: &str, code: Option<&str>) -> StoreResult<bool>;
+
+    /// The room's join code, if it has one.
+    async fn join_code(&self, room: &str) -> StoreResult<Option<String>>;
+
+    /// The room whose join code `code` is, if any.
+    async fn join_code_room(&self, code: &str) -> StoreResult<Option<String>>;
+
     /// Every seat's votes on each target in `round` (the round's id), those above zero, in no order.
     async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>>;
 

@@ -107,6 +107,30 @@ end
 return {1, total, on}
 ";
 
+/// Sets or removes a room's join code. KEYS: the room's record, the room's join-code key, the
+/// code → room hash. ARGV: the code ('' removes it), the room id, the join-code key of the room
+/// that holds the code now (from the hash; '' if none). Returns nil when the room is gone, 0 when
+/// another room has the code (its own key still says so), 1 when done.
+pub(crate) const JOIN_CODE_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+if ARGV[1] ~= '' and ARGV[3] ~= '' and redis.call('GET', ARGV[3]) == ARGV[1] then
+  return 0
+end
+local old = redis.call('GET', KEYS[2])
+if old then
+  redis.call('HDEL', KEYS[3], old)
+end
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('SET', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+end
+return 1
+";
+
 /// Compacts a document. KEYS: state, state-id, stream, compaction lock, the room's record. ARGV:
 /// state, upto (a stream id, or '' for the stream's last entry), node ('' when no lock is taken:
 /// one writer). Nothing is done for a room whose record is gone (deleted).
@@ -273,6 +297,16 @@ fn set_aside_key(room: &str, doc: DocKind) -> String {
 
 fn seats_key(room: &str) -> String {
     format!("{KEY_PREFIX}room:{room}:seats")
+}
+
+/// A room's join code (string).
+fn join_code_key(room: &str) -> String {
+    format!("{KEY_PREFIX}room:{room}:join-code")
+}
+
+/// Join code → room id (an entry whose room's join-code key no longer names it counts for nothing).
+fn join_codes_key() -> String {
+    format!("{KEY_PREFIX}join-codes")
 }
 
 /// A voting round's votes: field `t\t{seat}` the seat's total, `v\t{seat}\t{target}` its votes
@@ -763,6 +797,56 @@ impl Store for RedisStore {
         }
     }
 
+    async fn set_join_code(&self, room: &str, code: Option<&str>) -> StoreResult<bool> {
+        let owner = match code {
+            Some(code) => self.join_code_room(code).await?,
+            None => None,
+        };
+        let owner_key = match &owner {
+            Some(owner) if owner != room => join_code_key(owner),
+            _ => String::new(),
+        };
+        let done: Option<i64> = ::redis::cmd("EVAL")
+            .arg(JOIN_CODE_LUA)
+            .arg(3)
+            .arg(room_key(room))
+            .arg(join_code_key(room))
+            .arg(join_codes_key())
+            .arg(code.unwrap_or_default())
+            .arg(room)
+            .arg(owner_key)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        match done {
+            None => Err(StoreError::NoRoom(room.to_string())),
+            Some(done) => Ok(done == 1),
+        }
+    }
+
+    async fn join_code(&self, room: &str) -> StoreResult<Option<String>> {
+        ::redis::cmd("GET")
+            .arg(join_code_key(room))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)
+    }
+
+    async fn join_code_room(&self, code: &str) -> StoreResult<Option<String>> {
+        let room: Option<String> = ::redis::cmd("HGET")
+            .arg(join_codes_key())
+            .arg(code)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err)?;
+        let Some(room) = room else {
+            return Ok(None);
+        };
+        // Only while the room's own key still names the code (not deleted, not replaced).
+        let current = self.join_code(&room).await?;
+        Ok((current.as_deref() == Some(code)).then_some(room))
+    }
+
     async fn votes(&self, room: &str, round: &str) -> StoreResult<Vec<Count>> {
         let all: Vec<(String, u32)> = ::redis::cmd("HGETALL")
             .arg(votes_key(room, round))
@@ -796,6 +880,16 @@ impl Store for RedisStore {
             return Ok(false);
         }
         let mut conn = self.conn();
+        // Its join code's entry in the shared hash (it counts for nothing once the room's own
+        // key is gone, but need not be kept).
+        if let Some(code) = self.join_code(id).await? {
+            ::redis::cmd("HDEL")
+                .arg(join_codes_key())
+                .arg(&code)
+                .query_async::<i64>(&mut conn)
+                .await
+                .map_err(redis_err)?;
+        }
         // 1. The record: from now on the room is unknown to every node and no write reaches it.
         let (_, removed, _): (i64, i64, i64) = ::redis::pipe()
             .atomic()
@@ -977,6 +1071,7 @@ mod tests {
         let store = RedisStore::connect(&server.url()).await.expect("connect");
         conformance::deletion(&store).await;
         conformance::voting(&store).await;
+        conformance::join_codes(&store).await;
         conformance::retention(&store).await;
         let keys = |pattern: &'static str| {
             let mut conn = store.conn();
