@@ -24,6 +24,14 @@ pub(crate) fn record(id: &str) -> RoomRecord {
     }
 }
 
+/// Creates room `id` with the states `w` and `c` (the tests' usual room).
+pub(crate) async fn room(store: &dyn Store, id: &str) {
+    store
+        .create_room(&record(id), b"w", b"c")
+        .await
+        .expect("create");
+}
+
 /// Reading room `room`, whose record and snapshots 1 and 2 the caller has corrupted, gives
 /// [`StoreError::Corrupt`] for each, never a panic or a made-up value.
 pub(crate) async fn corrupt_reads_are_reported(store: &dyn Store, room: &str) {
@@ -624,10 +632,7 @@ pub(crate) async fn retention(store: &dyn Store) {
     // `record` says 2025-01-02T03:04:05Z.
     let created = 1_735_787_045_000;
     for id in ["old", "new"] {
-        store
-            .create_room(&record(id), b"w", b"c")
-            .await
-            .expect("create");
+        room(store, id).await;
         assert_eq!(store.changed_at(id).await.expect("changed"), Some(created));
     }
     let later = created + 86_400_000;
@@ -732,10 +737,7 @@ pub(crate) fn round(id: &str, budget: u32, cap: u32) -> Round {
 /// and seats are counted apart; a vote for a room the store does not have fails. `store` must
 /// hold room `v` (made here) and no room `nobody`.
 pub(crate) async fn voting(store: &dyn Store) {
-    store
-        .create_room(&record("v"), b"w", b"c")
-        .await
-        .expect("create");
+    room(store, "v").await;
     let r = round("r1", 3, 2);
     let vote = |seat: &'static str, target: &'static str, change| {
         let r = r.clone();
@@ -824,10 +826,7 @@ pub(crate) async fn voting(store: &dyn Store) {
 /// not have gets none. `store` must hold no rooms `j1`, `j2`.
 pub(crate) async fn join_codes(store: &dyn Store) {
     for id in ["j1", "j2"] {
-        store
-            .create_room(&record(id), b"w", b"c")
-            .await
-            .expect("create");
+        room(store, id).await;
     }
     assert!(store
         .set_join_code("j1", Some("AAAAAA"))

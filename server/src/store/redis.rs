@@ -1052,10 +1052,16 @@ mod tests {
     use super::*;
     use crate::store::conformance;
 
-    #[tokio::test]
-    async fn conformance_and_reconnect() {
+    /// A Redis without persistence and a store on it.
+    async fn fresh() -> (Redis, RedisStore) {
         let server = Redis::start_with(Persistence::Off).await;
         let store = RedisStore::connect(&server.url()).await.expect("connect");
+        (server, store)
+    }
+
+    #[tokio::test]
+    async fn conformance_and_reconnect() {
+        let (server, store) = fresh().await;
         assert_eq!(store.kind(), "redis");
         conformance::exercise(&store).await;
         drop(store);
@@ -1067,8 +1073,7 @@ mod tests {
 
     #[tokio::test]
     async fn deletion_and_retention_leave_no_key_of_the_room() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let (_server, store) = fresh().await;
         conformance::deletion(&store).await;
         conformance::voting(&store).await;
         conformance::join_codes(&store).await;
@@ -1092,13 +1097,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_deletion_cut_short_is_finished_by_the_next_sweep() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let (_server, store) = fresh().await;
         for id in ["r", "rr"] {
-            store
-                .create_room(&conformance::record(id), b"w", b"c")
-                .await
-                .expect("create");
+            conformance::room(&store, id).await;
         }
         store
             .write_batch(&[conformance::append("r", DocKind::Wall, b"u")])
@@ -1137,12 +1138,8 @@ mod tests {
 
     #[tokio::test]
     async fn rooms_from_before_change_times_count_from_the_first_sweep() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
-        store
-            .create_room(&conformance::record("r"), b"w", b"c")
-            .await
-            .expect("create");
+        let (_server, store) = fresh().await;
+        conformance::room(&store, "r").await;
         // As a room made by an earlier version: no change time.
         ::redis::cmd("DEL")
             .arg("kortvaeg:rooms:changed")
@@ -1154,12 +1151,8 @@ mod tests {
 
     #[tokio::test]
     async fn keys_follow_the_documented_layout() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
-        store
-            .create_room(&conformance::record("r"), b"w", b"c")
-            .await
-            .expect("create");
+        let (_server, store) = fresh().await;
+        conformance::room(&store, "r").await;
         store
             .write_batch(&[conformance::append("r", DocKind::Wall, b"u")])
             .await
@@ -1196,8 +1189,7 @@ mod tests {
 
     #[tokio::test]
     async fn ids_with_colons_are_refused() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let (_server, store) = fresh().await;
         let result = store
             .create_room(&conformance::record("a:wall:state"), b"w", b"c")
             .await;
@@ -1206,8 +1198,7 @@ mod tests {
 
     #[tokio::test]
     async fn corrupt_values_are_errors_not_panics() {
-        let server = Redis::start_with(Persistence::Off).await;
-        let store = RedisStore::connect(&server.url()).await.expect("connect");
+        let (_server, store) = fresh().await;
         let mut conn = store.conn();
         ::redis::pipe()
             .cmd("SET")
