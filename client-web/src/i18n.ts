@@ -6,6 +6,7 @@ import { daFollow, enFollow } from './i18n-follow';
 import { daUndo, enUndo } from './i18n-undo';
 import { daVoting, enVoting } from './i18n-voting';
 import { daCompare, enCompare } from './i18n-compare';
+import { daA11y, enA11y } from './i18n-a11y';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -346,6 +347,7 @@ const da = {
   ...daUndo,
   ...daVoting,
   ...daCompare,
+  ...daA11y,
 };
 
 export type Key = keyof typeof da;
@@ -689,6 +691,7 @@ const en: Record<Key, string> = {
   ...enUndo,
   ...enVoting,
   ...enCompare,
+  ...enA11y,
 };
 
 export type Lang = 'da' | 'en';

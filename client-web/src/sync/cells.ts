@@ -139,6 +139,8 @@ export function rowCells(layout: SheetColumn[], row: SheetRow, cards: Map<string
       case 'cards': return lines('', cardsOf(col.question));
       case 'derived': return derived[d++] ?? '';
       case 'comments': return comments();
+      // The layout here has no votes column (the sheet page adds its own while a round exists).
+      case 'votes': return '';
     }
   });
 }
