@@ -136,6 +136,10 @@ test('axe: the deleted and the removed pages', async () => {
   assert.equal((await fetch(`${server.url}/api/rooms/${room.roomId}`, { method: 'DELETE', headers: { authorization: `Bearer ${facToken}` } })).status, 204);
   await anne.page.getByTestId('room-deleted').waitFor();
   await check(anne.page, 'deleted');
+  // A link to a room the server does not know (and this device never had): the error page.
+  await bo.page.goto(`${server.url}/room/no-such-room#${'x'.repeat(30)}`);
+  await bo.page.getByTestId('page-error').waitFor();
+  await check(bo.page, 'error');
   void seat;
   assertNoProblems();
 });
