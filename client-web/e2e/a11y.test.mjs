@@ -83,6 +83,7 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await fac.page.getByTestId('card-actions').first().click();
   await fac.page.getByTestId('card-dialog').waitFor();
   await check(fac.page, 'wall-card-dialog');
+  await shots(fac.page, 'a11y-wall-card-dialog');
   await fac.page.keyboard.press('Escape');
   await fac.page.getByTestId('wall-add').click();
   await fac.page.getByTestId('add-card-dialog').waitFor();
@@ -114,6 +115,7 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
     await rev.page.goto(`${server.url}/room/${room.roomId}/${view}#${facToken}`);
     await rev.page.getByTestId(`analysis-${view}`).waitFor();
     await check(rev.page, view);
+    if (view === 'sheet') await shots(rev.page, 'a11y-sheet');
   }
   await shots(anne.page, 'a11y-group');
   assertNoProblems();
