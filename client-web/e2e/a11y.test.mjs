@@ -52,6 +52,17 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await importList(server.url, room.roomId, facToken, LIST);
   await fac.page.getByTestId('fag-borgerservice').getByTestId('sags-item').first().waitFor();
   await check(fac.page, 'console');
+  // The console's dialogs: the QR code for the projector, the deletion's confirmation.
+  await fac.page.getByTestId('show-qr').click();
+  await fac.page.getByTestId('qr-dialog').waitFor();
+  await check(fac.page, 'console-qr-dialog');
+  await fac.page.keyboard.press('Escape');
+  await fac.page.getByTestId('qr-dialog').waitFor({ state: 'detached' });
+  await fac.page.getByTestId('delete-room').click();
+  await fac.page.getByTestId('delete-dialog').waitFor();
+  await check(fac.page, 'console-delete-dialog');
+  await fac.page.getByTestId('delete-cancel').click();
+  await fac.page.getByTestId('delete-dialog').waitFor({ state: 'detached' });
 
   const anne = await newPage(browser, PHONE);
   await anne.page.goto(room.joinUrl);
@@ -90,6 +101,18 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await check(fac.page, 'wall-add-dialog');
   await fac.page.keyboard.press('Escape');
 
+  // Plenum: the participant's wall with the phase banner; the projector page.
+  await fac.page.getByTestId('wall-back').click();
+  await fac.page.getByTestId('phase-plenum').click();
+  await anne.page.goto(room.joinUrl.replace('#', '/wall#'));
+  await anne.page.getByTestId('phase-banner').waitFor();
+  await anne.page.getByTestId('card').first().waitFor();
+  await check(anne.page, 'wall-participant-plenum');
+  const projector = await newPage(browser, PROJECTOR);
+  await projector.page.goto(`${server.url}/room/${room.roomId}/projector#${facToken}`);
+  await projector.page.getByTestId('card').first().waitFor();
+  await check(projector.page, 'projector');
+
   const wallPrint = await newPage(browser, PROJECTOR);
   await wallPrint.page.goto(`${server.url}/room/${room.roomId}/wall/print#${facToken}`);
   await wallPrint.page.getByTestId('print-page').waitFor();
@@ -107,6 +130,12 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await rev.page.getByTestId('open-snapshot-1').click();
   await rev.page.getByTestId('review-wall').waitFor();
   await check(rev.page, 'review-snapshot');
+  await rev.page.getByTestId('snapshot-view-sheet').click();
+  await rev.page.getByTestId('snapshot-sheet').waitFor();
+  await check(rev.page, 'review-snapshot-sheet');
+  await rev.page.goto(`${server.url}/room/${room.roomId}/review/1/print#${facToken}`);
+  await rev.page.getByTestId('print-page').waitFor();
+  await check(rev.page, 'snapshot-print');
   await rev.page.goto(`${server.url}/room/${room.roomId}/review/compare?from=1&to=2#${facToken}`);
   await rev.page.getByTestId('compare').waitFor();
   await check(rev.page, 'compare');
