@@ -63,6 +63,17 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await check(fac.page, 'console-delete-dialog');
   await fac.page.getByTestId('delete-cancel').click();
   await fac.page.getByTestId('delete-dialog').waitFor({ state: 'detached' });
+  // Private group work: the reveal panel's buttons; then open again for the rest.
+  await fac.page.getByTestId('visibility-private').click();
+  await fac.page.getByTestId('reveal-panel').waitFor();
+  await check(fac.page, 'console-private');
+  await fac.page.getByTestId('visibility-open').click();
+  // The start page with this device's workshop in its list.
+  await fac.page.goto(`${server.url}/`);
+  await fac.page.getByTestId(`my-room-${room.roomId}`).waitFor();
+  await check(fac.page, 'start-mine');
+  await fac.page.goto(room.facilitatorUrl);
+  await fac.page.waitForSelector('[data-testid="console"][data-ready="yes"]');
 
   const anne = await newPage(browser, PHONE);
   await anne.page.goto(room.joinUrl);
