@@ -157,6 +157,17 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
     await check(rev.page, view);
     if (view === 'sheet') await shots(rev.page, 'a11y-sheet');
   }
+  // A vote on the cards: the round's line, the counts and the vote buttons, in Danish and in English.
+  const panel = fac.page.getByTestId('voting-panel');
+  await panel.getByTestId('vote-start').click();
+  await panel.getByTestId('vote-stop').waitFor();
+  await anne.page.goto(room.joinUrl);
+  await anne.page.getByTestId('vote-cast').first().waitFor();
+  await check(anne.page, 'group-voting');
+  await anne.page.getByTestId('lang-toggle').click();
+  assert.equal(await anne.page.evaluate(() => document.documentElement.lang), 'en');
+  await check(anne.page, 'group-voting-en');
+  await anne.page.getByTestId('lang-toggle').click();
   await shots(anne.page, 'a11y-group');
   assertNoProblems();
 });
