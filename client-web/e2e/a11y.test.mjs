@@ -51,6 +51,7 @@ test('axe: start, console, join, group work with the Skema and the R2 wizard, th
   await fac.page.goto(`${server.url}/`);
   await fac.page.getByTestId('create-room').waitFor();
   await check(fac.page, 'start');
+  await shots(fac.page, 'a11y-start');
 
   const room = await createRoom(fac.page, server.url, 'Tilgængelig workshop');
   const facToken = new URL(room.facilitatorUrl).hash.slice(1);
