@@ -132,7 +132,7 @@ test('private group work: each group sees only its own cards until the facilitat
 
   // --- reveal group A on the wall: Bo's phone and the wall show A's card
   const revealA = wall.page.getByTestId(`reveal-${A}`);
-  assert.equal(await revealA.getAttribute('aria-label'), 'Vis gruppen Borgerservice for alle');
+  assert.equal(await revealA.getAttribute('aria-label'), 'Vis gruppe Borgerservice for alle');
   await revealA.click();
   await wall.page.waitForSelector(`[data-testid="reveal-item-${A}"][data-revealed="yes"]`);
   await until(async () => (await cellTexts(wall.page, A)).includes('A: vi bruger KMD Sag'), 'A on the projector');

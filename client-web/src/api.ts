@@ -155,7 +155,11 @@ async function call<T>(method: string, path: string, token?: string, body?: unkn
 
 const enc = encodeURIComponent;
 
+/** `GET /api/server`: what the operator set for this server (`--accessibility-contact`). */
+export interface ServerInfo { accessibility_contact?: string | null }
+
 export const api = {
+  server: () => call<ServerInfo>('GET', '/api/server'),
   templates: () => call<Template[]>('GET', '/api/templates'),
   /** `creatorKey`: the operator's key, where the server requires one (else `401`). */
   createRoom: (title: string, template: string, creatorKey?: string, anonymity: Anonymity = 'none') =>

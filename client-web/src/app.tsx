@@ -20,6 +20,7 @@ import { errorText } from './views/errors';
 import { knownRoom, loadSeat, onSeat } from './local';
 import { SeatRemovedPanel } from './views/SeatRemoved';
 import { RoomDeletedPanel } from './views/RoomDeleted';
+import { Statement } from './views/Statement';
 
 /**
  * The token a page of a room uses: on the participant's pages (`/join/…`) this device's seat, once
@@ -51,6 +52,8 @@ export function App() {
   switch (route.page) {
     case 'start':
       return <Start />;
+    case 'statement':
+      return <Statement />;
     case 'console':
       return <RoomGate key={`${route.room}#${token}`} route={route} room={route.room} token={token}>{(s, info) => <Console session={s} info={info} />}</RoomGate>;
     case 'wall':
@@ -154,7 +157,7 @@ function RoomGate({ route, room, token, live = true, seated = false, children }:
     return (
       <>
         <Header />
-        <main class="page narrow">
+        <main id="main" class="page narrow">
           <p class="muted loading" data-testid="loading">{t('common.loading')}</p>
         </main>
       </>

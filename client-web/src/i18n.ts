@@ -8,6 +8,7 @@ import { daUndo, enUndo } from './i18n-undo';
 import { daVoting, enVoting } from './i18n-voting';
 import { daCompare, enCompare } from './i18n-compare';
 import { daAnonymity, enAnonymity } from './i18n-anonymity';
+import { daA11y, enA11y } from './i18n-a11y';
 
 const da = {
   'app.name': 'Kortvæg',
@@ -271,9 +272,9 @@ const da = {
   'reveal.title': 'Vis gruppernes arbejde',
   'reveal.lead': 'Privat gruppearbejde: grupperne ser kun deres egne kort, og væggen viser kun de grupper, du har vist. Vis en gruppe, når den skal gennemgås i plenum.',
   'reveal.group': 'Vis gruppe',
-  'reveal.groupLabel': 'Vis gruppen {group} for alle',
+  'reveal.groupLabel': 'Vis gruppe {group} for alle',
   'reveal.hide': 'Skjul igen',
-  'reveal.hideLabel': 'Skjul gruppen {group} igen',
+  'reveal.hideLabel': 'Skjul igen: gruppen {group}',
   'reveal.all': 'Vis alle',
   'reveal.allLabel': 'Vis alle grupper for alle',
   'reveal.allShown': 'Alle grupper er vist.',
@@ -350,6 +351,7 @@ const da = {
   ...daVoting,
   ...daCompare,
   ...daAnonymity,
+  ...daA11y,
 };
 
 export type Key = keyof typeof da;
@@ -616,11 +618,11 @@ const en: Record<Key, string> = {
   'reveal.title': 'Show the groups\' work',
   'reveal.lead': 'Private group work: the groups see only their own cards, and the wall shows only the groups you have shown. Show a group when it is discussed in plenum.',
   'reveal.group': 'Show group',
-  'reveal.groupLabel': 'Show the group {group} to everyone',
+  'reveal.groupLabel': 'Show group {group} to everyone',
   'reveal.hide': 'Hide again',
-  'reveal.hideLabel': 'Hide the group {group} again',
+  'reveal.hideLabel': 'Hide again: the group {group}',
   'reveal.all': 'Show all',
-  'reveal.allLabel': 'Show every group to everyone',
+  'reveal.allLabel': 'Show all groups to everyone',
   'reveal.allShown': 'Every group is shown.',
   'reveal.shown': 'Shown',
   'reveal.hidden': 'Hidden',
@@ -695,6 +697,7 @@ const en: Record<Key, string> = {
   ...enVoting,
   ...enCompare,
   ...enAnonymity,
+  ...enA11y,
 };
 
 export type Lang = 'da' | 'en';

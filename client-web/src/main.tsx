@@ -5,6 +5,7 @@ import './styles.css';
 import './print.css';
 import './styles-voting.css';
 import './styles-anonymity.css';
+import './styles-a11y.css';
 
 document.documentElement.lang = lang();
 render(<App />, document.getElementById('app')!);

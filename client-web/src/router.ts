@@ -10,6 +10,8 @@ export type Route =
   | { page: 'analysis'; room: string; token: string; via: Via; view: AnalysisView }
   /** The wall as a printable page (A3 landscape), a PDF and a PNG: the live wall (`seq` null) or a snapshot's. */
   | { page: 'print'; room: string; token: string; via: Via; seq: number | null }
+  /** `/tilgaengelighed`: the accessibility statement. */
+  | { page: 'statement' }
   | { page: 'notfound' };
 
 /** Which link's pages a page belongs to: `/room/…` (facilitator), `/join/…`, `/review/…`. */
@@ -35,6 +37,9 @@ export const comparePath = (via: 'room' | 'review', room: string) =>
 /** Path of an analysis page for a link of kind `via`. */
 export const analysisPath = (via: Via, room: string, view: AnalysisView) => `/${via}/${encodeURIComponent(room)}/${view}`;
 
+/** The accessibility statement's page. */
+export const STATEMENT_PATH = '/tilgaengelighed';
+
 export function tokenFromHash(hash = location.hash): string {
   const raw = hash.replace(/^#/, '');
   try {
@@ -48,6 +53,7 @@ export function parseRoute(pathname = location.pathname, hash = location.hash): 
   const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
   const token = tokenFromHash(hash);
   if (parts.length === 0) return { page: 'start' };
+  if (parts.length === 1 && parts[0] === STATEMENT_PATH.slice(1)) return { page: 'statement' };
   const [kind, room, sub, extra] = parts;
   if (!room) return { page: 'notfound' };
   const seq = (s?: string) => (s && /^\d+$/.test(s) ? Number(s) : null);

@@ -105,8 +105,8 @@ export function CardView({ card, showSags = true, showAuthor = true, editable, o
           </>
         )}
         {onActions && (
-          <button type="button" class="btn btn-ghost btn-small card-menu" onClick={onActions} aria-label={`${t('card.actions')}: ${card.text.slice(0, 40)}`} aria-haspopup="dialog" data-testid="card-actions">
-            {t('card.move')} ⋯
+          <button type="button" class="btn btn-ghost btn-small card-menu" onClick={onActions} aria-label={t('a11y.cardActions', { move: t('card.move'), text: card.text.slice(0, 40) })} aria-haspopup="dialog" data-testid="card-actions">
+            {t('card.move')} <span aria-hidden="true">⋯</span>
           </button>
         )}
       </footer>

@@ -41,7 +41,7 @@ export function ProblemBanner({ session, onDismiss }: { session: RoomSession; on
 /** A page-level error (from REST) before any live connection exists. */
 export function ErrorPanel({ message, detail }: { message: string; detail?: string }) {
   return (
-    <div class="page narrow">
+    <main id="main" class="page narrow">
       <div class="panel panel-error" role="alert" data-testid="page-error">
         <h1>{t('err.title')}</h1>
         <p class="lead">{message}</p>
@@ -50,6 +50,6 @@ export function ErrorPanel({ message, detail }: { message: string; detail?: stri
           {t('err.reload')}
         </button>
       </div>
-    </div>
+    </main>
   );
 }

@@ -42,8 +42,8 @@ export function AnalysisPage({ session, info, via, view }: { session: RoomSessio
     : { path: `/review/${enc}`, label: t('an.backReview') };
 
   return (
-    <RoomChrome session={session} subtitle={t(VIEW_LABEL[view])} wide phaseBanner={!fac}>
-      <main class={`page wide analysis analysis-${view}`} data-testid={`analysis-${view}`} data-ready={session.ready ? 'yes' : 'no'}>
+    <RoomChrome session={session} subtitle={t(VIEW_LABEL[view])} wide phaseBanner={!fac} heading={view !== 'note'}>
+      <main id="main" class={`page wide analysis analysis-${view}`} data-testid={`analysis-${view}`} data-ready={session.ready ? 'yes' : 'no'}>
         <nav class="analysis-nav no-print" aria-label={t('an.nav')}>
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back.path)} data-testid="analysis-back">← {back.label}</button>
           <div class="segmented" role="tablist">

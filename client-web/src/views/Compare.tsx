@@ -92,7 +92,7 @@ export function Compare({ info, token, via }: { info: RoomInfo; token: string; v
   return (
     <>
       <Header title={info.title} subtitle={t('cmp.title')} wide />
-      <main class="page wide compare" data-testid="compare">
+      <main id="main" class="page wide compare" data-testid="compare">
         <div class="page-head">
           <h1>{t('cmp.title')}</h1>
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back)} data-testid="compare-back">

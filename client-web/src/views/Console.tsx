@@ -3,7 +3,7 @@ import { api, archiveUrl, exportUrl, type RoomInfo } from '../api';
 import { useSession } from '../hooks';
 import { fmtTime, t } from '../i18n';
 import { deviceId } from '../local';
-import { analysisPath, navigate } from '../router';
+import { analysisPath, navigate, STATEMENT_PATH } from '../router';
 import type { RoomSession } from '../sync/room';
 import { readPresence, setUser } from '../sync/presence';
 import { progress, readColumns, readMeta, readRows, roomRounds, rowsInRound } from '../sync/schema';
@@ -85,8 +85,8 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
   };
 
   return (
-    <RoomChrome session={session} subtitle={t('console.title')} wide phaseBanner={false}>
-      <main class="page wide console" data-testid="console" data-ready={session.ready ? 'yes' : 'no'}>
+    <RoomChrome session={session} subtitle={t('console.title')} wide phaseBanner={false} heading>
+      <main id="main" class="page wide console" data-testid="console" data-ready={session.ready ? 'yes' : 'no'}>
         <DeletesSoon deletesAt={deletesAt} />
         <section class="toolbar panel" aria-label={t('phase.label')}>
           <PhaseControl session={session} phase={meta.phase} />
@@ -166,6 +166,8 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
             <DeletePanel session={session} title={meta.title || info.title} deletesAt={deletesAt} />
           </aside>
         </div>
+        {/* A new tab: this page's address holds the facilitator's token. */}
+        <p class="small statement-link"><a href={STATEMENT_PATH} target="_blank" rel="noopener" data-testid="statement-link">{t('a11y.statementLink')}</a></p>
       </main>
       {addFor && (
         <AddCardDialog

@@ -68,7 +68,7 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
 
   return (
     <RoomChrome session={session} subtitle={t('group.title', { group: column.label })}>
-      <main class={`page group-page ${sags && wide ? 'with-skema' : ''}`} data-testid="group-work" data-group={column.id}>
+      <main id="main" class={`page group-page ${sags && wide ? 'with-skema' : ''}`} data-testid="group-work" data-group={column.id}>
         <section class="group-head">
           <div class="group-head-main">
             <p class="eyebrow">{t('group.myGroup')}</p>

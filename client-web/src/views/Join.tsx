@@ -172,7 +172,7 @@ function JoinForm({ session, name0, group0, missing, change = false, onJoin, onC
   };
   return (
     <RoomChrome session={session}>
-      <main class="page narrow join">
+      <main id="main" class="page narrow join">
         <form class="panel" onSubmit={submit} data-testid="join-form" data-mode={change ? 'change' : 'join'}>
           <h1>{change ? t('join.changeTitle') : t('join.title')}</h1>
           <p class="lead">{meta.title}</p>

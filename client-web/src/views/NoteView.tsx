@@ -36,7 +36,7 @@ export function NoteView({ title, sheet }: { title: string; sheet: SheetRow[] })
         <h2>{t('note.prioritet')}</h2>
         <p class="muted small">{t('note.prioritetLead')}</p>
         {sum.prioritet.length === 0 ? <p>{t('note.none')}</p> : (
-          <div class="note-table-wrap"><table class="note-table">
+          <div class="note-table-wrap" role="region" tabIndex={0} aria-label={t('note.prioritet')}><table class="note-table">
             <thead>
               <tr>
                 <th>#</th>

@@ -58,9 +58,9 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
   }
   return (
     <>
-      <Header title={info.title} subtitle={t('review.title')} wide={seq !== null} />
+      <Header title={info.title} subtitle={t('review.title')} wide={seq !== null} heading={seq !== null} />
       {seq === null ? (
-        <main class="page narrow review" data-testid="review">
+        <main id="main" class="page narrow review" data-testid="review">
           <div class="page-head">
             <h1>{t('review.title')}</h1>
             {via === 'room' && (
@@ -115,7 +115,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
           )}
         </main>
       ) : (
-        <main class="wall-page" data-testid="review-wall" data-seq={seq}>
+        <main id="main" class="wall-page" data-testid="review-wall" data-seq={seq}>
           <div class="wall-toolbar">
             <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(base)} data-testid="review-back">
               ← {t('review.back')}
@@ -129,7 +129,7 @@ export function Review({ info, token, via, seq }: { info: RoomInfo; token: strin
               <button type="button" role="tab" aria-selected={view === 'sheet'} class={`seg ${view === 'sheet' ? 'seg-on seg-group' : ''}`} onClick={() => setView('sheet')} data-testid="snapshot-view-sheet">{t('an.sheet')}</button>
             </div>
             <span class="spacer" />
-            <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, seq))} aria-label={t('print.openLabel')} data-testid="snapshot-print">
+            <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, seq))} aria-label={t('a11y.printOpen', { open: t('print.open'), what: t('print.openLabel') })} data-testid="snapshot-print">
               {t('print.open')}
             </button>
           </div>

@@ -21,7 +21,7 @@ function anonymityText(a: Anonymity, facilitator: boolean): Key | null {
  * Header, connection status and the server's refusals, shared by every live page of a room; once
  * the room is deleted, the page says that instead of its content.
  */
-export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true, problemBanner = true }: {
+export function RoomChrome({ session, subtitle, actions, children, wide, phaseBanner = true, problemBanner = true, heading }: {
   session: RoomSession;
   subtitle?: string;
   actions?: ComponentChildren;
@@ -30,6 +30,8 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
   phaseBanner?: boolean;
   /** False when the page itself says what went wrong (a removed seat). */
   problemBanner?: boolean;
+  /** The page has no `h1` of its own: the header's title is it. */
+  heading?: boolean;
 }) {
   const [, setDismissed] = useState(0);
   // What undo and follow say to screen readers (and on screen, briefly): one polite live region.
@@ -43,6 +45,9 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
   const meta = readMeta(session.control.doc);
   const anonymity = stricter(session.anonymity, readAnonymity(session.control.doc));
   const anonText = anonymityText(anonymity, session.role === 'facilitator');
+  const phaseShown = phaseBanner && session.control.everSynced && meta.phase !== 'group';
+  // A landmark only while it holds something (an empty region is noise to a screen reader).
+  const showsBanner = phaseShown || (problemBanner && !!session.problem) || !!anonText;
   if (session.problem?.key === 'err.roomDeleted') {
     return (
       <>
@@ -53,12 +58,12 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
   }
   return (
     <>
-      <Header title={meta.title || '…'} subtitle={subtitle} session={session} wide={wide}>
+      <Header title={meta.title || '…'} subtitle={subtitle} session={session} wide={wide} heading={heading}>
         {actions}
       </Header>
-      <div class={`banners ${wide ? 'wide' : ''}`}>
+      <div class={`banners ${wide ? 'wide' : ''}`} role={showsBanner ? 'region' : undefined} aria-label={showsBanner ? t('a11y.notices') : undefined}>
         {problemBanner && <ProblemBanner session={session} onDismiss={() => { session.problem = null; setDismissed((x) => x + 1); }} />}
-        {phaseBanner && session.control.everSynced && meta.phase !== 'group' && (
+        {phaseShown && (
           <div class={`banner banner-phase phase-${meta.phase}`} data-testid="phase-banner">
             <strong>{t(`phase.${meta.phase}`)}</strong>
             <span>{t(meta.phase === 'plenum' ? 'phase.bannerPlenum' : 'phase.bannerClosed')}</span>
@@ -72,11 +77,11 @@ export function RoomChrome({ session, subtitle, actions, children, wide, phaseBa
       </div>
       {children}
       {session.role !== 'review' && (
-        <div class={`room-tools ${wide ? 'wide' : ''}`} data-testid="room-tools">
+        <aside class={`room-tools ${wide ? 'wide' : ''}`} aria-label={t('a11y.roomTools')} data-testid="room-tools">
           <FollowControl session={session} say={say} />
           <UndoBar session={session} say={say} />
           <p class={`room-tools-said ${said.text ? '' : 'sr-only'}`} role="status" aria-live="polite" data-testid="room-tools-said">{said.text}</p>
-        </div>
+        </aside>
       )}
     </>
   );

@@ -13,7 +13,7 @@ const leadFor = (reason = '') =>
 export function RoomDeletedPanel({ roomId, reason }: { roomId: string; reason?: string }) {
   useEffect(() => forgetRoom(roomId), [roomId]);
   return (
-    <main class="page narrow">
+    <main id="main" class="page narrow">
       <div class="panel panel-error" role="alert" data-testid="room-deleted">
         <h1>{t('deleted.title')}</h1>
         <p class="lead">{t(leadFor(reason))}</p>

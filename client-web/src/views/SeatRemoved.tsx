@@ -11,7 +11,7 @@ export function rejoin(roomId: string) {
 /** The facilitator removed this person from the workshop: say so, and offer to join again. */
 export function SeatRemovedPanel({ roomId }: { roomId: string }) {
   return (
-    <main class="page narrow">
+    <main id="main" class="page narrow">
       <div class="panel panel-error" role="alert" data-testid="seat-removed">
         <h1>{t('seat.removedTitle')}</h1>
         <p class="lead">{t('err.seatRemoved')}</p>

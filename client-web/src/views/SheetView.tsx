@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { t, type Key } from '../i18n';
+import { reducedMotion } from '../motion';
 import { BRUGERANTAL, CHOICES, questionPrefix, type Brugerantal, type SheetRow } from '../sync/analysis';
 import { canWriteAnswer, readRoomAnswers, writeAnswer, writeBrugerantal } from '../sync/docs';
 import { conflicts } from '../sync/answerCards';
@@ -78,7 +79,7 @@ export function SheetView({ session, title, rows, columns, cards, sheet, canWrit
   useEffect(() => {
     if (!following || !focusSags) return;
     const id = requestAnimationFrame(() => {
-      const calm = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      const calm = reducedMotion();
       document.querySelector(`[data-testid="sheet-row-${CSS.escape(focusSags)}"]`)?.scrollIntoView({ block: 'center', behavior: calm ? 'auto' : 'smooth' });
     });
     return () => cancelAnimationFrame(id);

@@ -4,7 +4,7 @@ import { Header } from '../components/Header';
 import { t } from '../i18n';
 import { creatorKey, forgetCreatorKey, forgetRoom, knownRooms, rememberCreatorKey, rememberRoom } from '../local';
 import { mergeRooms } from '../myRooms';
-import { appUrl, navigate } from '../router';
+import { appUrl, navigate, STATEMENT_PATH } from '../router';
 import { errorText } from './errors';
 import { MyRooms } from './MyRooms';
 import { JoinByCode } from './JoinCode';
@@ -136,7 +136,7 @@ export function Start() {
   return (
     <>
       <Header />
-      <main class="page start">
+      <main id="main" class="page start">
         {notice && (
           <p class="panel panel-notice start-notice" role="status" tabIndex={-1} ref={noticeRef} data-testid="start-notice">
             {notice}
@@ -242,6 +242,9 @@ export function Start() {
           </aside>
         </div>
       </main>
+      <footer class="site-footer">
+        <a href={STATEMENT_PATH} onClick={(e) => { e.preventDefault(); navigate(STATEMENT_PATH, ''); }} data-testid="statement-link">{t('a11y.footer')}</a>
+      </footer>
     </>
   );
 }

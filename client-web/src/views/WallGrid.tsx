@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
+import { reducedMotion } from '../motion';
 import Sortable from 'sortablejs';
 import { t } from '../i18n';
 import { roundSections, rowTag, type Card } from '../sync/schema';
@@ -62,7 +63,7 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
     // After the render that shows the column (a phone switches to it first).
     const id = requestAnimationFrame(() => {
       const el = wrap.current?.querySelector(shownCard ? `[data-card-id="${CSS.escape(shownCard)}"]` : `[data-testid="cell-${CSS.escape(shownCell!.row)}-${CSS.escape(shownCell!.column)}"]`);
-      const calm = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      const calm = reducedMotion();
       el?.scrollIntoView({ block: 'center', inline: 'center', behavior: calm ? 'auto' : 'smooth' });
     });
     return () => cancelAnimationFrame(id);
@@ -84,7 +85,7 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
           ))}
         </div>
       )}
-      <div class="wall" role="table" aria-label={t('wall.title')} data-testid="wall" style={{ '--cols': String(shown.length) }}>
+      <div class="wall" role="table" tabIndex={0} aria-label={t('wall.title')} data-testid="wall" style={{ '--cols': String(shown.length) }}>
         <div class="wall-row wall-header" role="row">
           <div class="wall-corner" role="columnheader">{t('wall.question')}</div>
           {shown.map((c) => (
@@ -146,7 +147,7 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, 
     const s = Sortable.create(list.current, {
       group: 'wall',
       sort: false,
-      animation: 120,
+      animation: reducedMotion() ? 0 : 120,
       // Pointer events instead of native HTML5 drag: the same on mouse, touch and pen.
       forceFallback: true,
       fallbackOnBody: true,

@@ -91,8 +91,8 @@ export function WallPage({ session, info, via, projector = false }: { session: R
   const myGroupLabel = columns.find((c) => c.id === me?.group)?.label;
 
   return (
-    <RoomChrome session={session} subtitle={t('wall.title')} wide phaseBanner={!fac}>
-      <main class="wall-page" data-testid="wall-page">
+    <RoomChrome session={session} subtitle={t('wall.title')} wide phaseBanner={!fac} heading>
+      <main id="main" class="wall-page" data-testid="wall-page">
         <p class="print-only wall-print-line">{meta.title || info.title} · {t('print.printedOn', { date: fmtDate(Date.now()) })}</p>
         <div class="wall-toolbar">
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back)} data-testid="wall-back">
@@ -114,10 +114,10 @@ export function WallPage({ session, info, via, projector = false }: { session: R
               onClick={() => show(session, { cell: null, card: null })} data-testid="show-clear">{t('follow.clear')}</button>
           )}
           <div class="zoom" role="group" aria-label={t('wall.textSize')}>
-            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={`${t('wall.textSize')} −`}>A−</button>
-            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`}>A+</button>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(-0.1)} aria-label={t('a11y.textSmaller')}>A−</button>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={t('a11y.textLarger')}>A+</button>
           </div>
-          <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, null))} aria-label={t('print.openLabel')} data-testid="wall-print">
+          <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, null))} aria-label={t('a11y.printOpen', { open: t('print.open'), what: t('print.openLabel') })} data-testid="wall-print">
             {t('print.open')}
           </button>
           {cardRound && (

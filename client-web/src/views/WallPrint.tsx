@@ -124,7 +124,7 @@ function PrintFrame({ title, fileName, back, backLabel, ready, children }: {
     }
   };
   return (
-    <main class="print-page" data-testid="print-page" data-ready={ready ? 'yes' : 'no'}>
+    <main id="main" class="print-page" data-testid="print-page" data-ready={ready ? 'yes' : 'no'}>
       <div class="print-toolbar no-print" role="group" aria-label={t('print.title')}>
         <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(back)} data-testid="print-back">← {backLabel}</button>
         <button type="button" class="btn btn-primary" onClick={() => window.print()} disabled={!ready} data-testid="print-pdf">{t('print.pdf')}</button>
@@ -154,7 +154,7 @@ export function LiveWallPrint({ session, info, via }: { session: RoomSession; in
   const answers = readRoomAnswers(docs, 'plenum');
   const back = `/${via === 'join' ? 'join' : 'room'}/${encodeURIComponent(info.id)}/wall`;
   return (
-    <RoomChrome session={session} subtitle={t('print.title')} wide phaseBanner={false}>
+    <RoomChrome session={session} subtitle={t('print.title')} wide phaseBanner={false} heading>
       <PrintFrame title={title} fileName={`${fileSlug(title)}-vaeg-${today()}.png`} back={back} backLabel={t('print.back')} ready={session.ready}>
         <WallPrintDoc title={title} dateLine={t('print.printedOn', { date: fmtDate(Date.now()) })} rows={rows} columns={columns}
           cards={readRoomCards(docs, 'plenum')} notes={answerNotes(rows, columns, answers)} hidden={hiddenGroups(docs)} />
@@ -179,7 +179,7 @@ export function SnapshotWallPrint({ info, token, via, seq }: { info: RoomInfo; t
   const date = taken ? taken.taken_at.slice(0, 10) : today();
   return (
     <>
-      <Header title={info.title} subtitle={t('print.title')} wide />
+      <Header title={info.title} subtitle={t('print.title')} wide heading />
       {error && <p class="form-error page" role="alert">{error}</p>}
       <PrintFrame title={title} fileName={`${fileSlug(title)}-snapshot-${seq}-${date}.png`} back={`${base}/${seq}`} backLabel={t('print.backSnapshot')} ready={!!snap}>
         {snap && (

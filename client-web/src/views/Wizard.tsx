@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Tree } from '../api';
 import { t } from '../i18n';
 import { Modal } from '../components/Modal';
@@ -23,6 +23,14 @@ export function Wizard({ sagsLabel, onUse, onClose }: { sagsLabel: string; onUse
   useEffect(() => {
     loadTree().then(setTree, (e) => setError(errorText(e)));
   }, []);
+  // After each answer (or "Tilbage") focus goes to the next question or the result: the button just
+  // pressed is gone, and a screen reader reads what is asked now.
+  const shown = useRef<HTMLParagraphElement>(null);
+  const steps = useRef(0);
+  useEffect(() => {
+    if (steps.current !== path.length) shown.current?.focus();
+    steps.current = path.length;
+  }, [path.length]);
 
   let current: string | null = tree ? tree.start : null;
   for (const step of path) current = tree!.nodes[step.node]?.[step.answer] ?? null;
@@ -45,7 +53,7 @@ export function Wizard({ sagsLabel, onUse, onClose }: { sagsLabel: string; onUse
       {node && (
         <div class="wizard-step" data-testid="wizard-step" data-node={current}>
           <p class="eyebrow">{t('wizard.step', { n: path.length + 1 })}</p>
-          <p class="wizard-question" data-testid="wizard-question">{node.question}</p>
+          <p class="wizard-question" ref={shown} tabIndex={-1} data-testid="wizard-question">{node.question}</p>
           <div class="wizard-answers">
             <button type="button" class="btn btn-primary btn-lg" onClick={() => answer('ja')} data-testid="wizard-ja">{t('wizard.ja')}</button>
             <button type="button" class="btn btn-lg" onClick={() => answer('nej')} data-testid="wizard-nej">{t('wizard.nej')}</button>
@@ -55,7 +63,7 @@ export function Wizard({ sagsLabel, onUse, onClose }: { sagsLabel: string; onUse
       {outcome && (
         <div class="wizard-outcome" data-testid="wizard-outcome" data-outcome={current}>
           <p class="eyebrow">{t('wizard.result')}</p>
-          <p class="wizard-label"><span class="bm-badge">{current}</span> {outcome.label}</p>
+          <p class="wizard-label" ref={shown} tabIndex={-1}><span class="bm-badge">{current}</span> {outcome.label}</p>
           <p data-testid="wizard-description">{outcome.description}</p>
           <p class="muted"><strong>{t('wizard.dependence')}:</strong> <span data-testid="wizard-dependence">{outcome.dependence}</span></p>
         </div>
