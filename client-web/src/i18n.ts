@@ -3,6 +3,7 @@
 import { daAnalysis, enAnalysis } from './i18n-analysis';
 import { daPrint, enPrint } from './i18n-print';
 import { daFollow, enFollow } from './i18n-follow';
+import { daPlenum, enPlenum } from './i18n-plenum';
 import { daUndo, enUndo } from './i18n-undo';
 import { daVoting, enVoting } from './i18n-voting';
 import { daCompare, enCompare } from './i18n-compare';
@@ -343,6 +344,7 @@ const da = {
   ...daAnalysis,
   ...daPrint,
   ...daFollow,
+  ...daPlenum,
   ...daUndo,
   ...daVoting,
   ...daCompare,
@@ -686,6 +688,7 @@ const en: Record<Key, string> = {
   ...enAnalysis,
   ...enPrint,
   ...enFollow,
+  ...enPlenum,
   ...enUndo,
   ...enVoting,
   ...enCompare,

@@ -1,12 +1,12 @@
 import { t } from '../i18n';
 import type { Presence } from '../sync/presence';
 import type { Column } from '../sync/schema';
+import { initials } from '../names';
 
 export function Avatar({ p, showName = true }: { p: Presence; showName?: boolean }) {
-  const initials = p.user.name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]?.toUpperCase()).join('') || '?';
   return (
     <span class="avatar" title={p.user.name} data-testid="presence">
-      <span class="avatar-dot" style={{ background: p.user.color }} aria-hidden="true">{initials}</span>
+      <span class="avatar-dot" style={{ background: p.user.color }} aria-hidden="true">{initials(p.user.name)}</span>
       {showName && <span class="avatar-name">{p.user.name}{p.self ? ` (${t('common.you')})` : ''}</span>}
     </span>
   );

@@ -140,6 +140,7 @@ export function rowCells(layout: SheetColumn[], row: SheetRow, cards: Map<string
       case 'derived': return derived[d++] ?? '';
       case 'comments': return comments();
     }
+    return '';
   });
 }
 

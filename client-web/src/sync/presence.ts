@@ -21,12 +21,22 @@ export function setUser(session: RoomSession, user: PresenceUser) {
 }
 
 export function setTyping(session: RoomSession, key: string | null) {
-  const cur = session.awareness.getLocalState()?.typing ?? null;
-  if (cur !== key) session.awareness.setLocalStateField('typing', key);
+  setLocalTyping(session.awareness, key);
 }
 
+/** Sets this page's `typing` (only when it changes: each change is a presence message). */
+export function setLocalTyping(awareness: RoomSession['awareness'], key: string | null) {
+  const cur = awareness.getLocalState()?.typing ?? null;
+  if (cur !== key) awareness.setLocalStateField('typing', key);
+}
+
+/**
+ * Who is here now, by presence. While this page is not connected nobody else's "… skriver" is
+ * shown: what it last heard may no longer be true (their presence itself goes with the socket).
+ */
 export function readPresence(session: RoomSession): Presence[] {
   const self = session.awareness.clientID;
+  const live = session.overall === 'online';
   const out: Presence[] = [];
   session.awareness.getStates().forEach((state, clientId) => {
     const u = state?.user;
@@ -35,7 +45,7 @@ export function readPresence(session: RoomSession): Presence[] {
       clientId,
       self: clientId === self,
       user: { name: u.name, color: typeof u.color === 'string' ? u.color : colorFor(u.name), role: String(u.role ?? ''), group: String(u.group ?? '') },
-      typing: typeof state.typing === 'string' ? state.typing : null,
+      typing: typeof state.typing === 'string' && (live || clientId === self) ? state.typing : null,
     });
   });
   return out.sort((a, b) => a.user.name.localeCompare(b.user.name, 'da'));
