@@ -49,9 +49,9 @@ export function TimerControl({ session, timer, phase }: { session: RoomSession; 
           <>
             <PhaseTimer timer={timer} />
             {timer.pausedLeft !== null ? (
-              <button type="button" class="btn btn-small btn-primary" onClick={() => resumeTimer(doc, serverNow())} data-testid="timer-resume">▶ {t('ptimer.resume')}</button>
+              <button type="button" class="btn btn-small btn-primary" onClick={() => resumeTimer(doc, serverNow())} data-testid="timer-resume">{t('ptimer.resume')}</button>
             ) : (
-              <button type="button" class="btn btn-small" onClick={() => pauseTimer(doc, serverNow())} data-testid="timer-pause">⏸ {t('ptimer.pause')}</button>
+              <button type="button" class="btn btn-small" onClick={() => pauseTimer(doc, serverNow())} data-testid="timer-pause">{t('ptimer.pause')}</button>
             )}
             <button type="button" class="btn btn-small" onClick={() => extendTimer(doc, 1, serverNow())} data-testid="timer-add">{t('timer.add')}</button>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => stopTimer(doc)} data-testid="timer-stop">{t('timer.stop')}</button>

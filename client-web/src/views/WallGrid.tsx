@@ -56,7 +56,8 @@ interface Props {
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
 export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow, cardVote, order, ownColumn, onlySags, fit, wallRef }: Props) {
   const narrow = useMedia('(max-width: 760px)');
-  const [only, setOnly] = useState<string>('');
+  // A phone starts on the viewer's own group.
+  const [only, setOnly] = useState<string>(ownColumn ?? '');
   const wrap = useRef<HTMLDivElement>(null);
   // The cell (or card) shown: on a phone its fagområde's column, and scrolled into view.
   const shownCardColumn = shownCard ? cards.find((c) => c.id === shownCard)?.column : undefined;
