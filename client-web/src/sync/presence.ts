@@ -1,6 +1,16 @@
 // Presence (y-protocols awareness on the wall connection): who is online, in which group, and in
 // which cell they are typing. State: { user: { name, color, role, group }, typing?: cellKey }.
 import type { RoomSession } from './room';
+import { serverNow } from '../api';
+
+/**
+ * "… skriver" is true only while the person types: each keystroke renews `typing_at` (at most every
+ * `TYPING_RENEW_MS`), and a `typing` not renewed for `TYPING_FRESH_MS` is not shown. So the typing
+ * of someone whose network dropped — whose presence the server removes only once it notices, up to
+ * two ping intervals later — goes within seconds; a closed connection's goes at once, with its presence.
+ */
+export const TYPING_RENEW_MS = 1500;
+export const TYPING_FRESH_MS = 4000;
 
 export interface PresenceUser { name: string; color: string; role: string; group: string }
 export interface Presence { clientId: number; self: boolean; user: PresenceUser; typing: string | null }
@@ -24,10 +34,17 @@ export function setTyping(session: RoomSession, key: string | null) {
   setLocalTyping(session.awareness, key);
 }
 
-/** Sets this page's `typing` (only when it changes: each change is a presence message). */
+/**
+ * Sets this page's `typing` and `typing_at` (server-corrected ms): only when it changes, or to
+ * renew it while typing goes on (each change is a presence message).
+ */
 export function setLocalTyping(awareness: RoomSession['awareness'], key: string | null) {
-  const cur = awareness.getLocalState()?.typing ?? null;
-  if (cur !== key) awareness.setLocalStateField('typing', key);
+  const state = awareness.getLocalState();
+  const cur = state?.typing ?? null;
+  const at = typeof state?.typing_at === 'number' ? state.typing_at : 0;
+  const now = serverNow();
+  if (cur === key && (key === null || now - at < TYPING_RENEW_MS)) return;
+  awareness.setLocalState({ ...(state ?? {}), typing: key, typing_at: key === null ? null : now });
 }
 
 /**
@@ -37,6 +54,9 @@ export function setLocalTyping(awareness: RoomSession['awareness'], key: string 
 export function readPresence(session: RoomSession): Presence[] {
   const self = session.awareness.clientID;
   const live = session.overall === 'online';
+  const now = serverNow();
+  // A `typing` without `typing_at` comes from a page from before it: shown as it always was.
+  const fresh = (state: Record<string, unknown>) => typeof state.typing_at !== 'number' || now - state.typing_at < TYPING_FRESH_MS;
   const out: Presence[] = [];
   session.awareness.getStates().forEach((state, clientId) => {
     const u = state?.user;
@@ -45,7 +65,7 @@ export function readPresence(session: RoomSession): Presence[] {
       clientId,
       self: clientId === self,
       user: { name: u.name, color: typeof u.color === 'string' ? u.color : colorFor(u.name), role: String(u.role ?? ''), group: String(u.group ?? '') },
-      typing: typeof state.typing === 'string' && (live || clientId === self) ? state.typing : null,
+      typing: typeof state.typing === 'string' && (clientId === self || (live && fresh(state))) ? state.typing : null,
     });
   });
   return out.sort((a, b) => a.user.name.localeCompare(b.user.name, 'da'));

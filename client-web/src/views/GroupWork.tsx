@@ -17,7 +17,7 @@ import { Avatar } from '../components/Presence';
 import { PhaseTimer } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
-import { useMedia, useVotes } from '../hooks';
+import { useMedia, useTick, useVotes } from '../hooks';
 import { SagsVoting, VoteBar, VoteControls } from './Voting';
 import { conflicts, type Conflict } from '../sync/answerCards';
 import { PrivateNote } from './Visibility';
@@ -43,6 +43,8 @@ export function GroupWork({ session, info, me, onLeave, toWall }: { session: Roo
   const cards = readRoomCards(docs).filter((c) => c.column === column.id);
   const groupState = readRoomGroups(docs)[column.id];
   const people = readPresence(session).filter((p) => p.user.group === column.id && p.user.role !== 'facilitator');
+  // While someone types, look again every second: a "… skriver" not renewed goes (sync/presence.ts).
+  useTick(people.some((p) => !p.self && p.typing) ? 1000 : 0);
   const closed = meta.phase === 'closed';
   const sagsList: (Sagsomraade | null)[] = column.sagsomraader.length ? column.sagsomraader : [null];
   const [sel, setSel] = useState(0);
