@@ -186,3 +186,41 @@ test('participants follow the phase: the wall in plenum with their group marked,
   assert.deepEqual(pia.errors, []);
   await Promise.all([pia.context.close(), wide.context.close()]);
 });
+
+test('names: long fagområde and sagsområde names wrap in the console, initials are letters only', async () => {
+  const page = fac.page;
+  await page.goto(room.facilitatorUrl);
+  await page.waitForSelector('[data-testid="console"][data-ready="yes"]');
+  const long = 'Social- og Sundhedsforvaltningen, Myndighedsafdelingen for Voksne med Særlige Behov (Handicap og Psykiatri)';
+  await page.getByTestId('new-fag').fill(long);
+  await page.getByTestId('add-fag').click();
+  const fag = page.locator(`[data-fag-label="${long}"]`);
+  await fag.waitFor();
+  await fag.getByTestId('new-sags-kle').fill('27.24');
+  await fag.getByTestId('new-sags-label').fill('Botilbud og bostøtte efter servicelovens §§ 85, 107 og 108 (længerevarende og midlertidige)');
+  await fag.getByTestId('add-sags').click();
+  await fag.getByTestId('sags-item').waitFor();
+  // Every character of both names is on the screen: the fields grow instead of cutting the text.
+  const cut = await fag.locator('textarea.input-wrap').evaluateAll((els) => els.map((e) => ({ v: e.value.length, cut: e.scrollHeight > e.clientHeight + 2 || e.scrollWidth > e.clientWidth + 2, lines: Math.round(e.clientHeight / parseFloat(getComputedStyle(e).lineHeight)) })));
+  assert.equal(cut.length, 2, JSON.stringify(cut));
+  for (const c of cut) assert.equal(c.cut, false, `not cut: ${JSON.stringify(cut)}`);
+  assert.ok(cut.some((c) => c.lines >= 2), `a long name wraps onto several lines: ${JSON.stringify(cut)}`);
+  await fag.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '../target/screenshots/names-console-1920.png' });
+  await page.setViewportSize(PHONE);
+  await fag.scrollIntoViewIfNeeded();
+  for (const c of await fag.locator('textarea.input-wrap').evaluateAll((els) => els.map((e) => e.scrollHeight > e.clientHeight + 2))) assert.equal(c, false, 'not cut on a phone either');
+  await page.screenshot({ path: '../target/screenshots/names-console-375.png' });
+  await page.setViewportSize(PROJECTOR);
+  // Enter still commits a rename (one line), and the name reaches the wall's column head whole.
+  const name = fag.locator('.fag-head textarea');
+  await name.fill(`${long} – Nord`);
+  await name.press('Enter');
+  await until(() => page.evaluate((l) => window.kortvaeg.schema.readColumns(window.kortvaeg.session.control.doc).some((c) => c.label === l), `${long} – Nord`), 'renamed');
+  // Initials in the presence list: letters only ("Pia … (fjern, Teams)" joined earlier is gone; a new one).
+  const dorte = await newPage(browser, PHONE);
+  await joinAs(dorte.page, room.joinUrl, 'Dorte (fjern, Teams)', 'borgerservice');
+  await until(async () => (await page.getByTestId('presence-list').getByTestId('presence').filter({ hasText: 'Dorte' }).count()) === 1, 'Dorte in the console');
+  assert.equal(await page.getByTestId('presence-list').getByTestId('presence').filter({ hasText: 'Dorte' }).locator('.avatar-dot').textContent(), 'DT');
+  await dorte.context.close();
+});
