@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RoomInfo } from '../api';
-import { useSession, useVotes } from '../hooks';
+import { useMedia, useSession, useVotes } from '../hooks';
 import { fmtDate, t } from '../i18n';
 import { deviceId, loadMe } from '../local';
 import { navigate, printPath } from '../router';
@@ -133,14 +133,17 @@ export function WallPage({ session, info, via, projector = false, ownGroup, onBa
   const wallRef = useRef<HTMLDivElement>(null);
   const fitDeps = [scale, view.one, view.row, view.fag, view.onlySags, focusSags, shownColumns.length, shownRows.length,
     cards.map((c) => `${c.id}:${c.text.length}:${c.row}:${c.column}`).join(), notes.size, hidden.size];
-  const fitted = useFitZoom(wallRef, view.fit, fitDeps);
+  // A phone shows one fagområde and scrolls: fitting is for wide screens (the setting stays for them).
+  const narrow = useMedia('(max-width: 760px)');
+  const fit = view.fit && !narrow;
+  const fitted = useFitZoom(wallRef, fit, fitDeps);
   const own = ownGroup ?? (fac ? undefined : me?.group);
   const back = via === 'room' ? `/room/${encodeURIComponent(info.id)}` : `/join/${encodeURIComponent(info.id)}`;
   const myGroupLabel = columns.find((c) => c.id === me?.group)?.label;
 
   return (
     <RoomChrome session={session} subtitle={t('wall.title')} wide phaseBanner={!fac}>
-      <main class={`wall-page ${view.fit ? 'is-fit' : ''} ${view.one ? 'is-one' : ''}`} data-testid="wall-page" data-fit-zoom={view.fit ? String(fitted.zoom) : undefined}>
+      <main class={`wall-page ${fit ? 'is-fit' : ''} ${view.one ? 'is-one' : ''}`} data-testid="wall-page" data-fit-zoom={fit ? String(fitted.zoom) : undefined}>
         <PhaseTimer timer={meta.timer} pinned />
         <p class="print-only wall-print-line">{meta.title || info.title} · {t('print.printedOn', { date: fmtDate(Date.now()) })}</p>
         <div class="wall-toolbar">
@@ -190,7 +193,7 @@ export function WallPage({ session, info, via, projector = false, ownGroup, onBa
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => zoom(0.1)} aria-label={`${t('wall.textSize')} +`} data-testid="wall-zoom-in">A+</button>
             <button type="button" class={`btn btn-small ${view.one ? 'btn-primary' : 'btn-ghost-border'}`} aria-pressed={view.one}
               onClick={() => setView({ one: !view.one, row: view.row || allAxes[0]?.id || '' })} data-testid="wall-one">{t('plenum.one')}</button>
-            {view.fit && <span class="muted small" role="status" data-testid="wall-zoom-level">{t('plenum.zoomLevel', { pct: Math.round(fitted.zoom * 100) })}</span>}
+            {fit && <span class="muted small" role="status" data-testid="wall-zoom-level">{t('plenum.zoomLevel', { pct: Math.round(fitted.zoom * 100) })}</span>}
           </div>
           <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(printPath(via, info.id, null))} aria-label={t('print.openLabel')} data-testid="wall-print">
             {t('print.open')}
@@ -213,7 +216,7 @@ export function WallPage({ session, info, via, projector = false, ownGroup, onBa
             </button>
           )}
         </div>
-        {view.fit && fitted.tooSmall && <p class="notice-warn wall-fit-note" role="status" data-testid="wall-fit-small">{t('plenum.fitTooSmall')}</p>}
+        {fit && fitted.tooSmall && <p class="notice-warn wall-fit-note" role="status" data-testid="wall-fit-small">{t('plenum.fitTooSmall')}</p>}
         {view.one && allAxes.length > 0 && (
           <nav class="one-question" aria-label={t('plenum.one')} data-testid="one-question">
             <button type="button" class="btn btn-ghost-border" onClick={() => step(-1)} disabled={rowIndex === 0} aria-label={t('plenum.prev')} data-testid="one-prev">←</button>
@@ -238,7 +241,7 @@ export function WallPage({ session, info, via, projector = false, ownGroup, onBa
           columns={shownColumns}
           ownColumn={own}
           onlySags={view.onlySags}
-          fit={view.fit}
+          fit={fit}
           wallRef={wallRef}
           cards={cards}
           hidden={hidden}
