@@ -63,6 +63,8 @@ export async function startServer({ dataDir, port = 0, args = [] } = {}) {
   return {
     url,
     port: port_,
+    /** The server's process id (a test may pause it with SIGSTOP: a network that goes silent). */
+    pid: proc.pid,
     dataDir: dir,
     log: () => log,
     async stop() {

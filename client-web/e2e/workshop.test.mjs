@@ -36,7 +36,7 @@ test('facilitator sets up two fagområder; two participants add cards at once; w
     await fag.getByTestId('new-sags-kle').fill(kle);
     await fag.getByTestId('new-sags-label').fill(label);
     await fag.getByTestId('add-sags').click();
-    await until(async () => (await fag.getByTestId('sags-item').locator('input').nth(1).inputValue()) === label, `sagsområde ${label}`);
+    await until(async () => (await fag.getByTestId('sags-item').locator('input, textarea').nth(1).inputValue()) === label, `sagsområde ${label}`);
     assert.equal(await fag.getByTestId('sags-item').locator('input').first().inputValue(), kle);
   };
   await setSags('borgerservice', '27.12', 'Boligstøtte');
@@ -65,8 +65,8 @@ test('facilitator sets up two fagområder; two participants add cards at once; w
 
   // The sagsområde is attached automatically: the group page is per sagsområde.
   await anne.page.getByTestId('sags-tab-27-12-boligstoette').waitFor();
-  // Everyone sees the facilitator's countdown.
-  assert.match(await anne.page.getByTestId('countdown').textContent(), /Tid tilbage\s*(10:00|9:\d\d)/);
+  // Everyone sees the facilitator's countdown, saying what it times.
+  assert.match(await anne.page.getByTestId('phase-timer').textContent(), /Gruppearbejde:\s*(10:00|9:\d\d)\s*tilbage/);
 
   // --- both add cards at the same time
   await Promise.all([
@@ -114,6 +114,12 @@ test('facilitator sets up two fagområder; two participants add cards at once; w
   // --- plenum: the facilitator switches phase and opens the wall
   await fac.page.getByTestId('phase-plenum').click();
   await anne.page.getByTestId('phase-banner').filter({ hasText: 'Plenum' }).waitFor();
+  // The participants' pages follow the phase to the wall; they go back to their group's page here.
+  for (const p of [anne, bo, carl]) {
+    await p.page.getByTestId('wall-page').waitFor();
+    await p.page.getByTestId('back-to-group').click();
+    await p.page.getByTestId('group-work').waitFor();
+  }
   await fac.page.getByTestId('open-wall').click();
   await fac.page.getByTestId('wall').waitFor();
   const wall = fac.page.getByTestId('wall');

@@ -27,6 +27,16 @@ export function useNow(ms = 1000): number {
   return now;
 }
 
+/** Re-renders every `ms` milliseconds (0: not at all). */
+export function useTick(ms: number): void {
+  const [, setV] = useState(0);
+  useEffect(() => {
+    if (!ms) return;
+    const id = setInterval(() => setV((x) => x + 1), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+}
+
 /** Matches a CSS media query. */
 export function useMedia(query: string): boolean {
   const [m, setM] = useState(() => window.matchMedia(query).matches);

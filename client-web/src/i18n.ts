@@ -4,6 +4,7 @@ import { daAnalysis, enAnalysis } from './i18n-analysis';
 import { daJoinCode, enJoinCode } from './i18n-joincode';
 import { daPrint, enPrint } from './i18n-print';
 import { daFollow, enFollow } from './i18n-follow';
+import { daPlenum, enPlenum } from './i18n-plenum';
 import { daUndo, enUndo } from './i18n-undo';
 import { daVoting, enVoting } from './i18n-voting';
 import { daCompare, enCompare } from './i18n-compare';
@@ -347,6 +348,7 @@ const da = {
   ...daJoinCode,
   ...daPrint,
   ...daFollow,
+  ...daPlenum,
   ...daUndo,
   ...daVoting,
   ...daCompare,
@@ -693,6 +695,7 @@ const en: Record<Key, string> = {
   ...enJoinCode,
   ...enPrint,
   ...enFollow,
+  ...enPlenum,
   ...enUndo,
   ...enVoting,
   ...enCompare,

@@ -1,16 +1,16 @@
 import { t } from '../i18n';
 import type { Presence } from '../sync/presence';
 import type { Column } from '../sync/schema';
+import { initials } from '../names';
 
 /** Someone's name as presence shows it: "Deltager" for whom an anonymous room does not name. */
 export const presenceName = (p: Presence) => p.user.name || t(p.user.role === 'facilitator' ? 'role.facilitator' : 'role.participant');
 
 export function Avatar({ p, showName = true }: { p: Presence; showName?: boolean }) {
-  const initials = p.user.name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]?.toUpperCase()).join('') || '?';
   const name = presenceName(p);
   return (
     <span class={`avatar ${p.user.name ? '' : 'avatar-anon'}`} title={name} data-testid="presence">
-      <span class="avatar-dot" style={{ background: p.user.color }} aria-hidden="true">{initials}</span>
+      <span class="avatar-dot" style={{ background: p.user.color }} aria-hidden="true">{initials(p.user.name) || '?'}</span>
       {showName && <span class="avatar-name">{name}{p.self ? ` (${t('common.you')})` : ''}</span>}
     </span>
   );

@@ -142,6 +142,7 @@ export function rowCells(layout: SheetColumn[], row: SheetRow, cards: Map<string
       // The server adds the votes after the cells (shared/src/voting.rs add_to_sheet).
       case 'votes': return '';
     }
+    return '';
   });
 }
 

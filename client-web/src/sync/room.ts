@@ -12,6 +12,8 @@ import { readColumns, readMeta, readRevealed } from './schema';
 import { canWriteGroup, canWriteWall, type RoomDocs } from './docs';
 import { RoomHistory } from './undo';
 import type { Anonymity } from './anonymity';
+import { Liveness } from './liveness';
+import { setLocalTyping } from './presence';
 
 export interface DocLink {
   kind: DocKind;
@@ -91,6 +93,19 @@ export class RoomSession {
     this.wall = this.link('wall');
     this.control = this.link('control');
     this.watchControl(this.control);
+    this.liveness = new Liveness(() => this.links, () => this.control, () => this.offlineNow());
+  }
+
+  /** The browser's online/offline events and the probe of a quiet connection (./liveness). */
+  private readonly liveness: Liveness;
+
+  /**
+   * The connection is gone: this page's "… skriver" is not true any more (the others' is cleared
+   * by y-websocket with their presence), and would be re-announced on reconnect.
+   */
+  private offlineNow() {
+    if (this.overall !== 'online') setLocalTyping(this.awareness, null);
+    this.emit();
   }
 
   /**
@@ -508,6 +523,7 @@ export class RoomSession {
 
   get overall(): Overall {
     if (this.problem?.fatal) return 'error';
+    if (this.liveness?.browserOffline) return 'offline';
     const links = this.links.filter((l) => !l.stopped || l.kind !== 'group');
     if (links.every((l) => l.connected && l.synced)) return 'online';
     if (links.some((l) => !l.everSynced) && links.every((l) => l.provider.wsUnsuccessfulReconnects < 2)) return 'connecting';
@@ -545,6 +561,7 @@ export class RoomSession {
 
   destroy() {
     this.destroyed = true;
+    this.liveness.destroy();
     if (this.peopleTimer) clearTimeout(this.peopleTimer);
     this.history.destroy();
     for (const l of this.links) {

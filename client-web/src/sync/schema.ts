@@ -33,6 +33,8 @@ export interface Meta {
   phase: Phase;
   timer_ends_at: number | null;
   timer_minutes: number | null;
+  /** The countdown of the phase now (`timer` below), or null: none, or one of another phase. */
+  timer: Timer | null;
   /** The round the groups see now ("as-is", "to-be"); '' = every round (see `rowsInRound`). */
   round: string;
   /** Joining closed by the facilitator (`meta.joining` = "closed"): the server refuses new seats. */
@@ -48,6 +50,24 @@ export interface Meta {
 }
 
 export type Visibility = 'open' | 'private';
+
+/**
+ * The countdown everyone sees (docs/API.md, control `meta.timer_*`). It belongs to the phase it was
+ * started in (`timer_phase`) and says what it times (`timer_label`, or that phase's name); paused,
+ * it keeps the time left (`timer_left_ms`) and has no end. A timer without `timer_phase` (rooms
+ * from before) counts in every phase, as it always did.
+ */
+export interface Timer {
+  /** End (server-corrected ms since epoch); null while paused. */
+  endsAt: number | null;
+  /** Time left while paused; null while running. */
+  pausedLeft: number | null;
+  minutes: number | null;
+  /** The phase it times; null for a timer from before phases had timers. */
+  phase: Phase | null;
+  /** What the facilitator said it times ('' = the phase's name). */
+  label: string;
+}
 
 export interface Comment { id: string; text: string; author: string; created_at: number }
 
@@ -127,12 +147,24 @@ export function readMeta(control: Y.Doc): Meta {
   const phase = str(m.get('phase'));
   const ends = m.get('timer_ends_at');
   const mins = m.get('timer_minutes');
+  const left = m.get('timer_left_ms');
+  const tPhase = str(m.get('timer_phase'));
+  const current: Phase = (PHASES as string[]).includes(phase) ? (phase as Phase) : 'group';
+  const timer: Timer | null = typeof ends === 'number' || typeof left === 'number' ? {
+    endsAt: typeof left === 'number' ? null : (ends as number),
+    pausedLeft: typeof left === 'number' ? Math.max(0, left) : null,
+    minutes: typeof mins === 'number' ? mins : null,
+    phase: (PHASES as string[]).includes(tPhase) ? (tPhase as Phase) : null,
+    label: str(m.get('timer_label')),
+  } : null;
   return {
     title: str(m.get('title')),
     template: str(m.get('template')),
     phase: (PHASES as string[]).includes(phase) ? (phase as Phase) : 'group',
     timer_ends_at: typeof ends === 'number' ? ends : null,
     timer_minutes: typeof mins === 'number' ? mins : null,
+    // A countdown of another phase is over: it is not shown (the facilitator's page clears it too).
+    timer: timer && (timer.phase === null || timer.phase === current) ? timer : null,
     round: str(m.get('round')),
     joiningClosed: m.get('joining') === 'closed',
     groupDocuments: m.get('group_documents') === true,
@@ -176,36 +208,81 @@ export function setJoiningClosed(control: Y.Doc, closed: boolean) {
   else metaMap(control).delete('joining');
 }
 
+/** Changes the phase; a countdown of the phase left is stopped with it (one change). */
 export function setPhase(control: Y.Doc, phase: Phase) {
-  metaMap(control).set('phase', phase);
+  const m = metaMap(control);
+  if (str(m.get('phase')) === phase) return;
+  control.transact(() => {
+    m.set('phase', phase);
+    clearTimer(control);
+  });
 }
 
 export function setTitle(control: Y.Doc, title: string) {
   metaMap(control).set('title', title);
 }
 
-/** Starts the group-work countdown: `minutes` from `now` (server-corrected ms epoch). */
-export function startTimer(control: Y.Doc, minutes: number, now: number) {
+const TIMER_KEYS = ['timer_ends_at', 'timer_minutes', 'timer_phase', 'timer_label', 'timer_left_ms'];
+
+function clearTimer(control: Y.Doc) {
+  const m = metaMap(control);
+  for (const k of TIMER_KEYS) if (m.has(k)) m.delete(k);
+}
+
+/**
+ * Starts the countdown of the phase now: `minutes` from `now` (server-corrected ms epoch), saying
+ * what it times (`label`; '' = the phase's name).
+ */
+export function startTimer(control: Y.Doc, minutes: number, now: number, label = '') {
+  const m = metaMap(control);
   control.transact(() => {
-    metaMap(control).set('timer_minutes', minutes);
-    metaMap(control).set('timer_ends_at', Math.round(now + minutes * 60_000));
+    clearTimer(control);
+    m.set('timer_minutes', minutes);
+    m.set('timer_ends_at', Math.round(now + minutes * 60_000));
+    m.set('timer_phase', readMeta(control).phase);
+    if (label.trim()) m.set('timer_label', label.trim().slice(0, 80));
   });
 }
 
+/** Adds `minutes` to the countdown (running: to its end, or from now once it is over; paused: to the time left). */
 export function extendTimer(control: Y.Doc, minutes: number, now: number) {
-  const m = readMeta(control);
-  const base = m.timer_ends_at && m.timer_ends_at > now ? m.timer_ends_at : now;
+  const t = readMeta(control).timer;
+  if (!t) return;
+  const m = metaMap(control);
   control.transact(() => {
-    metaMap(control).set('timer_ends_at', Math.round(base + minutes * 60_000));
-    metaMap(control).set('timer_minutes', (m.timer_minutes ?? 0) + minutes);
+    if (t.pausedLeft !== null) m.set('timer_left_ms', Math.round(t.pausedLeft + minutes * 60_000));
+    else {
+      const base = t.endsAt && t.endsAt > now ? t.endsAt : now;
+      m.set('timer_ends_at', Math.round(base + minutes * 60_000));
+    }
+    m.set('timer_minutes', (t.minutes ?? 0) + minutes);
+  });
+}
+
+/** Pauses the running countdown: the time left is kept, the end removed (everyone's stands still). */
+export function pauseTimer(control: Y.Doc, now: number) {
+  const t = readMeta(control).timer;
+  if (!t || t.endsAt === null) return;
+  const m = metaMap(control);
+  control.transact(() => {
+    m.set('timer_left_ms', Math.max(0, Math.round(t.endsAt! - now)));
+    m.delete('timer_ends_at');
+  });
+}
+
+/** Resumes a paused countdown from `now` with the time it had left. */
+export function resumeTimer(control: Y.Doc, now: number) {
+  const t = readMeta(control).timer;
+  if (!t || t.pausedLeft === null) return;
+  const m = metaMap(control);
+  control.transact(() => {
+    m.set('timer_ends_at', Math.round(now + t.pausedLeft!));
+    m.delete('timer_left_ms');
   });
 }
 
 export function stopTimer(control: Y.Doc) {
-  control.transact(() => {
-    metaMap(control).delete('timer_ends_at');
-    metaMap(control).delete('timer_minutes');
-  });
+  control.transact(() => clearTimer(control));
 }
 
 // ---- control document: rows (questions) -------------------------------------------------------

@@ -91,7 +91,7 @@ export function Console({ session, info }: { session: RoomSession; info: RoomInf
         <section class="toolbar panel" aria-label={t('phase.label')}>
           <PhaseControl session={session} phase={meta.phase} />
           {rounds.length > 1 && <RoundControl session={session} round={meta.round} rounds={rounds} />}
-          <TimerControl session={session} endsAt={meta.timer_ends_at} />
+          <TimerControl session={session} timer={meta.timer} phase={meta.phase} />
           <VisibilityControl session={session} />
           <div class="toolbar-actions">
             <button type="button" class="btn btn-primary" data-testid="open-wall" onClick={() => navigate(`${roomPath}/wall`)}>

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { serverNow } from '../api';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
-import { extendTimer, PHASES, setPhase, setRound, startTimer, stopTimer, type Phase } from '../sync/schema';
+import { extendTimer, pauseTimer, PHASES, resumeTimer, setPhase, setRound, startTimer, stopTimer, type Phase, type Timer } from '../sync/schema';
 import { roundLabel } from '../sync/analysis';
-import { Countdown } from '../components/Timer';
+import { PhaseTimer } from '../components/Timer';
 
 /** Facilitator only: gruppearbejde / plenum / lukket. */
 export function PhaseControl({ session, phase }: { session: RoomSession; phase: Phase }) {
@@ -29,32 +29,47 @@ export function PhaseControl({ session, phase }: { session: RoomSession; phase: 
   );
 }
 
-/** Facilitator only: the group-work countdown everyone sees. */
-export function TimerControl({ session, endsAt }: { session: RoomSession; endsAt: number | null }) {
+/**
+ * Facilitator only: the countdown everyone sees, of the phase now (it stops when the phase
+ * changes: `setPhase`), saying what it times; pause and resume, +1 min, stop.
+ */
+export function TimerControl({ session, timer, phase }: { session: RoomSession; timer: Timer | null; phase: Phase }) {
   const [custom, setCustom] = useState('');
+  const [label, setLabel] = useState('');
   const doc = session.control.doc;
-  const running = endsAt !== null;
+  const start = (m: number) => {
+    startTimer(doc, m, serverNow(), label);
+    setLabel('');
+  };
   return (
     <div class="control-block">
-      <span class="control-label">{t('timer.title')}</span>
-      <div class="timer-control">
-        {running ? (
+      <span class="control-label" id="timer-label">{t('timer.titlePhase', { phase: t(`phase.${phase}`) })}</span>
+      <div class="timer-control" role="group" aria-labelledby="timer-label">
+        {timer ? (
           <>
-            <Countdown endsAt={endsAt} />
+            <PhaseTimer timer={timer} />
+            {timer.pausedLeft !== null ? (
+              <button type="button" class="btn btn-small btn-primary" onClick={() => resumeTimer(doc, serverNow())} data-testid="timer-resume">{t('ptimer.resume')}</button>
+            ) : (
+              <button type="button" class="btn btn-small" onClick={() => pauseTimer(doc, serverNow())} data-testid="timer-pause">{t('ptimer.pause')}</button>
+            )}
             <button type="button" class="btn btn-small" onClick={() => extendTimer(doc, 1, serverNow())} data-testid="timer-add">{t('timer.add')}</button>
             <button type="button" class="btn btn-small btn-ghost-border" onClick={() => stopTimer(doc)} data-testid="timer-stop">{t('timer.stop')}</button>
           </>
         ) : (
           <>
+            <input class="input input-small timer-what" aria-label={t('ptimer.what')} placeholder={t('ptimer.what')} value={label} maxLength={80}
+              title={t('ptimer.forPhase', { phase: t(`phase.${phase}`) })} data-testid="timer-what"
+              onInput={(e) => setLabel((e.currentTarget as HTMLInputElement).value)} />
             {[5, 10, 15, 20].map((m) => (
-              <button key={m} type="button" class="btn btn-small" onClick={() => startTimer(doc, m, serverNow())} data-testid={`timer-${m}`}>
+              <button key={m} type="button" class="btn btn-small" onClick={() => start(m)} data-testid={`timer-${m}`}>
                 {m} {t('common.minutes')}
               </button>
             ))}
             <form class="inline-form" onSubmit={(e) => {
               e.preventDefault();
               const m = Number(custom.replace(',', '.'));
-              if (m > 0 && m <= 600) startTimer(doc, m, serverNow());
+              if (m > 0 && m <= 600) start(m);
               setCustom('');
             }}>
               <input class="input input-small" inputMode="numeric" aria-label={t('timer.custom')} placeholder={t('timer.custom')} value={custom}

@@ -15,10 +15,10 @@ import { roomRounds, rowsInRound, rowTag } from '../sync/schema';
 import { CardView } from '../components/CardView';
 import { Avatar } from '../components/Presence';
 import { idsWritten, namesWritten } from '../sync/anonymity';
-import { Countdown } from '../components/Timer';
+import { PhaseTimer } from '../components/Timer';
 import { RoomChrome } from './RoomChrome';
 import { AnswerForm } from './AnswerForm';
-import { useMedia, useVotes } from '../hooks';
+import { useMedia, useTick, useVotes } from '../hooks';
 import { SagsVoting, VoteBar, VoteControls } from './Voting';
 import { conflicts, type Conflict } from '../sync/answerCards';
 import { PrivateNote } from './Visibility';
@@ -33,7 +33,7 @@ const QUICK: Record<string, string[]> = Object.fromEntries(
 );
 
 /** The participant's column: per sagsområde, the questions in order, with the group's cards. */
-export function GroupWork({ session, info, me, onLeave }: { session: RoomSession; info: RoomInfo; me: Me; onLeave: () => void }) {
+export function GroupWork({ session, info, me, onLeave, toWall }: { session: RoomSession; info: RoomInfo; me: Me; onLeave: () => void; /** In plenum: back to the wall (views/ParticipantPage.tsx). */ toWall?: () => void }) {
   const control = session.control.doc;
   // The wall's cards and answers and the group documents this person may read, as one set.
   const docs = session.docs;
@@ -44,6 +44,8 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   const cards = readRoomCards(docs).filter((c) => c.column === column.id);
   const groupState = readRoomGroups(docs)[column.id];
   const people = readPresence(session).filter((p) => p.user.group === column.id && p.user.role !== 'facilitator');
+  // While someone types, look again every second: a "… skriver" not renewed goes (sync/presence.ts).
+  useTick(people.some((p) => !p.self && p.typing) ? 1000 : 0);
   const closed = meta.phase === 'closed';
   // An anonymous room says no names (sync/anonymity.ts); in a fully anonymous one no card says whose it is.
   const anonymity = anonymityOf(docs);
@@ -69,6 +71,9 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
   return (
     <RoomChrome session={session} subtitle={t('group.title', { group: column.label })}>
       <main id="main" class={`page group-page ${sags && wide ? 'with-skema' : ''}`} data-testid="group-work" data-group={column.id}>
+        {/* First in the page, sticky: on a phone it stays in view under the top bar while the questions scroll. */}
+        <PhaseTimer timer={meta.timer} big pinned />
+        {toWall && <ToWallBar onClick={toWall} />}
         <section class="group-head">
           <div class="group-head-main">
             <p class="eyebrow">{t('group.myGroup')}</p>
@@ -79,7 +84,6 @@ export function GroupWork({ session, info, me, onLeave }: { session: RoomSession
             </div>
           </div>
           <div class="group-head-side">
-            <Countdown endsAt={meta.timer_ends_at} big />
             <div class="row-actions">
               <button type="button" class="btn btn-ghost-border btn-small" onClick={() => navigate(`/join/${encodeURIComponent(info.id)}/wall`)} data-testid="see-wall">
                 {t('group.seeWall')}
@@ -273,5 +277,15 @@ function FoldedRounds({ rows, round }: { rows: Row[]; round: string }) {
         );
       })}
     </section>
+  );
+}
+
+/** On the group page in plenum: the way back to the wall. */
+export function ToWallBar({ onClick }: { onClick: () => void }) {
+  return (
+    <div class="banner banner-phase phase-plenum to-wall" data-testid="to-wall-bar">
+      <span>{t('plenum.groupInPlenum')}</span>
+      <button type="button" class="btn btn-primary btn-small" onClick={onClick} data-testid="to-wall">{t('plenum.toWall')} →</button>
+    </div>
   );
 }

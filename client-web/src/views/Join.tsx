@@ -6,7 +6,7 @@ import { clearGroup, loadMe, saveMe, saveSeat, updateSeat, type Me } from '../lo
 import type { RoomSession } from '../sync/room';
 import { colorFor, readPresence, setUser } from '../sync/presence';
 import { readColumns, readMeta } from '../sync/schema';
-import { GroupWork } from './GroupWork';
+import { ParticipantPage } from './ParticipantPage';
 import { RoomChrome } from './RoomChrome';
 import { SeatRemovedPanel } from './SeatRemoved';
 import { errorText } from './errors';
@@ -77,7 +77,7 @@ function Seated({ session, info, seat0 }: { session: RoomSession; info: RoomInfo
       </RoomChrome>
     );
   }
-  if (inGroup && !changing) return <GroupWork session={session} info={info} me={me} onLeave={() => setChanging(true)} />;
+  if (inGroup && !changing) return <ParticipantPage session={session} info={info} me={me} onLeave={() => setChanging(true)} />;
   return (
     <JoinForm
       session={session}
@@ -108,7 +108,7 @@ function Unseated({ session, info }: { session: RoomSession; info: RoomInfo }) {
     if (v1) setUser(session, { name: v1.name, color: v1.color, role: info.role, group: v1.group });
   }, [v1?.name, v1?.group]);
 
-  if (v1) return <GroupWork session={session} info={info} me={v1} onLeave={() => { clearGroup(info.id); setMe({ ...v1, group: '' }); }} />;
+  if (v1) return <ParticipantPage session={session} info={info} me={v1} onLeave={() => { clearGroup(info.id); setMe({ ...v1, group: '' }); }} />;
   return (
     <JoinForm
       session={session}

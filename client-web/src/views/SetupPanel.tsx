@@ -18,7 +18,7 @@ export function SetupPanel({ session, meta, rows, columns }: { session: RoomSess
       <h2 id="setup-h">{t('console.setup')}</h2>
       <label class="field-label">
         {t('console.workshopTitle')}
-        <InlineText value={meta.title} label={t('console.workshopTitle')} onCommit={(v) => setTitle(doc, v)} class="input-lg" />
+        <InlineText value={meta.title} label={t('console.workshopTitle')} onCommit={(v) => setTitle(doc, v)} class="input-lg" wrap />
       </label>
 
       <VisibilitySetup session={session} />
@@ -80,7 +80,7 @@ function FagEditor({ session, column }: { session: RoomSession; column: Column }
   return (
     <div class="fag" data-testid={`fag-${column.id}`} data-fag-label={column.label}>
       <div class="fag-head">
-        <InlineText value={column.label} label={t('console.fagName')} class="fag-name" onCommit={(v) => renameColumn(doc, column.id, v)} />
+        <InlineText value={column.label} label={t('console.fagName')} class="fag-name" wrap onCommit={(v) => renameColumn(doc, column.id, v)} />
         <button type="button" class="btn btn-icon btn-ghost btn-danger-text" aria-label={`${t('console.removeFag')} ${column.label}`} data-testid="remove-fag"
           onClick={() => confirm(t('console.removeFagConfirm', { name: column.label })) && removeColumn(doc, column.id)}>✕</button>
       </div>
@@ -91,7 +91,7 @@ function FagEditor({ session, column }: { session: RoomSession; column: Column }
           {column.sagsomraader.map((s) => (
             <li key={s.id} class="sags-item" data-testid="sags-item">
               <InlineText value={s.kle} label={t('console.sagsKle')} class="kle-input" placeholder="KLE" onCommit={(v) => updateSagsomraade(doc, column.id, s.id, { kle: v })} />
-              <InlineText value={s.label} label={t('console.sagsName')} onCommit={(v) => updateSagsomraade(doc, column.id, s.id, { label: v })} />
+              <InlineText value={s.label} label={t('console.sagsName')} wrap onCommit={(v) => updateSagsomraade(doc, column.id, s.id, { label: v })} />
               <button type="button" class="btn btn-icon btn-ghost btn-danger-text" aria-label={`${t('common.delete')} ${s.label}`} onClick={() => removeSagsomraade(doc, column.id, s.id)}>✕</button>
             </li>
           ))}

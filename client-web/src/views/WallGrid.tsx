@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, RefObject } from 'preact';
 import { reducedMotion } from '../motion';
 import Sortable from 'sortablejs';
 import { t } from '../i18n';
@@ -44,12 +44,21 @@ interface Props {
   cardVote?: (card: Card) => ComponentChildren;
   /** The order of a cell's cards ("Sortér efter stemmer"); as they come without it. */
   order?: (cards: Card[]) => Card[];
+  /** The viewer's own group (column id): its column is marked ("Din gruppe"). */
+  ownColumn?: string;
+  /** With a sagsområde in focus: the others' cards and answers are left out, not dimmed. */
+  onlySags?: boolean;
+  /** "Tilpas til skærm": the compact layout that is scaled to the window (views/wallFit.ts). */
+  fit?: boolean;
+  /** The matrix element (what "Tilpas til skærm" measures and scales). */
+  wallRef?: RefObject<HTMLDivElement | null>;
 }
 
 /** The matrix questions × fagområder with the cards in their cells. Phones show one fagområde at a time. */
-export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow, cardVote, order }: Props) {
+export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale = 1, presence = [], notes, conflicts, hidden, shownCell, shownCard, shownBy = 'self', focusSags = '', onShow, cardVote, order, ownColumn, onlySags, fit, wallRef }: Props) {
   const narrow = useMedia('(max-width: 760px)');
-  const [only, setOnly] = useState<string>('');
+  // A phone starts on the viewer's own group.
+  const [only, setOnly] = useState<string>(ownColumn ?? '');
   const wrap = useRef<HTMLDivElement>(null);
   // The cell (or card) shown: on a phone its fagområde's column, and scrolled into view.
   const shownCardColumn = shownCard ? cards.find((c) => c.id === shownCard)?.column : undefined;
@@ -70,7 +79,9 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
   }, [shownKey, shownBy, only]);
   const shown = narrow ? columns.filter((c) => c.id === (only || columns[0]?.id)) : columns;
   const byCell = new Map<string, Card[]>();
+  const inFocus = (id: string | undefined) => !onlySags || !focusSags || id === focusSags;
   for (const c of cards) {
+    if (!inFocus(c.sagsomraade_id)) continue;
     const k = `${c.row}\u0000${c.column}`;
     byCell.set(k, [...(byCell.get(k) ?? []), c]);
   }
@@ -85,12 +96,13 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
           ))}
         </div>
       )}
-      <div class="wall" role="table" tabIndex={0} aria-label={t('wall.title')} data-testid="wall" style={{ '--cols': String(shown.length) }}>
+      <div class={`wall ${fit ? 'wall-fit' : ''}`} role="table" tabIndex={0} aria-label={t('wall.title')} data-testid="wall" ref={wallRef} style={{ '--cols': String(shown.length) }}>
         <div class="wall-row wall-header" role="row">
           <div class="wall-corner" role="columnheader">{t('wall.question')}</div>
           {shown.map((c) => (
-            <div key={c.id} class={`wall-colhead ${hidden?.has(c.id) ? 'is-hidden' : ''}`} role="columnheader" data-column-id={c.id} data-hidden={hidden?.has(c.id) ? 'yes' : 'no'}>
-              <span>{c.label}</span>
+            <div key={c.id} class={`wall-colhead ${hidden?.has(c.id) ? 'is-hidden' : ''} ${ownColumn === c.id ? 'is-own' : ''}`} role="columnheader" data-column-id={c.id} data-hidden={hidden?.has(c.id) ? 'yes' : 'no'} data-own={ownColumn === c.id ? 'yes' : 'no'}>
+              <span class="wall-collabel">{c.label}</span>
+              {ownColumn === c.id && <span class="badge wall-own" data-testid="wall-own">{t('plenum.ownGroup')}</span>}
               {hidden?.has(c.id) && (
                 <span class="badge badge-muted wall-hidden" data-testid={`wall-hidden-${c.id}`} title={t('wall.hiddenColumnLabel', { group: c.label })}>
                   <span aria-hidden="true">{t('wall.hiddenColumn')}</span><span class="sr-only">{t('wall.hiddenColumnLabel', { group: c.label })}</span>
@@ -117,7 +129,7 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
             {shown.map((c) => (
               // A hidden group's cell takes no new card: it would go to the group's document, out of sight.
               <Cell key={c.id} row={r} column={c} cards={(order ?? same)(byCell.get(`${r.id}\u0000${c.id}`) ?? [])} onActions={onActions} onDrop={onDrop} onAdd={hidden?.has(c.id) ? undefined : onAdd}
-                notes={notes?.get(`${r.id}\u0000${c.id}`) ?? []} conflicts={conflicts}
+                notes={(notes?.get(`${r.id}\u0000${c.id}`) ?? []).filter((n) => inFocus(n.sags.id))} conflicts={conflicts} own={ownColumn === c.id}
                 shown={shownCell?.row === r.id && shownCell?.column === c.id} shownCard={shownCard ?? null} shownBy={shownBy} focusSags={focusSags} onShow={onShow} cardVote={cardVote} />
             ))}
           </div>,
@@ -129,8 +141,8 @@ export function WallGrid({ rows, columns, cards, onActions, onDrop, onAdd, scale
 
 const same = (cards: Card[]) => cards;
 
-function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, shown, shownCard, shownBy, focusSags, onShow, cardVote }: {
-  row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd'];
+function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, shown, shownCard, shownBy, focusSags, onShow, cardVote, own }: {
+  row: Axis; column: Axis; cards: Card[]; onActions?: (c: Card) => void; onDrop?: Props['onDrop']; onAdd?: Props['onAdd']; own?: boolean;
   notes: AnswerNote[]; conflicts?: Map<string, string>;
   shown: boolean; shownCard: string | null; shownBy: 'self' | 'facilitator'; focusSags: string; onShow?: Props['onShow']; cardVote?: Props['cardVote'];
 }) {
@@ -170,7 +182,7 @@ function Cell({ row, column, cards, onActions, onDrop, onAdd, notes, conflicts, 
     return () => s.destroy();
   }, [!!onDrop]);
   return (
-    <div class={`wall-cell ${shown ? 'cell-shown' : ''}`} role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id} data-shown={shown ? 'yes' : 'no'}
+    <div class={`wall-cell ${shown ? 'cell-shown' : ''} ${own ? 'cell-own' : ''}`} role="cell" data-testid={`cell-${row.id}-${column.id}`} data-row={row.id} data-column={column.id} data-shown={shown ? 'yes' : 'no'}
       onPointerDown={onShow ? (e) => pick(e.target) : undefined} onFocusIn={onShow ? (e) => pick(e.target) : undefined}>
       {shown && <p class="shown-label" data-testid="cell-shown-label">{t(shownBy === 'self' ? 'follow.youShowCell' : 'follow.shownCell')}</p>}
       {notes.map((n) => <AnswerCard key={n.sags.id} note={n} dim={!!focusSags && n.sags.id !== focusSags} />)}
