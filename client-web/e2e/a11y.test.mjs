@@ -262,7 +262,7 @@ test('lang on load and on the toggle; the skip link is the first stop and lands 
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
   assert.equal(await page.evaluate(() => location.hash), hash, 'the URL fragment (a room\'s token) is untouched');
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'room-title-input', 'the next stop is the page\'s first field');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'join-code-input', 'the next stop is the page\'s first field ("Deltag med kode")');
 
   const duration = () => page.locator('.btn').first().evaluate((el) => parseFloat(getComputedStyle(el).transitionDuration));
   assert.ok((await duration()) >= 0.1, 'buttons have a transition normally');

@@ -164,11 +164,14 @@ test('the facilitator\'s phase and timer with the keyboard', async () => {
   await tabTo(page, '[data-testid="timer-5"]');
   await page.keyboard.press('Enter');
   await page.getByTestId('timer-stop').waitFor();
+  // The pressed button went away: focus is on the running timer's first control, not on the page.
+  await until(async () => (await focused(page)) === 'timer-pause', 'focus on Pause after starting');
   // The participant's page shows the countdown.
   await until(async () => (await anne.page.locator('.countdown, [data-testid="countdown"], [role="timer"]').count()) > 0, 'the countdown on the group page');
   await tabTo(page, '[data-testid="timer-add"]', { max: 40 });
   await tabTo(page, '[data-testid="timer-stop"]', { max: 5 });
   await page.keyboard.press('Enter');
   await page.getByTestId('timer-5').waitFor();
+  await until(async () => (await focused(page)) === 'timer-5', 'focus on "5 min" after stopping');
   await shots(page, 'keyboard-console');
 });

@@ -56,7 +56,8 @@ export function Modal({ title, onClose, children, wide, testid }: { title: strin
             ✕
           </button>
         </div>
-        <div class="modal-body">{children}</div>
+        {/* Focusable: a body taller than a phone's screen scrolls, also by keyboard (WCAG 2.1.1). */}
+        <div class="modal-body" tabIndex={0}>{children}</div>
       </div>
     </dialog>
   );

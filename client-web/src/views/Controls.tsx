@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { serverNow } from '../api';
 import { t } from '../i18n';
 import type { RoomSession } from '../sync/room';
@@ -36,25 +36,38 @@ export function PhaseControl({ session, phase }: { session: RoomSession; phase: 
 export function TimerControl({ session, timer, phase }: { session: RoomSession; timer: Timer | null; phase: Phase }) {
   const [custom, setCustom] = useState('');
   const [label, setLabel] = useState('');
+  // The button pressed goes away (start → the running timer's, pause ↔ resume, stop → the
+  // starting ones): focus moves to its counterpart, not to the page (WCAG 2.4.3).
+  const [focusNext, setFocusNext] = useState<string | null>(null);
+  const group = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!focusNext) return;
+    const el = group.current?.querySelector<HTMLElement>(`[data-testid="${focusNext}"]`);
+    if (el) {
+      el.focus();
+      setFocusNext(null);
+    }
+  });
   const doc = session.control.doc;
   const start = (m: number) => {
     startTimer(doc, m, serverNow(), label);
     setLabel('');
+    setFocusNext('timer-pause');
   };
   return (
     <div class="control-block">
       <span class="control-label" id="timer-label">{t('timer.titlePhase', { phase: t(`phase.${phase}`) })}</span>
-      <div class="timer-control" role="group" aria-labelledby="timer-label">
+      <div class="timer-control" role="group" aria-labelledby="timer-label" ref={group}>
         {timer ? (
           <>
             <PhaseTimer timer={timer} />
             {timer.pausedLeft !== null ? (
-              <button type="button" class="btn btn-small btn-primary" onClick={() => resumeTimer(doc, serverNow())} data-testid="timer-resume">{t('ptimer.resume')}</button>
+              <button type="button" class="btn btn-small btn-primary" onClick={() => { resumeTimer(doc, serverNow()); setFocusNext('timer-pause'); }} data-testid="timer-resume">{t('ptimer.resume')}</button>
             ) : (
-              <button type="button" class="btn btn-small" onClick={() => pauseTimer(doc, serverNow())} data-testid="timer-pause">{t('ptimer.pause')}</button>
+              <button type="button" class="btn btn-small" onClick={() => { pauseTimer(doc, serverNow()); setFocusNext('timer-resume'); }} data-testid="timer-pause">{t('ptimer.pause')}</button>
             )}
             <button type="button" class="btn btn-small" onClick={() => extendTimer(doc, 1, serverNow())} data-testid="timer-add">{t('timer.add')}</button>
-            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => stopTimer(doc)} data-testid="timer-stop">{t('timer.stop')}</button>
+            <button type="button" class="btn btn-small btn-ghost-border" onClick={() => { stopTimer(doc); setFocusNext('timer-5'); }} data-testid="timer-stop">{t('timer.stop')}</button>
           </>
         ) : (
           <>
