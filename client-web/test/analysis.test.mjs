@@ -12,24 +12,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 import * as Y from 'yjs';
+import { loadSync } from '../bundle-for-tests.mjs';
 
 const CLIENT_DIR = resolve(fileURLToPath(import.meta.url), '../..');
 const ROOT = resolve(CLIENT_DIR, '..');
-const OUT = resolve(CLIENT_DIR, 'node_modules/.cache/kortvaeg-test');
 const fixture = JSON.parse(readFileSync(resolve(ROOT, 'shared/tests/fixtures/analysis.json'), 'utf8'));
 const template = JSON.parse(readFileSync(resolve(ROOT, `shared/templates/${fixture.template}.json`), 'utf8'));
 
-const sync = ['analysis', 'cells', 'schema', 'answers'];
-await build({
-  input: Object.fromEntries(sync.map((m) => [m, resolve(CLIENT_DIR, `src/sync/${m}.ts`)])),
-  external: ['yjs'],
-  logLevel: 'warn',
-  write: true,
-  output: { dir: OUT, format: 'esm' },
-});
-const [analysis, cells, schema, answers] = await Promise.all(sync.map((m) => import(resolve(OUT, `${m}.js`))));
+const [analysis, cells, schema, answers] = await loadSync('analysis', ['analysis', 'cells', 'schema', 'answers']);
 
 const ymap = (entries) => {
   const m = new Y.Map();

@@ -7,20 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 import * as Y from 'yjs';
+import { loadSync } from '../bundle-for-tests.mjs';
 
 const CLIENT_DIR = resolve(fileURLToPath(import.meta.url), '../..');
-const OUT = resolve(CLIENT_DIR, 'node_modules/.cache/kortvaeg-test-anonymity');
-const sync = ['docs', 'schema', 'anonymity'];
-await build({
-  input: Object.fromEntries(sync.map((m) => [m, resolve(CLIENT_DIR, `src/sync/${m}.ts`)])),
-  external: ['yjs'],
-  logLevel: 'warn',
-  write: true,
-  output: { dir: OUT, format: 'esm' },
-});
-const [docs, schema, anon] = await Promise.all(sync.map((m) => import(resolve(OUT, `${m}.js`))));
+const [docs, schema, anon] = await loadSync('anonymity', ['docs', 'schema', 'anonymity']);
 
 /** A room with group documents, one group `a` (sagsområde `sa`), a ja/nej question; `meta.anonymity`. */
 function room(anonymity) {

@@ -6,20 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 import * as Y from 'yjs';
+import { loadSync } from '../bundle-for-tests.mjs';
 
 const CLIENT_DIR = resolve(fileURLToPath(import.meta.url), '../..');
-const OUT = resolve(CLIENT_DIR, 'node_modules/.cache/kortvaeg-test-docs');
-const sync = ['docs', 'schema'];
-await build({
-  input: Object.fromEntries(sync.map((m) => [m, resolve(CLIENT_DIR, `src/sync/${m}.ts`)])),
-  external: ['yjs'],
-  logLevel: 'warn',
-  write: true,
-  output: { dir: OUT, format: 'esm' },
-});
-const [docs, schema] = await Promise.all(sync.map((m) => import(resolve(OUT, `${m}.js`))));
+const [docs, schema] = await loadSync('docs', ['docs', 'schema']);
 
 /** A room: control with two groups (one sagsområde each) and a question; wall and two group documents. */
 function room({ groupDocuments = true, visibility = 'open', revealed = [], phase = 'group' } = {}) {

@@ -6,20 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 import * as Y from 'yjs';
+import { loadSync } from '../bundle-for-tests.mjs';
 
 const CLIENT_DIR = resolve(fileURLToPath(import.meta.url), '../..');
-const OUT = resolve(CLIENT_DIR, 'node_modules/.cache/kortvaeg-test-undo');
-const sync = ['undo', 'schema', 'answers'];
-await build({
-  input: Object.fromEntries(sync.map((m) => [m, resolve(CLIENT_DIR, `src/sync/${m}.ts`)])),
-  external: ['yjs'],
-  logLevel: 'warn',
-  write: true,
-  output: { dir: OUT, format: 'esm' },
-});
-const [{ RoomHistory }, schema, answers] = await Promise.all(sync.map((m) => import(resolve(OUT, `${m}.js`))));
+const [{ RoomHistory }, schema, answers] = await loadSync('undo', ['undo', 'schema', 'answers']);
 
 const card = (text, row = 'q1', column = 'g1') => ({ row, column, text, sagsomraade: null, author: 'A', author_id: 'a', group: column, created_at: 1 });
 const texts = (doc) => [...doc.getMap('cards').values()].map((m) => String(m.get('text'))).sort();
