@@ -12,12 +12,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 
-use super::{access, token_of, ApiError, ApiResult, AppState, Params, Shared};
+use super::{caller, ApiError, ApiResult, AppState, Params, Shared};
 use crate::limits::Bucket;
 use crate::tokens;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
-use kortvaeg_shared::Role;
 
 /// Code lookups a second over the whole node, and the burst: guessing one of the codes in use
 /// takes hundreds of millions of tries.
@@ -57,23 +56,6 @@ fn answer(state: &Shared, code: String) -> JoinCode {
     }
 }
 
-async fn facilitator(
-    state: &Shared,
-    id: &str,
-    headers: &HeaderMap,
-    params: &Params,
-) -> ApiResult<()> {
-    match access(state, id, token_of(headers, params.get("token")))
-        .await?
-        .role
-    {
-        Role::Facilitator => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "only the facilitator sees and replaces the join code".into(),
-        )),
-    }
-}
-
 /// `GET /api/rooms/{id}/join-code` (facilitator) → `200` the code; `404` when the room has none.
 #[utoipa::path(get, path = "/api/rooms/{id}/join-code", tag = "seats", params(("id" = String, Path, description = "The room id"), ("token" = Option<String>, Query)), security(("bearer" = [])), responses((status = 200, body = JoinCode), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -82,7 +64,9 @@ pub async fn get(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<JoinCode>> {
-    facilitator(&state, &id, &headers, &params).await?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only("only the facilitator sees and replaces the join code")?;
     let code = state.store.join_code(&id).await?.ok_or_else(|| {
         ApiError::NotFound("the workshop has no join code yet: POST makes one".into())
     })?;
@@ -97,7 +81,9 @@ pub async fn create(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<(StatusCode, Json<JoinCode>)> {
-    facilitator(&state, &id, &headers, &params).await?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only("only the facilitator sees and replaces the join code")?;
     // A code another room has is drawn again (31^6 codes: rarely).
     for _ in 0..8 {
         let code = tokens::new_join_code();

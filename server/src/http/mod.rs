@@ -212,6 +212,26 @@ pub struct Access {
     pub seat: Option<SeatRecord>,
 }
 
+impl Access {
+    /// `403` with `refusal` unless the token is the facilitator's.
+    pub fn facilitator_only(&self, refusal: &str) -> ApiResult<()> {
+        match self.role {
+            Role::Facilitator => Ok(()),
+            _ => Err(ApiError::Forbidden(refusal.into())),
+        }
+    }
+}
+
+/// [`access`] with the request's token (`Authorization: Bearer`, or `?token=`).
+pub async fn caller(
+    state: &Shared,
+    id: &str,
+    headers: &HeaderMap,
+    params: &Params,
+) -> ApiResult<Access> {
+    access(state, id, token_of(headers, params.get("token"))).await
+}
+
 /// Checks that room `id` exists (404 otherwise, whatever the token) and that `token` is one of
 /// its tokens (401 when missing, 403 when wrong). Returns the room's record and the token's role.
 pub async fn authorize(

@@ -10,7 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
-use super::{access, created, open_room, token_of, Access, ApiError, ApiResult, AppState, Params};
+use super::{caller, created, open_room, ApiError, ApiResult, AppState, Params};
+
+/// Why a seat request of anyone but the facilitator is refused (`403`).
+const ONLY_THE_FACILITATOR: &str = "only the facilitator may do this";
 use crate::store::SeatRecord;
 use crate::tokens;
 #[allow(unused_imports)] // named by the OpenAPI annotations
@@ -35,24 +38,6 @@ async fn room_state(state: &AppState, id: &str) -> ApiResult<(Vec<String>, bool)
     let (_, columns, meta) = room.control.read(projection::structure)?;
     let closed = meta.get("joining").and_then(|v| v.as_str()) == Some("closed");
     Ok((columns.into_iter().map(|c| c.id).collect(), closed))
-}
-
-async fn caller(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    params: &Params,
-) -> ApiResult<Access> {
-    access(state, id, token_of(headers, params.get("token"))).await
-}
-
-fn facilitator_only(access: &Access) -> ApiResult<()> {
-    match access.role {
-        Role::Facilitator => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "only the facilitator may do this".into(),
-        )),
-    }
 }
 
 /// `POST /api/rooms/{id}/seats` `{"name", "group"}` → `201` the seat and its token.
@@ -118,7 +103,9 @@ pub async fn list(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<Vec<Seat>>> {
-    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only(ONLY_THE_FACILITATOR)?;
     let mut seats = state.store.seats(&id).await?;
     seats.sort_by(|a, b| {
         a.created_at
@@ -215,7 +202,9 @@ pub async fn remove(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only(ONLY_THE_FACILITATOR)?;
     if !state.store.remove_seat(&id, &seat_id).await? {
         return Err(ApiError::NotFound(format!(
             "no seat {seat_id} in this room"
@@ -236,7 +225,9 @@ pub async fn new_participant_token(
     params: Params,
     headers: HeaderMap,
 ) -> ApiResult<Json<ParticipantToken>> {
-    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only(ONLY_THE_FACILITATOR)?;
     let token = tokens::new_token();
     state
         .store

@@ -14,15 +14,15 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::{access, open_room, token_of, Access, ApiError, ApiResult, AppState, Params, Shared};
+use super::{caller, open_room, Access, ApiError, ApiResult, AppState, Params, Shared};
 use crate::room::permissions::{self, Who};
 use crate::room::RoomHandle;
 use crate::store::{unix_ms, DocKind};
 use crate::tokens;
 #[allow(unused_imports)] // named by the OpenAPI annotations
 use kortvaeg_shared::api::ErrorBody;
+use kortvaeg_shared::screening;
 use kortvaeg_shared::voting::{self, Change, NewRound, Round, Target};
-use kortvaeg_shared::{screening, Role};
 
 /// `GET /api/rooms/{id}/votes`: the current round and its count.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -62,14 +62,8 @@ pub struct Ballot {
     pub target: String,
 }
 
-async fn caller(
-    state: &Shared,
-    id: &str,
-    headers: &HeaderMap,
-    params: &Params,
-) -> ApiResult<Access> {
-    access(state, id, token_of(headers, params.get("token"))).await
-}
+/// Why a round change by anyone but the facilitator is refused (`403`).
+const ONLY_THE_FACILITATOR: &str = "only the facilitator opens, resets and stops a vote";
 
 /// The round open in the room's control document, if any.
 fn current(room: &RoomHandle) -> ApiResult<Option<Round>> {
@@ -102,7 +96,7 @@ pub async fn open(
     bytes: Bytes,
 ) -> ApiResult<Json<Round>> {
     let caller = caller(&state, &id, &headers, &params).await?;
-    facilitator_only(&caller)?;
+    caller.facilitator_only(ONLY_THE_FACILITATOR)?;
     let request = NewRound::from_json(&bytes)?;
     let room = open_room(&state, &id).await?;
     let mut round = request.open(tokens::new_seat_id(), unix_ms(std::time::SystemTime::now()));
@@ -129,7 +123,9 @@ pub async fn change(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<Json<Round>> {
-    facilitator_only(&caller(&state, &id, &headers, &params).await?)?;
+    caller(&state, &id, &headers, &params)
+        .await?
+        .facilitator_only(ONLY_THE_FACILITATOR)?;
     let request: RoundChange = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::BadRequest(format!("the body must be {{\"open\": true or false}}: {e}"))
     })?;
@@ -326,14 +322,5 @@ async fn target_exists(
             }
             Ok(false)
         }
-    }
-}
-
-fn facilitator_only(access: &Access) -> ApiResult<()> {
-    match access.role {
-        Role::Facilitator => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "only the facilitator opens, resets and stops a vote".into(),
-        )),
     }
 }
