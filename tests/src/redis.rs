@@ -1,6 +1,6 @@
 //! [`Redis`]: a throw-away `redis-server` on a free port, in a temporary directory, which can be
 //! stopped and started again on the same port and directory (store-outage tests). The one spawner
-//! of the workspace: the integration tests, the bench (`src/bin/bench.rs`) and the unit tests of
+//! of the workspace: the integration tests, the bench (`src/bin/bench/main.rs`) and the unit tests of
 //! the server's Redis store (a dev-dependency of `kortvaeg-server`) all start theirs here, with the
 //! [`Persistence`] they need.
 

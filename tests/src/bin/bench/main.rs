@@ -74,6 +74,8 @@ use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, Map, ReadTxn, StateVector, Transact, Update};
 
+mod walls;
+
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -707,6 +709,8 @@ enum Target {
     /// A Kortvæg server, and how to call it in tables.
     Kortvaeg(Server, &'static str),
     Node(NodeServer),
+    /// The bare relay (`tests/src/bin/relay.rs`).
+    Relay(RelayServer),
 }
 
 impl Target {
@@ -714,6 +718,7 @@ impl Target {
         match self {
             Target::Kortvaeg(_, name) => name,
             Target::Node(_) => "node y-websocket",
+            Target::Relay(_) => "bare relay",
         }
     }
 
@@ -721,6 +726,7 @@ impl Target {
         match self {
             Target::Kortvaeg(s, _) => s.pid().expect("server running"),
             Target::Node(n) => n.child.id(),
+            Target::Relay(r) => r.child.id(),
         }
     }
 
@@ -736,6 +742,7 @@ impl Target {
                 )
             }
             Target::Node(n) => format!("ws://127.0.0.1:{}/bench-{label}-{}", n.port, now_us()),
+            Target::Relay(r) => format!("ws://127.0.0.1:{}/bench-{label}-{}", r.port, now_us()),
         }
     }
 }
@@ -771,16 +778,7 @@ impl NodeServer {
             .stderr(Stdio::inherit())
             .spawn()?;
         let server = NodeServer { child, port };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            if Instant::now() >= deadline {
-                return Err("the Node server did not listen within 15 s".into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_port(port).await?;
         Ok(server)
     }
 }
@@ -790,6 +788,58 @@ impl Drop for NodeServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The bare relay (`tests/src/bin/relay.rs`, built beside the bench).
+struct RelayServer {
+    child: Child,
+    port: u16,
+}
+
+impl RelayServer {
+    async fn start() -> Result<RelayServer> {
+        let me = std::env::current_exe()?;
+        let bin = me.with_file_name("relay");
+        if !bin.is_file() {
+            return Err(format!(
+                "{} is missing (cargo build --release -p kortvaeg-tests --bin relay)",
+                bin.display()
+            )
+            .into());
+        }
+        let port = free_port();
+        let child = Command::new(&bin)
+            .arg(port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let relay = RelayServer { child, port };
+        wait_for_port(port).await?;
+        Ok(relay)
+    }
+}
+
+impl Drop for RelayServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits (15 s at most) until something listens on the port.
+async fn wait_for_port(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        if Instant::now() >= deadline {
+            return Err(format!("nothing listened on port {port} within 15 s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
 }
 
 fn free_port() -> u16 {
@@ -1892,13 +1942,14 @@ const SCENARIOS: &[&str] = &[
     "durability",
     "gate",
     "reference",
+    "walls",
 ];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: bench [{}]...  (default: all; see the module docs in tests/src/bin/bench.rs)",
+            "usage: bench [{}]...  (default: all; see the module docs in tests/src/bin/bench/main.rs)",
             SCENARIOS.join("|")
         );
         return;
@@ -1943,8 +1994,8 @@ fn main() {
     runtime.block_on(run(args));
 }
 
-/// The longest a whole run may take (a normal run takes 2–3 minutes).
-const TIME_BUDGET: Duration = Duration::from_secs(9 * 60);
+/// The longest a whole run may take (a normal run takes about 15 minutes, `walls` most of it).
+const TIME_BUDGET: Duration = Duration::from_secs(30 * 60);
 
 /// Kills (SIGKILL) every process whose parent is this one: what the bench started.
 fn kill_children() {
@@ -2009,6 +2060,11 @@ async fn run(args: Vec<String>) {
     if selected("reference") {
         let load = Load::now();
         scenario_reference(ours.as_ref()).await;
+        note(&load.others_since());
+    }
+    if selected("walls") {
+        let load = Load::now();
+        walls::scenario_walls().await;
         note(&load.others_since());
     }
     println!("\ntotal: {:.0} s", started.elapsed().as_secs_f64());
