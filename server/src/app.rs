@@ -89,7 +89,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let (writer, writer_task) = Writer::start(
         store.clone(),
         spool,
-        config.commit_window(),
+        config.pacing(),
         config.compact_after,
         WRITER_QUEUE,
         buffer,

@@ -70,6 +70,12 @@ pub struct Config {
     #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 0)]
     pub commit_window_ms: u64,
 
+    /// A document's stored updates are sent to its connections at most once per this period:
+    /// the first at once, the ones stored within the period after it merged into one message at
+    /// its end (0: each batch's at once). Fewer, fuller messages under load (BENCHMARKS.md).
+    #[arg(long, env = "BROADCAST_EVERY_MS", default_value_t = 20)]
+    pub broadcast_every_ms: u64,
+
     /// Updates appended to a document's log before it is compacted into one state.
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
@@ -239,8 +245,12 @@ impl Config {
         }
     }
 
-    pub fn commit_window(&self) -> Duration {
-        Duration::from_millis(self.commit_window_ms)
+    /// When the store writer stores and sends (`--commit-window-ms`, `--broadcast-every-ms`).
+    pub fn pacing(&self) -> crate::room::Pacing {
+        crate::room::Pacing {
+            commit_window: Duration::from_millis(self.commit_window_ms),
+            broadcast_every: Duration::from_millis(self.broadcast_every_ms),
+        }
     }
 
     /// `--retain-days` as a period; `None` when rooms are kept (0).

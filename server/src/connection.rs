@@ -14,16 +14,19 @@
 //! example), so the unit tests below drive a connection over channels, without a socket.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, watch, Notify};
+use tokio::sync::{broadcast, mpsc, watch};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
@@ -173,26 +176,31 @@ where
     }
     let started = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
-    let writer = tokio::spawn(write_loop(WriteLoop {
-        sink,
-        frames: frames_rx,
-        broadcasts,
-        behind,
+    let controls = Controls {
         close: closing.0.subscribe(),
-        closing: closing.clone(),
-        evicted: room.evictions(),
-        shutdown: session.shutdown.clone(),
-        conn,
-        ping_interval: session.ping_interval,
-        started,
-        last_seen: last_seen.clone(),
         rights: Rights {
             role: session.role,
             kind: doc.kind,
             seat: session.seat.clone(),
             visibility: matches!(doc.kind, DocKind::Group(_)).then(|| room.visibility()),
         },
-    }));
+        evicted: room.evictions(),
+        shutdown: session.shutdown.clone(),
+    };
+    let writer = tokio::spawn(write_loop(
+        WriteLoop {
+            sink,
+            frames: frames_rx,
+            broadcasts,
+            behind,
+            closing: closing.clone(),
+            conn,
+            ping_interval: session.ping_interval,
+            started,
+            last_seen: last_seen.clone(),
+        },
+        controls,
+    ));
     let mut announced: HashSet<ClientID> = HashSet::new();
     let mut rates = Rates {
         updates: Bucket::new(session.rates.updates.0, session.rates.updates.1),
@@ -381,17 +389,109 @@ struct WriteLoop<K> {
     sink: K,
     frames: mpsc::Receiver<Bytes>,
     broadcasts: broadcast::Receiver<Outbound>,
-    /// Told when the outbox was full: the client fell behind.
-    behind: Arc<Notify>,
-    close: watch::Receiver<Option<Close>>,
+    /// Set when the outbox was full: the client fell behind.
+    behind: Arc<AtomicBool>,
     closing: Closing,
-    evicted: watch::Receiver<Option<RoomError>>,
-    shutdown: watch::Receiver<bool>,
     conn: ConnId,
     ping_interval: Duration,
     started: Instant,
     last_seen: Arc<AtomicU64>,
+}
+
+/// What can end a connection from outside its frames: its own close, a change of its rights,
+/// the room's eviction, the server's shutdown. They change rarely, so the write loop waits for
+/// them with one future made once ([`Controls::changed`]), not four made for every frame.
+struct Controls {
+    close: watch::Receiver<Option<Close>>,
     rights: Rights,
+    evicted: watch::Receiver<Option<RoomError>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Controls {
+    /// Why the connection must close now, if it must.
+    fn reason(&mut self) -> Option<Close> {
+        if let Some(reason) = self.evicted.borrow_and_update().clone() {
+            return Some(reason.into());
+        }
+        if *self.shutdown.borrow_and_update() {
+            return Some(Close::shutdown());
+        }
+        if let Some(reason) = self.close.borrow_and_update().clone() {
+            return Some(reason);
+        }
+        self.rights.check()
+    }
+
+    /// Resolves, giving the controls back, when any of them may have changed.
+    async fn changed(mut self) -> Self {
+        tokio::select! {
+            _ = changed(Some(&mut self.close)) => {}
+            _ = self.rights.changed() => {}
+            _ = changed(Some(&mut self.evicted)) => {}
+            _ = changed(Some(&mut self.shutdown)) => {}
+        }
+        self
+    }
+}
+
+/// A future polled only once its own waker fired. `select!` polls every branch whenever its task
+/// wakes — for a connection, at every frame — and the controls' four watches, which change
+/// rarely, cost 5 % of the server's CPU on the wall-writing bench that way (BENCHMARKS.md).
+struct Dormant<F> {
+    future: Pin<Box<F>>,
+    woken: Arc<Woken>,
+}
+
+#[derive(Default)]
+struct Woken {
+    flag: AtomicBool,
+    task: futures_util::task::AtomicWaker,
+}
+
+impl std::task::Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.flag.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl<F: Future> Dormant<F> {
+    fn new(future: F) -> Self {
+        let woken = Arc::new(Woken::default());
+        woken.flag.store(true, Ordering::Relaxed);
+        Dormant {
+            future: Box::pin(future),
+            woken,
+        }
+    }
+}
+
+impl<F: Future> Future for Dormant<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        self.woken.task.register(cx.waker());
+        if !self.woken.flag.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let waker = std::task::Waker::from(self.woken.clone());
+        self.future
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+    }
+}
+
+/// Resolves when the watched value changes (never, if there is none or its sender is gone).
+async fn changed<T>(rx: Option<&mut watch::Receiver<T>>) {
+    if let Some(rx) = rx {
+        if rx.changed().await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending().await
 }
 
 /// What a connection may be sent, checked again whenever it may have changed: a removed seat's
@@ -423,14 +523,6 @@ impl Rights {
 
     /// Resolves when the seat or the visibility may have changed (never, if neither can).
     async fn changed(&mut self) {
-        async fn changed<T>(rx: Option<&mut watch::Receiver<T>>) {
-            if let Some(rx) = rx {
-                if rx.changed().await.is_ok() {
-                    return;
-                }
-            }
-            std::future::pending().await
-        }
         tokio::select! {
             _ = changed(self.seat.as_mut()) => {}
             _ = changed(self.visibility.as_mut()) => {}
@@ -441,55 +533,104 @@ impl Rights {
 /// How long one send may take before the peer counts as gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>) {
+/// Most frames written to the socket before one flush (each frame is one y-websocket message).
+const MAX_FRAMES_PER_FLUSH: usize = 64;
+
+/// The next frame to send, taken without waiting: a direct answer first, then the broadcast
+/// (the connection's own updates skipped). `Err` when the connection must close.
+fn next_ready(w: &mut WriteLoop<impl Sink<WsMessage>>) -> Result<Option<Bytes>, Close> {
+    if let Ok(frame) = w.frames.try_recv() {
+        return Ok(Some(frame));
+    }
+    loop {
+        return match w.broadcasts.try_recv() {
+            Ok(out) if out.from == w.conn => continue,
+            Ok(out) => Ok(Some(out.frame)),
+            Err(broadcast::error::TryRecvError::Empty) => Ok(None),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => Err(RoomError::TooSlow.into()),
+            Err(broadcast::error::TryRecvError::Closed) => Err(Close::normal()),
+        };
+    }
+}
+
+/// Sends the connection's frames in order: waits for the first, then writes it and every frame
+/// already waiting (up to [`MAX_FRAMES_PER_FLUSH`]) into the socket's buffer and flushes once —
+/// one system call for all of them, not one per frame. Before each frame the controls are
+/// looked at again, so a connection that lost its rights is closed before the next frame.
+async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>, mut controls: Controls) {
     let mut ping = tokio::time::interval(w.ping_interval);
     ping.tick().await;
-    let reason = loop {
-        if let Some(reason) = w.evicted.borrow_and_update().clone() {
-            break reason.into();
-        }
-        if *w.shutdown.borrow_and_update() {
-            break Close::shutdown();
-        }
-        if let Some(reason) = w.close.borrow_and_update().clone() {
+    let reason = 'outer: loop {
+        if let Some(reason) = controls.reason() {
             break reason;
         }
-        if let Some(reason) = w.rights.check() {
-            break reason;
-        }
-        let frame = tokio::select! {
-            biased;
-            _ = w.close.changed() => continue,
-            _ = w.rights.changed() => continue,
-            _ = w.evicted.changed() => continue,
-            _ = w.shutdown.changed() => continue,
-            _ = w.behind.notified() => break RoomError::TooSlow.into(),
-            frame = w.frames.recv() => match frame {
-                Some(frame) => frame,
-                None => break Close::normal(),
-            },
-            out = w.broadcasts.recv() => match out {
-                Ok(out) if out.from == w.conn => continue,
-                Ok(out) => out.frame,
-                Err(RecvError::Lagged(_)) => break RoomError::TooSlow.into(),
-                Err(RecvError::Closed) => break Close::normal(),
-            },
-            _ = ping.tick() => {
-                let silent = w.started.elapsed().as_millis() as u64 - w.last_seen.load(Ordering::Relaxed);
-                if silent > 2 * w.ping_interval.as_millis() as u64 {
-                    break Close::unresponsive();
+        let mut watching = Dormant::new(controls.changed());
+        loop {
+            let first = tokio::select! {
+                biased;
+                back = &mut watching => {
+                    controls = back;
+                    continue 'outer;
                 }
-                match send(&mut w.sink, WsMessage::Ping(Bytes::new())).await {
-                    Sent::Ok => continue,
-                    Sent::TimedOut => break RoomError::TooSlow.into(),
-                    Sent::Failed => break Close::normal(),
+                frame = w.frames.recv() => match frame {
+                    Some(frame) => frame,
+                    None => break 'outer Close::normal(),
+                },
+                out = w.broadcasts.recv() => match out {
+                    Ok(out) if out.from == w.conn => continue,
+                    Ok(out) => out.frame,
+                    Err(RecvError::Lagged(_)) => break 'outer RoomError::TooSlow.into(),
+                    Err(RecvError::Closed) => break 'outer Close::normal(),
+                },
+                _ = ping.tick() => {
+                    let silent = w.started.elapsed().as_millis() as u64 - w.last_seen.load(Ordering::Relaxed);
+                    if silent > 2 * w.ping_interval.as_millis() as u64 {
+                        break 'outer Close::unresponsive();
+                    }
+                    match within(w.sink.send(WsMessage::Ping(Bytes::new()))).await {
+                        Sent::Ok => continue,
+                        Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
+                        Sent::Failed => break 'outer Close::normal(),
+                    }
                 }
+            };
+            let mut frame = Some(first);
+            let mut written = 0;
+            while let Some(next) = frame.take() {
+                if w.behind.load(Ordering::Acquire) {
+                    break 'outer RoomError::TooSlow.into();
+                }
+                match within(w.sink.feed(WsMessage::Binary(next))).await {
+                    Sent::Ok => {}
+                    Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
+                    Sent::Failed => break 'outer Close::normal(),
+                }
+                written += 1;
+                if written == MAX_FRAMES_PER_FLUSH {
+                    break;
+                }
+                // A change of the controls comes before any frame sent after it.
+                if let Some(back) = futures_util::FutureExt::now_or_never(&mut watching) {
+                    controls = back;
+                    if let Some(reason) = controls.reason() {
+                        let _ = within(w.sink.flush()).await;
+                        break 'outer reason;
+                    }
+                    watching = Dormant::new(controls.changed());
+                }
+                frame = match next_ready(&mut w) {
+                    Ok(frame) => frame,
+                    Err(reason) => {
+                        let _ = within(w.sink.flush()).await;
+                        break 'outer reason;
+                    }
+                };
             }
-        };
-        match send(&mut w.sink, WsMessage::Binary(frame)).await {
-            Sent::Ok => {}
-            Sent::TimedOut => break RoomError::TooSlow.into(),
-            Sent::Failed => break Close::normal(),
+            match within(w.sink.flush()).await {
+                Sent::Ok => {}
+                Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
+                Sent::Failed => break 'outer Close::normal(),
+            }
         }
     };
     // Tell the reader, then the peer.
@@ -499,7 +640,7 @@ async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>) {
         code: reason.code,
         reason: reason.reason.into(),
     };
-    let _ = send(&mut w.sink, WsMessage::Close(Some(frame))).await;
+    let _ = within(w.sink.send(WsMessage::Close(Some(frame)))).await;
 }
 
 enum Sent {
@@ -510,11 +651,22 @@ enum Sent {
     Failed,
 }
 
-async fn send<K: Sink<WsMessage> + Unpin>(sink: &mut K, message: WsMessage) -> Sent {
-    match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
-        Ok(Ok(())) => Sent::Ok,
-        Ok(Err(_)) => Sent::Failed,
-        Err(_) => Sent::TimedOut,
+/// Runs a send, feed or flush of the socket; only one that cannot finish at once (the peer's
+/// buffer is full) gets a timer of [`SEND_TIMEOUT`] — most never need one.
+async fn within<E>(send: impl std::future::Future<Output = Result<(), E>>) -> Sent {
+    let mut send = std::pin::pin!(send);
+    let at_once = futures_util::FutureExt::now_or_never(send.as_mut()).map(|done| done.is_ok());
+    let done = match at_once {
+        Some(ok) => ok,
+        None => match tokio::time::timeout(SEND_TIMEOUT, send).await {
+            Ok(done) => done.is_ok(),
+            Err(_) => return Sent::TimedOut,
+        },
+    };
+    if done {
+        Sent::Ok
+    } else {
+        Sent::Failed
     }
 }
 

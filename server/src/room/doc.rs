@@ -537,7 +537,8 @@ impl LiveDoc {
             .is_some_and(|c| c.read >= compact_after && c.own > 0);
         drop(inner);
         if !fresh.is_empty() {
-            self.fanout.publish_updates(fresh);
+            self.fanout
+                .publish_updates(fresh, std::time::Instant::now());
             let _ = self.refresh_mirror();
         }
         compact

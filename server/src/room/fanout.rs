@@ -3,10 +3,12 @@
 //! ([`Outbox`]). A connection that falls behind either is told so, and closes: it is never
 //! silently skipped.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, mpsc, Notify};
+use tokio::sync::{broadcast, mpsc};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::encoder::Encode;
 
@@ -25,30 +27,50 @@ pub struct Outbound {
 
 /// A document's broadcast: every connection of the document holds a receiver. Cheap to clone.
 #[derive(Clone)]
-pub struct Fanout(broadcast::Sender<Outbound>);
+pub struct Fanout {
+    tx: broadcast::Sender<Outbound>,
+    /// When the store writer last sent this document's updates ([`super::writer::Pacing`]).
+    last_sent: Arc<Mutex<Option<Instant>>>,
+}
 
 impl Fanout {
     pub fn new(capacity: usize) -> Self {
-        Fanout(broadcast::channel(capacity.max(16)).0)
+        Fanout {
+            tx: broadcast::channel(capacity.max(16)).0,
+            last_sent: Arc::default(),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Outbound> {
-        self.0.subscribe()
+        self.tx.subscribe()
     }
 
     /// Is this the same broadcast as `other`?
     pub fn same(&self, other: &Fanout) -> bool {
-        self.0.same_channel(&other.0)
+        self.tx.same_channel(&other.tx)
     }
 
     pub fn publish(&self, out: Outbound) {
         // An error only means nobody is listening.
-        let _ = self.0.send(out);
+        let _ = self.tx.send(out);
+    }
+
+    /// When [`Self::publish_updates`] last sent something.
+    pub fn last_sent(&self) -> Option<Instant> {
+        *self
+            .last_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Sends Yjs updates as one message: a single update skips its sender; several are merged
     /// (from several senders, so everyone gets them; a client ignores what it already has).
-    pub fn publish_updates(&self, mut updates: Vec<(ConnId, Bytes)>) {
+    /// `now` is recorded as the time of the last send.
+    pub fn publish_updates(&self, mut updates: Vec<(ConnId, Bytes)>, now: Instant) {
+        *self
+            .last_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(now);
         let frame = |update: &[u8]| {
             Bytes::from(Message::Sync(SyncMessage::Update(update.to_vec())).encode_v1())
         };
@@ -82,15 +104,16 @@ impl Fanout {
 #[derive(Clone)]
 pub struct Outbox {
     frames: mpsc::Sender<Bytes>,
-    behind: Arc<Notify>,
+    behind: Arc<AtomicBool>,
 }
 
 impl Outbox {
-    /// An outbox of `capacity` frames, the receiver its connection drains, and what tells the
-    /// connection it fell behind (the outbox was full).
-    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Notify>) {
+    /// An outbox of `capacity` frames, the receiver its connection drains, and the flag that
+    /// tells the connection it fell behind (the outbox was full). A flag, not a wake-up: a full
+    /// outbox has frames waiting, so the connection is awake to read it.
+    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Bytes>, Arc<AtomicBool>) {
         let (frames, rx) = mpsc::channel(capacity.max(16));
-        let behind = Arc::new(Notify::new());
+        let behind = Arc::new(AtomicBool::new(false));
         (
             Outbox {
                 frames,
@@ -104,7 +127,7 @@ impl Outbox {
     /// Queues `frame`; a full queue means the client is too slow: its connection is told.
     pub fn send(&self, frame: Bytes) {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
-            self.behind.notify_one();
+            self.behind.store(true, Ordering::Release);
         }
     }
 }

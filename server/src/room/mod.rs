@@ -56,7 +56,7 @@ pub use fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
 pub use live::{Counted, DocLimits, Room};
 pub use nodes::{Cursor, Nodes, StreamEntry};
 pub use registry::{OpenError, RoomHandle, Rooms, SeatLive};
-pub use writer::Writer;
+pub use writer::{Pacing, Writer};
 
 #[cfg(test)]
 mod tests {

@@ -249,7 +249,10 @@ pub fn setup() -> (Arc<MemoryStore>, Writer, Rooms) {
     let (writer, _task) = Writer::start(
         store.clone(),
         None,
-        Duration::ZERO,
+        super::Pacing {
+            commit_window: Duration::ZERO,
+            broadcast_every: Duration::ZERO,
+        },
         1000,
         1024,
         0,

@@ -49,6 +49,19 @@ use super::fanout::{ConnId, Fanout, Outbox};
 use crate::spool::Spool;
 use crate::store::{Store, WriteOp};
 
+/// When the writer stores and when it sends: `--commit-window-ms` and `--broadcast-every-ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    /// How long a batch waits for more jobs before it is written (0: not at all).
+    pub commit_window: Duration,
+    /// A document's updates go out at most once per this period: the first at once, those
+    /// stored within the period after it together, merged, at its end (0: every batch's at
+    /// once). Under load a connection then gets one message for several updates — one socket
+    /// write instead of several, the largest cost of a delivery (BENCHMARKS.md, run I); a
+    /// lone update is not delayed.
+    pub broadcast_every: Duration,
+}
+
 /// Most jobs written in one batch (and most spooled ops drained in one).
 const MAX_BATCH: usize = 1024;
 /// How often a writer with spooled ops tries the store again.
@@ -108,7 +121,7 @@ impl Writer {
     pub fn start(
         store: Arc<dyn Store>,
         spool: Option<(Spool, usize)>,
-        window: Duration,
+        pacing: Pacing,
         compact_after: usize,
         capacity: usize,
         buffer_limit: usize,
@@ -132,8 +145,12 @@ impl Writer {
                 every: touch_every,
                 at: HashMap::new(),
             },
+            held: Held {
+                every: pacing.broadcast_every,
+                docs: Vec::new(),
+            },
         };
-        let task = tokio::spawn(task.run(rx, window));
+        let task = tokio::spawn(task.run(rx, pacing.commit_window));
         (
             Writer {
                 tx,
@@ -214,6 +231,48 @@ struct Task {
     waiters: VecDeque<(u64, oneshot::Sender<bool>)>,
     /// When each room's change time was last recorded.
     touched: Touched,
+    /// Stored updates waiting for their document's next broadcast ([`Pacing::broadcast_every`]).
+    held: Held,
+}
+
+/// The documents whose stored updates wait for the end of their broadcast period, in the order
+/// they were first held, each with its updates in order.
+struct Held {
+    every: Duration,
+    docs: Vec<(Fanout, Instant, Updates)>,
+}
+
+impl Held {
+    /// Sends a batch's updates of one document now, or holds them until its period ends: after
+    /// any already held for it (the order of a document's updates is kept).
+    fn send_or_hold(&mut self, doc: Fanout, mut updates: Updates) {
+        if let Some((_, _, held)) = self.docs.iter_mut().find(|(d, _, _)| d.same(&doc)) {
+            held.append(&mut updates);
+            return;
+        }
+        let now = Instant::now();
+        match doc.last_sent().map(|at| at + self.every) {
+            Some(due) if due > now => self.docs.push((doc, due, updates)),
+            _ => doc.publish_updates(updates, now),
+        }
+    }
+
+    /// When the first held document is due.
+    fn next_due(&self) -> Option<Instant> {
+        self.docs.iter().map(|(_, due, _)| *due).min()
+    }
+
+    /// Sends what is due (all, with `everything`).
+    fn send_due(&mut self, everything: bool) {
+        let now = Instant::now();
+        let (due, later) = std::mem::take(&mut self.docs)
+            .into_iter()
+            .partition(|(_, at, _)| everything || *at <= now);
+        self.docs = later;
+        for (doc, _, updates) in due {
+            doc.publish_updates(updates, now);
+        }
+    }
 }
 
 /// When the writer last told the store that each room changed, so it tells it at most once per
@@ -259,18 +318,28 @@ impl Task {
             self.drain().await;
         }
         loop {
-            let first = if self.waiting() == 0 {
-                rx.recv().await
-            } else {
-                tokio::select! {
+            let retry = (self.waiting() > 0).then(|| Instant::now() + RETRY);
+            let wake = match (retry, self.held.next_due()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let first = match wake {
+                None => rx.recv().await,
+                Some(at) => tokio::select! {
                     job = rx.recv() => job,
-                    _ = tokio::time::sleep(RETRY) => {
-                        self.drain().await;
+                    _ = tokio::time::sleep_until(at.into()) => {
+                        self.held.send_due(false);
+                        if retry.is_some_and(|r| r <= Instant::now()) {
+                            self.drain().await;
+                        }
                         continue;
                     }
-                }
+                },
             };
-            let Some(first) = first else { break };
+            let Some(first) = first else {
+                self.held.send_due(true);
+                break;
+            };
             let mut jobs = vec![first];
             let deadline = tokio::time::Instant::now() + window;
             while jobs.len() < MAX_BATCH {
@@ -443,7 +512,7 @@ impl Task {
             }
         }
         for (doc, updates) in fanout {
-            doc.publish_updates(updates);
+            self.held.send_or_hold(doc, updates);
         }
     }
 }
@@ -459,5 +528,69 @@ fn evict(jobs: &[Job], has_op: &[bool]) {
     }
 }
 
-/// The updates of one document in one batch, with their senders, in order.
-type Batched = (Fanout, Vec<(ConnId, Bytes)>);
+/// Updates of one document with their senders, in order.
+type Updates = Vec<(ConnId, Bytes)>;
+
+/// The updates of one document in one batch.
+type Batched = (Fanout, Updates);
+
+#[cfg(test)]
+mod tests {
+    use yrs::sync::{Message, SyncMessage};
+    use yrs::updates::decoder::Decode;
+    use yrs::{Doc, Map, ReadTxn, Transact, Update};
+
+    use super::*;
+    use crate::room::fanout::NOBODY;
+    use crate::room::testing::card;
+
+    /// The cards in one broadcast message.
+    fn cards_in(frame: &[u8]) -> usize {
+        let Message::Sync(SyncMessage::Update(update)) = Message::decode_v1(frame).unwrap() else {
+            panic!("an update message")
+        };
+        let doc = Doc::new();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&update).unwrap())
+            .unwrap();
+        let txn = doc.transact();
+        txn.get_map("cards").map(|m| m.len(&txn)).unwrap_or(0) as usize
+    }
+
+    #[test]
+    fn a_documents_updates_go_out_at_once_then_merged_once_per_period() {
+        let mut held = Held {
+            every: Duration::from_secs(3600),
+            docs: Vec::new(),
+        };
+        let doc = Fanout::new(16);
+        let other = Fanout::new(16);
+        let mut rx = doc.subscribe();
+        let mut other_rx = other.subscribe();
+        let client = Doc::with_client_id(7);
+        let update = |id: &str| Bytes::from(card(&client, id));
+
+        // The first goes out at once, from its sender (who is skipped).
+        held.send_or_hold(doc.clone(), vec![(1, update("a"))]);
+        let first = rx.try_recv().expect("the first update at once");
+        assert_eq!((first.from, cards_in(&first.frame)), (1, 1));
+
+        // Within the period: held, in order, and not sent before they are due.
+        held.send_or_hold(doc.clone(), vec![(1, update("b"))]);
+        held.send_or_hold(doc.clone(), vec![(2, update("c"))]);
+        held.send_due(false);
+        assert!(rx.try_recv().is_err(), "held until the period ends");
+        assert!(held.next_due().is_some());
+
+        // Another document is not held up by this one.
+        held.send_or_hold(other.clone(), vec![(3, update("d"))]);
+        assert!(other_rx.try_recv().is_ok());
+
+        // At the end of the period: one message with both, for everyone (several senders).
+        held.send_due(true);
+        let merged = rx.try_recv().expect("the held updates");
+        assert_eq!((merged.from, cards_in(&merged.frame)), (NOBODY, 2));
+        assert!(rx.try_recv().is_err(), "one message");
+        assert!(held.next_due().is_none());
+    }
+}

@@ -14,7 +14,8 @@
 //! The clients are lean: each keeps only its own document (its cards are new keys of the wall's
 //! card map, so its updates need nothing of the others'), finds the other cards by their markers
 //! in the update bytes (as the `fanout` scenario), and keeps a bitset of what it has seen.
-//! `BENCH_WALLS=50x20,10x100` and `BENCH_WALL_SERVERS=kortvaeg,relay` select a part.
+//! `BENCH_WALLS=50x20,10x100` and `BENCH_WALL_SERVERS=kortvaeg,relay` select a part;
+//! `BENCH_WALL_LADDER=30000,30000` runs those steps instead of the ramp (to profile one rate).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -77,6 +78,11 @@ fn server_selected(name: &str) -> bool {
     std::env::var("BENCH_WALL_SERVERS")
         .ok()
         .is_none_or(|s| s.split(',').any(|x| x.trim() == name))
+}
+
+/// Named in `BENCH_WALL_SERVERS` (a server the default run leaves out).
+fn only_selected(name: &str) -> bool {
+    std::env::var("BENCH_WALL_SERVERS").is_ok_and(|s| s.split(',').any(|x| x.trim() == name))
 }
 
 /// One step of the ramp, as the clients see it (each change also asks for the latencies
@@ -329,7 +335,15 @@ async fn ramp(target: &Target, size: Size) -> (Vec<StepResult>, Vec<String>) {
         tally.problem(format!("only {ready}/{total} clients connected and synced"));
     }
     let me = std::process::id();
-    for &offered in LADDER {
+    // `BENCH_WALL_LADDER=30000,30000` replaces the ramp (for a profile at one rate).
+    let ladder: Vec<u64> = match std::env::var("BENCH_WALL_LADDER") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|x| x.trim().parse().ok())
+            .collect(),
+        Err(_) => LADDER.to_vec(),
+    };
+    for offered in ladder {
         if tally.failed.load(Ordering::Relaxed) {
             break;
         }
@@ -426,6 +440,18 @@ pub async fn scenario_walls() {
             targets.push((
                 "kortvaeg, embedded store (disk)".into(),
                 Target::Kortvaeg(server, "kortvaeg"),
+                None,
+            ));
+        }
+        // Not in the default run: the store on tmpfs, where fsync costs nothing (to tell the
+        // disk's share of a latency from the server's).
+        let tmpfs = tempfile::tempdir_in("/dev/shm").ok();
+        if let (Some(dir), true) = (&tmpfs, only_selected("tmpfs")) {
+            let server =
+                Server::start(ServerOptions::new().data_dir(dir.path().join("data"))).await;
+            targets.push((
+                "kortvaeg, embedded store (tmpfs)".into(),
+                Target::Kortvaeg(server, "kortvaeg tmpfs"),
                 None,
             ));
         }
