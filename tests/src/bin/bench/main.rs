@@ -1198,10 +1198,28 @@ async fn scenario_fanout() -> Ours {
 // ------------------------------------------------------------------------------------------------
 // Scenario 2: join storm
 
-const STORM_CLIENTS: usize = 100;
-/// ~2 MB: 10 000 cards of ~100 characters.
-const STORM_CARDS: usize = 10_000;
+/// A join storm: this many clients join a room of this many cards (~100 characters each).
+#[derive(Clone, Copy)]
+struct Storm {
+    clients: usize,
+    cards: usize,
+}
+
+/// Issue 17's (150 joiners of a 2,000-card room, all synced within 2 s), and a bigger room
+/// (~2 MB: 10,000 cards), as another Yjs server's failure had it.
+const STORMS: [Storm; 2] = [
+    Storm {
+        clients: 150,
+        cards: 2_000,
+    },
+    Storm {
+        clients: 100,
+        cards: 10_000,
+    },
+];
 const STORM_BATCH: usize = 500;
+/// Edits made to the room between the two load timings (history that compaction folds away).
+const HISTORY_EDITS: usize = 5_000;
 
 /// One joiner's timing.
 #[derive(Default)]
@@ -1281,12 +1299,18 @@ async fn join_once(
     j
 }
 
-async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<String>) -> Vec<String> {
+async fn storm(
+    server: &Server,
+    url: &str,
+    spec: Storm,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
     let pid = server.pid().expect("running");
     let rss_before = rss_kb(pid);
     let (go_tx, go_rx) = watch::channel(false);
     let t0 = Arc::new(AtomicU64::new(0));
-    let joiners: Vec<_> = (0..STORM_CLIENTS)
+    let joiners: Vec<_> = (0..spec.clients)
         .map(|i| {
             tokio::spawn(join_once(
                 url.to_string(),
@@ -1322,10 +1346,11 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
     if let Some(step2) = joined.first().and_then(|j| j.step2.as_ref()) {
         let doc = Doc::new();
         match apply(&doc, step2) {
-            Ok(()) if card_count(&doc) == STORM_CARDS => {}
+            Ok(()) if card_count(&doc) == spec.cards => {}
             Ok(()) => problems.push(format!(
-                "{label}: the joiner's document has {} cards, not {STORM_CARDS}",
-                card_count(&doc)
+                "{label}: the joiner's document has {} cards, not {}",
+                card_count(&doc),
+                spec.cards
             )),
             Err(e) => problems.push(format!("{label}: the sync step 2 does not apply: {e}")),
         }
@@ -1338,7 +1363,7 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
     let bytes = ok.iter().map(|j| j.bytes).max().unwrap_or(0);
     vec![
         label.to_string(),
-        format!("{}/{}", ok.len(), STORM_CLIENTS),
+        format!("{}/{}", ok.len(), spec.clients),
         format!("{:.2}", bytes as f64 / 1e6),
         ms(percentile(&connected, 50.0)),
         ms(percentile(&synced, 50.0)),
@@ -1352,55 +1377,19 @@ async fn storm(server: &Server, url: &str, label: &str, problems: &mut Vec<Strin
 }
 
 async fn scenario_join() -> Vec<Vec<String>> {
-    let server = Server::start(ServerOptions::new().unload_after_ms(300)).await;
-    let room = server.new_room().await;
-    let url = server.ws_url(
-        &room.id,
-        kortvaeg_tests::DocKind::Wall,
-        Some(&room.participant_token),
-    );
-    let mut problems = Vec::new();
-
-    // Fill the room: 10 000 cards in updates of 500, each acknowledged.
-    let mut builder = Peer::connect(&url).await.expect("builder connects");
-    let filler = "x".repeat(60);
-    for batch in 0..STORM_CARDS / STORM_BATCH {
-        let cards: Vec<(String, String)> = (0..STORM_BATCH)
-            .map(|i| {
-                let n = batch * STORM_BATCH + i;
-                (
-                    format!("storm-{n}"),
-                    format!("Kort {n}: Sagsbehandlingen i KMD Sag {filler}"),
-                )
-            })
-            .collect();
-        builder.add_cards(&cards);
-        builder
-            .sync()
-            .await
-            .expect("the builder's update is acknowledged");
-    }
-    builder.close().await;
-    server
-        .wait_health("the room unloaded", Duration::from_secs(30), |h| {
-            h.rooms_loaded == 0
-        })
-        .await;
-
     let mut rows = Vec::new();
-    // Cold: the room is not loaded; the first joiner loads it and the others wait for that load.
-    rows.push(storm(&server, &url, "cold (room unloaded)", &mut problems).await);
-    // Warm: a holder keeps the room loaded.
-    let holder = Peer::connect(&url).await.expect("holder connects");
-    rows.push(storm(&server, &url, "warm (room loaded)", &mut problems).await);
-    holder.close().await;
-
+    let mut timings = Vec::new();
+    let mut problems = Vec::new();
+    for spec in STORMS {
+        let (storm_rows, timing) = join_storms(spec, &mut problems).await;
+        rows.extend(storm_rows);
+        timings.extend(timing);
+    }
     table(
-        &format!(
-            "2. Join storm: {STORM_CLIENTS} clients join a room of {STORM_CARDS} cards at once"
-        ),
+        "2. Join storm: clients join a room at once",
         &[
             "room",
+            "cards",
             "synced",
             "state MB",
             "connect p50 ms",
@@ -1417,10 +1406,155 @@ async fn scenario_join() -> Vec<Vec<String>> {
     note(
         "sync = from the moment all joiners start connecting to the receipt of the server's sync step 2 (whole state).",
     );
+    table(
+        "2b. One room: loaded from the store, and snapshotted (median of 5)",
+        &[
+            "cards",
+            "history",
+            "cold join ms (load + sync)",
+            "warm join ms (sync only)",
+            "load ms (difference)",
+            "snapshot ms",
+        ],
+        &timings,
+    );
+    note("cold join = one client's connect → sync step 2 while the room is unloaded (the store read, the document built, its encoding); warm = the same with the room loaded. snapshot = POST /snapshots, the facilitator's HTTP round trip.");
     for p in &problems {
         note(&format!("- problem: {p}"));
     }
     rows
+}
+
+/// Median of five timings of `f`, in µs.
+async fn median_of_5<F: std::future::Future<Output = ()>>(mut f: impl FnMut() -> F) -> u64 {
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = now_us();
+        f().await;
+        times.push(now_us() - t);
+    }
+    times.sort_unstable();
+    times[2]
+}
+
+/// One connect → sync step 2, as a lean client.
+async fn join_alone(url: &str) {
+    let (_tx, go) = watch::channel(true);
+    let joined = join_once(
+        url.to_string(),
+        false,
+        go,
+        Arc::new(AtomicU64::new(now_us())),
+    )
+    .await;
+    if let Some(e) = joined.error {
+        eprintln!("  join: {e}");
+    }
+}
+
+/// The storms (cold and warm) of one room size, and its load and snapshot timings: with the
+/// room as filled, and again after [`HISTORY_EDITS`] edits of its cards.
+async fn join_storms(
+    spec: Storm,
+    problems: &mut Vec<String>,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let server = Server::start(ServerOptions::new().unload_after_ms(300)).await;
+    let room = server.new_room().await;
+    let url = server.ws_url(
+        &room.id,
+        kortvaeg_tests::DocKind::Wall,
+        Some(&room.participant_token),
+    );
+    let unloaded = || {
+        server.wait_health("the room unloaded", Duration::from_secs(30), |h| {
+            h.rooms_loaded == 0
+        })
+    };
+
+    // Fill the room: cards in updates of 500, each acknowledged.
+    let mut builder = Peer::connect(&url).await.expect("builder connects");
+    let filler = "x".repeat(60);
+    for batch in 0..spec.cards.div_ceil(STORM_BATCH) {
+        let cards: Vec<(String, String)> = (batch * STORM_BATCH
+            ..((batch + 1) * STORM_BATCH).min(spec.cards))
+            .map(|n| {
+                (
+                    format!("storm-{n}"),
+                    format!("Kort {n}: Sagsbehandlingen i KMD Sag {filler}"),
+                )
+            })
+            .collect();
+        builder.add_cards(&cards);
+        builder
+            .sync()
+            .await
+            .expect("the builder's update is acknowledged");
+    }
+
+    let mut timings = Vec::new();
+    let timing = |history: &str, cold: u64, warm: u64, snapshot: u64| {
+        vec![
+            spec.cards.to_string(),
+            history.to_string(),
+            ms(cold),
+            ms(warm),
+            ms(cold.saturating_sub(warm)),
+            ms(snapshot),
+        ]
+    };
+    for history in ["as filled", "after 5,000 edits"] {
+        if history != "as filled" {
+            // Edits: each card's text replaced, 50 cards an update, until HISTORY_EDITS.
+            for round in 0..HISTORY_EDITS / 50 {
+                let cards: Vec<(String, String)> = (0..50)
+                    .map(|i| {
+                        let n = (round * 50 + i) % spec.cards;
+                        (
+                            format!("storm-{n}"),
+                            format!("Kort {n}, rettet {round}: {filler}"),
+                        )
+                    })
+                    .collect();
+                builder.add_cards(&cards);
+                builder.sync().await.expect("the edit is acknowledged");
+            }
+        }
+        let snapshot = median_of_5(|| async {
+            server
+                .take_snapshot(&room.id, &room.facilitator_token)
+                .await;
+        })
+        .await;
+        builder.close().await;
+        let mut cold_times = Vec::new();
+        for _ in 0..5 {
+            unloaded().await;
+            let t = now_us();
+            join_alone(&url).await;
+            cold_times.push(now_us() - t);
+        }
+        cold_times.sort_unstable();
+        let holder = Peer::connect(&url).await.expect("holder connects");
+        let warm = median_of_5(|| join_alone(&url)).await;
+        holder.close().await;
+        timings.push(timing(history, cold_times[2], warm, snapshot));
+        builder = Peer::connect(&url).await.expect("builder connects again");
+    }
+    builder.close().await;
+    unloaded().await;
+
+    let mut rows = Vec::new();
+    // Cold: the room is not loaded; the first joiner loads it and the others wait for that load.
+    let mut cold = storm(&server, &url, spec, "cold (room unloaded)", problems).await;
+    cold.insert(1, spec.cards.to_string());
+    rows.push(cold);
+    // Warm: a holder keeps the room loaded.
+    let holder = Peer::connect(&url).await.expect("holder connects");
+    let mut warm = storm(&server, &url, spec, "warm (room loaded)", problems).await;
+    warm.insert(1, spec.cards.to_string());
+    rows.push(warm);
+    holder.close().await;
+    (rows, timings)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1448,6 +1582,133 @@ async fn open_rooms(server: &Server, rooms: &[RoomCreated], fresh: bool) -> Vec<
         c
     });
     futures_util::future::join_all(tasks).await
+}
+
+/// Connection counts of the idle-connection table (issue 17: 1k, 2k, 4k).
+const IDLE_CONNECTIONS: [usize; 3] = [1_000, 2_000, 4_000];
+const IDLE_ROOMS: usize = 10;
+
+/// An idle client: connects, syncs, then only reads (tungstenite answers the server's pings)
+/// until `stop`.
+async fn idle_client(
+    url: String,
+    ready: mpsc::UnboundedSender<bool>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let Ok(mut ws) = connect(&url).await else {
+        let _ = ready.send(false);
+        return;
+    };
+    let _ = ws.send(step1(StateVector::default())).await;
+    let mut synced = false;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            frame = ws.next() => match frame {
+                Some(Ok(WsMessage::Binary(data))) => {
+                    let step2 = messages(&data)
+                        .iter()
+                        .any(|m| matches!(m, Message::Sync(SyncMessage::SyncStep2(_))));
+                    if step2 && !synced {
+                        synced = true;
+                        let _ = ready.send(true);
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+    if !synced {
+        let _ = ready.send(false);
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), ws.send(close_frame())).await;
+}
+
+/// RSS of the server at 1k, 2k and 4k idle connections over [`IDLE_ROOMS`] rooms: the cost of
+/// one connection, and whether it grows linearly.
+async fn connections_memory() {
+    let server = Server::start(ServerOptions::new()).await;
+    let pid = server.pid().expect("running");
+    let mut urls = Vec::new();
+    for i in 0..IDLE_ROOMS {
+        let room = server
+            .create_room(&format!("Forbindelser {i}"), AS_IS)
+            .await;
+        urls.push(server.ws_url(
+            &room.id,
+            kortvaeg_tests::DocKind::Wall,
+            Some(&room.participant_token),
+        ));
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let mut open = 0usize;
+    let mut failed = 0usize;
+    let mut rows = Vec::new();
+    let open_up_to = |n: usize, open: &mut usize| {
+        while *open < n {
+            let url = urls[*open % IDLE_ROOMS].clone();
+            tokio::spawn(idle_client(url, ready_tx.clone(), stop_rx.clone()));
+            *open += 1;
+        }
+    };
+    // The rooms loaded, one client each: the baseline.
+    open_up_to(IDLE_ROOMS, &mut open);
+    for _ in 0..IDLE_ROOMS {
+        if ready_rx.recv().await != Some(true) {
+            failed += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let base = rss_kb(pid);
+    rows.push(vec![
+        IDLE_ROOMS.to_string(),
+        mib(base),
+        "–".into(),
+        "–".into(),
+    ]);
+    let mut last = (IDLE_ROOMS, base);
+    for n in IDLE_CONNECTIONS {
+        let before = open;
+        // In waves of 200, so the accept queue never overflows.
+        while open < n {
+            let wave = (open + 200).min(n);
+            let start = open;
+            open_up_to(wave, &mut open);
+            for _ in start..wave {
+                if ready_rx.recv().await != Some(true) {
+                    failed += 1;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss = rss_kb(pid);
+        let per = |from: (usize, u64)| (rss as f64 - from.1 as f64) / (n - from.0) as f64;
+        rows.push(vec![
+            n.to_string(),
+            mib(rss),
+            format!("{:.1}", per((IDLE_ROOMS, base))),
+            format!("{:.1} ({before} → {n})", per(last)),
+        ]);
+        last = (n, rss);
+    }
+    let health = server.health().await;
+    stop_tx.send_replace(true);
+    table(
+        "3c. Idle connections: server RSS (10 rooms, every connection synced and idle)",
+        &[
+            "connections",
+            "RSS MiB",
+            "KiB per connection (over 10)",
+            "KiB per connection (this step)",
+        ],
+        &rows,
+    );
+    note(&format!(
+        "{failed} connections failed; the server counted {} open at the end.",
+        health.connections
+    ));
 }
 
 /// Starts a server with `env` set for it alone (the harness passes the bench's environment on).
@@ -1588,6 +1849,7 @@ async fn scenario_memory() -> Vec<Vec<String>> {
         ]);
         all.extend(rows);
     }
+    connections_memory().await;
     table(
         "3b. Memory: where it goes (variants)",
         &[
