@@ -747,11 +747,38 @@ impl Target {
     }
 }
 
-/// The stock Node server (`@y/websocket-server`) from `tests/bench-node/`.
-struct NodeServer {
+/// A server the bench started as a child process (the Node reference, the bare relay); killed
+/// when dropped.
+struct ChildServer {
     child: Child,
     port: u16,
 }
+
+impl ChildServer {
+    /// Spawns `command` (which listens on `port`) and waits until it listens.
+    async fn spawn(mut command: Command, port: u16) -> Result<ChildServer> {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let server = ChildServer { child, port };
+        wait_for_port(port).await?;
+        Ok(server)
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The stock Node server (`@y/websocket-server`) from `tests/bench-node/`.
+type NodeServer = ChildServer;
+/// The bare relay (`tests/src/bin/relay.rs`, built beside the bench).
+type RelayServer = ChildServer;
 
 impl NodeServer {
     fn script() -> PathBuf {
@@ -769,37 +796,16 @@ impl NodeServer {
             .into());
         }
         let port = free_port();
-        let child = Command::new("node")
+        let mut command = Command::new("node");
+        command
             .arg(&script)
             .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let server = NodeServer { child, port };
-        wait_for_port(port).await?;
-        Ok(server)
+            .env("PORT", port.to_string());
+        ChildServer::spawn(command, port).await
     }
-}
 
-impl Drop for NodeServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The bare relay (`tests/src/bin/relay.rs`, built beside the bench).
-struct RelayServer {
-    child: Child,
-    port: u16,
-}
-
-impl RelayServer {
-    async fn start() -> Result<RelayServer> {
-        let me = std::env::current_exe()?;
-        let bin = me.with_file_name("relay");
+    async fn start_relay() -> Result<RelayServer> {
+        let bin = std::env::current_exe()?.with_file_name("relay");
         if !bin.is_file() {
             return Err(format!(
                 "{} is missing (cargo build --release -p kortvaeg-tests --bin relay)",
@@ -808,22 +814,9 @@ impl RelayServer {
             .into());
         }
         let port = free_port();
-        let child = Command::new(&bin)
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let relay = RelayServer { child, port };
-        wait_for_port(port).await?;
-        Ok(relay)
-    }
-}
-
-impl Drop for RelayServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut command = Command::new(&bin);
+        command.arg(port.to_string());
+        ChildServer::spawn(command, port).await
     }
 }
 

@@ -30,7 +30,7 @@ use yrs::{Doc, StateVector, Transact};
 
 use super::{
     card_text, cell, connect, cpu_seconds, empty_update, frame, messages, ms, note, now_us,
-    percentile, rss_kb, scan_markers, step1, table, NodeServer, RelayServer, Target,
+    percentile, rss_kb, scan_markers, step1, table, ChildServer, NodeServer, Target,
 };
 
 /// How long each step sends (at least one card per client).
@@ -430,7 +430,7 @@ pub async fn scenario_walls() {
     for size in sizes() {
         let mut targets: Vec<(String, Target, Option<Redis>)> = Vec::new();
         if server_selected("relay") {
-            match RelayServer::start().await {
+            match ChildServer::start_relay().await {
                 Ok(r) => targets.push(("bare relay".into(), Target::Relay(r), None)),
                 Err(e) => all_problems.push(format!("relay: {e}")),
             }
