@@ -438,8 +438,8 @@ impl Controls {
 /// A future polled only once its own waker fired. `select!` polls every branch whenever its task
 /// wakes — for a connection, at every frame — and the controls' four watches, which change
 /// rarely, cost 5 % of the server's CPU on the wall-writing bench that way (BENCHMARKS.md).
-struct Dormant<F> {
-    future: Pin<Box<F>>,
+struct Dormant<T> {
+    future: Pin<Box<dyn Future<Output = T> + Send>>,
     woken: Arc<Woken>,
 }
 
@@ -459,8 +459,8 @@ impl std::task::Wake for Woken {
     }
 }
 
-impl<F: Future> Dormant<F> {
-    fn new(future: F) -> Self {
+impl<T> Dormant<T> {
+    fn new(future: impl Future<Output = T> + Send + 'static) -> Self {
         let woken = Arc::new(Woken::default());
         woken.flag.store(true, Ordering::Relaxed);
         Dormant {
@@ -470,10 +470,10 @@ impl<F: Future> Dormant<F> {
     }
 }
 
-impl<F: Future> Future for Dormant<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
-        self.woken.task.register(cx.waker());
+impl<T> Dormant<T> {
+    /// Polls the future if it was woken, with its own waker; the task's waker stays as it was
+    /// (a look without waiting must not replace it).
+    fn poll_if_woken(&mut self) -> Poll<T> {
         if !self.woken.flag.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
@@ -481,6 +481,46 @@ impl<F: Future> Future for Dormant<F> {
         self.future
             .as_mut()
             .poll(&mut std::task::Context::from_waker(&waker))
+    }
+}
+
+impl<T> Future for Dormant<T> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<T> {
+        self.woken.task.register(cx.waker());
+        self.poll_if_woken()
+    }
+}
+
+/// The write loop's watch on its [`Controls`]: waits for a change that closes the connection,
+/// or looks for one without waiting. Cancel-safe: the controls live in `self` between polls.
+struct Watch(Dormant<Controls>);
+
+impl Watch {
+    fn new(controls: Controls) -> Self {
+        Watch(Dormant::new(controls.changed()))
+    }
+
+    /// Why the connection must close, once a change says so.
+    async fn closing(&mut self) -> Close {
+        loop {
+            let mut controls = (&mut self.0).await;
+            let reason = controls.reason();
+            self.0 = Dormant::new(controls.changed());
+            if let Some(reason) = reason {
+                return reason;
+            }
+        }
+    }
+
+    /// Why the connection must close now, if a change since the last look says so.
+    fn closing_now(&mut self) -> Option<Close> {
+        let Poll::Ready(mut controls) = self.0.poll_if_woken() else {
+            return None;
+        };
+        let reason = controls.reason();
+        self.0 = Dormant::new(controls.changed());
+        reason
     }
 }
 
@@ -554,82 +594,43 @@ fn next_ready(w: &mut WriteLoop<impl Sink<WsMessage>>) -> Result<Option<Bytes>, 
 }
 
 /// Sends the connection's frames in order: waits for the first, then writes it and every frame
-/// already waiting (up to [`MAX_FRAMES_PER_FLUSH`]) into the socket's buffer and flushes once —
-/// one system call for all of them, not one per frame. Before each frame the controls are
-/// looked at again, so a connection that lost its rights is closed before the next frame.
+/// already waiting ([`write_waiting`]) and flushes once. Pings the client meanwhile, and closes
+/// the connection with the first reason to.
 async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>, mut controls: Controls) {
     let mut ping = tokio::time::interval(w.ping_interval);
     ping.tick().await;
-    let reason = 'outer: loop {
-        if let Some(reason) = controls.reason() {
-            break reason;
-        }
-        let mut watching = Dormant::new(controls.changed());
-        loop {
-            let first = tokio::select! {
-                biased;
-                back = &mut watching => {
-                    controls = back;
-                    continue 'outer;
-                }
-                frame = w.frames.recv() => match frame {
-                    Some(frame) => frame,
-                    None => break 'outer Close::normal(),
-                },
-                out = w.broadcasts.recv() => match out {
-                    Ok(out) if out.from == w.conn => continue,
-                    Ok(out) => out.frame,
-                    Err(RecvError::Lagged(_)) => break 'outer RoomError::TooSlow.into(),
-                    Err(RecvError::Closed) => break 'outer Close::normal(),
-                },
-                _ = ping.tick() => {
-                    let silent = w.started.elapsed().as_millis() as u64 - w.last_seen.load(Ordering::Relaxed);
-                    if silent > 2 * w.ping_interval.as_millis() as u64 {
-                        break 'outer Close::unresponsive();
-                    }
-                    match within(w.sink.send(WsMessage::Ping(Bytes::new()))).await {
-                        Sent::Ok => continue,
-                        Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
-                        Sent::Failed => break 'outer Close::normal(),
-                    }
-                }
-            };
-            let mut frame = Some(first);
-            let mut written = 0;
-            while let Some(next) = frame.take() {
-                if w.behind.load(Ordering::Acquire) {
-                    break 'outer RoomError::TooSlow.into();
-                }
-                match within(w.sink.feed(WsMessage::Binary(next))).await {
-                    Sent::Ok => {}
-                    Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
-                    Sent::Failed => break 'outer Close::normal(),
-                }
-                written += 1;
-                if written == MAX_FRAMES_PER_FLUSH {
-                    break;
-                }
-                // A change of the controls comes before any frame sent after it.
-                if let Some(back) = futures_util::FutureExt::now_or_never(&mut watching) {
-                    controls = back;
-                    if let Some(reason) = controls.reason() {
-                        let _ = within(w.sink.flush()).await;
-                        break 'outer reason;
-                    }
-                    watching = Dormant::new(controls.changed());
-                }
-                frame = match next_ready(&mut w) {
-                    Ok(frame) => frame,
-                    Err(reason) => {
-                        let _ = within(w.sink.flush()).await;
-                        break 'outer reason;
+    let reason = match controls.reason() {
+        Some(reason) => reason,
+        None => {
+            let mut watch = Watch::new(controls);
+            loop {
+                let first = tokio::select! {
+                    biased;
+                    reason = watch.closing() => break reason,
+                    frame = w.frames.recv() => match frame {
+                        Some(frame) => frame,
+                        None => break Close::normal(),
+                    },
+                    out = w.broadcasts.recv() => match out {
+                        Ok(out) if out.from == w.conn => continue,
+                        Ok(out) => out.frame,
+                        Err(RecvError::Lagged(_)) => break RoomError::TooSlow.into(),
+                        Err(RecvError::Closed) => break Close::normal(),
+                    },
+                    _ = ping.tick() => {
+                        let silent = w.started.elapsed().as_millis() as u64 - w.last_seen.load(Ordering::Relaxed);
+                        if silent > 2 * w.ping_interval.as_millis() as u64 {
+                            break Close::unresponsive();
+                        }
+                        match within(w.sink.send(WsMessage::Ping(Bytes::new()))).await {
+                            Ok(()) => continue,
+                            Err(reason) => break reason,
+                        }
                     }
                 };
-            }
-            match within(w.sink.flush()).await {
-                Sent::Ok => {}
-                Sent::TimedOut => break 'outer RoomError::TooSlow.into(),
-                Sent::Failed => break 'outer Close::normal(),
+                if let Err(reason) = write_waiting(&mut w, first, &mut watch).await {
+                    break reason;
+                }
             }
         }
     };
@@ -643,30 +644,60 @@ async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>, mut control
     let _ = within(w.sink.send(WsMessage::Close(Some(frame)))).await;
 }
 
-enum Sent {
-    Ok,
-    /// The peer did not take the message within [`SEND_TIMEOUT`]: it is not reading.
-    TimedOut,
-    /// The socket is gone.
-    Failed,
+/// Writes `first` and every frame already waiting (up to [`MAX_FRAMES_PER_FLUSH`]) into the
+/// socket's buffer and flushes once: one system call for all of them, not one per frame. The
+/// controls are looked at again before each frame after the first, so a connection that lost its
+/// rights is closed before the next frame.
+async fn write_waiting<K: Sink<WsMessage> + Unpin>(
+    w: &mut WriteLoop<K>,
+    first: Bytes,
+    watch: &mut Watch,
+) -> Result<(), Close> {
+    let mut frame = Some(first);
+    let mut written = 0;
+    let mut closing = None;
+    while let Some(next) = frame.take() {
+        if w.behind.load(Ordering::Acquire) {
+            return Err(RoomError::TooSlow.into());
+        }
+        within(w.sink.feed(WsMessage::Binary(next))).await?;
+        written += 1;
+        if written == MAX_FRAMES_PER_FLUSH {
+            break;
+        }
+        closing = watch.closing_now();
+        if closing.is_some() {
+            break;
+        }
+        frame = match next_ready(w) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                closing = Some(reason);
+                None
+            }
+        };
+    }
+    within(w.sink.flush()).await?;
+    closing.map_or(Ok(()), Err)
 }
 
 /// Runs a send, feed or flush of the socket; only one that cannot finish at once (the peer's
-/// buffer is full) gets a timer of [`SEND_TIMEOUT`] — most never need one.
-async fn within<E>(send: impl std::future::Future<Output = Result<(), E>>) -> Sent {
+/// buffer is full) gets a timer: a peer that takes nothing for [`SEND_TIMEOUT`] is not reading
+/// (4408); a failed socket is gone.
+async fn within<E>(send: impl Future<Output = Result<(), E>>) -> Result<(), Close> {
     let mut send = std::pin::pin!(send);
     let at_once = futures_util::FutureExt::now_or_never(send.as_mut()).map(|done| done.is_ok());
     let done = match at_once {
         Some(ok) => ok,
         None => match tokio::time::timeout(SEND_TIMEOUT, send).await {
             Ok(done) => done.is_ok(),
-            Err(_) => return Sent::TimedOut,
+            Err(_) => return Err(RoomError::TooSlow.into()),
         },
     };
     if done {
-        Sent::Ok
+        Ok(())
     } else {
-        Sent::Failed
+        Err(Close::normal())
     }
 }
 
@@ -808,6 +839,29 @@ mod tests {
             anonymity: Default::default(),
             _counted: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_dormant_future_wakes_its_task_after_a_look_without_waiting() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        let mut dormant = Dormant::new(async move { rx.await.ok() });
+        let waiter = tokio::spawn(async move {
+            // Polled once (it waits on the channel), then looked at without waiting, as the
+            // write loop does between frames: the task must still be woken when it is ready.
+            std::future::poll_fn(|cx| {
+                assert!(Pin::new(&mut dormant).poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            assert!(dormant.poll_if_woken().is_pending(), "not ready yet");
+            dormant.await
+        });
+        tokio::task::yield_now().await;
+        tx.send(7).unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("the task was woken");
+        assert_eq!(got.unwrap(), Some(7));
     }
 
     #[tokio::test]
