@@ -100,9 +100,7 @@ struct Step {
 #[derive(Default)]
 struct Tally {
     delivered: AtomicU64,
-    sent: AtomicU64,
     last_us: AtomicU64,
-    closed: AtomicU64,
     failed: AtomicBool,
     latencies: Mutex<Vec<u32>>,
     problems: Mutex<Vec<String>>,
@@ -215,7 +213,6 @@ impl Client {
                         txn.encode_update_v1()
                     };
                     next_seq += 1;
-                    self.tally.sent.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = ws.send(frame(Message::Sync(SyncMessage::Update(update)))).await {
                         self.tally.problem(format!("client {}: send: {e}", self.index));
                         break;
@@ -226,7 +223,6 @@ impl Client {
                     let data = match received {
                         Some(Ok(WsMessage::Binary(data))) => data,
                         Some(Ok(WsMessage::Close(f))) => {
-                            self.tally.closed.fetch_add(1, Ordering::Relaxed);
                             self.tally.problem(format!("client {} closed by the server: {f:?}", self.index));
                             break;
                         }
