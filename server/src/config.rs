@@ -177,8 +177,9 @@ pub struct Config {
     #[arg(long, env = "CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origin: Vec<axum::http::HeaderValue>,
 
-    /// Messages queued for one client of the wall before it counts as too slow and is closed
-    /// (4408); the control document, which changes rarely, gets an eighth of it (at least 64).
+    /// Messages queued for one client (its document's broadcasts and the answers to it) before
+    /// it counts as too slow and is closed (4408). The queue grows as it fills: an idle client
+    /// costs a few slots, not this many.
     #[arg(long, env = "CLIENT_QUEUE", default_value_t = 1024)]
     pub client_queue: usize,
 
@@ -240,7 +241,6 @@ impl Config {
 
     pub fn doc_limits(&self) -> crate::room::DocLimits {
         crate::room::DocLimits {
-            queue: self.client_queue,
             max_doc_bytes: self.max_doc_bytes,
         }
     }

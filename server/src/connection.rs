@@ -4,10 +4,10 @@
 //! [`RoomError`] becomes a close code ([`Close::from`]).
 //!
 //! Two tasks per connection, as in axum's chat example: the reader (this task) decodes and
-//! applies; the writer owns the socket's sink and sends, in order of arrival, the direct answers
-//! (an [`Outbox`]) and the document's broadcast. Both end together: whichever stops first sets
-//! the connection's close reason, the other sees it. A client that falls behind — its outbox full
-//! or its broadcast receiver lagging — is closed with 4408 so it resyncs on reconnect; it is never
+//! applies; the writer owns the socket's sink and sends, in order of arrival, what its one queue
+//! (an [`Outbox`]) holds: the direct answers and the document's broadcast. Both end together:
+//! whichever stops first sets the connection's close reason, the other sees it. A client that
+//! falls behind — its outbox full — is closed with 4408 so it resyncs on reconnect; it is never
 //! silently skipped.
 //!
 //! [`serve`] takes any `Sink` + `Stream` of axum WebSocket messages (axum's `testing-websockets`
@@ -25,8 +25,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
@@ -34,7 +33,7 @@ use yrs::{ClientID, Update};
 use crate::limits::Bucket;
 use crate::room::permissions::{self, Who};
 use crate::room::{
-    AwarenessLimits, ConnId, LiveDoc, Outbound, Outbox, RoomError, RoomHandle, SeatLive, Writer,
+    AwarenessLimits, ConnId, LiveDoc, Outbox, RoomError, RoomHandle, SeatLive, Writer,
 };
 use crate::store::DocKind;
 use kortvaeg_shared::gate;
@@ -168,8 +167,9 @@ where
     let (close, mut close_rx) = watch::channel(None);
     let closing = Closing(Arc::new(close));
 
-    // Subscribe before the greeting so no update falls between the two.
-    let broadcasts = doc.subscribe();
+    // Subscribe before the greeting so no update falls between the two; the subscription ends
+    // with this function.
+    let _listening = doc.subscribe(conn, outbox.clone());
     match doc.greeting() {
         Ok(frames) => frames.into_iter().for_each(|f| outbox.send(f)),
         Err(error) => closing.close(error.into()),
@@ -191,10 +191,8 @@ where
         WriteLoop {
             sink,
             frames: frames_rx,
-            broadcasts,
             behind,
             closing: closing.clone(),
-            conn,
             ping_interval: session.ping_interval,
             started,
             last_seen: last_seen.clone(),
@@ -388,11 +386,9 @@ fn handle_binary(
 struct WriteLoop<K> {
     sink: K,
     frames: mpsc::Receiver<Bytes>,
-    broadcasts: broadcast::Receiver<Outbound>,
     /// Set when the outbox was full: the client fell behind.
     behind: Arc<AtomicBool>,
     closing: Closing,
-    conn: ConnId,
     ping_interval: Duration,
     started: Instant,
     last_seen: Arc<AtomicU64>,
@@ -576,23 +572,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most frames written to the socket before one flush (each frame is one y-websocket message).
 const MAX_FRAMES_PER_FLUSH: usize = 64;
 
-/// The next frame to send, taken without waiting: a direct answer first, then the broadcast
-/// (the connection's own updates skipped). `Err` when the connection must close.
-fn next_ready(w: &mut WriteLoop<impl Sink<WsMessage>>) -> Result<Option<Bytes>, Close> {
-    if let Ok(frame) = w.frames.try_recv() {
-        return Ok(Some(frame));
-    }
-    loop {
-        return match w.broadcasts.try_recv() {
-            Ok(out) if out.from == w.conn => continue,
-            Ok(out) => Ok(Some(out.frame)),
-            Err(broadcast::error::TryRecvError::Empty) => Ok(None),
-            Err(broadcast::error::TryRecvError::Lagged(_)) => Err(RoomError::TooSlow.into()),
-            Err(broadcast::error::TryRecvError::Closed) => Err(Close::normal()),
-        };
-    }
-}
-
 /// Sends the connection's frames in order: waits for the first, then writes it and every frame
 /// already waiting ([`write_waiting`]) and flushes once. Pings the client meanwhile, and closes
 /// the connection with the first reason to.
@@ -610,12 +589,6 @@ async fn write_loop<K: Sink<WsMessage> + Unpin>(mut w: WriteLoop<K>, mut control
                     frame = w.frames.recv() => match frame {
                         Some(frame) => frame,
                         None => break Close::normal(),
-                    },
-                    out = w.broadcasts.recv() => match out {
-                        Ok(out) if out.from == w.conn => continue,
-                        Ok(out) => out.frame,
-                        Err(RecvError::Lagged(_)) => break RoomError::TooSlow.into(),
-                        Err(RecvError::Closed) => break Close::normal(),
                     },
                     _ = ping.tick() => {
                         let silent = w.started.elapsed().as_millis() as u64 - w.last_seen.load(Ordering::Relaxed);
@@ -669,13 +642,7 @@ async fn write_waiting<K: Sink<WsMessage> + Unpin>(
         if closing.is_some() {
             break;
         }
-        frame = match next_ready(w) {
-            Ok(frame) => frame,
-            Err(reason) => {
-                closing = Some(reason);
-                None
-            }
-        };
+        frame = w.frames.try_recv().ok();
     }
     within(w.sink.flush()).await?;
     closing.map_or(Ok(()), Err)

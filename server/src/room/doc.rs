@@ -12,7 +12,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::broadcast;
 use yrs::sync::{Awareness, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -20,7 +19,7 @@ use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update}
 
 use super::error::RoomError;
 use super::eviction::Eviction;
-use super::fanout::{ConnId, Fanout, Outbound, Outbox, NOBODY};
+use super::fanout::{ConnId, Fanout, Outbound, Outbox, Subscription, NOBODY};
 use super::mirror::ControlMirror;
 use super::nodes::{Cursor, Nodes, StreamEntry};
 use super::writer::{Permit, Then, Writer};
@@ -49,7 +48,6 @@ pub struct Setup<'a> {
     pub kind: DocKind,
     pub doc: Doc,
     pub stored: &'a StoredDoc,
-    pub queue: usize,
     pub max_bytes: usize,
     pub evicted: Eviction,
     /// The control document: the room's mirror of it, kept current after each change.
@@ -201,7 +199,7 @@ impl LiveDoc {
                 cursor: stored.position.map(Cursor::at),
                 approx_bytes,
             }),
-            fanout: Fanout::new(setup.queue),
+            fanout: Fanout::new(),
         }
     }
 
@@ -225,8 +223,15 @@ impl LiveDoc {
         })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Outbound> {
-        self.fanout.subscribe()
+    /// Puts connection `conn` on this document's broadcast, into `outbox` ([`Fanout::subscribe`]).
+    pub fn subscribe(&self, conn: ConnId, outbox: Outbox) -> Subscription {
+        self.fanout.subscribe(conn, outbox)
+    }
+
+    /// This document's broadcast, for tests that listen to it.
+    #[cfg(test)]
+    pub fn fanout(&self) -> &Fanout {
+        &self.fanout
     }
 
     pub(super) fn publish(&self, out: Outbound) {

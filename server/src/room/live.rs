@@ -55,9 +55,6 @@ struct Presence {
 /// What the documents of a room may weigh, from the flags.
 #[derive(Debug, Clone, Copy)]
 pub struct DocLimits {
-    /// Client queue of the wall and of each group document (the control document gets an
-    /// eighth, at least 64).
-    pub queue: usize,
     /// Most bytes a document's full state may take (`--max-doc-bytes`): what a joiner's greeting weighs.
     pub max_doc_bytes: usize,
 }
@@ -78,29 +75,23 @@ impl Room {
         aside.extend(control_aside);
         let mirror = Arc::new(ControlMirror::of(&control_doc));
         let room_id: Arc<str> = record.id.as_str().into();
-        let live = |kind, doc, stored: &StoredDoc, queue, mirror| {
+        let live = |kind, doc, stored: &StoredDoc, mirror| {
             Arc::new(LiveDoc::new(doc::Setup {
                 room: room_id.clone(),
                 kind,
                 doc,
                 stored,
-                queue,
                 max_bytes: limits.max_doc_bytes,
                 evicted: evicted.clone(),
                 mirror,
                 nodes: nodes.clone(),
             }))
         };
-        let wall = live(DocKind::Wall, wall_doc, &wall, limits.queue, None);
-        // The control document changes a few times a workshop (phase, timer, structure) and
-        // carries no presence from the web client: a short ring is plenty, and the ring is
-        // allocated up front for every room (BENCHMARKS.md, memory per room).
-        let control_queue = (limits.queue / 8).max(64);
+        let wall = live(DocKind::Wall, wall_doc, &wall, None);
         let control = live(
             DocKind::Control,
             control_doc,
             &control,
-            control_queue,
             Some(mirror.clone()),
         );
         let room = Room {
@@ -131,7 +122,6 @@ impl Room {
             kind,
             doc,
             stored,
-            queue: self.limits.queue,
             max_bytes: self.limits.max_doc_bytes,
             evicted: self.evicted.clone(),
             mirror: None,

@@ -234,7 +234,6 @@ pub fn record(id: &str) -> RoomRecord {
 }
 
 pub const LIMITS: DocLimits = DocLimits {
-    queue: 16,
     max_doc_bytes: 1 << 20,
 };
 
