@@ -65,9 +65,11 @@ pub struct Config {
     #[arg(long, env = "PING_INTERVAL_MS", default_value_t = 15000)]
     pub ping_interval_ms: u64,
 
-    /// Group commit: each flush takes every update that queued while the previous one ran; this
-    /// adds a wait for more before each flush (0: none — measured fastest, see BENCHMARKS.md).
-    #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 0)]
+    /// Group commit: each flush takes every update that queued while the previous one ran; when
+    /// the previous flush held more than one (several clients writing), the writer also waits up
+    /// to this long for more (0: never). Fewer, fuller flushes cost less CPU per update; a lone
+    /// writer is not held up (BENCHMARKS.md, issue 17).
+    #[arg(long, env = "COMMIT_WINDOW_MS", default_value_t = 2)]
     pub commit_window_ms: u64,
 
     /// A document's stored updates are sent to its connections at most once per this period:

@@ -28,6 +28,9 @@ pub async fn compact(streams: Streams, doc: Arc<LiveDoc>) {
     let Some((state, upto)) = doc.compaction_state() else {
         return;
     };
+    let Some(state) = crate::room::compaction::loads_back(room, kind, state).await else {
+        return;
+    };
     match streams.compact_locked(room, kind, &state, upto).await {
         Ok(done) => {
             tracing::debug!(room, doc = kind.as_str(), %upto, done, "compacted")

@@ -79,6 +79,8 @@ pub struct DocInner {
     pub(super) awareness: Awareness,
     /// Updates appended to the store's log since the last compaction.
     since_compaction: usize,
+    /// How much earlier than `--compact-after` the next compaction comes ([`Self::compacts_at`]).
+    compact_early: u16,
     /// Awareness states changed since the last relay (see [`LiveDoc::apply_awareness`]).
     pub(super) awareness_changed: HashSet<ClientID>,
     /// Those of them changed by this node's clients, which other nodes must hear of.
@@ -151,25 +153,24 @@ impl DocInner {
         )))
     }
 
-    /// The full state for a compaction, if it loads back into a fresh document; else `None`
-    /// (logged and counted), and the log stays as it is.
-    fn compaction_state(&mut self, room: &str, kind: DocKind) -> Option<Vec<u8>> {
+    /// After how many appended updates this document compacts: `compact_after`, or up to a
+    /// quarter fewer, drawn again for each compaction. Rooms that started together (a restart,
+    /// a bench's rooms) would otherwise all compact at the same moment, and the store writer would
+    /// write all their states in one batch while every room waits (BENCHMARKS.md, issue 17).
+    fn compacts_at(&self, compact_after: usize) -> usize {
+        compact_after - compact_after / 4 * usize::from(self.compact_early) / usize::from(u16::MAX)
+    }
+
+    /// The full state for a compaction. Whether it loads back is checked later, off the
+    /// document's lock ([`super::compaction::loads_back`]).
+    fn compaction_state(&mut self) -> Vec<u8> {
         let state = self
             .awareness
             .doc()
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
-        match stored::loads_back(&state) {
-            Ok(()) => {
-                self.approx_bytes = state.len();
-                Some(state)
-            }
-            Err(error) => {
-                tracing::error!(room, doc = kind.as_str(), %error, "compaction skipped: the state would not load back");
-                crate::metrics::compaction_skipped(kind);
-                None
-            }
-        }
+        self.approx_bytes = state.len();
+        state
     }
 }
 
@@ -192,6 +193,7 @@ impl LiveDoc {
             inner: Mutex::new(DocInner {
                 awareness: Awareness::new(setup.doc),
                 since_compaction: 0,
+                compact_early: rand::random(),
                 awareness_changed: HashSet::new(),
                 awareness_changed_here: HashSet::new(),
                 awareness_here: Default::default(),
@@ -421,7 +423,9 @@ impl LiveDoc {
         );
         inner.since_compaction += 1;
         // With several nodes the stream reader compacts, by stream position (see `cluster`).
-        if inner.cursor.is_none() && inner.since_compaction >= writer.compact_after() {
+        if inner.cursor.is_none()
+            && inner.since_compaction >= inner.compacts_at(writer.compact_after())
+        {
             if let Some(permit) = handoff.compaction {
                 self.compact(&mut inner, permit);
             }
@@ -457,19 +461,18 @@ impl LiveDoc {
         Ok(())
     }
 
-    /// Queues a compaction of the document as it is now, if its state loads back; the count
-    /// toward the next one starts again either way.
+    /// Queues a compaction of the document as it is now (the writer stores it only if it loads
+    /// back); the count toward the next one starts again.
     fn compact(&self, inner: &mut DocInner, permit: Permit<'_>) {
         inner.since_compaction = 0;
-        if let Some(state) = inner.compaction_state(&self.room, self.kind) {
-            let op = WriteOp::Compact {
-                room: self.room.to_string(),
-                doc: self.kind,
-                state,
-                upto: inner.cursor.map(|c| c.position),
-            };
-            permit.send(self.evicted.clone(), Some(op), Then::Nothing);
-        }
+        inner.compact_early = rand::random();
+        let op = WriteOp::Compact {
+            room: self.room.to_string(),
+            doc: self.kind,
+            state: inner.compaction_state(),
+            upto: inner.cursor.map(|c| c.position),
+        };
+        permit.send(self.evicted.clone(), Some(op), Then::Nothing);
     }
 
     /// Where the stream reader continues in this document's stream (several nodes).
@@ -549,16 +552,15 @@ impl LiveDoc {
         compact
     }
 
-    /// The document's full state and the stream position it contains, for a compaction; the
-    /// counts toward the next one start again.
+    /// The document's full state and the stream position it contains, for a compaction (not
+    /// yet checked: [`super::compaction::loads_back`]); the counts toward the next one start again.
     pub fn compaction_state(&self) -> Option<(Vec<u8>, StreamId)> {
         let mut inner = self.lock().ok()?;
         let cursor = inner.cursor.as_mut()?;
         cursor.read = 0;
         cursor.own = 0;
         let position = cursor.position;
-        let state = inner.compaction_state(&self.room, self.kind)?;
-        Some((state, position))
+        Some((inner.compaction_state(), position))
     }
 
     /// The whole awareness state as a message, for an awareness query.

@@ -14,7 +14,8 @@
 //!
 //! Files: [`live`] (the room itself), [`doc`] (one document: apply, sync answers, compaction, what other nodes appended),
 //! [`awareness`] (its presence states), [`registry`] (load once, unload when idle, delete),
-//! [`deleted`] (why a room was deleted; ids deleted a moment ago), [`writer`],
+//! [`deleted`] (why a room was deleted; ids deleted a moment ago), [`writer`], [`compaction`]
+//! (the check a compaction's state passes, off the document's lock),
 //! [`permissions`], [`fanout`] (broadcast and direct answers), [`eviction`], [`nodes`] (the trait
 //! several nodes plug in through), [`error`]. Each imports its siblings directly, never through
 //! this file, so the modules form no cycle (a unit test below holds them to it).
@@ -29,10 +30,12 @@
 //!
 //! Loading never fails on content: stored updates are applied one by one and one that does not
 //! apply (or that the gate refuses) is set aside ([`SetAside`]) while the rest load; a compaction
-//! is only stored when its state loads back into a fresh document.
+//! is only stored when its state loads back into a fresh document (checked by the writer, after
+//! the document's lock is let go).
 
 pub mod awareness;
 pub mod cache;
+pub mod compaction;
 pub mod deleted;
 pub mod doc;
 pub mod error;

@@ -3,8 +3,10 @@
 //!
 //! Rooms hand it jobs (an optional [`WriteOp`] and what to do once it is stored) through a bounded
 //! queue. It takes every job waiting — everything that queued while the previous batch was being
-//! written — optionally waits up to `--commit-window-ms` for more (default 0: measured, waiting
-//! only slowed writers down, BENCHMARKS.md), writes all their
+//! written — and, when the previous batch held more than one job (several clients are writing),
+//! waits up to `--commit-window-ms` for more (default 2; BENCHMARKS.md, issue 17: a commit's CPU
+//! is most of the store's, so fewer, fuller batches make every delivery cheaper, while a lone
+//! writer waiting for each acknowledgement is never held up), writes all their
 //! ops in one atomic [`Store::write_batch`] (one fsync, one Redis `MULTI`), and only then runs the
 //! follow-ups: broadcast an update, answer a sync step 1, wake a flush. So a client never sees a
 //! change the store does not have, and durability costs one flush per batch, not per update.
@@ -43,6 +45,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::compaction;
 use super::error::RoomError;
 use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbox};
@@ -308,6 +311,37 @@ impl Touched {
     }
 }
 
+/// The ops of a batch without the compactions whose state would not load back (checked off
+/// their documents' locks, all at once on the blocking pool: [`compaction::loads_back`]).
+async fn loading_back(ops: Vec<WriteOp>) -> Vec<WriteOp> {
+    if !ops.iter().any(|op| matches!(op, WriteOp::Compact { .. })) {
+        return ops;
+    }
+    let checked = ops.into_iter().map(|op| async move {
+        match op {
+            WriteOp::Compact {
+                room,
+                doc,
+                state,
+                upto,
+            } => compaction::loads_back(&room, doc, state)
+                .await
+                .map(|state| WriteOp::Compact {
+                    room,
+                    doc,
+                    state,
+                    upto,
+                }),
+            op => Some(op),
+        }
+    });
+    futures_util::future::join_all(checked)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 impl Task {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>, window: Duration) {
         if self.waiting() > 0 {
@@ -317,6 +351,7 @@ impl Task {
             );
             self.drain().await;
         }
+        let mut busy = false;
         loop {
             let retry = (self.waiting() > 0).then(|| Instant::now() + RETRY);
             let wake = match (retry, self.held.next_due()) {
@@ -345,13 +380,14 @@ impl Task {
             while jobs.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(job) => jobs.push(job),
-                    Err(_) if window.is_zero() => break,
+                    Err(_) if window.is_zero() || !busy => break,
                     Err(_) => match tokio::time::timeout_at(deadline, rx.recv()).await {
                         Ok(Some(job)) => jobs.push(job),
                         _ => break,
                     },
                 }
             }
+            busy = jobs.len() > 1;
             self.write(jobs).await;
         }
     }
@@ -448,6 +484,7 @@ impl Task {
                 *has_op = true;
             }
         }
+        let ops = loading_back(ops).await;
         if !ops.is_empty() {
             self.touch(&ops);
             if self.waiting() > 0 {
@@ -542,6 +579,7 @@ mod tests {
 
     use super::*;
     use crate::room::testing::card;
+    use crate::store::DocKind;
 
     /// The cards in one broadcast message.
     fn cards_in(frame: &[u8]) -> usize {
@@ -554,6 +592,41 @@ mod tests {
             .unwrap();
         let txn = doc.transact();
         txn.get_map("cards").map(|m| m.len(&txn)).unwrap_or(0) as usize
+    }
+
+    #[tokio::test]
+    async fn a_compaction_whose_state_would_not_load_back_is_not_stored_and_the_rest_is() {
+        let client = Doc::with_client_id(7);
+        let update = Bytes::from(card(&client, "a"));
+        let good = client
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        let compact = |state: Vec<u8>| WriteOp::Compact {
+            room: "r".into(),
+            doc: DocKind::Wall,
+            state,
+            upto: None,
+        };
+        // Client 9's second card without its first: it would stay pending in a fresh document.
+        let other = Doc::with_client_id(9);
+        card(&other, "x");
+        let before = other.transact().state_vector();
+        let gap = card(&other, "y");
+        assert!(before.get(&other.client_id()) > 0);
+        let ops = vec![
+            WriteOp::Append {
+                room: "r".into(),
+                doc: DocKind::Wall,
+                update,
+            },
+            compact(vec![0xff, 0xff]),
+            compact(gap),
+            compact(good.clone()),
+        ];
+        let kept = loading_back(ops).await;
+        assert_eq!(kept.len(), 2, "the append and the good compaction");
+        assert!(matches!(kept[0], WriteOp::Append { .. }));
+        assert!(matches!(&kept[1], WriteOp::Compact { state, .. } if *state == good));
     }
 
     #[test]
