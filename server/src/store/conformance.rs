@@ -239,6 +239,24 @@ pub(crate) async fn exercise(store: &dyn Store) {
         content(store.load_doc("b", DocKind::Control).await.expect("load")),
         doc(b"", &[b"kept"])
     );
+    // The same within one run of appends (the Redis store writes a run in one script call).
+    store
+        .write_batch(&[
+            append("nobody", DocKind::Wall, b"lost"),
+            append("b", DocKind::Control, b"kept 2"),
+            append("nobody", DocKind::Control, b"lost"),
+            append("b", DocKind::Control, b"kept 3"),
+        ])
+        .await
+        .expect("a run with an unknown room");
+    assert_eq!(
+        content(store.load_doc("b", DocKind::Control).await.expect("load")),
+        doc(b"", &[b"kept", b"kept 2", b"kept 3"])
+    );
+    assert_eq!(
+        content(store.load_doc("nobody", DocKind::Wall).await.expect("load")),
+        (None, Vec::new())
+    );
     assert!(matches!(
         store
             .add_snapshot("nobody", "t", None, b"w", b"c", &[])

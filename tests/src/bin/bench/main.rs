@@ -1933,8 +1933,8 @@ async fn scenario_durability() -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let configs: [(&str, Option<Persistence>, Option<u64>); 4] = [
-        ("embedded (redb), commit window 0 (default)", None, None),
-        ("embedded (redb), commit window 2 ms", None, Some(2)),
+        ("embedded (redb), commit window 0", None, Some(0)),
+        ("embedded (redb), commit window 2 ms (default)", None, None),
         (
             "redis, appendfsync everysec",
             Some(Persistence::AppendFsyncEverySec),
