@@ -27,10 +27,10 @@
 //!   after every client left and the rooms unloaded (`--unload-after-ms 200`, `/healthz`
 //!   `rooms_loaded == 0`). Three cycles (200 new rooms, the same 200 again, 200 more new rooms)
 //!   tell allocator retention (flat after the first cycle) from a leak (growing every cycle).
-//!   Variants say where the memory goes: `--client-queue 64` (the per-document broadcast
-//!   channels are allocated up front) and `MALLOC_ARENA_MAX=1` (glibc with one arena).
+//!   Variants say where the memory goes: `--client-queue 64` (a client's queue; it grows as it
+//!   fills, so this should change nothing) and `MALLOC_ARENA_MAX=1` (glibc with one arena).
 //! - **`durability`** — updates/s acknowledged by the store: the embedded redb store (fsync per
-//!   group commit; also with `--commit-window-ms 2`) and Redis with AOF (`appendfsync everysec`,
+//!   group commit; with `--commit-window-ms 0` and the default 2) and Redis with AOF (`appendfsync everysec`,
 //!   and `always` as the test harness runs it). One writer awaiting each update (worst case), and
 //!   10 concurrent writers in one room (group commit shares the fsync).
 //! - **`gate`** — in this process, no server: what the schema gate (`kortvaeg_shared::gate`)
@@ -1814,7 +1814,7 @@ async fn scenario_memory() -> Vec<Vec<String>> {
         "Per open room with one client and {MEMORY_CARDS} cards (cycle A): {per_room:.0} KiB (room + connection + its buffers)."
     ));
 
-    // Where it goes: the same first cycle with small per-document broadcast channels, and with
+    // Where it goes: the same first cycle with short client queues, and with
     // glibc malloc limited to one arena (memory freed by any thread can go back to the system).
     let mut variants = Vec::new();
     let server = Server::start(opts().arg("--client-queue", 64)).await;
