@@ -107,9 +107,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     );
 
     let addr = SocketAddr::new(config.bind, config.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Bind { addr, source })?;
+    let listener = listen(addr).map_err(|source| StartError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     if let (Some(streams), Some(link)) = (streams, link) {
@@ -198,6 +196,23 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 }
 
 /// Reads the creator keys again on each SIGHUP.
+/// Connections the kernel queues for the server before it accepts them. tokio's default, 1024,
+/// overflowed when a thousand clients connected at once (a restart's reconnect storm; the bench's
+/// walls and idle connections): each client turned away retries a second later. The kernel caps
+/// it at `net.core.somaxconn` (4096 on current kernels).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` and listens with [`LISTEN_BACKLOG`] (address reuse as tokio's own `bind` has it).
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn reload_on_hangup(state: Arc<Shared>) {
     #[cfg(unix)]
     {

@@ -131,6 +131,28 @@ struct Load {
     busy: f64,
     own: f64,
     at: Instant,
+    /// The kernel's count of connections a full listen queue turned away (`TcpExtListenOverflows`):
+    /// such a client retries its SYN after a second, which shows as a one-second outlier.
+    overflows: u64,
+}
+
+/// `TcpExtListenOverflows` from `/proc/net/netstat` (0 where it cannot be read).
+fn listen_overflows() -> u64 {
+    let netstat = std::fs::read_to_string("/proc/net/netstat").unwrap_or_default();
+    let mut lines = netstat.lines();
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        if !names.starts_with("TcpExt:") {
+            continue;
+        }
+        let at = names
+            .split_whitespace()
+            .position(|n| n == "ListenOverflows");
+        return at
+            .and_then(|i| values.split_whitespace().nth(i))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+    }
+    0
 }
 
 impl Load {
@@ -167,6 +189,7 @@ impl Load {
             busy: busy / per_second,
             own: own / per_second,
             at: Instant::now(),
+            overflows: listen_overflows(),
         }
     }
 
@@ -179,8 +202,9 @@ impl Load {
             .map(|n| n.get())
             .unwrap_or(1) as f64;
         format!(
-            "(other processes on the machine used {others:.1} CPU-s during these {wall:.0} s: {:.0}% of its {cores} cores)",
-            100.0 * others / (wall * cores).max(1e-9)
+            "(other processes on the machine used {others:.1} CPU-s during these {wall:.0} s: {:.0}% of its {cores} cores; connections turned away by a full listen queue: {})",
+            100.0 * others / (wall * cores).max(1e-9),
+            now.overflows.saturating_sub(self.overflows)
         )
     }
 }
