@@ -195,7 +195,6 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Reads the creator keys again on each SIGHUP.
 /// Connections the kernel queues for the server before it accepts them. tokio's default, 1024,
 /// overflowed when a thousand clients connected at once (a restart's reconnect storm; the bench's
 /// walls and idle connections): each client turned away retries a second later. The kernel caps
@@ -213,6 +212,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// Reads the creator keys again on each SIGHUP.
 async fn reload_on_hangup(state: Arc<Shared>) {
     #[cfg(unix)]
     {

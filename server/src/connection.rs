@@ -464,9 +464,7 @@ impl<T> Dormant<T> {
             woken,
         }
     }
-}
 
-impl<T> Dormant<T> {
     /// Polls the future if it was woken, with its own waker; the task's waker stays as it was
     /// (a look without waiting must not replace it).
     fn poll_if_woken(&mut self) -> Poll<T> {

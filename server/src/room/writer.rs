@@ -55,7 +55,8 @@ use crate::store::{Store, WriteOp};
 /// When the writer stores and when it sends: `--commit-window-ms` and `--broadcast-every-ms`.
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
-    /// How long a batch waits for more jobs before it is written (0: not at all).
+    /// How long a batch waits for more jobs before it is written, when the previous batch held
+    /// more than one (0: never).
     pub commit_window: Duration,
     /// A document's updates go out at most once per this period: the first at once, those
     /// stored within the period after it together, merged, at its end (0: every batch's at
@@ -317,23 +318,14 @@ async fn loading_back(ops: Vec<WriteOp>) -> Vec<WriteOp> {
     if !ops.iter().any(|op| matches!(op, WriteOp::Compact { .. })) {
         return ops;
     }
-    let checked = ops.into_iter().map(|op| async move {
-        match op {
-            WriteOp::Compact {
-                room,
-                doc,
-                state,
-                upto,
-            } => compaction::loads_back(&room, doc, state)
-                .await
-                .map(|state| WriteOp::Compact {
-                    room,
-                    doc,
-                    state,
-                    upto,
-                }),
-            op => Some(op),
+    let checked = ops.into_iter().map(|mut op| async move {
+        if let WriteOp::Compact {
+            room, doc, state, ..
+        } = &mut op
+        {
+            *state = compaction::loads_back(room, *doc, std::mem::take(state)).await?;
         }
+        Some(op)
     });
     futures_util::future::join_all(checked)
         .await
