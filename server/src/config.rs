@@ -78,7 +78,8 @@ pub struct Config {
     #[arg(long, env = "BROADCAST_EVERY_MS", default_value_t = 20)]
     pub broadcast_every_ms: u64,
 
-    /// Updates appended to a document's log before it is compacted into one state.
+    /// Updates appended to a document's log before it is compacted into one state; a large
+    /// document waits until they weigh as much as its state did at the last compaction.
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 

@@ -224,6 +224,8 @@ fn decode(record: &[u8]) -> Result<WriteOp, String> {
                 doc,
                 state: rest.to_vec(),
                 upto,
+                // Only Redis spools, and its compactions say `upto` (module `store`).
+                newer: 0,
             })
         }
         other => Err(format!("unknown tag {other}")),
@@ -257,6 +259,7 @@ mod tests {
                 doc: DocKind::Wall,
                 state: vec![1, 2, 3],
                 upto: None,
+                newer: 0,
             },
             WriteOp::Compact {
                 room: "r".into(),
@@ -266,6 +269,7 @@ mod tests {
                     ms: 1_700_000_000_000,
                     seq: u64::MAX,
                 }),
+                newer: 0,
             },
         ];
         for op in &ops {
@@ -299,6 +303,7 @@ mod tests {
                 doc: DocKind::Wall,
                 state: b"s".to_vec(),
                 upto: None,
+                newer: 0,
             },
             append("q", DocKind::Control, b"c"),
         ];

@@ -18,7 +18,7 @@
 //!   a document never holds a position past an entry it lacks, and its own compaction (which
 //!   stores the document at its position) can never drop an entry another node trimmed.
 //! - **Compaction**: when a node has read `--compact-after` entries of a stream it also writes
-//!   to, it takes the document's compaction lock (`SET NX PX`; a node that does not get it leaves
+//!   to, and they weigh as much as the state did at the last compaction, it takes the document's compaction lock (`SET NX PX`; a node that does not get it leaves
 //!   the work to the holder), encodes its document at its read position, and stores it with an
 //!   atomic Lua script (see [`streams`]) that checks the lock is still its own, stores the
 //!   state only if it is newer than the stored one, trims only the entries the state contains,

@@ -17,6 +17,7 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
+use super::compaction::LogSince;
 use super::error::RoomError;
 use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbound, Outbox, Subscription, NOBODY};
@@ -77,10 +78,8 @@ pub struct LiveDoc {
 pub struct DocInner {
     /// The document, owned by its awareness (yrs's `Awareness` wraps the `Doc`).
     pub(super) awareness: Awareness,
-    /// Updates appended to the store's log since the last compaction.
-    since_compaction: usize,
-    /// How much earlier than `--compact-after` the next compaction comes ([`Self::compacts_at`]).
-    compact_early: u16,
+    /// The log appended since the last compaction, and when the next is due.
+    log: LogSince,
     /// Awareness states changed since the last relay (see [`LiveDoc::apply_awareness`]).
     pub(super) awareness_changed: HashSet<ClientID>,
     /// Those of them changed by this node's clients, which other nodes must hear of.
@@ -153,14 +152,6 @@ impl DocInner {
         )))
     }
 
-    /// After how many appended updates this document compacts: `compact_after`, or up to a
-    /// quarter fewer, drawn again for each compaction. Rooms that started together (a restart,
-    /// a bench's rooms) would otherwise all compact at the same moment, and the store writer would
-    /// write all their states in one batch while every room waits (BENCHMARKS.md, issue 17).
-    fn compacts_at(&self, compact_after: usize) -> usize {
-        compact_after - compact_after / 4 * usize::from(self.compact_early) / usize::from(u16::MAX)
-    }
-
     /// The full state for a compaction. Whether it loads back is checked later, off the
     /// document's lock ([`super::compaction::loads_back`]).
     fn compaction_state(&mut self) -> Vec<u8> {
@@ -170,6 +161,7 @@ impl DocInner {
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
         self.approx_bytes = state.len();
+        self.log = LogSince::new(state.len());
         state
     }
 }
@@ -177,12 +169,7 @@ impl DocInner {
 impl LiveDoc {
     pub fn new(setup: Setup<'_>) -> Self {
         let stored = setup.stored;
-        let approx_bytes = stored
-            .state
-            .iter()
-            .chain(stored.log.iter())
-            .map(Vec::len)
-            .sum();
+        let state_bytes = stored.state.as_ref().map_or(0, Vec::len);
         LiveDoc {
             kind: setup.kind,
             room: setup.room,
@@ -192,14 +179,13 @@ impl LiveDoc {
             nodes: setup.nodes,
             inner: Mutex::new(DocInner {
                 awareness: Awareness::new(setup.doc),
-                since_compaction: 0,
-                compact_early: rand::random(),
+                log: LogSince::loaded(state_bytes, &stored.log),
                 awareness_changed: HashSet::new(),
                 awareness_changed_here: HashSet::new(),
                 awareness_here: Default::default(),
                 full_state: None,
                 cursor: stored.position.map(Cursor::at),
-                approx_bytes,
+                approx_bytes: state_bytes + stored.log.iter().map(Vec::len).sum::<usize>(),
             }),
             fanout: Fanout::new(),
         }
@@ -408,6 +394,7 @@ impl LiveDoc {
     ) -> Result<(), RoomError> {
         inner.full_state = None;
         crate::metrics::update_accepted(self.kind, from != NOBODY);
+        let update_len = update.len();
         handoff.permit.send(
             self.evicted.clone(),
             Some(WriteOp::Append {
@@ -421,11 +408,9 @@ impl LiveDoc {
                 update,
             },
         );
-        inner.since_compaction += 1;
+        inner.log.appended(update_len);
         // With several nodes the stream reader compacts, by stream position (see `cluster`).
-        if inner.cursor.is_none()
-            && inner.since_compaction >= inner.compacts_at(writer.compact_after())
-        {
+        if inner.cursor.is_none() && inner.log.compaction_due(writer.compact_after()) {
             if let Some(permit) = handoff.compaction {
                 self.compact(&mut inner, permit);
             }
@@ -447,7 +432,7 @@ impl LiveDoc {
     /// Makes the next [`Self::compact_if_needed`] compact (the log holds updates set aside).
     pub fn needs_compaction(&self) {
         if let Ok(mut inner) = self.lock() {
-            inner.since_compaction = inner.since_compaction.max(1);
+            inner.log.needs_compaction();
         }
     }
 
@@ -455,7 +440,7 @@ impl LiveDoc {
     pub fn compact_if_needed(&self, writer: &Writer) -> Result<(), RoomError> {
         let permit = writer.reserve()?;
         let mut inner = self.lock()?;
-        if inner.since_compaction > 0 {
+        if !inner.log.is_empty() {
             self.compact(&mut inner, permit);
         }
         Ok(())
@@ -464,13 +449,12 @@ impl LiveDoc {
     /// Queues a compaction of the document as it is now (the writer stores it only if it loads
     /// back); the count toward the next one starts again.
     fn compact(&self, inner: &mut DocInner, permit: Permit<'_>) {
-        inner.since_compaction = 0;
-        inner.compact_early = rand::random();
         let op = WriteOp::Compact {
             room: self.room.to_string(),
             doc: self.kind,
             state: inner.compaction_state(),
             upto: inner.cursor.map(|c| c.position),
+            newer: 0,
         };
         permit.send(self.evicted.clone(), Some(op), Then::Nothing);
     }
@@ -528,6 +512,7 @@ impl LiveDoc {
                 cursor.own += 1;
                 continue;
             }
+            inner.log.read_elsewhere(entry.update.len());
             match inner.apply_bytes(&entry.update) {
                 Ok(()) => fresh.push((NOBODY, Bytes::from(entry.update))),
                 Err(error) => {
@@ -542,7 +527,8 @@ impl LiveDoc {
         }
         let compact = inner
             .cursor
-            .is_some_and(|c| c.read >= compact_after && c.own > 0);
+            .is_some_and(|c| c.read >= compact_after && c.own > 0)
+            && inner.log.weighs_state();
         drop(inner);
         if !fresh.is_empty() {
             self.fanout

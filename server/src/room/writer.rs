@@ -598,6 +598,7 @@ mod tests {
             doc: DocKind::Wall,
             state,
             upto: None,
+            newer: 0,
         };
         // Client 9's second card without its first: it would stay pending in a fresh document.
         let other = Doc::with_client_id(9);

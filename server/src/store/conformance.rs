@@ -67,6 +67,7 @@ pub(crate) fn compact(room: &str, doc: DocKind, state: &[u8]) -> WriteOp {
         doc,
         state: state.to_vec(),
         upto: None,
+        newer: 0,
     }
 }
 
@@ -680,6 +681,52 @@ pub(crate) async fn retention(store: &dyn Store) {
     assert!(stale(created).await.is_empty(), "the cut-off is exclusive");
     assert_eq!(stale(created + 1).await, vec!["old"]);
     assert_eq!(stale(later + 1).await, vec!["new", "old"]);
+}
+
+/// A compaction whose state was taken before the log's last `newer` entries (its load-back check
+/// ran while they were appended: `room/writer.rs`) keeps them, and the appends after it, in order;
+/// with fewer entries than `newer` it drops none.
+pub(crate) async fn a_compaction_keeps_the_entries_newer_than_its_state(store: &dyn Store) {
+    let newer = |state: &[u8], newer: usize| WriteOp::Compact {
+        room: "n".into(),
+        doc: DocKind::Wall,
+        state: state.to_vec(),
+        upto: None,
+        newer,
+    };
+    room(store, "n").await;
+    store
+        .write_batch(&[
+            append("n", DocKind::Wall, b"w5"),
+            append("n", DocKind::Wall, b"w6"),
+            append("n", DocKind::Wall, b"w7"),
+        ])
+        .await
+        .expect("batch 6");
+    store
+        .write_batch(&[newer(b"wall-2", 2), append("n", DocKind::Wall, b"w8")])
+        .await
+        .expect("batch 7");
+    assert_eq!(
+        content(store.load_doc("n", DocKind::Wall).await.expect("load")),
+        doc(b"wall-2", &[b"w6", b"w7", b"w8"])
+    );
+    store
+        .write_batch(&[newer(b"wall-3", 5)])
+        .await
+        .expect("batch 8");
+    assert_eq!(
+        content(store.load_doc("n", DocKind::Wall).await.expect("load")),
+        doc(b"wall-3", &[b"w6", b"w7", b"w8"])
+    );
+    store
+        .write_batch(&[newer(b"wall-4", 1), append("n", DocKind::Wall, b"w9")])
+        .await
+        .expect("batch 9");
+    assert_eq!(
+        content(store.load_doc("n", DocKind::Wall).await.expect("load")),
+        doc(b"wall-4", &[b"w8", b"w9"])
+    );
 }
 
 /// What [`exercise`] leaves behind, checked on a store reopened over the same data.

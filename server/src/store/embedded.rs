@@ -36,7 +36,7 @@
 //! [`Store::ping`] is a tiny write transaction (table `health`), so `/healthz` reports the store
 //! unreachable while writes fail, not only while the file cannot be read.
 
-use std::ops::RangeInclusive;
+use std::ops::{Bound, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -1014,13 +1014,41 @@ fn apply(
                 .map_err(embedded)?;
         }
         WriteOp::Compact {
-            room, doc, state, ..
+            room,
+            doc,
+            state,
+            newer,
+            ..
         } => {
+            let key = doc.key();
             states
-                .insert((room.as_str(), doc.key().as_ref()), state.as_slice())
+                .insert((room.as_str(), key.as_ref()), state.as_slice())
                 .map_err(embedded)?;
-            logs.retain_in(log_keys(room, doc.key().as_ref()), |_, _| false)
-                .map_err(embedded)?;
+            // The log's last `newer` entries came after the state and stay; it contains the rest.
+            let last_contained = match newer.checked_sub(1) {
+                None => Bound::Included((room.as_str(), key.as_ref(), u64::MAX)),
+                Some(skip) => {
+                    let first_newer = logs
+                        .range(log_keys(room, key.as_ref()))
+                        .map_err(embedded)?
+                        .rev()
+                        .nth(skip)
+                        .transpose()
+                        .map_err(embedded)?;
+                    match first_newer {
+                        Some((entry, _)) => {
+                            Bound::Excluded((room.as_str(), key.as_ref(), entry.value().2))
+                        }
+                        // Fewer entries than `newer`: the state contains none of them.
+                        None => return Ok(()),
+                    }
+                }
+            };
+            let contained = (
+                Bound::Included((room.as_str(), key.as_ref(), 0)),
+                last_contained,
+            );
+            logs.retain_in(contained, |_, _| false).map_err(embedded)?;
         }
     }
     Ok(())
@@ -1062,6 +1090,7 @@ mod tests {
         let store = EmbeddedStore::open(&data_dir).expect("open");
         assert_eq!(store.kind(), "embedded");
         conformance::exercise(&store).await;
+        conformance::a_compaction_keeps_the_entries_newer_than_its_state(&store).await;
         drop(store);
 
         // Everything committed is there after a reopen, and numbering goes on.

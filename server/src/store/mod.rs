@@ -226,14 +226,17 @@ pub enum WriteOp {
         update: Bytes,
     },
     /// Replace a document's state with `state` and drop the log entries it contains.
-    /// `upto: None` — `state` contains every update appended before this op (one writer: the
-    /// embedded store). `upto: Some(id)` (Redis, several nodes) — `state` contains every stream
-    /// entry up to `id`; only those are trimmed, and a state older than the stored one is ignored.
+    /// `upto: None` — `state` contains every update appended before this op but the last
+    /// `newer` (one writer: the embedded store; `newer` are those appended while the state's
+    /// load-back check ran, off the writer's path: `room/writer.rs`), which stay. `upto: Some(id)`
+    /// (Redis, several nodes) — `state` contains every stream entry up to `id`; only those are
+    /// trimmed, and a state older than the stored one is ignored (`newer` is 0).
     Compact {
         room: String,
         doc: DocKind,
         state: Vec<u8>,
         upto: Option<StreamId>,
+        newer: usize,
     },
 }
 

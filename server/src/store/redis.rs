@@ -149,8 +149,9 @@ return 1
 ";
 
 /// Compacts a document. KEYS: state, state-id, stream, compaction lock, the room's record. ARGV:
-/// state, upto (a stream id, or '' for the stream's last entry), node ('' when no lock is taken:
-/// one writer). Nothing is done for a room whose record is gone (deleted).
+/// state, upto (a stream id, or '' for the stream's last entry but ARGV[4]), node ('' when no
+/// lock is taken: one writer), how many of the stream's last entries the state does not contain
+/// (with upto ''). Nothing is done for a room whose record is gone (deleted).
 /// With a node, the lock must still be this node's (a compaction that outlived its lock does
 /// nothing) and is released. The state is stored only if it is not older than the stored one,
 /// and only the entries up to `upto` are trimmed: an update appended meanwhile (by any node)
@@ -171,11 +172,12 @@ local function parse(id)
 end
 local upto = ARGV[2]
 if upto == '' then
-  local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-  if #last == 0 then
+  local newer = tonumber(ARGV[4]) or 0
+  local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', newer + 1)
+  if #last <= newer then
     upto = redis.call('GET', KEYS[2]) or '0-0'
   else
-    upto = last[1][1]
+    upto = last[newer + 1][1]
   end
 end
 local ums, useq = parse(upto)
@@ -577,6 +579,7 @@ impl Store for RedisStore {
                     doc,
                     state,
                     upto,
+                    newer,
                 } = op
                 else {
                     continue;
@@ -594,6 +597,7 @@ impl Store for RedisStore {
                     .arg(state.as_slice())
                     .arg(upto)
                     .arg("")
+                    .arg(*newer)
                     .ignore();
             }
         }
@@ -1102,6 +1106,7 @@ mod tests {
         let (server, store) = fresh().await;
         assert_eq!(store.kind(), "redis");
         conformance::exercise(&store).await;
+        conformance::a_compaction_keeps_the_entries_newer_than_its_state(&store).await;
         drop(store);
 
         // A new connection sees the same data (what a server restart against a kept Redis does).
