@@ -1,12 +1,16 @@
 //! When a document compacts its log into one state ([`LogSince`]), and the check every
 //! compaction passes before it is stored: its state must load back into a fresh document, or
 //! the log stays as it is ([`loads_back`]). Kept apart from the document (`doc.rs`) so that the
-//! check runs after the document's lock is let go, by the store writer and the cluster's
-//! compaction.
+//! check runs after the document's lock is let go — by the cluster's compaction, and beside the
+//! store writer, which goes on storing other batches while it runs ([`Checks`]).
+
+use std::collections::HashMap;
 
 use kortvaeg_shared::stored;
+use tokio::sync::mpsc;
 
-use crate::store::DocKind;
+use super::eviction::Eviction;
+use crate::store::{DocKind, WriteOp};
 
 /// Whether a compaction's `state` loads back into a fresh document; if not, it is logged and
 /// counted and must not be stored (the log stays as it is). Runs on the blocking pool, outside
@@ -28,6 +32,135 @@ pub async fn loads_back(room: &str, kind: DocKind, state: Vec<u8>) -> Option<Vec
             None
         }
     }
+}
+
+/// The embedded store's compactions while their load-back check runs, off the writer's path: a
+/// check of a large state takes milliseconds, and the writer waiting for it held up every room's
+/// updates (the highest p99s of BENCHMARKS.md, issue 17). The writer hands each compaction here
+/// ([`Checks::start`]) and goes on storing batches, telling it of every append it stores
+/// ([`Checks::appended`]); a compaction that loads back comes back ready ([`Checks::done`]) with
+/// `newer` set to the appends of its document stored since it was queued — the log's last
+/// entries, which its state does not contain and the store keeps. A newer compaction of the same
+/// document replaces one still being checked.
+pub struct Checks {
+    /// Per document: the compaction being checked (its number), the appends stored since, and
+    /// its room's eviction flag.
+    pending: HashMap<(String, DocKind), (u64, usize, Eviction)>,
+    started: u64,
+    tx: mpsc::UnboundedSender<Checked>,
+    rx: mpsc::UnboundedReceiver<Checked>,
+}
+
+/// A finished check: the compaction, if its state loads back.
+pub struct Checked {
+    doc: (String, DocKind),
+    number: u64,
+    room: Eviction,
+    op: Option<WriteOp>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Checks {
+            pending: HashMap::new(),
+            started: 0,
+            tx,
+            rx,
+        }
+    }
+}
+
+impl Checks {
+    /// Whether `op` is checked here rather than in its batch: a compaction of the embedded
+    /// store (with Redis, `upto` says what it covers; those keep their place).
+    pub fn takes(op: &WriteOp) -> bool {
+        matches!(op, WriteOp::Compact { upto: None, .. })
+    }
+
+    /// Starts checking compaction `op` of a room whose eviction flag is `room`.
+    pub fn start(&mut self, room: Eviction, op: WriteOp) {
+        let WriteOp::Compact { room: id, doc, .. } = &op else {
+            return;
+        };
+        self.started += 1;
+        let number = self.started;
+        let doc = (id.clone(), *doc);
+        self.pending.insert(doc.clone(), (number, 0, room.clone()));
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let op = checked(op).await;
+            let _ = tx.send(Checked {
+                doc,
+                number,
+                room,
+                op,
+            });
+        });
+    }
+
+    /// An append the writer stored (or is storing, in a batch after the compaction's).
+    pub fn appended(&mut self, op: &WriteOp) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let WriteOp::Append { room, doc, .. } = op {
+            if let Some((_, since, _)) = self.pending.get_mut(&(room.clone(), *doc)) {
+                *since += 1;
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Whether a compaction of the room whose eviction flag is `room` is being checked.
+    pub fn checking(&self, room: &Eviction) -> bool {
+        self.pending.values().any(|(_, _, r)| r.same(room))
+    }
+
+    /// The next finished check (pending forever while none is running).
+    pub async fn next(&mut self) -> Checked {
+        match self.rx.recv().await {
+            Some(checked) => checked,
+            // `self` holds a sender: the channel never closes.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A finished check's compaction, ready to store at the head of the next batch unless its
+    /// room is evicted by then: `None` if its state does not load back, a newer one replaced
+    /// it, or its room was evicted.
+    pub fn done(&mut self, checked: Checked) -> Option<(Eviction, WriteOp)> {
+        let Checked {
+            doc,
+            number,
+            room,
+            op,
+        } = checked;
+        let &(current, since, _) = self.pending.get(&doc)?;
+        if current != number {
+            return None;
+        }
+        self.pending.remove(&doc);
+        let mut op = op.filter(|_| !room.is_set())?;
+        if let WriteOp::Compact { newer, .. } = &mut op {
+            *newer = since;
+        }
+        Some((room, op))
+    }
+}
+
+/// `op` if it is not a compaction, or a compaction whose state loads back.
+pub async fn checked(mut op: WriteOp) -> Option<WriteOp> {
+    if let WriteOp::Compact {
+        room, doc, state, ..
+    } = &mut op
+    {
+        *state = loads_back(room, *doc, std::mem::take(state)).await?;
+    }
+    Some(op)
 }
 
 /// A document's log since its last compaction (or load), and when the next compaction is due:

@@ -31,6 +31,11 @@ impl Eviction {
         });
     }
 
+    /// The same room's flag.
+    pub fn same(&self, other: &Eviction) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     pub fn is_set(&self) -> bool {
         self.0.borrow().is_some()
     }

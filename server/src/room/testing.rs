@@ -61,6 +61,11 @@ impl MemoryStore {
         self.failing.store(true, Ordering::SeqCst);
     }
 
+    /// Every op written, in order.
+    pub fn ops(&self) -> Vec<WriteOp> {
+        self.ops.lock().unwrap().clone()
+    }
+
     /// The updates appended to a document, in order.
     pub fn appended(&self, room: &str, doc: DocKind) -> Vec<Vec<u8>> {
         self.ops

@@ -11,6 +11,13 @@
 //! follow-ups: broadcast an update, answer a sync step 1, wake a flush. So a client never sees a
 //! change the store does not have, and durability costs one flush per batch, not per update.
 //!
+//! **Compactions** (embedded store) are not written in their batch: the check that a compaction's
+//! state loads back takes milliseconds for a large room, and every room's updates waited for it.
+//! The writer hands it to [`Checks`] and goes on; once it passes, it is written at the head of a
+//! later batch, keeping the appends of its document stored meanwhile (`newer`). A flush of its
+//! room waits for it. Redis's compactions say which stream entries they cover and are checked in
+//! their batch.
+//!
 //! When a batch fails, it depends on the store:
 //! - **Embedded** (no outage buffer): every room with an op in the batch is evicted: its clients
 //!   are closed with 1011 and reconnect, the room reloads from the store (which has none of the
@@ -45,7 +52,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::compaction;
+use super::compaction::{self, Checked, Checks};
 use super::error::RoomError;
 use super::eviction::Eviction;
 use super::fanout::{ConnId, Fanout, Outbox};
@@ -153,6 +160,9 @@ impl Writer {
                 every: pacing.broadcast_every,
                 docs: Vec::new(),
             },
+            checks: Checks::default(),
+            ready: Vec::new(),
+            parked: Vec::new(),
         };
         let task = tokio::spawn(task.run(rx, pacing.commit_window));
         (
@@ -200,8 +210,9 @@ impl Writer {
         self.compact_after
     }
 
-    /// Waits until everything queued for `room` before this call is stored. False if a write
-    /// failed (the room is then evicted) or the writer is gone.
+    /// Waits until everything queued for `room` before this call is stored, a compaction still
+    /// being checked included. False if a write failed (the room is then evicted) or the writer
+    /// is gone.
     pub async fn flush(&self, room: Eviction) -> bool {
         let (done, wait) = oneshot::channel();
         if self
@@ -237,6 +248,13 @@ struct Task {
     touched: Touched,
     /// Stored updates waiting for their document's next broadcast ([`Pacing::broadcast_every`]).
     held: Held,
+    /// Compactions whose load-back check runs beside the writer (embedded store).
+    checks: Checks,
+    /// Those checked, to store at the head of the next batch.
+    ready: Vec<(Eviction, WriteOp)>,
+    /// Flushes of a room with a compaction being checked or ready: answered once it is stored
+    /// (or refused), so that a flushed room is compacted as before.
+    parked: Vec<(Eviction, oneshot::Sender<bool>)>,
 }
 
 /// The documents whose stored updates wait for the end of their broadcast period, in the order
@@ -313,21 +331,14 @@ impl Touched {
 }
 
 /// The ops of a batch without the compactions whose state would not load back (checked off
-/// their documents' locks, all at once on the blocking pool: [`compaction::loads_back`]).
+/// their documents' locks, all at once on the blocking pool: [`compaction::loads_back`]). Only
+/// Redis's compactions are checked in their batch; the embedded store's are checked beside the
+/// writer ([`Checks`]).
 async fn loading_back(ops: Vec<WriteOp>) -> Vec<WriteOp> {
     if !ops.iter().any(|op| matches!(op, WriteOp::Compact { .. })) {
         return ops;
     }
-    let checked = ops.into_iter().map(|mut op| async move {
-        if let WriteOp::Compact {
-            room, doc, state, ..
-        } = &mut op
-        {
-            *state = compaction::loads_back(room, *doc, std::mem::take(state)).await?;
-        }
-        Some(op)
-    });
-    futures_util::future::join_all(checked)
+    futures_util::future::join_all(ops.into_iter().map(compaction::checked))
         .await
         .into_iter()
         .flatten()
@@ -350,24 +361,32 @@ impl Task {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let first = match wake {
-                None => rx.recv().await,
-                Some(at) => tokio::select! {
-                    job = rx.recv() => job,
-                    _ = tokio::time::sleep_until(at.into()) => {
-                        self.held.send_due(false);
-                        if retry.is_some_and(|r| r <= Instant::now()) {
-                            self.drain().await;
-                        }
-                        continue;
+            let far = Instant::now() + Duration::from_secs(3600);
+            let first = tokio::select! {
+                job = rx.recv() => match job {
+                    Some(job) => Some(job),
+                    None => {
+                        self.finish().await;
+                        break;
                     }
                 },
+                checked = self.checks.next() => {
+                    self.checked(checked);
+                    if self.ready.is_empty() {
+                        continue;
+                    }
+                    // It passed: it is stored with what is waiting now.
+                    None
+                }
+                _ = tokio::time::sleep_until(wake.unwrap_or(far).into()), if wake.is_some() => {
+                    self.held.send_due(false);
+                    if retry.is_some_and(|r| r <= Instant::now()) {
+                        self.drain().await;
+                    }
+                    continue;
+                }
             };
-            let Some(first) = first else {
-                self.held.send_due(true);
-                break;
-            };
-            let mut jobs = vec![first];
+            let mut jobs: Vec<Job> = first.into_iter().collect();
             let deadline = tokio::time::Instant::now() + window;
             while jobs.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -381,6 +400,39 @@ impl Task {
             }
             busy = jobs.len() > 1;
             self.write(jobs).await;
+        }
+    }
+
+    /// Every handle is gone and the queue is empty: the checks still running finish, what passed
+    /// is stored, and what is held is sent.
+    async fn finish(&mut self) {
+        while !self.checks.is_empty() {
+            let checked = self.checks.next().await;
+            self.checked(checked);
+        }
+        self.write(Vec::new()).await;
+        self.held.send_due(true);
+    }
+
+    /// A compaction's check finished: store it with the next batch if it passed.
+    fn checked(&mut self, checked: Checked) {
+        self.ready.extend(self.checks.done(checked));
+        self.unpark();
+    }
+
+    /// Whether a compaction of `room` is being checked or waits to be stored.
+    fn compacting(&self, room: &Eviction) -> bool {
+        self.checks.checking(room) || self.ready.iter().any(|(r, _)| r.same(room))
+    }
+
+    /// Answers the parked flushes whose room has no compaction left to store.
+    fn unpark(&mut self) {
+        let (done, parked) = std::mem::take(&mut self.parked)
+            .into_iter()
+            .partition(|(room, _)| !self.compacting(room));
+        self.parked = parked;
+        for (room, done) in done {
+            let _ = done.send(!room.is_set());
         }
     }
 
@@ -468,15 +520,27 @@ impl Task {
     async fn write(&mut self, mut jobs: Vec<Job>) {
         // A room evicted since its jobs were queued is reloaded from the store: its remaining
         // jobs belong to a document that no longer exists and must not reach the store.
-        let mut ops = Vec::new();
+        let mut batch = Vec::new();
         let mut has_op = vec![false; jobs.len()];
         for (job, has_op) in jobs.iter_mut().zip(has_op.iter_mut()) {
             if let Some(op) = job.op.take().filter(|_| !job.room.is_set()) {
-                ops.push(op);
+                if Checks::takes(&op) {
+                    self.checks.start(job.room.clone(), op);
+                    continue;
+                }
+                self.checks.appended(&op);
+                batch.push(op);
                 *has_op = true;
             }
         }
-        let ops = loading_back(ops).await;
+        // The compactions checked since the last batch go first: the appends stored since they
+        // were queued are the log's last entries, which they keep (`newer`).
+        let mut ops: Vec<WriteOp> = std::mem::take(&mut self.ready)
+            .into_iter()
+            .filter(|(room, _)| !room.is_set())
+            .map(|(_, op)| op)
+            .collect();
+        ops.extend(loading_back(batch).await);
         if !ops.is_empty() {
             self.touch(&ops);
             if self.waiting() > 0 {
@@ -493,6 +557,7 @@ impl Task {
             }
         }
         self.follow_up(jobs);
+        self.unpark();
         if self.waiting() > 0 {
             self.drain().await;
         }
@@ -526,6 +591,9 @@ impl Task {
                 Then::Nothing => {}
                 Then::Done(done) if live && self.waiting() > 0 => {
                     self.waiters.push_back((self.pushed, done))
+                }
+                Then::Done(done) if live && self.compacting(&job.room) => {
+                    self.parked.push((job.room, done))
                 }
                 Then::Done(done) => {
                     let _ = done.send(live);
@@ -620,6 +688,85 @@ mod tests {
         assert_eq!(kept.len(), 2, "the append and the good compaction");
         assert!(matches!(kept[0], WriteOp::Append { .. }));
         assert!(matches!(&kept[1], WriteOp::Compact { state, .. } if *state == good));
+    }
+
+    #[tokio::test]
+    async fn a_compaction_is_checked_beside_the_writer_and_keeps_the_appends_stored_meanwhile() {
+        let store = Arc::new(crate::room::testing::MemoryStore::default());
+        let (writer, task) = Writer::start(
+            store.clone(),
+            None,
+            Pacing {
+                commit_window: Duration::ZERO,
+                broadcast_every: Duration::ZERO,
+            },
+            1000,
+            64,
+            0,
+            Duration::from_secs(60),
+        );
+        let room = Eviction::default();
+        let queue = |op: WriteOp| {
+            writer
+                .reserve()
+                .unwrap()
+                .send(room.clone(), Some(op), Then::Nothing)
+        };
+        let client = Doc::with_client_id(7);
+        let append = |id: &str| WriteOp::Append {
+            room: "r".into(),
+            doc: DocKind::Wall,
+            update: Bytes::from(card(&client, id)),
+        };
+        let compact = |doc: DocKind, state: Vec<u8>| WriteOp::Compact {
+            room: "r".into(),
+            doc,
+            state,
+            upto: None,
+            newer: 0,
+        };
+
+        // The store holds the first batch (card a) while the rest is queued: the compaction of
+        // the wall with a, cards b and c, and a compaction of the control document that does
+        // not load back.
+        store.hold();
+        queue(append("a"));
+        store.started(1).await;
+        let state = client
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        queue(compact(DocKind::Wall, state.clone()));
+        queue(compact(DocKind::Control, vec![0xff, 0xff]));
+        queue(append("b"));
+        queue(append("c"));
+        store.release();
+        // A flush of the room waits for its compactions' checks, and for the one that passed to
+        // be stored.
+        assert!(writer.flush(room.clone()).await);
+
+        let ops = store.ops();
+        assert_eq!(ops.len(), 4, "{ops:?}");
+        assert!(
+            ops[..3]
+                .iter()
+                .all(|op| matches!(op, WriteOp::Append { .. })),
+            "a, then b and c without waiting for the check: {ops:?}"
+        );
+        assert!(
+            matches!(&ops[3], WriteOp::Compact { doc: DocKind::Wall, state: s, newer: 2, .. } if *s == state),
+            "stored after its check, keeping the two appends stored meanwhile: {:?}",
+            ops[3]
+        );
+        assert_eq!(store.appended("r", DocKind::Wall).len(), 3);
+
+        // The handles gone, the writer finishes the checks still running, stores, and stops.
+        queue(compact(DocKind::Wall, state));
+        drop(writer);
+        task.await.unwrap();
+        assert!(matches!(
+            store.ops().last(),
+            Some(WriteOp::Compact { newer: 0, .. })
+        ));
     }
 
     #[test]
