@@ -100,11 +100,15 @@ impl Streams {
         &self,
         positions: &[(String, DocKind, StreamId)],
     ) -> StoreResult<Vec<Option<(StreamId, Vec<u8>)>>> {
-        let mut pipe = ::redis::pipe();
-        for (room, doc, _) in positions {
-            pipe.cmd("GET").arg(state_id_key(room, *doc));
+        if positions.is_empty() {
+            return Ok(Vec::new());
         }
-        let ids: Vec<Option<Vec<u8>>> = pipe
+        // One MGET for every document the reader holds, after every read: not one GET each.
+        let mut ids = ::redis::cmd("MGET");
+        for (room, doc, _) in positions {
+            ids.arg(state_id_key(room, *doc));
+        }
+        let ids: Vec<Option<Vec<u8>>> = ids
             .query_async(&mut self.store.conn())
             .await
             .map_err(redis_err)?;
