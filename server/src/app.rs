@@ -63,7 +63,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         None => {
             // Opening checks the whole file once: keep that off the async runtime.
             let dir = config.data_dir.clone();
-            let store = tokio::task::spawn_blocking(move || EmbeddedStore::open(&dir))
+            let cache = config.store_cache_mib.saturating_mul(1 << 20);
+            let store = tokio::task::spawn_blocking(move || EmbeddedStore::open(&dir, cache))
                 .await
                 .map_err(|e| crate::store::StoreError::Embedded(e.to_string()))??;
             Arc::new(store)

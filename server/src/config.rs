@@ -83,6 +83,12 @@ pub struct Config {
     #[arg(long, env = "COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
+    /// The embedded store's own page cache (redb's), in MiB. It keeps the pages written and read
+    /// and without a bound grows with the file (redb's default: up to 1 GiB); the operating
+    /// system caches the file as well, so a small cache costs a room's load little (BENCHMARKS.md).
+    #[arg(long, env = "STORE_CACHE_MIB", default_value_t = 64)]
+    pub store_cache_mib: usize,
+
     /// With Redis: updates this node keeps in its outage spool (`--spool-dir`) while Redis is
     /// unreachable (collaboration goes on and they are written when it is back); beyond that,
     /// changes are refused (1013). 0: close the writers' connections instead (1011), as with the

@@ -79,6 +79,12 @@ async fn kill9_embedded_store() {
     kill9_keeps_what_was_seen(ServerOptions::new()).await;
 }
 
+/// `--store-cache-mib 0`: redb keeps no pages of its own, every read goes to the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill9_embedded_store_without_its_page_cache() {
+    kill9_keeps_what_was_seen(ServerOptions::new().arg("--store-cache-mib", 0)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill9_redis_store() {
     let redis = Redis::start().await;

@@ -93,6 +93,8 @@ pub struct EmbeddedStore {
 
 struct Inner {
     path: PathBuf,
+    /// redb's page cache, in bytes (`--store-cache-mib`), for the reopen too.
+    cache_bytes: usize,
     /// The open database; `None` after a failed one was closed and until it opens again.
     /// Operations hold the read lock; a reopen holds the write lock.
     db: RwLock<Option<Database>>,
@@ -109,7 +111,8 @@ impl EmbeddedStore {
     /// before serving. The integrity check is on because redb may otherwise panic on a file damaged
     /// outside redb; the workshop database is small, so reading it once per start is cheap. All
     /// tables are created here, in one transaction, so later reads never meet a missing table.
-    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+    /// redb's page cache holds at most `cache_bytes`.
+    pub fn open(data_dir: &Path, cache_bytes: usize) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Embedded(format!(
                 "cannot create data dir {}: {e}",
@@ -117,10 +120,11 @@ impl EmbeddedStore {
             ))
         })?;
         let path = data_dir.join(FILE_NAME);
-        let db = open_file(&path)?;
+        let db = open_file(&path, cache_bytes)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
+                cache_bytes,
                 db: RwLock::new(Some(db)),
                 failed: AtomicBool::new(false),
                 last_reopen: Mutex::new(None),
@@ -143,9 +147,10 @@ impl EmbeddedStore {
 
 /// Opens (or creates) the database file and every table, in one transaction, so later reads never
 /// meet a missing table.
-fn open_file(path: &Path) -> StoreResult<Database> {
+fn open_file(path: &Path, cache_bytes: usize) -> StoreResult<Database> {
     let db = redb::Builder::new()
         .set_check_integrity_on_open(true)
+        .set_cache_size(cache_bytes)
         .create(path)
         .map_err(|e| StoreError::Embedded(format!("cannot open {}: {e}", path.display())))?;
     let txn = db.begin_write().map_err(embedded)?;
@@ -214,7 +219,7 @@ impl Inner {
                 tracing::debug!(error = %e, "closing the failed database");
             }
         }
-        match open_file(&self.path) {
+        match open_file(&self.path, self.cache_bytes) {
             Ok(reopened) => {
                 *db = Some(reopened);
                 self.failed.store(false, Ordering::Release);
@@ -1082,26 +1087,29 @@ mod tests {
     use super::*;
     use crate::store::conformance;
 
+    /// Smaller than what the tests write, so they read through redb's cache as well as from it.
+    const TEST_CACHE: usize = 64 << 10;
+
     #[tokio::test]
     async fn conformance_and_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         // A directory that does not exist yet: `open` makes it.
         let data_dir = dir.path().join("data");
-        let store = EmbeddedStore::open(&data_dir).expect("open");
+        let store = EmbeddedStore::open(&data_dir, TEST_CACHE).expect("open");
         assert_eq!(store.kind(), "embedded");
         conformance::exercise(&store).await;
         conformance::a_compaction_keeps_the_entries_newer_than_its_state(&store).await;
         drop(store);
 
         // Everything committed is there after a reopen, and numbering goes on.
-        let store = EmbeddedStore::open(&data_dir).expect("reopen");
+        let store = EmbeddedStore::open(&data_dir, TEST_CACHE).expect("reopen");
         conformance::check_after_exercise(&store).await;
     }
 
     #[tokio::test]
     async fn deletion_and_retention() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         conformance::deletion(&store).await;
         conformance::voting(&store).await;
         conformance::join_codes(&store).await;
@@ -1148,7 +1156,7 @@ mod tests {
     #[tokio::test]
     async fn rooms_from_before_change_times_count_from_the_first_sweep() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         conformance::room(&store, "r").await;
         // As a room made by an earlier version: no change time.
         store
@@ -1168,7 +1176,7 @@ mod tests {
     #[tokio::test]
     async fn failed_create_leaves_nothing_and_room_exists_is_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         conformance::room(&store, "r").await;
         let err = store
             .create_room(&conformance::record("r"), b"w2", b"c2")
@@ -1184,7 +1192,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_values_are_errors_not_panics() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         store
             .blocking(|db| {
                 let txn = db.begin_write().expect("write");
@@ -1212,7 +1220,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_database_is_reopened_by_the_next_operation() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         conformance::room(&store, "r").await;
         // As after an I/O error: the next operation reopens first, and finds everything committed.
         store.inner.failed.store(true, Ordering::Release);
@@ -1234,7 +1242,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(FILE_NAME), vec![0x5a; 8192]).expect("write");
         assert!(matches!(
-            EmbeddedStore::open(dir.path()),
+            EmbeddedStore::open(dir.path(), TEST_CACHE),
             Err(StoreError::Embedded(_))
         ));
     }
@@ -1242,7 +1250,7 @@ mod tests {
     #[tokio::test]
     async fn compaction_removes_only_its_own_log() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         for id in ["x", "y"] {
             store
                 .create_room(&conformance::record(id), b"", b"")
