@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;
@@ -96,9 +96,15 @@ async fn main() {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .expect("usage: relay PORT");
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .await
+    // The listen queue Kortvæg asks for (server/src/app.rs, LISTEN_BACKLOG): with tokio's default
+    // of 1,024 the kernel turned away some of the clients connecting at once (the walls bench
+    // counts them), and they connected a second later.
+    let socket = TcpSocket::new_v4().expect("a TCP socket");
+    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .expect("bind 127.0.0.1:PORT");
+    let listener = socket.listen(4096).expect("listen");
     let rooms = Arc::new(Rooms::default());
     let mut next = 0u64;
     loop {

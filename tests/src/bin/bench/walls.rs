@@ -290,14 +290,17 @@ impl StepResult {
 }
 
 /// The ramp against one server at one size; the steps run, the last one failing (unless the
-/// ladder ran out first).
-async fn ramp(target: &Target, size: Size) -> (Vec<StepResult>, Vec<String>) {
+/// ladder ran out first), the problems, and how many connections a full listen queue turned away
+/// while the clients connected (the kernel's count, so any server's on the machine; the clients
+/// retry their SYN after a second).
+async fn ramp(target: &Target, size: Size) -> (Vec<StepResult>, Vec<String>, u64) {
     let pid = target.pid();
     let tally = Arc::new(Tally::default());
     let (plan_tx, plan_rx) = watch::channel(Step::default());
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
     let syncs = !matches!(target, Target::Relay(_));
     let mut tasks = Vec::new();
+    let overflows = super::listen_overflows();
     for room in 0..size.rooms {
         let url = target.new_wall(&format!("walls-{room}")).await;
         for index in 0..size.clients {
@@ -326,6 +329,7 @@ async fn ramp(target: &Target, size: Size) -> (Vec<StepResult>, Vec<String>) {
             Ok(Some(false)) | Ok(None) | Err(_) => break,
         }
     }
+    let turned_away = super::listen_overflows().saturating_sub(overflows);
     let mut results = Vec::new();
     if ready < total {
         tally.problem(format!("only {ready}/{total} clients connected and synced"));
@@ -409,7 +413,7 @@ async fn ramp(target: &Target, size: Size) -> (Vec<StepResult>, Vec<String>) {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
     let problems = std::mem::take(&mut *tally.problems.lock().expect("problems lock"));
-    (results, problems)
+    (results, problems, turned_away)
 }
 
 /// A ramp's summary row: the highest step held.
@@ -423,6 +427,7 @@ pub async fn scenario_walls() {
     let mut summary: Vec<Held> = Vec::new();
     let mut rows = Vec::new();
     let mut all_problems = Vec::new();
+    let mut turned_away = Vec::new();
     for size in sizes() {
         let mut targets: Vec<(String, Target, Option<Redis>)> = Vec::new();
         if server_selected("relay") {
@@ -471,7 +476,8 @@ pub async fn scenario_walls() {
             }
         }
         for (name, target, redis) in targets {
-            let (steps, problems) = ramp(&target, size).await;
+            let (steps, problems, away) = ramp(&target, size).await;
+            turned_away.push(format!("{name} {}: {away}", size.label()));
             for s in &steps {
                 rows.push(vec![
                     name.clone(),
@@ -588,6 +594,10 @@ pub async fn scenario_walls() {
     );
     note("A step: every client sends `cards/s per client` for 4 s; held when every other client of the room got every card within 3 s of the last send and the p99 of send → receipt is ≤ 100 ms.");
     note("CPU µs/deliv. is the server process's (user + system) over the step; the redis run's excludes redis-server's own.");
+    note(&format!(
+        "Connections turned away by a full listen queue while the clients connected (they retry after a second): {}.",
+        turned_away.join(", ")
+    ));
     if !all_problems.is_empty() {
         note(&format!(
             "Problems (a ramp's last step; closes and losses end it): {}",
