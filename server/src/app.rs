@@ -63,7 +63,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         None => {
             // Opening checks the whole file once: keep that off the async runtime.
             let dir = config.data_dir.clone();
-            let cache = config.store_cache_mib.saturating_mul(1 << 20);
+            let cache = config.store_cache_bytes();
             let store = tokio::task::spawn_blocking(move || EmbeddedStore::open(&dir, cache))
                 .await
                 .map_err(|e| crate::store::StoreError::Embedded(e.to_string()))??;

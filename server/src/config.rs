@@ -85,7 +85,7 @@ pub struct Config {
 
     /// The embedded store's own page cache (redb's), in MiB. It keeps the pages written and read
     /// and without a bound grows with the file (redb's default: up to 1 GiB); the operating
-    /// system caches the file as well, so a small cache costs a room's load little (BENCHMARKS.md).
+    /// system caches the file as well (loads with 64 MiB and 1 GiB measured alike: BENCHMARKS.md).
     #[arg(long, env = "STORE_CACHE_MIB", default_value_t = 64)]
     pub store_cache_mib: usize,
 
@@ -265,6 +265,11 @@ impl Config {
     /// `--retain-days` as a period; `None` when rooms are kept (0).
     pub fn retention(&self) -> Option<Duration> {
         (self.retain_days > 0.0).then(|| Duration::from_secs_f64(self.retain_days * 86_400.0))
+    }
+
+    /// `--store-cache-mib` in bytes.
+    pub fn store_cache_bytes(&self) -> usize {
+        self.store_cache_mib.saturating_mul(1 << 20)
     }
 
     /// `--spool-dir`, or `spool` in the data directory.
