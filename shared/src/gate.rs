@@ -451,7 +451,12 @@ impl Reading {
     /// reference to something that exists and can be integrated in order, every parent a shared
     /// type of the right shape, every deletion within what exists.
     pub fn verify<T: ReadTxn>(&self, txn: &T) -> Result<(), Refusal> {
-        let sv = txn.state_vector();
+        self.verify_against(txn, &txn.state_vector())
+    }
+
+    /// [`Self::verify`] with the document's state vector `sv` given (the caller keeps it, so
+    /// that an update does not cost one built from every client of the document).
+    pub fn verify_against<T: ReadTxn>(&self, txn: &T, sv: &StateVector) -> Result<(), Refusal> {
         // Per client, the clock up to which the document or the update has items.
         let mut known: HashMap<ClientID, u32> = HashMap::new();
         for (client, spans) in &self.spans {
@@ -505,7 +510,7 @@ impl Reading {
                 }
             }
         }
-        self.integrable(&sv)?;
+        self.integrable(sv)?;
         // Every item where the schema lets it go.
         let mut deleted = None;
         let mut places: Vec<Option<Option<Place>>> = vec![None; self.items.len()];
@@ -570,6 +575,14 @@ impl Reading {
             }
         }
         Ok(())
+    }
+
+    /// The clock each client of the update reaches: once a verified update is applied, the
+    /// document's state vector is its old one raised to these.
+    pub fn reaches(&self) -> impl Iterator<Item = (ClientID, u32)> + '_ {
+        self.spans
+            .iter()
+            .filter_map(|(client, spans)| Some((*client, spans.last()?.1)))
     }
 
     /// Where an item goes whose parent the update does not say: the parent of its origin (else of

@@ -99,6 +99,11 @@ pub struct DocInner {
     /// compaction plus every update since (an update never grows the encoding by more than its
     /// own size). Measured exactly only when this bound reaches `--max-doc-bytes`.
     approx_bytes: usize,
+    /// The document's state vector, kept by [`LiveDoc::apply_update`] from what each update it
+    /// applies reaches; `None` once anything else changed the document (built again when next
+    /// needed). Building it visits every client of the document, and the gate needs it for
+    /// every update (BENCHMARKS.md, issue 17).
+    clocks: Option<StateVector>,
 }
 
 impl DocInner {
@@ -114,6 +119,7 @@ impl DocInner {
     fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let update = Update::decode_v1(bytes).map_err(|e| format!("does not decode: {e}"))?;
         self.full_state = None;
+        self.clocks = None;
         self.approx_bytes += bytes.len();
         self.awareness
             .doc()
@@ -152,6 +158,13 @@ impl DocInner {
         )))
     }
 
+    /// The document's state vector: the one kept, or built.
+    fn take_clocks(&mut self) -> StateVector {
+        self.clocks
+            .take()
+            .unwrap_or_else(|| self.awareness.doc().transact().state_vector())
+    }
+
     /// The full state for a compaction. Whether it loads back is checked later, off the
     /// document's lock ([`super::compaction::loads_back`]).
     fn compaction_state(&mut self) -> Vec<u8> {
@@ -186,6 +199,7 @@ impl LiveDoc {
                 full_state: None,
                 cursor: stored.position.map(Cursor::at),
                 approx_bytes: state_bytes + stored.log.iter().map(Vec::len).sum::<usize>(),
+                clocks: None,
             }),
             fanout: Fanout::new(),
         }
@@ -324,12 +338,26 @@ impl LiveDoc {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let mut inner = self.lock()?;
-        if let Err(refusal) = reading.verify(&inner.awareness.doc().transact()) {
+        let mut clocks = inner.take_clocks();
+        let verified = reading.verify_against(&inner.awareness.doc().transact(), &clocks);
+        if let Err(refusal) = verified {
+            inner.clocks = Some(clocks);
             crate::metrics::update_refused(self.kind, "schema");
             return Err(RoomError::Refused(format!("update refused: {refusal}")));
         }
-        inner.make_room_for(raw.len(), self.max_bytes, self.kind)?;
+        if let Err(full) = inner.make_room_for(raw.len(), self.max_bytes, self.kind) {
+            inner.clocks = Some(clocks);
+            return Err(full);
+        }
         let applied = inner.awareness.doc().transact_mut().apply_update(update);
+        if applied.is_ok() {
+            // Verified: every client's items reach on from what the document had, none pending.
+            for (client, clock) in reading.reaches() {
+                clocks.set_max(client, clock);
+            }
+            debug_assert_eq!(clocks, inner.awareness.doc().transact().state_vector());
+            inner.clocks = Some(clocks);
+        }
         if let Err(e) = applied {
             // It passed the gate and still failed: the document may hold part of it, so its
             // integrity is in doubt. Drop the room; the next connection reloads it from the store.
@@ -362,7 +390,8 @@ impl LiveDoc {
     ) -> Result<R, RoomError> {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
-        let inner = self.lock()?;
+        let mut inner = self.lock()?;
+        inner.clocks = None;
         let (result, update) = {
             let mut txn = inner.awareness.doc().transact_mut();
             let result = f(&mut txn);

@@ -69,7 +69,7 @@ mod tests {
     use yrs::sync::awareness::AwarenessUpdateEntry;
     use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
     use yrs::updates::decoder::Decode;
-    use yrs::{ClientID, Doc, StateVector, Transact, Update};
+    use yrs::{ClientID, Doc, Map, ReadTxn, StateVector, Transact, Update, WriteTxn};
 
     use super::testing::{self, card};
     use super::*;
@@ -111,6 +111,46 @@ mod tests {
         );
         assert_eq!(sync_update(&out), raw, "then broadcast");
         assert!(sender.try_recv().is_none(), "to all but its sender");
+    }
+
+    /// The document keeps its state vector from the updates it applies (the gate needs it for
+    /// each one); what it keeps must be the document's, whatever came in between (checked again
+    /// by a debug assertion after every update).
+    #[tokio::test]
+    async fn the_state_vector_kept_for_the_gate_follows_every_change() {
+        let (_store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        let client = Doc::with_client_id(7);
+        let (a, b, c) = (card(&client, "a"), card(&client, "b"), card(&client, "c"));
+        apply(&room.wall, &writer, 1, &a).unwrap();
+        let gap = apply(&room.wall, &writer, 1, &c).unwrap_err();
+        assert!(
+            matches!(&gap, RoomError::Refused(reason) if reason.contains("gap")),
+            "{gap:?}"
+        );
+        apply(&room.wall, &writer, 1, &b).unwrap();
+        apply(&room.wall, &writer, 1, &c).unwrap();
+        assert_eq!(
+            apply(&room.wall, &writer, 1, &c).map_err(|e| e.to_string()),
+            Ok(()),
+            "the same update again changes nothing and is no gap"
+        );
+        // The server's own change (an import) in between: another client of the document.
+        room.wall
+            .change(&writer, |txn| {
+                let cards = txn.get_or_insert_map("cards");
+                cards.insert(txn, "imported", yrs::MapPrelim::default());
+            })
+            .unwrap();
+        apply(&room.wall, &writer, 1, &card(&client, "d")).unwrap();
+        let other = Doc::with_client_id(8);
+        apply(&room.wall, &writer, 2, &card(&other, "e")).unwrap();
+        let sv = room.wall.read(|doc| doc.transact().state_vector()).unwrap();
+        assert_eq!(
+            sv.get(&ClientID::new(7)),
+            client.transact().state_vector().get(&ClientID::new(7))
+        );
+        assert_eq!(sv.len(), 3, "clients 7, 8 and the server's: {sv:?}");
     }
 
     #[tokio::test]
