@@ -103,7 +103,7 @@ pub struct DocInner {
     /// applies reaches; `None` once anything else changed the document (built again when next
     /// needed). Building it visits every client of the document, and the gate needs it for
     /// every update (BENCHMARKS.md, issue 17).
-    clocks: Option<StateVector>,
+    pub(super) clocks: Option<StateVector>,
 }
 
 impl DocInner {
@@ -158,11 +158,28 @@ impl DocInner {
         )))
     }
 
-    /// The document's state vector: the one kept, or built.
-    fn take_clocks(&mut self) -> StateVector {
-        self.clocks
-            .take()
-            .unwrap_or_else(|| self.awareness.doc().transact().state_vector())
+    /// The document's state vector, built.
+    fn clocks_built(&self) -> StateVector {
+        self.awareness.doc().transact().state_vector()
+    }
+
+    /// Verifies `reading` against the document with the state vector kept, taken out of
+    /// `self.clocks` (built if none is kept). An update refused with a kept one is verified again
+    /// with one built, so that a kept state vector gone wrong can never refuse a good update.
+    fn verify(&mut self, reading: &gate::Reading) -> (Result<(), gate::Refusal>, StateVector) {
+        let kept = self.clocks.take();
+        let was_kept = kept.is_some();
+        let clocks = kept.unwrap_or_else(|| self.clocks_built());
+        let verified = reading.verify_against(&self.awareness.doc().transact(), &clocks);
+        if verified.is_err() && was_kept {
+            let built = self.clocks_built();
+            if built != clocks {
+                tracing::warn!("the state vector kept for the gate was not the document's");
+                let verified = reading.verify_against(&self.awareness.doc().transact(), &built);
+                return (verified, built);
+            }
+        }
+        (verified, clocks)
     }
 
     /// The full state for a compaction. Whether it loads back is checked later, off the
@@ -338,8 +355,7 @@ impl LiveDoc {
         let permit = writer.reserve_change()?;
         let compaction = writer.reserve().ok();
         let mut inner = self.lock()?;
-        let mut clocks = inner.take_clocks();
-        let verified = reading.verify_against(&inner.awareness.doc().transact(), &clocks);
+        let (verified, mut clocks) = inner.verify(&reading);
         if let Err(refusal) = verified {
             inner.clocks = Some(clocks);
             crate::metrics::update_refused(self.kind, "schema");

@@ -154,6 +154,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_kept_state_vector_gone_wrong_never_refuses_a_good_update() {
+        let (_store, writer, rooms) = testing::setup();
+        let room = rooms.open("r").await.unwrap();
+        let client = Doc::with_client_id(7);
+        apply(&room.wall, &writer, 1, &card(&client, "a")).unwrap();
+        // As if the kept one had missed that update: the next would look like it left a gap.
+        room.wall.inner.lock().unwrap().clocks = Some(StateVector::default());
+        apply(&room.wall, &writer, 1, &card(&client, "b")).unwrap();
+        let kept = room.wall.inner.lock().unwrap().clocks.clone();
+        let built = room.wall.read(|doc| doc.transact().state_vector()).unwrap();
+        assert_eq!(
+            kept,
+            Some(built),
+            "and the document keeps the right one from then on"
+        );
+        let gap = card(&client, "c");
+        let _ = card(&client, "d");
+        apply(&room.wall, &writer, 1, &card(&client, "e")).unwrap_err();
+        apply(&room.wall, &writer, 1, &gap).unwrap();
+    }
+
+    #[tokio::test]
     async fn a_sync_step_1_is_answered_only_once_what_the_answer_holds_is_stored() {
         let (store, writer, rooms) = testing::setup();
         let room = rooms.open("r").await.unwrap();
