@@ -192,6 +192,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         ),
     }
     writer_task.abort();
+    if let Err(error) = store.checkpoint().await {
+        tracing::warn!(%error, "the store's write-ahead log was not emptied; it is applied at the next start");
+    }
     tracing::info!("stopped");
     Ok(())
 }

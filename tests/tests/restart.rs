@@ -114,6 +114,12 @@ async fn sigterm_flushes(opts: ServerOptions) {
 
     let status = f.server.stop().await;
     assert!(status.success(), "kortvaeg exited with {status} on SIGTERM");
+    let wal = f.server.data_dir().join("kortvaeg.wal");
+    if let Ok(meta) = std::fs::metadata(&wal) {
+        // Embedded: after a clean stop the redb file alone holds everything (a copy of it is a
+        // backup, docs/DEPLOY.md), so its write-ahead log is empty.
+        assert_eq!(meta.len(), 0, "{} after SIGTERM", wal.display());
+    }
     for c in [&observer, &writer] {
         let (code, reason) = c.closed().await;
         assert_eq!(code, 1001, "close code on shutdown (reason {reason:?})");

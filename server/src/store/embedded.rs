@@ -19,8 +19,18 @@
 //! listing snapshots does not read their (possibly large) states. A snapshot taken without a name
 //! (and every one stored before names existed) has no `snapshot_names` row.
 //!
-//! Every method is one redb transaction, run on the blocking pool: a write batch commits once with
-//! redb's default durability (fsync before `commit` returns), so it is applied all or nothing.
+//! Every method is one redb transaction, run on the blocking pool, so it is applied all or nothing.
+//! Every write but a write batch commits with redb's default durability (fsync before `commit`
+//! returns). A write batch is made durable by its record in the write-ahead log,
+//! `{data_dir}/kortvaeg.wal` ([`super::wal`]: one append and one `fdatasync`), and committed to the
+//! redb file without an fsync (`Durability::None`); the first batch at least
+//! [`CHECKPOINT_INTERVAL`] after the log's oldest record instead commits durably, which makes every
+//! earlier commit durable too, and empties the log. On open, and on the reopen after a failure,
+//! the log's records are applied again on top of what the file holds: each record says what its
+//! batch changed (keys resolved: the log entry's `seq`, the range a compaction removed), so applying
+//! it to a file that already holds it changes nothing, and a change to a room whose record is gone
+//! is dropped, as the batch itself would have dropped it. [`Store::delete_room`] empties the log
+//! after its commit, so no record older than a deletion is ever applied again.
 //! A write for a room is applied only if the room's record is in `rooms` in the same transaction;
 //! [`Store::delete_room`] removes every row of the room in one transaction. More in
 //! `docs/STORE.md`.
@@ -43,10 +53,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
 use kortvaeg_shared::voting::{self, Change, Count, Refused, Round, Spent};
 
+use super::wal::{self, Edit, Wal};
 use super::{
     DocKind, GroupId, RoomRecord, SeatRecord, SnapshotInfo, SnapshotRecord, Store, StoreError,
     StoreResult, StoredDoc, WriteOp,
@@ -86,6 +97,14 @@ const VOTES: TableDefinition<(&str, &str, &str, &str), u32> = TableDefinition::n
 /// reconnect at once must not turn that into a loop.
 const REOPEN_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long write batches go through the write-ahead log before one commits durably and empties
+/// it: the most the log replays after a crash, and how often redb writes and frees the pages of
+/// the batches since (BENCHMARKS.md, issue 17).
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A log this large is emptied at the next batch, however young its oldest record.
+const CHECKPOINT_BYTES: u64 = 64 << 20;
+
 /// The redb-backed [`Store`]. Cloning the inner `Arc` is how work reaches the blocking pool.
 pub struct EmbeddedStore {
     inner: Arc<Inner>,
@@ -102,6 +121,32 @@ struct Inner {
     failed: AtomicBool,
     /// When a reopen was last tried (for [`REOPEN_INTERVAL`]).
     last_reopen: Mutex<Option<Instant>>,
+    /// The write-ahead log. A write that uses it locks it before it begins its transaction and
+    /// holds it until the commit (and the log's emptying) is done; always while holding `db`.
+    wal: Mutex<Wal>,
+    /// [`CHECKPOINT_INTERVAL`], but shorter in tests.
+    checkpoint_interval: Duration,
+}
+
+/// The open database and its write-ahead log, as an operation sees them.
+struct Db<'a> {
+    db: &'a Database,
+    wal: &'a Mutex<Wal>,
+    checkpoint_interval: Duration,
+}
+
+impl std::ops::Deref for Db<'_> {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        self.db
+    }
+}
+
+impl Db<'_> {
+    fn wal(&self) -> std::sync::MutexGuard<'_, Wal> {
+        self.wal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl EmbeddedStore {
@@ -120,7 +165,7 @@ impl EmbeddedStore {
             ))
         })?;
         let path = data_dir.join(FILE_NAME);
-        let db = open_file(&path, cache_bytes)?;
+        let (db, wal) = open_and_replay(&path, cache_bytes)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
@@ -128,6 +173,8 @@ impl EmbeddedStore {
                 db: RwLock::new(Some(db)),
                 failed: AtomicBool::new(false),
                 last_reopen: Mutex::new(None),
+                wal: Mutex::new(wal),
+                checkpoint_interval: CHECKPOINT_INTERVAL,
             }),
         })
     }
@@ -136,7 +183,7 @@ impl EmbeddedStore {
     async fn blocking<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Database) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Db) -> StoreResult<T> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || inner.run(f))
@@ -173,16 +220,90 @@ fn open_file(path: &Path, cache_bytes: usize) -> StoreResult<Database> {
     Ok(db)
 }
 
+/// Opens the database file and its write-ahead log, applies the log's records to the file in one
+/// durable commit and empties the log.
+fn open_and_replay(path: &Path, cache_bytes: usize) -> StoreResult<(Database, Wal)> {
+    let db = open_file(path, cache_bytes)?;
+    let wal_path = path.with_file_name(wal::FILE_NAME);
+    let (mut wal, records, torn) = Wal::open(&wal_path)
+        .map_err(|e| StoreError::Embedded(format!("cannot open {}: {e}", wal_path.display())))?;
+    if torn > 0 {
+        tracing::warn!(bytes = torn, path = %wal_path.display(), "the write-ahead log ended in a record that was not whole (a crash while it was written, before its batch was acknowledged): cut off");
+    }
+    if !records.is_empty() {
+        let changes = replay(&db, &records)?;
+        tracing::info!(
+            records = records.len(),
+            changes,
+            "write-ahead log applied to the store"
+        );
+    }
+    wal.clear().map_err(wal_error)?;
+    Ok((db, wal))
+}
+
+/// Applies the write-ahead log's records, oldest first, in one durable commit; the changes to rooms
+/// whose record is gone are dropped. Returns how many changes were applied.
+fn replay(db: &Database, records: &[Vec<u8>]) -> StoreResult<usize> {
+    let txn = db.begin_write().map_err(embedded)?;
+    let mut applied = 0;
+    {
+        let rooms = txn.open_table(ROOMS).map_err(embedded)?;
+        let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
+        let mut logs = txn.open_table(DOC_LOG).map_err(embedded)?;
+        let mut known = KnownRooms::default();
+        for (i, record) in records.iter().enumerate() {
+            let changes = Edit::decode_all(record)
+                .map_err(|e| StoreError::Corrupt(format!("write-ahead log, record {i}: {e}")))?;
+            for change in &changes {
+                if known.exists(&rooms, change.room())? {
+                    apply_change(&mut states, &mut logs, change)?;
+                    applied += 1;
+                }
+            }
+        }
+    }
+    txn.commit().map_err(embedded)?;
+    Ok(applied)
+}
+
+/// Whether rooms have a record, each looked up once per transaction.
+#[derive(Default)]
+struct KnownRooms(std::collections::HashMap<String, bool>);
+
+impl KnownRooms {
+    fn exists(
+        &mut self,
+        rooms: &impl ReadableTable<&'static str, &'static [u8]>,
+        room: &str,
+    ) -> StoreResult<bool> {
+        if let Some(&exists) = self.0.get(room) {
+            return Ok(exists);
+        }
+        let exists = rooms.get(room).map_err(embedded)?.is_some();
+        self.0.insert(room.to_string(), exists);
+        Ok(exists)
+    }
+}
+
+fn wal_error(e: std::io::Error) -> StoreError {
+    StoreError::Embedded(format!("write-ahead log: {e}"))
+}
+
 impl Inner {
     /// Runs one operation: reopens a failed database first, and marks it failed when the
     /// operation fails with a redb error (a damaged value, [`StoreError::Corrupt`], does not).
-    fn run<T>(&self, f: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
+    fn run<T>(&self, f: impl FnOnce(&Db) -> StoreResult<T>) -> StoreResult<T> {
         self.reopen_if_failed()?;
         let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
         let db = db.as_ref().ok_or_else(|| {
             StoreError::Embedded("the database is closed after an I/O error".into())
         })?;
-        let result = f(db);
+        let result = f(&Db {
+            db,
+            wal: &self.wal,
+            checkpoint_interval: self.checkpoint_interval,
+        });
         if let Err(StoreError::Embedded(e)) = &result {
             if !self.failed.swap(true, Ordering::AcqRel) {
                 tracing::warn!(error = %e, "embedded store failed; it reopens the database before the next operation");
@@ -219,9 +340,10 @@ impl Inner {
                 tracing::debug!(error = %e, "closing the failed database");
             }
         }
-        match open_file(&self.path, self.cache_bytes) {
-            Ok(reopened) => {
+        match open_and_replay(&self.path, self.cache_bytes) {
+            Ok((reopened, wal)) => {
                 *db = Some(reopened);
+                *self.wal.lock().unwrap_or_else(PoisonError::into_inner) = wal;
                 self.failed.store(false, Ordering::Release);
                 tracing::info!(path = %self.path.display(), "embedded store reopened after a failure");
                 Ok(())
@@ -296,6 +418,22 @@ impl Store for EmbeddedStore {
                 .insert("ping", now)
                 .map_err(embedded)?;
             txn.commit().map_err(embedded)
+        })
+        .await
+    }
+
+    /// A durable commit of nothing: it makes the batches' commits durable, and the log is emptied.
+    async fn checkpoint(&self) -> StoreResult<()> {
+        self.blocking(|db| {
+            let mut wal = db.wal();
+            if wal.len() == 0 {
+                return Ok(());
+            }
+            db.begin_write()
+                .map_err(embedded)?
+                .commit()
+                .map_err(embedded)?;
+            wal.clear().map_err(wal_error)
         })
         .await
     }
@@ -406,31 +544,39 @@ impl Store for EmbeddedStore {
         }
         let ops = ops.to_vec();
         self.blocking(move |db| {
-            let txn = db.begin_write().map_err(embedded)?;
+            let mut wal = db.wal();
+            let checkpoint = wal.len() >= CHECKPOINT_BYTES
+                || wal
+                    .oldest()
+                    .is_some_and(|t| t.elapsed() >= db.checkpoint_interval);
+            let mut txn = db.begin_write().map_err(embedded)?;
+            // What the batch changed, as the log's record.
+            let mut record = Vec::new();
             {
                 let rooms = txn.open_table(ROOMS).map_err(embedded)?;
                 let mut states = txn.open_table(DOC_STATE).map_err(embedded)?;
                 let mut logs = txn.open_table(DOC_LOG).map_err(embedded)?;
                 // The ops of a room the store does not have (deleted since they were queued) are
                 // dropped: they must not bring it back.
-                let mut known = std::collections::HashMap::new();
+                let mut known = KnownRooms::default();
                 for op in &ops {
-                    let room = op.room();
-                    let exists = match known.get(room) {
-                        Some(&exists) => exists,
-                        None => {
-                            let exists = rooms.get(room).map_err(embedded)?.is_some();
-                            known.insert(room, exists);
-                            exists
-                        }
-                    };
-                    if exists {
-                        apply(&mut states, &mut logs, op)?;
+                    if known.exists(&rooms, op.room())? {
+                        apply(&mut states, &mut logs, op, &mut record)?;
                     }
                 }
             }
-            // One commit, one fsync, for the whole batch (group commit).
-            txn.commit().map_err(embedded)
+            // One commit for the whole batch (group commit), made durable by one fsync: the
+            // redb file's (a checkpoint, which empties the log) or the log's.
+            if checkpoint {
+                txn.commit().map_err(embedded)?;
+                wal.clear().map_err(wal_error)
+            } else {
+                if !record.is_empty() {
+                    wal.append(&record).map_err(wal_error)?;
+                }
+                txn.set_durability(Durability::None).map_err(embedded)?;
+                txn.commit().map_err(embedded)
+            }
         })
         .await
     }
@@ -851,6 +997,7 @@ impl Store for EmbeddedStore {
         self.blocking(move |db| {
             let (room, after) = (id.as_str(), after(&id));
             let after = after.as_str();
+            let mut wal = db.wal();
             let txn = db.begin_write().map_err(embedded)?;
             let existed = {
                 let existed = txn
@@ -909,8 +1056,11 @@ impl Store for EmbeddedStore {
                 }
                 existed
             };
-            // One commit: the room is gone whole, or (a failed commit) still whole.
+            // One commit: the room is gone whole, or (a failed commit) still whole. It is durable
+            // and so holds every batch the log holds: emptied, the log can never bring back a
+            // change to this room, even were a room of the same id made again.
             txn.commit().map_err(embedded)?;
+            wal.clear().map_err(wal_error)?;
             Ok(existed)
         })
         .await
@@ -992,17 +1142,25 @@ impl Store for EmbeddedStore {
     }
 }
 
-/// Applies one op of a batch inside the batch's write transaction.
+/// Applies one op of a batch inside the batch's write transaction, and adds what it changed to
+/// the batch's record for the write-ahead log.
 fn apply(
     states: &mut redb::Table<(&str, &str), &[u8]>,
     logs: &mut redb::Table<(&str, &str, u64), &[u8]>,
     op: &WriteOp,
+    record: &mut Vec<u8>,
 ) -> StoreResult<()> {
+    let mut change = |states: &mut _, logs: &mut _, edit: Edit| {
+        apply_change(states, logs, &edit)?;
+        edit.encode(record);
+        Ok(())
+    };
     match op {
         WriteOp::Append { room, doc, update } => {
+            let doc = doc.key();
             // The match ends the range's borrow of `logs` before the insert.
             let seq = match logs
-                .range(log_keys(room, doc.key().as_ref()))
+                .range(log_keys(room, doc.as_ref()))
                 .map_err(embedded)?
                 .next_back()
             {
@@ -1011,12 +1169,20 @@ fn apply(
                     let (key, _) = entry.map_err(embedded)?;
                     let last = key.value().2;
                     last.checked_add(1).ok_or_else(|| {
-                        StoreError::Corrupt(format!("log of {room}/{} is full", doc.key().as_ref()))
+                        StoreError::Corrupt(format!("log of {room}/{} is full", doc.as_ref()))
                     })?
                 }
             };
-            logs.insert((room.as_str(), doc.key().as_ref(), seq), update.as_ref())
-                .map_err(embedded)?;
+            change(
+                states,
+                logs,
+                Edit::Append {
+                    room,
+                    doc: doc.as_ref(),
+                    seq,
+                    update,
+                },
+            )
         }
         WriteOp::Compact {
             room,
@@ -1025,35 +1191,55 @@ fn apply(
             newer,
             ..
         } => {
-            let key = doc.key();
-            states
-                .insert((room.as_str(), key.as_ref()), state.as_slice())
-                .map_err(embedded)?;
+            let doc = doc.key();
             // The log's last `newer` entries came after the state and stay; it contains the rest.
-            let last_contained = match newer.checked_sub(1) {
-                None => Bound::Included((room.as_str(), key.as_ref(), u64::MAX)),
-                Some(skip) => {
-                    let first_newer = logs
-                        .range(log_keys(room, key.as_ref()))
-                        .map_err(embedded)?
-                        .rev()
-                        .nth(skip)
-                        .transpose()
-                        .map_err(embedded)?;
-                    match first_newer {
-                        Some((entry, _)) => {
-                            Bound::Excluded((room.as_str(), key.as_ref(), entry.value().2))
-                        }
-                        // Fewer entries than `newer`: the state contains none of them.
-                        None => return Ok(()),
-                    }
-                }
+            let below = match newer.checked_sub(1) {
+                None => Some(None),
+                Some(skip) => logs
+                    .range(log_keys(room, doc.as_ref()))
+                    .map_err(embedded)?
+                    .rev()
+                    .nth(skip)
+                    .transpose()
+                    .map_err(embedded)?
+                    // Fewer entries than `newer`: the state contains none of them.
+                    .map(|(entry, _)| Some(entry.value().2)),
             };
-            let contained = (
-                Bound::Included((room.as_str(), key.as_ref(), 0)),
-                last_contained,
-            );
-            logs.retain_in(contained, |_, _| false).map_err(embedded)?;
+            let doc = doc.as_ref();
+            change(states, logs, Edit::State { room, doc, state })?;
+            match below {
+                Some(below) => change(states, logs, Edit::Trim { room, doc, below }),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+/// Makes one change to the documents' tables: for a write op, or again from the write-ahead log.
+fn apply_change(
+    states: &mut redb::Table<(&str, &str), &[u8]>,
+    logs: &mut redb::Table<(&str, &str, u64), &[u8]>,
+    change: &Edit,
+) -> StoreResult<()> {
+    match *change {
+        Edit::Append {
+            room,
+            doc,
+            seq,
+            update,
+        } => {
+            logs.insert((room, doc, seq), update).map_err(embedded)?;
+        }
+        Edit::State { room, doc, state } => {
+            states.insert((room, doc), state).map_err(embedded)?;
+        }
+        Edit::Trim { room, doc, below } => {
+            let end = match below {
+                None => Bound::Included((room, doc, u64::MAX)),
+                Some(below) => Bound::Excluded((room, doc, below)),
+            };
+            logs.retain_in((Bound::Included((room, doc, 0)), end), |_, _| false)
+                .map_err(embedded)?;
         }
     }
     Ok(())
@@ -1235,6 +1421,168 @@ mod tests {
         ));
         tokio::time::sleep(REOPEN_INTERVAL).await;
         assert!(store.room("r").await.expect("reopened").is_some());
+    }
+
+    /// The data directory's files as a crash would leave them: what is on disk now, while the
+    /// store is open (redb's last durable commit, and the log).
+    fn crash_image(from: &Path, to: &Path, with_log: bool) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        std::fs::copy(from.join(FILE_NAME), to.join(FILE_NAME)).expect("copy the file");
+        if with_log {
+            std::fs::copy(from.join(wal::FILE_NAME), to.join(wal::FILE_NAME)).expect("copy log");
+        }
+    }
+
+    async fn content(store: &EmbeddedStore, room: &str) -> (Option<Vec<u8>>, Vec<Vec<u8>>) {
+        let doc = store.load_doc(room, DocKind::Wall).await.expect("load");
+        (doc.state, doc.log)
+    }
+
+    #[tokio::test]
+    async fn batches_acknowledged_through_the_log_survive_a_crash_and_apply_once() {
+        use conformance::{append, compact};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let live = dir.path().join("live");
+        let store = EmbeddedStore::open(&live, TEST_CACHE).expect("open");
+        conformance::room(&store, "r").await;
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u0")])
+            .await
+            .unwrap();
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u1")])
+            .await
+            .unwrap();
+        let mut newer = compact("r", DocKind::Wall, b"s1");
+        if let WriteOp::Compact { newer: n, .. } = &mut newer {
+            *n = 1;
+        }
+        store
+            .write_batch(&[newer, append("r", DocKind::Wall, b"u2")])
+            .await
+            .unwrap();
+        let expected = (Some(b"s1".to_vec()), vec![b"u1".to_vec(), b"u2".to_vec()]);
+        assert_eq!(content(&store, "r").await, expected);
+
+        // Without the log, the file alone is at the room's creation: the batches were not
+        // fsynced into it, so it is the log that made them durable.
+        crash_image(&live, &dir.path().join("file-only"), false);
+        let file_only = EmbeddedStore::open(&dir.path().join("file-only"), TEST_CACHE).unwrap();
+        assert_eq!(
+            content(&file_only, "r").await,
+            (Some(b"w".to_vec()), vec![])
+        );
+
+        let crashed = dir.path().join("crashed");
+        crash_image(&live, &crashed, true);
+        let reopened = EmbeddedStore::open(&crashed, TEST_CACHE).expect("open after a crash");
+        assert_eq!(content(&reopened, "r").await, expected);
+        assert_eq!(
+            std::fs::metadata(crashed.join(wal::FILE_NAME))
+                .unwrap()
+                .len(),
+            0,
+            "applied, the log is emptied"
+        );
+        // The same records applied again, to a file that holds them: nothing changes.
+        drop(reopened);
+        std::fs::copy(live.join(wal::FILE_NAME), crashed.join(wal::FILE_NAME)).unwrap();
+        let again = EmbeddedStore::open(&crashed, TEST_CACHE).expect("open again");
+        assert_eq!(content(&again, "r").await, expected);
+        // And numbering goes on after the replayed entries.
+        again
+            .write_batch(&[append("r", DocKind::Wall, b"u3")])
+            .await
+            .unwrap();
+        assert_eq!(content(&again, "r").await.1.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_and_a_deletion_empty_the_log_and_a_deleted_room_stays_deleted() {
+        use conformance::append;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
+        Arc::get_mut(&mut store.inner).unwrap().checkpoint_interval = Duration::ZERO;
+        let log_len = || {
+            std::fs::metadata(dir.path().join(wal::FILE_NAME))
+                .unwrap()
+                .len()
+        };
+        conformance::room(&store, "r").await;
+        conformance::room(&store, "gone").await;
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u0")])
+            .await
+            .unwrap();
+        assert!(log_len() > 0, "the first batch goes through the log");
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u1")])
+            .await
+            .unwrap();
+        assert_eq!(
+            log_len(),
+            0,
+            "the next, its oldest record due, commits durably"
+        );
+
+        store
+            .write_batch(&[append("gone", DocKind::Wall, b"g0")])
+            .await
+            .unwrap();
+        let record = std::fs::read(dir.path().join(wal::FILE_NAME)).unwrap();
+        assert!(!record.is_empty());
+        assert!(store.delete_room("gone").await.unwrap());
+        assert_eq!(log_len(), 0, "a deletion empties the log");
+        // Were the record applied after the deletion (as by a crash between the deletion's
+        // commit and the log's emptying), it must not bring the room back.
+        drop(store);
+        std::fs::write(dir.path().join(wal::FILE_NAME), &record).unwrap();
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
+        assert!(store.room("gone").await.unwrap().is_none());
+        let rows = store
+            .blocking(|db| {
+                let txn = db.begin_read().map_err(embedded)?;
+                let logs = txn.open_table(DOC_LOG).map_err(embedded)?;
+                Ok(logs
+                    .range(log_keys("gone", "wall"))
+                    .map_err(embedded)?
+                    .count())
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, 0);
+        assert_eq!(
+            content(&store, "r").await.1,
+            vec![b"u0".to_vec(), b"u1".to_vec()]
+        );
+
+        // At shutdown: the file alone then holds every batch.
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u2")])
+            .await
+            .unwrap();
+        assert!(log_len() > 0);
+        store.checkpoint().await.expect("checkpoint");
+        assert_eq!(log_len(), 0);
+        drop(store);
+        std::fs::remove_file(dir.path().join(wal::FILE_NAME)).unwrap();
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
+        assert_eq!(content(&store, "r").await.1.len(), 3);
+    }
+
+    #[test]
+    fn a_log_record_that_does_not_decode_is_an_error_on_open_not_a_panic() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open"));
+        let (mut log, _, _) = Wal::open(&dir.path().join(wal::FILE_NAME)).unwrap();
+        // Whole and with a good checksum, but not a change: damage, not a torn append.
+        log.append(b"Xnot a change").unwrap();
+        drop(log);
+        let err = EmbeddedStore::open(dir.path(), TEST_CACHE).err();
+        assert!(
+            matches!(&err, Some(StoreError::Corrupt(e)) if e.contains("write-ahead log")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@
 mod conformance;
 pub mod embedded;
 pub mod redis;
+mod wal;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -275,6 +276,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Is the store reachable and writable right now?
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Makes everything written so far durable in the store's own files, so that they alone hold
+    /// it (the embedded store: into the redb file, emptying its write-ahead log). Called at
+    /// shutdown, after the last write batch; nothing to do for Redis.
+    async fn checkpoint(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Stores a new room with the initial state of both documents, atomically.
     /// Fails with [`StoreError::RoomExists`] if the id is taken.
