@@ -405,19 +405,24 @@ impl Store for EmbeddedStore {
         "embedded"
     }
 
-    /// A write transaction of one row: the store is up when it can be written, and a failed
-    /// database is reopened here at the latest.
+    /// A write transaction of one row and a record in the write-ahead log: the store is up when
+    /// both can be written, and a failed database is reopened here at the latest.
     async fn ping(&self) -> StoreResult<()> {
         self.blocking(|db| {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64);
+            // The write-ahead log must take a record too (an empty one): write batches need it.
+            let mut wal = db.wal();
+            wal.append(&[]).map_err(wal_error)?;
             let txn = db.begin_write().map_err(embedded)?;
             txn.open_table(HEALTH)
                 .map_err(embedded)?
                 .insert("ping", now)
                 .map_err(embedded)?;
-            txn.commit().map_err(embedded)
+            txn.commit().map_err(embedded)?;
+            // Durable, the commit holds every record: a ping is a checkpoint as well.
+            wal.clear().map_err(wal_error)
         })
         .await
     }
