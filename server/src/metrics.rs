@@ -71,6 +71,27 @@ pub fn compaction_skipped(doc: DocKind) {
     metrics::counter!("kortvaeg_compactions_skipped_total", "doc" => doc.as_str()).increment(1);
 }
 
+/// One stage of a compaction of a `bytes`-long state of `room`: `encode` (under the document's lock) or
+/// `check` (loading it back, on the blocking pool).
+pub fn compaction_stage(
+    room: &str,
+    doc: DocKind,
+    stage: &'static str,
+    bytes: usize,
+    took: Duration,
+) {
+    metrics::histogram!("kortvaeg_compaction_seconds", "doc" => doc.as_str(), "stage" => stage)
+        .record(took.as_secs_f64());
+    tracing::debug!(
+        room,
+        doc = doc.as_str(),
+        stage,
+        bytes,
+        ms = took.as_secs_f64() * 1e3,
+        "compaction"
+    );
+}
+
 /// A room dropped without a flush, by why: `poisoned` (a panic under a document lock), `apply`
 /// (an update that passed the gate did not apply), `store` (a write failed).
 pub fn room_evicted(reason: &'static str) {
@@ -87,6 +108,13 @@ pub fn store_batch(ops: usize, took: Duration, ok: bool) {
         .increment(1);
     metrics::counter!("kortvaeg_store_ops_total").increment(ops as u64);
     metrics::histogram!("kortvaeg_store_write_seconds").record(took.as_secs_f64());
+}
+
+/// A durable commit of the embedded store that emptied its write-ahead log of `log_bytes`
+/// (a checkpoint): the store writer waits for it, so it is what its slowest batches take.
+pub fn store_checkpoint(log_bytes: u64, took: Duration) {
+    metrics::histogram!("kortvaeg_store_checkpoint_seconds").record(took.as_secs_f64());
+    tracing::debug!(log_bytes, ms = took.as_secs_f64() * 1e3, "checkpoint");
 }
 
 pub fn room_loaded() {

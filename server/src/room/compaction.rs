@@ -17,13 +17,16 @@ use crate::store::{DocKind, WriteOp};
 /// the document's lock: loading a large document takes milliseconds, and under the lock it
 /// stalled every client of the room (BENCHMARKS.md, issue 17).
 pub async fn loads_back(room: &str, kind: DocKind, state: Vec<u8>) -> Option<Vec<u8>> {
+    let id = room.to_string();
     // One check at a time: rooms started together reach their compactions together, and fifty
     // checks at once on the blocking pool took both cores from the connections (BENCHMARKS.md).
     static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let _permit = ONE_AT_A_TIME.acquire().await;
     let checked = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let loads = std::panic::catch_unwind(|| stored::loads_back(&state))
             .unwrap_or_else(|_| Err("loading it panicked".into()));
+        crate::metrics::compaction_stage(&id, kind, "check", state.len(), started.elapsed());
         loads.map(|()| state)
     })
     .await

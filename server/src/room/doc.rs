@@ -184,12 +184,14 @@ impl DocInner {
 
     /// The full state for a compaction. Whether it loads back is checked later, off the
     /// document's lock ([`super::compaction::loads_back`]).
-    fn compaction_state(&mut self) -> Vec<u8> {
+    fn compaction_state(&mut self, room: &str, kind: DocKind) -> Vec<u8> {
+        let started = std::time::Instant::now();
         let state = self
             .awareness
             .doc()
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
+        crate::metrics::compaction_stage(room, kind, "encode", state.len(), started.elapsed());
         self.approx_bytes = state.len();
         self.log = LogSince::new(state.len());
         state
@@ -497,7 +499,7 @@ impl LiveDoc {
         let op = WriteOp::Compact {
             room: self.room.to_string(),
             doc: self.kind,
-            state: inner.compaction_state(),
+            state: inner.compaction_state(&self.room, self.kind),
             upto: inner.cursor.map(|c| c.position),
             newer: 0,
         };
@@ -591,7 +593,7 @@ impl LiveDoc {
         cursor.read = 0;
         cursor.own = 0;
         let position = cursor.position;
-        Some((inner.compaction_state(), position))
+        Some((inner.compaction_state(&self.room, self.kind), position))
     }
 
     /// The whole awareness state as a message, for an awareness query.

@@ -102,8 +102,11 @@ const REOPEN_INTERVAL: Duration = Duration::from_secs(1);
 /// the batches since (BENCHMARKS.md, issue 17).
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A log this large is emptied at the next batch, however young its oldest record.
-const CHECKPOINT_BYTES: u64 = 64 << 20;
+/// A log this large is emptied at the next batch, however young its oldest record. redb keeps a
+/// non-durable commit's pages in its write buffer, and the checkpoint writes and fsyncs them all
+/// while the store writer waits: with compactions of large walls the log grew by 10 MB a second
+/// and a checkpoint took up to 70 ms, the slowest 1 % of deliveries (BENCHMARKS.md item 28).
+const CHECKPOINT_BYTES: u64 = 2 << 20;
 
 /// The redb-backed [`Store`]. Cloning the inner `Arc` is how work reaches the blocking pool.
 pub struct EmbeddedStore {
@@ -573,7 +576,9 @@ impl Store for EmbeddedStore {
             // One commit for the whole batch (group commit), made durable by one fsync: the
             // redb file's (a checkpoint, which empties the log) or the log's.
             if checkpoint {
+                let (started, log_bytes) = (std::time::Instant::now(), wal.len());
                 txn.commit().map_err(embedded)?;
+                crate::metrics::store_checkpoint(log_bytes, started.elapsed());
                 wal.clear().map_err(wal_error)
             } else {
                 if !record.is_empty() {
@@ -1573,6 +1578,45 @@ mod tests {
         std::fs::remove_file(dir.path().join(wal::FILE_NAME)).unwrap();
         let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         assert_eq!(content(&store, "r").await.1.len(), 3);
+    }
+
+    /// However young its oldest record, a log of [`CHECKPOINT_BYTES`] is emptied at the next
+    /// batch: the wait of a checkpoint grows with the bytes since the last one.
+    #[tokio::test]
+    async fn a_log_grown_past_its_bytes_is_emptied_at_the_next_batch() {
+        use conformance::{append, compact};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
+        let log_len = || {
+            std::fs::metadata(dir.path().join(wal::FILE_NAME))
+                .unwrap()
+                .len()
+        };
+        conformance::room(&store, "r").await;
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u0")])
+            .await
+            .unwrap();
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u1")])
+            .await
+            .unwrap();
+        assert!(log_len() > 0, "a second is not over: both in the log");
+        let large = vec![7u8; CHECKPOINT_BYTES as usize];
+        store
+            .write_batch(&[compact("r", DocKind::Wall, &large)])
+            .await
+            .unwrap();
+        assert!(log_len() > CHECKPOINT_BYTES);
+        store
+            .write_batch(&[append("r", DocKind::Wall, b"u2")])
+            .await
+            .unwrap();
+        assert_eq!(log_len(), 0, "the log held its bytes: a checkpoint");
+        assert_eq!(
+            content(&store, "r").await,
+            (Some(large), vec![b"u2".to_vec()])
+        );
     }
 
     #[test]
