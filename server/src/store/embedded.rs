@@ -1443,6 +1443,11 @@ mod tests {
         }
     }
 
+    /// How long the write-ahead log in `dir` is.
+    fn log_bytes(dir: &Path) -> u64 {
+        std::fs::metadata(dir.join(wal::FILE_NAME)).unwrap().len()
+    }
+
     async fn content(store: &EmbeddedStore, room: &str) -> (Option<Vec<u8>>, Vec<Vec<u8>>) {
         let doc = store.load_doc(room, DocKind::Wall).await.expect("load");
         (doc.state, doc.log)
@@ -1487,13 +1492,7 @@ mod tests {
         crash_image(&live, &crashed, true);
         let reopened = EmbeddedStore::open(&crashed, TEST_CACHE).expect("open after a crash");
         assert_eq!(content(&reopened, "r").await, expected);
-        assert_eq!(
-            std::fs::metadata(crashed.join(wal::FILE_NAME))
-                .unwrap()
-                .len(),
-            0,
-            "applied, the log is emptied"
-        );
+        assert_eq!(log_bytes(&crashed), 0, "applied, the log is emptied");
         // The same records applied again, to a file that holds them: nothing changes.
         drop(reopened);
         std::fs::copy(live.join(wal::FILE_NAME), crashed.join(wal::FILE_NAME)).unwrap();
@@ -1513,11 +1512,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
         Arc::get_mut(&mut store.inner).unwrap().checkpoint_interval = Duration::ZERO;
-        let log_len = || {
-            std::fs::metadata(dir.path().join(wal::FILE_NAME))
-                .unwrap()
-                .len()
-        };
+        let log_len = || log_bytes(dir.path());
         conformance::room(&store, "r").await;
         conformance::room(&store, "gone").await;
         store
@@ -1587,11 +1582,7 @@ mod tests {
         use conformance::{append, compact};
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path(), TEST_CACHE).expect("open");
-        let log_len = || {
-            std::fs::metadata(dir.path().join(wal::FILE_NAME))
-                .unwrap()
-                .len()
-        };
+        let log_len = || log_bytes(dir.path());
         conformance::room(&store, "r").await;
         store
             .write_batch(&[append("r", DocKind::Wall, b"u0")])
